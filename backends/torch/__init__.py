@@ -1,0 +1,1 @@
+"""The torch backend: Param and Rep realised on real networks (imports torch)."""

@@ -1,0 +1,1 @@
+"""The law checker: laws as equations, engines that prove or test them, suites."""

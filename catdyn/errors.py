@@ -1,0 +1,188 @@
+"""Every error catdyn raises for a user's mistake, with its message, in one place.
+
+Each error says *what* went wrong (naming the morphisms, objects and functors involved),
+and *how to fix it*. The command line prints the message as one paragraph and exits with
+code 2; ``--debug`` adds the traceback.
+
+>>> from catdyn.errors import CompositionError
+>>> err = CompositionError.mismatch("f", "A", "B", "g", "C", "D")
+>>> print(err)
+cannot compose f >> g: f ends at B but g starts at C. Compose only morphisms whose ends meet (cod f = dom g): f: A → B, g: C → D.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _show(x: Any) -> str:
+    """Short, readable name of a thing for an error message."""
+    if isinstance(x, str):
+        return x
+    name = getattr(x, "name", None)
+    if isinstance(name, str):
+        return name
+    return repr(x)
+
+
+class CatdynError(Exception):
+    """Base of every error catdyn raises on purpose (a user's mistake or a failed law).
+
+    ``hint`` says how to fix it; ``where`` is filled in by the spec loader when it can
+    point at a file and line.
+    """
+
+    def __init__(self, what: str, hint: str = "", where: str = "") -> None:
+        self.what = what
+        self.hint = hint
+        self.where = where
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        parts = []
+        if self.where:
+            parts.append(f"{self.where}: ")
+        parts.append(self.what.rstrip("."))
+        parts.append(".")
+        if self.hint:
+            parts.append(" " + self.hint.rstrip(".") + ".")
+        return "".join(parts)
+
+    def at(self, where: str) -> CatdynError:
+        """Return this error with a location (``file:line``) attached."""
+        self.where = where
+        self.args = (self._message(),)
+        return self
+
+    def __str__(self) -> str:
+        return self._message()
+
+
+class CompositionError(CatdynError):
+    """Two morphisms whose ends do not meet were composed, or a non-morphism was."""
+
+    @classmethod
+    def mismatch(cls, f: Any, f_dom: Any, f_cod: Any, g: Any, g_dom: Any, g_cod: Any) -> CompositionError:
+        f, g = _show(f), _show(g)
+        return cls(
+            f"cannot compose {f} >> {g}: {f} ends at {_show(f_cod)} but {g} starts at {_show(g_dom)}",
+            f"Compose only morphisms whose ends meet (cod {f} = dom {g}): "
+            f"{f}: {_show(f_dom)} → {_show(f_cod)}, {g}: {_show(g_dom)} → {_show(g_cod)}",
+        )
+
+    @classmethod
+    def across_categories(cls, f: Any, f_cat: Any, g: Any, g_cat: Any) -> CompositionError:
+        return cls(
+            f"cannot compose {_show(f)} >> {_show(g)}: {_show(f)} lives in {_show(f_cat)} "
+            f"but {_show(g)} lives in {_show(g_cat)}",
+            "Map one of them into the other's category with a functor first",
+        )
+
+    @classmethod
+    def not_a_morphism(cls, f: Any, other: Any) -> CompositionError:
+        return cls(
+            f"cannot compose {_show(f)} >> {other!r}: the right-hand side is a "
+            f"{type(other).__name__}, not a morphism",
+            "Both sides of >> must be morphisms of the same category",
+        )
+
+
+class UnknownObjectError(CatdynError):
+    """An object (or morphism) was named that the category, functor or diagram does not have."""
+
+    @classmethod
+    def missing(cls, thing: Any, container: Any, known: Any = None, kind: str = "object") -> UnknownObjectError:
+        known_txt = ""
+        if known is not None:
+            names = sorted(_show(k) for k in known)
+            shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+            known_txt = f" (it has: {shown})"
+        return cls(
+            f"unknown {kind} {_show(thing)} in {_show(container)}{known_txt}",
+            f"Add {_show(thing)} to {_show(container)} first, or check the spelling",
+        )
+
+
+class NotTotalError(CatdynError):
+    """A function between finite sets leaves some element of its domain unmapped, or maps
+    outside its codomain."""
+
+    @classmethod
+    def unmapped(cls, name: str, dom: Any, missing: list[Any]) -> NotTotalError:
+        shown = ", ".join(repr(m) for m in missing[:8]) + (", …" if len(missing) > 8 else "")
+        return cls(
+            f"function {name} is not total: {len(missing)} element(s) of its domain "
+            f"{_show(dom)} have no image ({shown})",
+            f"Give every element of {_show(dom)} an image",
+        )
+
+    @classmethod
+    def outside(cls, name: str, cod: Any, bad: list[Any]) -> NotTotalError:
+        shown = ", ".join(repr(b) for b in bad[:8]) + (", …" if len(bad) > 8 else "")
+        return cls(
+            f"function {name} maps to values outside its codomain {_show(cod)} ({shown})",
+            f"Every image must be an element of {_show(cod)}",
+        )
+
+
+class ShapeError(CatdynError):
+    """Data of the wrong shape for the morphism it was meant to be (a matrix, a permutation,
+    a path)."""
+
+    @classmethod
+    def matrix(cls, name: str, shape: tuple[int, ...], dom: Any, cod: Any, expected: tuple[int, ...]) -> ShapeError:
+        return cls(
+            f"matrix {name} has shape {shape} but a morphism {_show(dom)} → {_show(cod)} "
+            f"needs shape {expected} (rows = dim {_show(cod)}, columns = dim {_show(dom)})",
+            "Transpose it or fix the dimensions of its objects",
+        )
+
+
+class FunctorError(CatdynError):
+    """A functor sent a morphism to one whose ends are not the images of its ends, or was
+    applied to something outside its source category."""
+
+    @classmethod
+    def wrong_ends(
+        cls, functor: Any, f: Any, image: Any, expected_dom: Any, expected_cod: Any
+    ) -> FunctorError:
+        return cls(
+            f"functor {_show(functor)} sends {_show(f)}: {_show(f.dom)} → {_show(f.cod)} to "
+            f"{_show(image)}: {_show(image.dom)} → {_show(image.cod)}, but it must go "
+            f"{_show(expected_dom)} → {_show(expected_cod)} (the images of {_show(f)}'s ends)",
+            f"Make {_show(functor)}'s morphism map agree with its object map",
+        )
+
+    @classmethod
+    def wrong_category(cls, functor: Any, x: Any, expected: Any, got: Any) -> FunctorError:
+        return cls(
+            f"functor {_show(functor)} goes from {_show(expected)} but was given "
+            f"{_show(x)} of {_show(got)}",
+            "Apply a functor only to objects and morphisms of its source category",
+        )
+
+
+class NaturalityError(CatdynError):
+    """A component of a natural transformation has the wrong ends, or two functors that
+    are not parallel were joined by one."""
+
+
+class ConeError(CatdynError):
+    """A cospan whose two legs do not share a codomain, or a cone that does not commute
+    over its cospan, or a cone that does not factor through a pullback."""
+
+
+class CategoryError(CatdynError):
+    """A construction the category does not provide (no pullbacks, no enumeration)."""
+
+
+class SpecError(CatdynError):
+    """A spec (Python module or JSON document) that cannot be loaded or is malformed."""
+
+    @classmethod
+    def validation(cls, source: str, loc: tuple[Any, ...], msg: str) -> SpecError:
+        field = ".".join(str(p) for p in loc) or "(document)"
+        return cls(
+            f"{source}: field {field}: {msg}",
+            "Fix that field; catdyn read nothing from this document",
+        )
