@@ -21,6 +21,7 @@ catdyn.errors.CompositionError: cannot compose f >> f: f ends at B but f starts 
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
@@ -167,7 +168,7 @@ class Category(ABC):
         from hypothesis import strategies as st
 
         def chain(objs: tuple[Object, ...]) -> SearchStrategy[tuple[Morphism, ...]]:
-            return st.tuples(*(self.morphisms(a, b) for a, b in zip(objs, objs[1:])))
+            return st.tuples(*(self.morphisms(a, b) for a, b in itertools.pairwise(objs)))
 
         return st.tuples(*([self.objects()] * (length + 1))).flatmap(chain)
 

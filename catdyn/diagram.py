@@ -185,7 +185,7 @@ class Diagram:
             if len(prefix) >= limit:
                 return
             for m in outgoing.get(at, []):
-                path = prefix + (m,)
+                path = (*prefix, m)
                 if m.cod == dst:
                     out.append(path)
                 walk(m.cod, path)
