@@ -1,0 +1,239 @@
+"""The engines that decide a law, tried in order: exhaustive, symbolic, hypothesis.
+
+- **exhaustive**: the law's ``enumerate()`` gives every argument tuple (smallest first);
+  all agree exactly → ``proved`` (with a tolerance → ``held``); the first that disagrees →
+  ``refuted``. An enumeration longer than ``CheckConfig.max_cases`` gives way to the next
+  engine (a disagreement met on the way still refutes).
+- **symbolic**: the sides at the law's ``symbolic()`` arguments are brought to sympy and
+  every entry of ``lhs − rhs`` is simplified: all zero → ``proved``; a non-zero entry with a
+  rational witness → ``refuted``; undecided → the next engine.
+- **hypothesis**: ``hypothesis.find`` looks for a failing argument tuple among
+  ``examples`` drawn from the law's strategy and shrinks it → ``refuted``; none → ``held``
+  with the number of examples and the largest residual.
+
+An exception while evaluating a law gives ``error`` with the arguments it was raised at.
+
+>>> from catdyn.checker.law import Law, CheckConfig
+>>> law = Law("x = x", "numeric", lambda x: x, lambda x: x, enumerate=lambda: [(1,), (2,)])
+>>> run_engines(law, CheckConfig()).status
+'proved'
+>>> only_sampling = CheckConfig(engines=("hypothesis",))
+>>> run_engines(law, only_sampling).status  # no strategy: nothing could decide it
+'error'
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from catdyn.checker.law import CheckConfig, Counterexample, ErrorInfo, Law, LawResult
+from catdyn.checker.show import describe
+
+
+@dataclass
+class _Tally:
+    examples: int = 0
+    residual: float = 0.0
+    exact: bool = True
+
+    def add(self, residual: float, exact: bool) -> None:
+        self.examples += 1
+        self.residual = max(self.residual, residual)
+        self.exact = self.exact and exact
+
+
+def _named(law: Law, args: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
+    names = list(law.argnames) + [f"arg{i}" for i in range(len(law.argnames), len(args))]
+    return tuple((n, describe(a)) for n, a in zip(names, args))
+
+
+def _detail(lhs: Any, rhs: Any) -> str:
+    """Where two morphisms of finite sets (or two arrays) differ, briefly."""
+    lt, rt = getattr(lhs, "table", None), getattr(rhs, "table", None)
+    if lt is not None and rt is not None and len(lt) == len(rt) and hasattr(lhs.dom, "elements"):
+        els, cod = lhs.dom.elements, lhs.cod.elements
+        diff = [i for i in range(len(lt)) if lt[i] != rt[i]]
+        if diff:
+            shown = ", ".join(f"{els[i]!s}: {cod[int(lt[i])]!s} ≠ {cod[int(rt[i])]!s}" for i in diff[:6])
+            return f"differ at {len(diff)} element(s): {shown}"
+    return ""
+
+
+def _result(law: Law, **kw: Any) -> LawResult:
+    return LawResult(
+        law=law.name, suite=law.suite, subject=law.subject, statement=law.statement, where=law.where, **kw
+    )
+
+
+def _error(law: Law, exc: BaseException, args: tuple[Any, ...] | None, engine: str) -> LawResult:
+    info = ErrorInfo(
+        type=type(exc).__name__,
+        message=str(exc),
+        arguments=_named(law, args) if args is not None else (),
+        traceback="".join(traceback.format_exception(exc)),
+    )
+    return _result(law, status="error", engine=engine, error=info)  # type: ignore[arg-type]
+
+
+def _refuted(law: Law, args: tuple[Any, ...], lhs: Any, rhs: Any, residual: float, engine: str,
+             tally: _Tally, exact: bool, detail: str = "") -> LawResult:
+    cx = Counterexample(_named(law, args), describe(lhs), describe(rhs), residual, detail or _detail(lhs, rhs))
+    return _result(
+        law, status="refuted", engine=engine, comparison="exact" if exact else "tolerance",  # type: ignore[arg-type]
+        examples=tally.examples, residual=residual, counterexample=cx,
+    )
+
+
+# --- exhaustive -----------------------------------------------------------------------------
+def exhaustive(law: Law, config: CheckConfig) -> LawResult | None:
+    """Evaluate the law at every enumerated argument tuple; ``None`` if it cannot decide."""
+    if law.enumerate is None:
+        return None
+    try:
+        cases = law.enumerate()
+    except Exception as exc:
+        return _error(law, exc, None, "exhaustive")
+    if cases is None:
+        return None
+    tally = _Tally()
+    args: tuple[Any, ...] | None = None
+    try:
+        for args in itertools.islice(cases, config.max_cases + 1):
+            if tally.examples >= config.max_cases:
+                return None  # too many to be a proof: let the next engine sample
+            lhs, rhs = law.sides(args)
+            c = law.compare(lhs, rhs)
+            if not c.equal:
+                return _refuted(law, args, lhs, rhs, c.residual, "exhaustive", tally, c.exact)
+            tally.add(c.residual, c.exact)
+    except Exception as exc:
+        return _error(law, exc, args, "exhaustive")
+    return _result(
+        law, status="proved" if tally.exact else "held", engine="exhaustive",
+        comparison="exact" if tally.exact else "tolerance", examples=tally.examples, residual=tally.residual,
+    )
+
+
+# --- symbolic -------------------------------------------------------------------------------
+def symbolic(law: Law, config: CheckConfig) -> LawResult | None:
+    """Simplify ``lhs − rhs`` at the law's symbolic arguments; ``None`` if undecided."""
+    from catdyn.checker.symbolic import NotSymbolic, difference, witness
+
+    if law.symbolic is None:
+        return None
+    tally = _Tally()
+    args: tuple[Any, ...] | None = None
+    try:
+        instances = law.symbolic()
+        if instances is None:
+            return None
+        for args in instances:
+            lhs, rhs = law.sides(args)
+            try:
+                nonzero = difference(lhs, rhs)
+            except NotSymbolic:
+                return None
+            if nonzero:
+                found = witness(nonzero)
+                if found is None:
+                    return None  # sympy could not decide; sampling may
+                pos, sub, value = found
+                at = ", ".join(f"{k} = {v}" for k, v in sub.items()) or "all values"
+                diff_shown = "; ".join(f"{p}: {describe(e, 120)}" for p, e in nonzero[:4])
+                detail = f"lhs − rhs ≠ 0 at {diff_shown} (e.g. {pos} = {value} at {at})"
+                return _refuted(law, args, lhs, rhs, abs(float(value)), "symbolic", tally, True, detail)
+            tally.add(0.0, True)
+    except Exception as exc:
+        return _error(law, exc, args, "symbolic")
+    if tally.examples == 0:
+        return None
+    return _result(law, status="proved", engine="symbolic", examples=tally.examples)
+
+
+# --- hypothesis -----------------------------------------------------------------------------
+def sampled(law: Law, config: CheckConfig) -> LawResult | None:
+    """Search ``config.examples`` drawn argument tuples for a failure and shrink it."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+    if law.arguments is None:
+        return None
+    tally = _Tally()
+    first_kind: list[str] = []  # "refuted" or "error": shrink towards the kind met first
+
+    def failing(args: tuple[Any, ...]) -> bool:
+        try:
+            lhs, rhs = law.sides(args)
+            c = law.compare(lhs, rhs)
+        except Exception:
+            kind = "error"
+        else:
+            if c.equal:
+                if not first_kind:
+                    tally.add(c.residual, c.exact)
+                return False
+            kind = "refuted"
+        if not first_kind:
+            first_kind.append(kind)
+        return kind == first_kind[0]
+
+    opts = settings(
+        max_examples=config.examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    rng = random.Random(config.seed) if config.seed is not None else None
+    try:
+        args = find(law.arguments, failing, settings=opts, random=rng)
+    except NoSuchExample:
+        if tally.examples == 0:
+            return _result(law, status="error", engine="hypothesis", error=ErrorInfo(
+                "Unsatisfiable", "hypothesis could not generate any arguments for this law"))
+        return _result(
+            law, status="held", engine="hypothesis", comparison="exact" if tally.exact else "tolerance",
+            examples=tally.examples, residual=tally.residual,
+        )
+    except Unsatisfiable as exc:
+        return _error(law, exc, None, "hypothesis")
+    except Exception as exc:  # the strategy itself raised
+        return _error(law, exc, None, "hypothesis")
+    try:
+        lhs, rhs = law.sides(args)
+        c = law.compare(lhs, rhs)
+    except Exception as exc:
+        return replace(_error(law, exc, args, "hypothesis"), examples=tally.examples)
+    return _refuted(law, args, lhs, rhs, c.residual, "hypothesis", tally, c.exact)
+
+
+ENGINE_FUNCTIONS: dict[str, Callable[[Law, CheckConfig], LawResult | None]] = {
+    "exhaustive": exhaustive,
+    "symbolic": symbolic,
+    "hypothesis": sampled,
+}
+
+
+def run_engines(law: Law, config: CheckConfig) -> LawResult:
+    """The first decisive result of the configured engines, timed."""
+    t0 = time.perf_counter()
+    result: LawResult | None = None
+    for name in ("exhaustive", "symbolic", "hypothesis"):
+        if name in config.engines:
+            result = ENGINE_FUNCTIONS[name](law, config)
+            if result is not None:
+                break
+    if result is None:
+        result = _result(law, status="error", engine="none", error=ErrorInfo(
+            "Undecided",
+            "no engine could decide this law: give it an enumeration, symbolic arguments or a "
+            f"hypothesis strategy (engines tried: {', '.join(config.engines)})",
+        ))
+    return replace(result, seconds=time.perf_counter() - t0)

@@ -1,0 +1,66 @@
+"""Readable, bounded text for the values a law compares (morphisms, matrices, tensors, tuples).
+
+Counterexamples show both sides of an equation; this module turns whatever a law's
+sides return into one short line, never importing torch.
+
+>>> from catdyn.categories.finset import FinSet
+>>> A = FinSet.object("A", 3)
+>>> describe(FinSet.function("s", A, A, [1, 2, 0]))
+'s: A → A [0↦1, 1↦2, 2↦0]'
+>>> describe((1, [2, 3]))
+'(1, [2, 3])'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_LIMIT = 400
+
+
+def _clip(text: str, limit: int = _LIMIT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _morphism(m: Any) -> str:
+    head = f"{m.name}: {m.dom.name} → {m.cod.name}"
+    table = getattr(m, "table", None)
+    if table is not None and hasattr(m.dom, "elements"):
+        dom_el, cod_el = m.dom.elements, m.cod.elements
+        pairs = [f"{dom_el[i]!s}↦{cod_el[int(j)]!s}" for i, j in enumerate(table[:24])]
+        more = ", …" if len(table) > 24 else ""
+        return f"{head} [{', '.join(pairs)}{more}]"
+    perms = getattr(m, "perms", None)
+    if perms is not None:
+        return f"{head} {[list(map(int, p)) for p in perms]}"
+    matrix = getattr(m, "matrix", None)
+    if matrix is not None and not callable(matrix):
+        return f"{head} {_value(matrix)}"
+    return head
+
+
+def _value(x: Any) -> str:
+    from catdyn.category import Morphism, Object
+
+    if isinstance(x, Morphism):
+        return _morphism(x)
+    if isinstance(x, Object):
+        return x.name
+    if isinstance(x, tuple):
+        inner = ", ".join(_value(v) for v in x)
+        return f"({inner},)" if len(x) == 1 else f"({inner})"
+    if isinstance(x, list):
+        return "[" + ", ".join(_value(v) for v in x) + "]"
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, without importing torch
+        x = x.detach().cpu().numpy()
+    if hasattr(x, "tolist") and hasattr(x, "shape") and not hasattr(x, "free_symbols"):
+        return f"array{tuple(x.shape)} {x.tolist()!s}"
+    if hasattr(x, "tolist") and hasattr(x, "free_symbols"):  # a sympy matrix
+        return f"Matrix({x.tolist()!s})"
+    return str(x)
+
+
+def describe(x: Any, limit: int = _LIMIT) -> str:
+    """One line describing ``x``, at most ``limit`` characters."""
+    return _clip(_value(x), limit)

@@ -1,0 +1,161 @@
+"""Symbolic decision of ``lhs = rhs``: simplify every entry of ``lhs − rhs`` with sympy.
+
+Values are brought to sympy by :func:`to_sympy` (sympy expressions and matrices as they
+are, morphisms through their ``matrix``, exact numpy arrays entrywise, tuples item by item).
+:func:`difference` lists the entries that do not simplify to zero; :func:`witness` looks
+for rational values of the symbols at which one of them is visibly non-zero, so a
+refutation is backed by a concrete instance.
+
+>>> import sympy
+>>> a, b = sympy.symbols("a b")
+>>> difference(sympy.Matrix([[a * b, a + b]]), sympy.Matrix([[b * a, b + a]]))
+[]
+>>> difference(sympy.Matrix([[a * b]]), sympy.Matrix([[a + b]]))
+[('[0, 0]', a*b - a - b)]
+>>> witness([('[0, 0]', a * b - a - b)])
+('[0, 0]', {a: 0, b: 1}, -1)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+
+class NotSymbolic(TypeError):
+    """A value that cannot be read as sympy data."""
+
+
+def to_sympy(x: Any) -> Any:
+    """``x`` as sympy data (an expression, a matrix, or a tuple of them).
+
+    >>> import numpy as np
+    >>> to_sympy(np.array([[1, 2]]))
+    Matrix([[1, 2]])
+    """
+    import sympy
+
+    from catdyn.category import Morphism
+
+    if isinstance(x, (tuple, list)):
+        return tuple(to_sympy(v) for v in x)
+    if isinstance(x, Morphism):
+        for attr in ("matrix", "data", "sym"):
+            value = getattr(x, attr, None)
+            if value is not None and not callable(value):
+                return to_sympy(value)
+        raise NotSymbolic(f"morphism {x.name} has no matrix to read symbolically")
+    if isinstance(x, (sympy.Basic, sympy.MatrixBase)):
+        return x
+    if hasattr(x, "dtype") and hasattr(x, "shape"):
+        import numpy as np
+
+        if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
+            raise NotSymbolic("floating-point data is not exact; compare it with a tolerance")
+        if x.dtype == object or np.issubdtype(x.dtype, np.integer) or x.dtype == bool:
+            return sympy.Matrix(x.tolist()) if x.ndim == 2 else sympy.Matrix(list(x.tolist()))
+    if isinstance(x, (int, sympy.Rational)):
+        return sympy.Integer(x) if isinstance(x, int) else x
+    raise NotSymbolic(f"{type(x).__name__} values cannot be read symbolically")
+
+
+def is_zero(expr: Any) -> bool:
+    """Whether an expression (or every entry of a matrix) simplifies to zero.
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x")
+    >>> is_zero(sympy.sin(x) ** 2 + sympy.cos(x) ** 2 - 1), is_zero(x)
+    (True, False)
+    """
+    import sympy
+
+    if isinstance(expr, sympy.MatrixBase):
+        return all(is_zero(e) for e in expr)
+    return _simplified(sympy.sympify(expr)) == 0
+
+
+def _simplified(e: Any) -> Any:
+    import sympy
+
+    if e == 0:
+        return e
+    fast = sympy.expand(e)
+    if fast == 0:
+        return fast
+    if fast.is_number:
+        return sympy.nsimplify(fast) if fast.is_Float else fast
+    if fast.is_polynomial():  # an expanded non-zero polynomial is non-zero
+        return fast
+    return sympy.simplify(e)
+
+
+def _entries(x: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    import sympy
+
+    if isinstance(x, tuple):
+        for i, v in enumerate(x):
+            yield from _entries(v, f"{prefix}[{i}]")
+    elif isinstance(x, sympy.MatrixBase):
+        for i in range(x.rows):
+            for j in range(x.cols):
+                yield f"{prefix}[{i}, {j}]", x[i, j]
+    else:
+        yield prefix or "value", x
+
+
+def difference(lhs: Any, rhs: Any) -> list[tuple[str, Any]]:
+    """The entries of ``lhs − rhs`` that do not simplify to zero, as ``(position, entry)``.
+
+    Raises :class:`NotSymbolic` when a side cannot be read as sympy data, and returns a
+    single ``("shape", …)`` entry when the shapes differ.
+    """
+    import sympy
+
+    left, right = to_sympy(lhs), to_sympy(rhs)
+    if _shape(left) != _shape(right):
+        return [("shape", sympy.Symbol(f"{_shape(left)}≠{_shape(right)}"))]
+    out = []
+    for (pos, a), (_, b) in zip(_entries(left), _entries(right)):
+        d = _simplified(sympy.sympify(a) - sympy.sympify(b))
+        if d != 0:
+            out.append((pos, d))
+    return out
+
+
+def _shape(x: Any) -> Any:
+    import sympy
+
+    if isinstance(x, tuple):
+        return tuple(_shape(v) for v in x)
+    if isinstance(x, sympy.MatrixBase):
+        return x.shape
+    return ()
+
+
+def witness(nonzero: list[tuple[str, Any]], tries: int = 200) -> tuple[str, dict[Any, Any], Any] | None:
+    """Rational values of the free symbols at which some listed entry is non-zero:
+    ``(position, substitution, value)``, or ``None`` when none was found in ``tries``.
+    Small values come first, so the witness is small."""
+    import sympy
+
+    values = [0, 1, -1, 2, -2, 3, sympy.Rational(1, 2), 5, 7]
+    for pos, expr in nonzero:
+        syms = sorted(getattr(expr, "free_symbols", set()), key=str)
+        if not syms:
+            if expr != 0:
+                return pos, {}, expr
+            continue
+        count = 0
+        for combo in itertools.product(values, repeat=len(syms)):
+            if count >= tries:
+                break
+            count += 1
+            sub = dict(zip(syms, combo))
+            try:
+                value = sympy.simplify(expr.subs(sub))
+            except (ZeroDivisionError, ValueError):
+                continue
+            if value.is_number and value != 0 and value.is_finite:
+                return pos, sub, value
+    return None
