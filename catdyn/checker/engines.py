@@ -81,12 +81,28 @@ def _error(law: Law, exc: BaseException, args: tuple[Any, ...] | None, engine: s
     return _result(law, status="error", engine=engine, error=info)  # type: ignore[arg-type]
 
 
-def _refuted(law: Law, args: tuple[Any, ...], lhs: Any, rhs: Any, residual: float, engine: str,
-             tally: _Tally, exact: bool, detail: str = "") -> LawResult:
-    cx = Counterexample(_named(law, args), describe(lhs), describe(rhs), residual, detail or _detail(lhs, rhs))
+def _refuted(
+    law: Law,
+    args: tuple[Any, ...],
+    lhs: Any,
+    rhs: Any,
+    residual: float,
+    engine: str,
+    tally: _Tally,
+    exact: bool,
+    detail: str = "",
+) -> LawResult:
+    cx = Counterexample(
+        _named(law, args), describe(lhs), describe(rhs), residual, detail or _detail(lhs, rhs)
+    )
     return _result(
-        law, status="refuted", engine=engine, comparison="exact" if exact else "tolerance",  # type: ignore[arg-type]
-        examples=tally.examples, residual=residual, counterexample=cx,
+        law,
+        status="refuted",
+        engine=engine,
+        comparison="exact" if exact else "tolerance",  # type: ignore[arg-type]
+        examples=tally.examples,
+        residual=residual,
+        counterexample=cx,
     )
 
 
@@ -115,8 +131,12 @@ def exhaustive(law: Law, config: CheckConfig) -> LawResult | None:
     except Exception as exc:
         return _error(law, exc, args, "exhaustive")
     return _result(
-        law, status="proved" if tally.exact else "held", engine="exhaustive",
-        comparison="exact" if tally.exact else "tolerance", examples=tally.examples, residual=tally.residual,
+        law,
+        status="proved" if tally.exact else "held",
+        engine="exhaustive",
+        comparison="exact" if tally.exact else "tolerance",
+        examples=tally.examples,
+        residual=tally.residual,
     )
 
 
@@ -196,11 +216,19 @@ def sampled(law: Law, config: CheckConfig) -> LawResult | None:
         args = find(law.arguments, failing, settings=opts, random=rng)
     except NoSuchExample:
         if tally.examples == 0:
-            return _result(law, status="error", engine="hypothesis", error=ErrorInfo(
-                "Unsatisfiable", "hypothesis could not generate any arguments for this law"))
+            return _result(
+                law,
+                status="error",
+                engine="hypothesis",
+                error=ErrorInfo("Unsatisfiable", "hypothesis could not generate any arguments for this law"),
+            )
         return _result(
-            law, status="held", engine="hypothesis", comparison="exact" if tally.exact else "tolerance",
-            examples=tally.examples, residual=tally.residual,
+            law,
+            status="held",
+            engine="hypothesis",
+            comparison="exact" if tally.exact else "tolerance",
+            examples=tally.examples,
+            residual=tally.residual,
         )
     except Unsatisfiable as exc:
         return _error(law, exc, None, "hypothesis")
@@ -231,9 +259,14 @@ def run_engines(law: Law, config: CheckConfig) -> LawResult:
             if result is not None:
                 break
     if result is None:
-        result = _result(law, status="error", engine="none", error=ErrorInfo(
-            "Undecided",
-            "no engine could decide this law: give it an enumeration, symbolic arguments or a "
-            f"hypothesis strategy (engines tried: {', '.join(config.engines)})",
-        ))
+        result = _result(
+            law,
+            status="error",
+            engine="none",
+            error=ErrorInfo(
+                "Undecided",
+                "no engine could decide this law: give it an enumeration, symbolic arguments or a "
+                f"hypothesis strategy (engines tried: {', '.join(config.engines)})",
+            ),
+        )
     return replace(result, seconds=time.perf_counter() - t0)
