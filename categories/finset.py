@@ -210,8 +210,8 @@ class FinSetCategory(Category):
         if A.labels is not None and B.labels is not None:
             labels = tuple(zip((A.labels[i] for i in a_idx), (B.labels[j] for j in b_idx)))
         apex = FinSetObject(f"{A.name} ×_{f.cod.name} {B.name}", len(a_idx), labels)
-        p = FinFunction(f"π_{A.name}", apex, A, a_idx)
-        q = FinFunction(f"π_{B.name}", apex, B, b_idx)
+        p = FinFunction(f"π1_{A.name}", apex, A, a_idx)
+        q = FinFunction(f"π2_{B.name}", apex, B, b_idx)
         keys = a_idx * np.int64(max(B.size, 1)) + b_idx  # sorted ascending by construction
 
         def mediate(cone: Cone) -> FinFunction:
