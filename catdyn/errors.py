@@ -186,3 +186,77 @@ class SpecError(CatdynError):
             f"{source}: field {field}: {msg}",
             "Fix that field; catdyn read nothing from this document",
         )
+
+
+class DataError(ShapeError):
+    """Data that has the right container but values the object or morphism cannot hold: an
+    inexact number in an exact matrix, a non-finite number, a path whose times run backwards
+    or whose ends are not its objects. (A :class:`ShapeError`, so one ``except`` catches
+    every malformed piece of data.)"""
+
+    @classmethod
+    def inexact_entry(cls, name: str, entry: Any, position: tuple[int, int], category: Any) -> DataError:
+        return cls(
+            f"matrix {name} has the floating-point entry {entry!r} at row {position[0]}, "
+            f"column {position[1]}, but {_show(category)} holds only exact numbers and symbols",
+            "Write it exactly (an int, a fractions.Fraction, a string such as '1/10' or '0.1', "
+            "a sympy expression), or use MatR for floating-point matrices",
+        )
+
+    @classmethod
+    def not_a_number(cls, name: str, entry: Any, position: tuple[int, int], category: Any) -> DataError:
+        return cls(
+            f"matrix {name} has the entry {entry!r} at row {position[0]}, column {position[1]}, "
+            f"which {_show(category)} cannot read as a number",
+            "Give numbers (or, over the rationals, sympy expressions)",
+        )
+
+    @classmethod
+    def not_finite(cls, kind: str, name: str, count: int) -> DataError:
+        return cls(
+            f"{kind} {name} has {count} non-finite value(s) (NaN or ±inf)",
+            f"Give {name} finite numbers only; a diverged run is recorded as failed, not stored",
+        )
+
+    @classmethod
+    def array_shape(cls, kind: str, name: str, shape: tuple[int, ...], expected: str) -> DataError:
+        return cls(f"{kind} {name} has shape {shape} but {expected}", f"Reshape the data of {name}")
+
+    @classmethod
+    def path_times(cls, name: str, problem: str) -> DataError:
+        return cls(
+            f"path {name} has times that {problem}",
+            "A path's times start at 0 and never decrease (default: 0, 1, 2, …)",
+        )
+
+    @classmethod
+    def path_end(cls, name: str, which: str, point: Any, obj: Any) -> DataError:
+        return cls(
+            f"path {name} {which} at {point} but its {'domain' if which == 'starts' else 'codomain'} "
+            f"{_show(obj)} is {getattr(obj, 'coords', obj)}",
+            f"A path's first point is its domain and its last point its codomain; "
+            f"give {_show(obj)} the same coordinates (exactly) or leave it out to derive it",
+        )
+
+    @classmethod
+    def mixed_categories(cls, name: str, dom: Any, cod: Any) -> DataError:
+        return cls(
+            f"morphism {name}: {_show(dom)} → {_show(cod)} joins objects of different categories "
+            f"({_show(dom.category)} and {_show(cod.category)})",
+            "Make both ends in the same category",
+        )
+
+
+class FactorError(ConeError):
+    """A cone commutes (within tolerance) but its legs do not lie in the pullback closely
+    enough to factor through it: the tolerance used for equality and for rank disagree."""
+
+    @classmethod
+    def residual(cls, left: Any, right: Any, pullback: Any, residual: float, tolerance: float) -> FactorError:
+        return cls(
+            f"the cone with legs {_show(left)}, {_show(right)} commutes within tolerance but does "
+            f"not factor through {_show(pullback)}: the best mediating map leaves a residual "
+            f"{residual:.3g} > {tolerance:.3g}",
+            "The cone is only nearly commuting; loosen the category's tolerance or compute its "
+            "legs more precisely",
+        )
