@@ -1,0 +1,1 @@
+"""Topology of loss landscapes and trajectories: sublevel-set persistence of grids, its features and stability law, the persistent-homology dimension of a trajectory (gudhi is imported only when needed)."""
