@@ -253,7 +253,7 @@ def _builders(kind: str) -> tuple[Any, Callable[[Any], Object], Callable[[Any, O
         rows = [[parse_entry(e) for e in row] for row in m.entries]
         return MatQ.matrix(m.name, d, c, rows)
 
-    return MatQ, lambda o: MatQ.space(o.name, o.dim), matrix
+    return MatQ, lambda o: MatQ.object(o.name, o.dim), matrix
 
 
 def diagram_from_json(text: str, source: str = "<string>") -> Diagram:

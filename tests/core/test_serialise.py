@@ -98,3 +98,25 @@ def test_symbolic_entries_parse_without_eval():
     for bad in ["a.b", "f(1)", "__x", "1.5", "a ** b", "[1]"]:
         with pytest.raises(ValueError):
             parse_entry(bad)
+
+
+@given(st.data())
+def test_matq_round_trip_with_symbols_is_the_identity(data):
+    import sympy
+
+    from catdyn.categories.mat import MatQ
+
+    a, b = sympy.symbols("a b")
+    entries = st.sampled_from([sympy.Integer(0), sympy.Rational(1, 2), -sympy.Integer(3), a, a * b - 1, (a + 1) ** 2 / 5])
+    A, B = MatQ.object("A", data.draw(st.integers(0, 3))), MatQ.object("B", data.draw(st.integers(0, 3)))
+    rows = [[data.draw(entries) for _ in range(A.dim)] for _ in range(B.dim)]
+    f = MatQ.matrix("f", A, B, rows)
+    d = Diagram("mat", MatQ, [f, MatQ.identity(B)], equations=[(["f", "id_B"], ["f"])])
+    assert equal_diagrams(diagram_from_json(diagram_to_json(d)), d)
+
+
+def test_matq_entry_that_is_not_a_number_names_the_field():
+    doc = {"format": "catdyn.diagram/1", "category": "MatQ", "name": "m", "objects": [{"name": "A", "dim": 1}],
+           "morphisms": [{"name": "f", "dom": "A", "cod": "A", "entries": [["os.system(1)"]]}]}
+    with pytest.raises(SpecError, match=r"field morphisms.0: unsupported syntax"):
+        diagram_from_json(json.dumps(doc))
