@@ -260,3 +260,34 @@ class FactorError(ConeError):
             "The cone is only nearly commuting; loosen the category's tolerance or compute its "
             "legs more precisely",
         )
+
+
+class TopologyError(CatdynError):
+    """A request the topology tools cannot honour: gudhi missing, an unknown construction or
+    engine, a grid that is not a finite k-D array, a study with too few models.
+
+    >>> print(TopologyError.missing_gudhi("cubical persistence"))
+    cubical persistence needs gudhi, which is not installed. Install it (pip install gudhi), or use engine='union-find' for H0 only.
+    """
+
+    @classmethod
+    def missing_gudhi(cls, what: str) -> TopologyError:
+        return cls(
+            f"{what} needs gudhi, which is not installed",
+            "Install it (pip install gudhi), or use engine='union-find' for H0 only",
+        )
+
+    @classmethod
+    def unknown(cls, kind: str, got: Any, choices: Any) -> TopologyError:
+        return cls(f"unknown {kind} {got!r}", f"Choose one of {sorted(choices)}")
+
+    @classmethod
+    def bad_grid(cls, name: str, shape: tuple[int, ...], problem: str) -> TopologyError:
+        return cls(
+            f"grid {name} of shape {shape} {problem}",
+            "Give a finite float array with at least one axis of length ≥ 2",
+        )
+
+    @classmethod
+    def too_few(cls, what: str, got: int, need: int) -> TopologyError:
+        return cls(f"{what}: got {got}, need at least {need}", "Add models (or points) or lower the folds")
