@@ -1,0 +1,509 @@
+"""Data sets as tensors: a small :class:`Dataset` type and deterministic loaders.
+
+Offline, always available (nothing touches the network):
+
+* :func:`load_digits` — scikit-learn's bundled 8×8 digits (1,797 images, 10 classes), as
+  64-vectors (``form="vector"``, the default) or ``(1, 8, 8)`` images; pixels scaled to [0, 1].
+* :func:`make_mnist1d` — MNIST-1D (Greydanus 2020) *generated locally* with the ``mnist1d``
+  package's ``make_dataset`` (never its download), as 40-vectors or ``(40, 1)`` sequences.
+* :func:`make_moons`, :func:`make_circles` — scikit-learn's two-dimensional toy sets.
+
+From files on disk, in their standard formats (with download through torchvision for users
+who are online and have it installed; the tests feed these readers small fabricated files):
+
+* :func:`load_mnist` — MNIST and Fashion-MNIST idx files (``train-images-idx3-ubyte`` and
+  friends, plain or ``.gz``).
+* :func:`load_cifar10` — the CIFAR-10 "python version" batches (``cifar-10-batches-py``).
+  These are pickles: catdyn reads them only from the directory the user names, with an
+  unpickler that admits nothing but plain containers and numpy arrays, so a tampered file
+  fails to load rather than running code. Still, point it only at data you downloaded yourself.
+
+Every loader returns :class:`Splits` (train and test :class:`Dataset`), deterministic for a
+given ``seed``: the same seed gives the same split, on every machine.
+
+>>> s = load_digits(seed=0)
+>>> s.train.x.shape, s.test.x.shape, s.train.n_classes
+(torch.Size([1438, 64]), torch.Size([359, 64]), 10)
+>>> s.train.name, s.train.split
+('digits', 'train')
+>>> bool(torch.equal(load_digits(seed=0).test.y, s.test.y))
+True
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import pickle
+import random
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from catdyn.errors import CatdynError
+
+
+class DatasetError(CatdynError):
+    """A data set that cannot be loaded: files missing or malformed, options out of range.
+
+    >>> str(DatasetError.missing("mnist", "/nowhere", ["train-images-idx3-ubyte"])).split(":")[0]
+    'data set mnist not found under /nowhere'
+    """
+
+    @classmethod
+    def missing(cls, name: str, root: str | os.PathLike[str], files: Sequence[str]) -> DatasetError:
+        """The files of a data set are not under ``root``."""
+        return cls(
+            f"data set {name} not found under {root}: looked for {', '.join(files)} "
+            "(plain or .gz, in the folder itself, raw/ or the torchvision layout)",
+            "Put the files there, or pass download=True on a machine that is online and has torchvision installed",
+        )
+
+    @classmethod
+    def malformed(cls, path: str | os.PathLike[str], problem: str) -> DatasetError:
+        """A file exists but is not in the expected format."""
+        return cls(f"file {path} is not a valid data file: {problem}", "Download the file again from its source")
+
+    @classmethod
+    def option(cls, name: str, value: object, rule: str) -> DatasetError:
+        """A loader option outside its range."""
+        return cls(f"data option {name} = {value!r} is invalid", f"It must be {rule}")
+
+
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Dataset:
+    """Inputs ``x`` (float, first axis = samples) and integer labels ``y`` of one split.
+
+    >>> d = Dataset(torch.zeros(4, 3), torch.tensor([0, 1, 1, 0]), "toy", 2, "train")
+    >>> len(d), d.input_shape, d.subset([1, 2]).y.tolist()
+    (4, (3,), [1, 1])
+    """
+
+    x: Tensor
+    y: Tensor
+    name: str
+    n_classes: int
+    split: str
+
+    def __post_init__(self) -> None:
+        if self.x.shape[0] != self.y.shape[0]:
+            raise DatasetError.option("x/y", (tuple(self.x.shape), tuple(self.y.shape)), "the same number of samples")
+        if self.y.dtype != torch.int64:
+            object.__setattr__(self, "y", self.y.to(torch.int64))
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input (``x.shape[1:]``).
+
+        >>> load_digits(form="image").train.input_shape
+        (1, 8, 8)
+        """
+        return tuple(self.x.shape[1:])
+
+    def subset(self, indices: Sequence[int] | Tensor) -> Dataset:
+        """The samples at ``indices`` (same name, classes and split).
+
+        >>> len(load_digits().train.subset(range(10)))
+        10
+        """
+        idx = torch.as_tensor(indices, dtype=torch.long)
+        return replace(self, x=self.x[idx], y=self.y[idx])
+
+    def flatten(self) -> Dataset:
+        """The same samples as vectors (``(N, prod(input_shape))``).
+
+        >>> load_digits(form="image").test.flatten().x.shape
+        torch.Size([359, 64])
+        """
+        return replace(self, x=self.x.reshape(len(self), -1))
+
+    def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> Dataset:
+        """The data on ``device`` (inputs cast to ``dtype`` if given; labels stay int64).
+
+        >>> load_digits().train.to("cpu", torch.float64).x.dtype
+        torch.float64
+        """
+        x = self.x.to(device=device, dtype=dtype) if dtype is not None else self.x.to(device)
+        return replace(self, x=x, y=self.y.to(device))
+
+
+@dataclass(frozen=True)
+class Splits:
+    """A train and a test :class:`Dataset` of the same data set.
+
+    >>> s = make_moons(100, seed=1)
+    >>> len(s.train) + len(s.test)
+    100
+    """
+
+    train: Dataset
+    test: Dataset
+
+    def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> Splits:
+        """Both splits on ``device``.
+
+        >>> make_moons(20).to("cpu").train.x.device.type
+        'cpu'
+        """
+        return Splits(self.train.to(device, dtype), self.test.to(device, dtype))
+
+
+def split_indices(n: int, test_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
+    """Deterministic train and test indices of ``n`` samples (a seeded random permutation).
+
+    The test set is the first ``round(n · test_fraction)`` entries of the permutation drawn by
+    ``numpy.random.default_rng(seed)``; both index sets are returned sorted.
+
+    >>> tr, te = split_indices(10, 0.3, seed=0)
+    >>> len(tr), len(te), sorted(tr.tolist() + te.tolist()) == list(range(10))
+    (7, 3, True)
+    """
+    if not 0.0 <= test_fraction < 1.0:
+        raise DatasetError.option("test_fraction", test_fraction, "in [0, 1)")
+    perm = np.random.default_rng(seed).permutation(n)
+    n_test = round(n * test_fraction)
+    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
+    return torch.from_numpy(train).long(), torch.from_numpy(test).long()
+
+
+def _splits(x: np.ndarray | Tensor, y: np.ndarray | Tensor, name: str, n_classes: int, test_fraction: float, seed: int) -> Splits:
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not isinstance(x, Tensor) else x.float()
+    yt = torch.as_tensor(np.asarray(y)).long() if not isinstance(y, Tensor) else y.long()
+    train, test = split_indices(len(yt), test_fraction, seed)
+    return Splits(
+        Dataset(xt[train].contiguous(), yt[train].contiguous(), name, n_classes, "train"),
+        Dataset(xt[test].contiguous(), yt[test].contiguous(), name, n_classes, "test"),
+    )
+
+
+# ------------------------------------------------------------------------------------------
+def load_digits(form: Literal["vector", "image"] = "vector", test_fraction: float = 0.2, seed: int = 0) -> Splits:
+    """scikit-learn's bundled digits: 64-vectors or ``(1, 8, 8)`` images in [0, 1].
+
+    >>> load_digits(form="image").train.x.shape[1:]
+    torch.Size([1, 8, 8])
+    >>> float(load_digits().train.x.max())
+    1.0
+    """
+    from sklearn.datasets import load_digits as sk_digits
+
+    if form not in ("vector", "image"):
+        raise DatasetError.option("form", form, "'vector' or 'image'")
+    bunch = sk_digits()
+    x = np.asarray(bunch.data, dtype=np.float32) / 16.0
+    if form == "image":
+        x = x.reshape(-1, 1, 8, 8)
+    return _splits(x, bunch.target, "digits", 10, test_fraction, seed)
+
+
+def make_mnist1d(
+    num_samples: int = 5000,
+    seed: int = 42,
+    form: Literal["vector", "sequence"] = "vector",
+    test_fraction: float = 0.2,
+) -> Splits:
+    """MNIST-1D generated locally (``mnist1d.data.make_dataset``; nothing is downloaded).
+
+    ``form="vector"`` gives ``(N, 40)``, ``"sequence"`` gives ``(N, 40, 1)`` for recurrent and
+    attention models. The package seeds numpy's and Python's global generators; catdyn restores
+    both afterwards, so calling it changes no other random stream. With the package's defaults
+    (5,000 samples, seed 42) the data are the published MNIST-1D; the split here is the
+    package's own (the first ``1 − test_fraction`` of its shuffled samples for training).
+
+    >>> s = make_mnist1d(num_samples=200, seed=0)
+    >>> s.train.x.shape, s.test.x.shape, s.train.n_classes
+    (torch.Size([160, 40]), torch.Size([40, 40]), 10)
+    """
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise DatasetError(
+            "MNIST-1D needs the mnist1d package, which is not installed", "pip install mnist1d"
+        ) from exc
+    if form not in ("vector", "sequence"):
+        raise DatasetError.option("form", form, "'vector' or 'sequence'")
+    if num_samples < 10:
+        raise DatasetError.option("num_samples", num_samples, "at least 10 (one per class)")
+    if not 0.0 < test_fraction < 1.0:
+        raise DatasetError.option("test_fraction", test_fraction, "in (0, 1)")
+    args = get_dataset_args()
+    args.num_samples = int(num_samples)
+    args.seed = int(seed)
+    args.train_split = 1.0 - test_fraction
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        data = make_dataset(args)
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+
+    def _t(a: np.ndarray) -> Tensor:
+        t = torch.as_tensor(np.asarray(a, dtype=np.float32))
+        return t.unsqueeze(-1) if form == "sequence" else t
+
+    return Splits(
+        Dataset(_t(data["x"]), torch.as_tensor(data["y"]).long(), "mnist1d", 10, "train"),
+        Dataset(_t(data["x_test"]), torch.as_tensor(data["y_test"]).long(), "mnist1d", 10, "test"),
+    )
+
+
+def make_moons(n: int = 1000, noise: float = 0.1, seed: int = 0, test_fraction: float = 0.2) -> Splits:
+    """Two interleaving half circles in the plane (scikit-learn's ``make_moons``), 2 classes.
+
+    >>> make_moons(50, seed=0).train.x.shape
+    torch.Size([40, 2])
+    """
+    from sklearn.datasets import make_moons as sk_moons
+
+    x, y = sk_moons(n_samples=n, noise=noise, random_state=seed)
+    return _splits(x, y, "moons", 2, test_fraction, seed)
+
+
+def make_circles(
+    n: int = 1000, noise: float = 0.05, factor: float = 0.5, seed: int = 0, test_fraction: float = 0.2
+) -> Splits:
+    """A small circle inside a large one (scikit-learn's ``make_circles``), 2 classes.
+
+    >>> sorted(set(make_circles(40, seed=3).train.y.tolist()))
+    [0, 1]
+    """
+    from sklearn.datasets import make_circles as sk_circles
+
+    x, y = sk_circles(n_samples=n, noise=noise, factor=factor, random_state=seed)
+    return _splits(x, y, "circles", 2, test_fraction, seed)
+
+
+# ------------------------------------------------------------------------------------------
+# MNIST / Fashion-MNIST: idx files
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+
+_MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an idx file (the MNIST format; ``.gz`` is decompressed) into a numpy array.
+
+    The header is two zero bytes, a type code (0x08 = uint8, …), the number of dimensions, then
+    each dimension as a big-endian 32-bit integer; the data follow in C order.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte")
+    >>> with open(path, "wb") as fh:
+    ...     _ = fh.write(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))
+    >>> read_idx(path).tolist()
+    [7, 2, 1]
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:
+        raise DatasetError.malformed(path, f"cannot read it ({exc})") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        raise DatasetError.malformed(path, "no idx header (two zero bytes and a type code)")
+    ndim = raw[3]
+    if ndim == 0 or len(raw) < 4 + 4 * ndim:
+        raise DatasetError.malformed(path, f"idx header announces {ndim} dimensions but is truncated")
+    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    count = int(np.prod(shape))
+    body = raw[4 + 4 * ndim :]
+    if len(body) != count * dtype.itemsize:
+        raise DatasetError.malformed(path, f"header says shape {shape} ({count * dtype.itemsize} bytes), file has {len(body)}")
+    return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _find(root: Path, folder: str, base: str) -> Path | None:
+    for where in (root, root / "raw", root / folder / "raw", root / folder):
+        for name in (base, base + ".gz"):
+            if (where / name).is_file():
+                return where / name
+    return None
+
+
+def _torchvision_download(kind: str, root: Path) -> None:
+    try:
+        import torchvision.datasets as tvd  # type: ignore[import-not-found]
+    except Exception as exc:
+        raise DatasetError(
+            f"download of {kind} needs torchvision, which cannot be imported here ({type(exc).__name__})",
+            f"Install torchvision (matching your torch), or download the files yourself into {root}",
+        ) from exc
+    cls = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}[kind]
+    for train in (True, False):
+        getattr(tvd, cls)(str(root), train=train, download=True)
+
+
+def load_mnist(
+    root: str | os.PathLike[str],
+    fashion: bool = False,
+    download: bool = False,
+    validation_fraction: float = 0.0,
+    seed: int = 0,
+) -> Splits:
+    """MNIST (or Fashion-MNIST) from idx files under ``root``; images ``(1, 28, 28)`` in [0, 1].
+
+    Files are looked for in ``root``, ``root/raw`` and the torchvision layout
+    ``root/MNIST/raw`` (``root/FashionMNIST/raw``), plain or gzipped. ``download=True`` asks
+    torchvision to fetch them when they are missing (online users only). The official split is
+    kept; ``validation_fraction > 0`` instead returns the official training set split into train
+    and test parts (deterministic in ``seed``), keeping the official test set untouched.
+
+    >>> load_mnist("/nonexistent")
+    Traceback (most recent call last):
+        ...
+    catdyn.backends.torch.data.DatasetError: data set mnist not found under /nonexistent: ...
+    """
+    kind, folder = ("fashion_mnist", "FashionMNIST") if fashion else ("mnist", "MNIST")
+    root = Path(root)
+    wanted = [b for pair in _MNIST_FILES.values() for b in pair]
+    found = {b: _find(root, folder, b) for b in wanted}
+    if any(p is None for p in found.values()) and download:
+        _torchvision_download(kind, root)
+        found = {b: _find(root, folder, b) for b in wanted}
+    missing = [b for b, p in found.items() if p is None]
+    if missing:
+        raise DatasetError.missing(kind, root, missing)
+    parts: dict[str, Dataset] = {}
+    for split, (img_name, lab_name) in _MNIST_FILES.items():
+        images, labels = read_idx(found[img_name]), read_idx(found[lab_name])  # type: ignore[arg-type]
+        if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+            raise DatasetError.malformed(found[img_name], f"images {images.shape} do not match labels {labels.shape}")  # type: ignore[arg-type]
+        x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+        parts[split] = Dataset(x, torch.from_numpy(labels.astype(np.int64)), kind, 10, split)
+    if validation_fraction > 0:
+        return _splits(parts["train"].x, parts["train"].y, kind, 10, validation_fraction, seed)
+    return Splits(parts["train"], parts["test"])
+
+
+# ------------------------------------------------------------------------------------------
+# CIFAR-10: python pickles, read with an allow-list unpickler
+_ALLOWED_GLOBALS = {
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("_codecs", "encode"),
+}
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """An unpickler that builds only plain containers and numpy arrays."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in _ALLOWED_GLOBALS:
+            raise pickle.UnpicklingError(f"refused to load global {module}.{name}")
+        if module.startswith("numpy.core."):
+            module = "numpy._core." + module[len("numpy.core.") :]
+        return super().find_class(module, name)
+
+
+def load_array_pickle(path: str | os.PathLike[str]) -> object:
+    """Unpickle a file that may hold only dicts, lists, strings, numbers and numpy arrays.
+
+    Any other global (a function, a class) is refused with :class:`DatasetError`, so a pickle
+    cannot run code while it is read.
+
+    >>> import tempfile, os, pickle
+    >>> path = os.path.join(tempfile.mkdtemp(), "batch")
+    >>> with open(path, "wb") as fh:
+    ...     pickle.dump({"labels": [3, 1]}, fh)
+    >>> load_array_pickle(path)
+    {'labels': [3, 1]}
+    """
+    try:
+        with open(path, "rb") as fh:
+            return _ArrayUnpickler(fh, encoding="latin1").load()
+    except pickle.UnpicklingError as exc:
+        raise DatasetError.malformed(path, f"unsafe or corrupt pickle ({exc})") from exc
+    except (EOFError, ValueError, TypeError, AttributeError) as exc:
+        raise DatasetError.malformed(path, f"cannot unpickle it ({type(exc).__name__}: {exc})") from exc
+
+
+def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    obj = load_array_pickle(path)
+    if not isinstance(obj, dict):
+        raise DatasetError.malformed(path, f"expected a dict, found {type(obj).__name__}")
+    d = {(k.decode("latin1") if isinstance(k, bytes) else k): v for k, v in obj.items()}
+    if "data" not in d or "labels" not in d:
+        raise DatasetError.malformed(path, f"expected keys 'data' and 'labels', found {sorted(d)}")
+    data = np.asarray(d["data"])
+    labels = np.asarray(d["labels"], dtype=np.int64)
+    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or data.shape[0] != labels.shape[0]:
+        raise DatasetError.malformed(path, f"data {data.shape} and labels {labels.shape} are not N×3072 and N")
+    return data.astype(np.uint8, copy=False), labels
+
+
+def load_cifar10(
+    root: str | os.PathLike[str],
+    download: bool = False,
+    validation_fraction: float = 0.0,
+    seed: int = 0,
+) -> Splits:
+    """CIFAR-10 from its python batches under ``root``; images ``(3, 32, 32)`` in [0, 1].
+
+    Looks for ``data_batch_1`` … ``data_batch_5`` and ``test_batch`` in ``root`` or
+    ``root/cifar-10-batches-py`` (torchvision's layout). The batches are pickles: they are read
+    only from the directory you pass, with :func:`load_array_pickle` (numpy arrays and plain
+    containers only). Give it only files you downloaded yourself. ``download=True`` asks
+    torchvision to fetch them when missing. ``validation_fraction`` as in :func:`load_mnist`.
+
+    >>> load_cifar10("/nonexistent")
+    Traceback (most recent call last):
+        ...
+    catdyn.backends.torch.data.DatasetError: data set cifar10 not found under /nonexistent: ...
+    """
+    root = Path(root)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+
+    def locate() -> dict[str, Path | None]:
+        out: dict[str, Path | None] = {}
+        for n in names:
+            out[n] = next((p for p in (root / n, root / "cifar-10-batches-py" / n) if p.is_file()), None)
+        return out
+
+    found = locate()
+    if any(p is None for p in found.values()) and download:
+        _torchvision_download("cifar10", root)
+        found = locate()
+    missing = [n for n, p in found.items() if p is None]
+    if missing:
+        raise DatasetError.missing("cifar10", root, missing)
+    train = [_cifar_batch(found[n]) for n in names[:5]]  # type: ignore[arg-type]
+    test_x, test_y = _cifar_batch(found["test_batch"])  # type: ignore[arg-type]
+
+    def images(a: np.ndarray) -> Tensor:
+        return torch.from_numpy(a.reshape(-1, 3, 32, 32).astype(np.float32) / 255.0)
+
+    x = images(np.concatenate([b[0] for b in train]))
+    y = torch.from_numpy(np.concatenate([b[1] for b in train]))
+    if validation_fraction > 0:
+        return _splits(x, y, "cifar10", 10, validation_fraction, seed)
+    return Splits(
+        Dataset(x, y, "cifar10", 10, "train"), Dataset(images(test_x), torch.from_numpy(test_y), "cifar10", 10, "test")
+    )
+
+
+DATASETS = {
+    "digits": load_digits,
+    "mnist1d": make_mnist1d,
+    "moons": make_moons,
+    "circles": make_circles,
+}
+"""The offline data sets by name (the file-based ones need a ``root`` and are not listed)."""

@@ -1,0 +1,335 @@
+"""Batched optimisers: SGD (momentum, Nesterov) and Adam (AdamW) over stacked ensemble parameters.
+
+An ensemble keeps every parameter tensor of its K members stacked along a leading axis of size
+K. The optimisers here update such stacks in a few fused tensor operations, with a learning
+rate and a weight decay *per member* (tensors of shape ``(K,)``), and reproduce, member by
+member, what :class:`torch.optim.SGD` and :class:`torch.optim.Adam` do to one model:
+
+* SGD: ``g ← ∇ + wd·θ``; ``b ← g`` on the first step, else ``b ← μ·b + (1 − τ)·g``;
+  ``d ← g + μ·b`` (Nesterov) or ``d ← b``; ``θ ← θ − lr·d``.
+* Adam: ``g ← ∇ + wd·θ`` (or AdamW's decoupled ``θ ← θ·(1 − lr·wd)``);
+  ``m ← β₁m + (1 − β₁)g``; ``v ← β₂v + (1 − β₂)g²``;
+  ``θ ← θ − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)``.
+
+Each optimiser offers a pure :meth:`~SGD.update` (returns new tensors, inputs untouched) and the
+in-place :meth:`~SGD.update_` that the ensemble engine calls every step.
+
+>>> import torch
+>>> opt = SGD(momentum=0.9)
+>>> params = [torch.ones(2, 3)]                      # K = 2 members, 3 numbers each
+>>> state = opt.init(params)
+>>> grads = [torch.ones(2, 3)]
+>>> lr = torch.tensor([0.1, 0.5])                     # one learning rate per member
+>>> new, state = opt.update(params, grads, state, lr)
+>>> [round(v, 6) for v in new[0][:, 0].tolist()]
+[0.9, 0.5]
+>>> params[0][0, 0].item()                           # the pure update left its input alone
+1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from catdyn.errors import CatdynError
+
+
+class OptimiserError(CatdynError):
+    """Hyperparameters an optimiser cannot use (negative rate, Nesterov without momentum…).
+
+    >>> str(OptimiserError.bad("momentum", -1.0, "0 ≤ momentum < 1")).split(":")[0]
+    'optimiser hyperparameter momentum = -1.0 is invalid'
+    """
+
+    @classmethod
+    def bad(cls, name: str, value: object, rule: str) -> OptimiserError:
+        """A hyperparameter outside its allowed range."""
+        return cls(f"optimiser hyperparameter {name} = {value!r} is invalid: it must satisfy {rule}", f"Give {name} a value with {rule}")
+
+
+@dataclass
+class OptState:
+    """What an optimiser carries between steps: the step count and per-tensor buffers.
+
+    ``buffers`` maps a buffer name (``"momentum"``, ``"exp_avg"``, ``"exp_avg_sq"``) to a list
+    aligned with the parameter list; an SGD momentum buffer is ``None`` until the first step.
+
+    >>> OptState(step=0).step
+    0
+    """
+
+    step: int = 0
+    buffers: dict[str, list[Tensor | None]] = field(default_factory=dict)
+
+    def clone(self) -> OptState:
+        """A deep copy (tensors cloned).
+
+        >>> s = OptState(1, {"momentum": [torch.zeros(2)]})
+        >>> c = s.clone(); c.buffers["momentum"][0] += 1
+        >>> s.buffers["momentum"][0].tolist()
+        [0.0, 0.0]
+        """
+        return OptState(
+            self.step, {k: [None if t is None else t.clone() for t in v] for k, v in self.buffers.items()}
+        )
+
+
+def per_member(h: Tensor | float | Sequence[float], like: Tensor) -> Tensor:
+    """A per-member hyperparameter shaped to broadcast against a stacked tensor ``like``.
+
+    ``h`` is a scalar (the same for every member) or K values; the result has shape
+    ``(K, 1, …, 1)`` with ``like.ndim`` axes, on ``like``'s device and dtype.
+
+    >>> per_member([0.1, 0.2], torch.zeros(2, 4, 5)).shape
+    torch.Size([2, 1, 1])
+    >>> per_member(0.5, torch.zeros(3, 2)).flatten().tolist()
+    [0.5, 0.5, 0.5]
+    """
+    k = like.shape[0]
+    t = torch.as_tensor(h, dtype=like.dtype, device=like.device)
+    if t.ndim == 0:
+        t = t.expand(k)
+    if t.shape != (k,):
+        raise OptimiserError.bad("per-member value", tuple(t.shape), f"one value or {k} values (one per member)")
+    return t.reshape((k,) + (1,) * (like.ndim - 1))
+
+
+def _views(h: Tensor | float | Sequence[float] | None, params: Sequence[Tensor]) -> list[Tensor] | None:
+    if h is None:
+        return None
+    if isinstance(h, (int, float)) and h == 0:
+        return None
+    return [per_member(h, p) for p in params]
+
+
+@dataclass(frozen=True)
+class SGD:
+    """Stochastic gradient descent with optional (Nesterov) momentum, as :class:`torch.optim.SGD`.
+
+    >>> opt = SGD(momentum=0.9, nesterov=True)
+    >>> p = [torch.zeros(1, 2)]; s = opt.init(p)
+    >>> opt.update_(p, [torch.ones(1, 2)], s, torch.tensor([1.0]))
+    >>> p[0].tolist()                                 # −lr·(g + μ·g) on the first step
+    [[-1.899999976158142, -1.899999976158142]]
+    """
+
+    momentum: float = 0.0
+    nesterov: bool = False
+    dampening: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.momentum < 1.0:
+            raise OptimiserError.bad("momentum", self.momentum, "0 ≤ momentum < 1")
+        if not 0.0 <= self.dampening <= 1.0:
+            raise OptimiserError.bad("dampening", self.dampening, "0 ≤ dampening ≤ 1")
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise OptimiserError.bad("nesterov", self.nesterov, "momentum > 0 and dampening = 0")
+
+    @property
+    def name(self) -> str:
+        """A short label, e.g. ``sgd(momentum=0.9)``.
+
+        >>> SGD(0.9).name
+        'sgd(momentum=0.9)'
+        """
+        extra = ", nesterov" if self.nesterov else ""
+        return f"sgd(momentum={self.momentum}{extra})"
+
+    def torch_optimizer(self, params: Sequence[Tensor], lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+        """The :class:`torch.optim.SGD` that does the same to one model (for solo reference runs).
+
+        >>> SGD(0.9).torch_optimizer([torch.zeros(1, requires_grad=True)], lr=0.1).defaults["momentum"]
+        0.9
+        """
+        return torch.optim.SGD(
+            params, lr=lr, momentum=self.momentum, dampening=self.dampening,
+            nesterov=self.nesterov, weight_decay=weight_decay,
+        )
+
+    def init(self, params: Sequence[Tensor]) -> OptState:
+        """A fresh state for stacked parameters ``params`` (momentum buffers start empty).
+
+        >>> SGD(0.5).init([torch.zeros(3, 2)]).buffers["momentum"]
+        [None]
+        """
+        return OptState(0, {"momentum": [None] * len(params)} if self.momentum else {})
+
+    def update_(
+        self,
+        params: Sequence[Tensor],
+        grads: Sequence[Tensor],
+        state: OptState,
+        lr: Tensor | float | Sequence[float],
+        weight_decay: Tensor | float | Sequence[float] | None = None,
+    ) -> None:
+        """One step in place on ``params`` (and ``state``); ``grads`` may be overwritten.
+
+        ``lr`` and ``weight_decay`` are one value or one per member (see :func:`per_member`).
+
+        >>> p = [torch.ones(2, 1)]; opt = SGD(); s = opt.init(p)
+        >>> opt.update_(p, [torch.ones(2, 1)], s, [0.1, 0.2], weight_decay=1.0)
+        >>> p[0].flatten().tolist()
+        [0.800000011920929, 0.6000000238418579]
+        """
+        lrs = _views(lr, params)
+        wds = _views(weight_decay, params)
+        first = state.step == 0
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if wds is not None:
+                g = torch.addcmul(g, wds[i], p)
+            if self.momentum:
+                bufs = state.buffers["momentum"]
+                buf = bufs[i]
+                if buf is None or first:
+                    buf = g.clone()
+                    bufs[i] = buf
+                elif self.dampening:
+                    buf.mul_(self.momentum).add_(g, alpha=1.0 - self.dampening)
+                else:
+                    buf.mul_(self.momentum).add_(g)
+                d = g.add(buf, alpha=self.momentum) if self.nesterov else buf
+            else:
+                d = g
+            assert lrs is not None
+            p.addcmul_(d, lrs[i], value=-1.0)
+        state.step += 1
+
+    def update(
+        self,
+        params: Sequence[Tensor],
+        grads: Sequence[Tensor],
+        state: OptState,
+        lr: Tensor | float | Sequence[float],
+        weight_decay: Tensor | float | Sequence[float] | None = None,
+    ) -> tuple[list[Tensor], OptState]:
+        """The pure form of :meth:`update_`: new parameters and state, inputs left unchanged.
+
+        >>> p = [torch.ones(1, 1)]; opt = SGD(); s = opt.init(p)
+        >>> new, s2 = opt.update(p, [torch.ones(1, 1)], s, 0.25)
+        >>> (new[0].item(), p[0].item(), s.step, s2.step)
+        (0.75, 1.0, 0, 1)
+        """
+        new_params = [p.clone() for p in params]
+        new_state = state.clone()
+        self.update_(new_params, [g.clone() for g in grads], new_state, lr, weight_decay)
+        return new_params, new_state
+
+
+@dataclass(frozen=True)
+class Adam:
+    """Adam as :class:`torch.optim.Adam` (L2 weight decay), or AdamW with ``decoupled=True``.
+
+    >>> opt = Adam()
+    >>> p = [torch.zeros(1, 1)]; s = opt.init(p)
+    >>> opt.update_(p, [torch.full((1, 1), 3.0)], s, 0.1)
+    >>> round(p[0].item(), 6)                          # the first Adam step moves by ≈ lr
+    -0.1
+    """
+
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+    decoupled: bool = False
+
+    def __post_init__(self) -> None:
+        for i, b in enumerate(self.betas):
+            if not 0.0 <= b < 1.0:
+                raise OptimiserError.bad(f"betas[{i}]", b, "0 ≤ beta < 1")
+        if self.eps < 0:
+            raise OptimiserError.bad("eps", self.eps, "eps ≥ 0")
+
+    @property
+    def name(self) -> str:
+        """A short label, ``adam`` or ``adamw``.
+
+        >>> Adam(decoupled=True).name
+        'adamw'
+        """
+        return "adamw" if self.decoupled else "adam"
+
+    def torch_optimizer(self, params: Sequence[Tensor], lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+        """The :class:`torch.optim.Adam` (or ``AdamW``) that does the same to one model.
+
+        >>> type(Adam(decoupled=True).torch_optimizer([torch.zeros(1, requires_grad=True)], 0.1)).__name__
+        'AdamW'
+        """
+        cls = torch.optim.AdamW if self.decoupled else torch.optim.Adam
+        return cls(params, lr=lr, betas=self.betas, eps=self.eps, weight_decay=weight_decay)
+
+    def init(self, params: Sequence[Tensor]) -> OptState:
+        """Zero first and second moments for stacked parameters ``params``.
+
+        >>> sorted(Adam().init([torch.zeros(2, 2)]).buffers)
+        ['exp_avg', 'exp_avg_sq']
+        """
+        return OptState(
+            0,
+            {
+                "exp_avg": [torch.zeros_like(p) for p in params],
+                "exp_avg_sq": [torch.zeros_like(p) for p in params],
+            },
+        )
+
+    def update_(
+        self,
+        params: Sequence[Tensor],
+        grads: Sequence[Tensor],
+        state: OptState,
+        lr: Tensor | float | Sequence[float],
+        weight_decay: Tensor | float | Sequence[float] | None = None,
+    ) -> None:
+        """One Adam step in place on ``params`` and ``state``.
+
+        >>> p = [torch.ones(2, 1)]; opt = Adam(); s = opt.init(p)
+        >>> opt.update_(p, [torch.ones(2, 1)], s, [0.1, 0.01])
+        >>> [round(v, 4) for v in p[0].flatten().tolist()]
+        [0.9, 0.99]
+        """
+        beta1, beta2 = self.betas
+        state.step += 1
+        t = state.step
+        bc1 = 1.0 - beta1**t
+        bc2_sqrt = (1.0 - beta2**t) ** 0.5
+        lrs = _views(lr, params)
+        wds = _views(weight_decay, params)
+        assert lrs is not None
+        m_list, v_list = state.buffers["exp_avg"], state.buffers["exp_avg_sq"]
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if wds is not None:
+                if self.decoupled:
+                    p.mul_(1.0 - lrs[i] * wds[i])
+                else:
+                    g = torch.addcmul(g, wds[i], p)
+            m, v = m_list[i], v_list[i]
+            assert m is not None and v is not None
+            m.lerp_(g, 1.0 - beta1)
+            v.mul_(beta2).addcmul_(g, g, value=1.0 - beta2)
+            denom = v.sqrt().div_(bc2_sqrt).add_(self.eps)
+            p.addcmul_(m.div(denom), lrs[i], value=-1.0 / bc1)
+
+    def update(
+        self,
+        params: Sequence[Tensor],
+        grads: Sequence[Tensor],
+        state: OptState,
+        lr: Tensor | float | Sequence[float],
+        weight_decay: Tensor | float | Sequence[float] | None = None,
+    ) -> tuple[list[Tensor], OptState]:
+        """The pure form of :meth:`update_`.
+
+        >>> p = [torch.zeros(1, 1)]; opt = Adam(); s = opt.init(p)
+        >>> new, s2 = opt.update(p, [torch.ones(1, 1)], s, 0.5)
+        >>> (round(new[0].item(), 4), p[0].item(), s2.step)
+        (-0.5, 0.0, 1)
+        """
+        new_params = [p.clone() for p in params]
+        new_state = state.clone()
+        self.update_(new_params, [g.clone() for g in grads], new_state, lr, weight_decay)
+        return new_params, new_state
+
+
+Optimiser = SGD | Adam
+"""The optimisers an ensemble can run."""
