@@ -68,7 +68,9 @@ class DatasetError(CatdynError):
     @classmethod
     def malformed(cls, path: str | os.PathLike[str], problem: str) -> DatasetError:
         """A file exists but is not in the expected format."""
-        return cls(f"file {path} is not a valid data file: {problem}", "Download the file again from its source")
+        return cls(
+            f"file {path} is not a valid data file: {problem}", "Download the file again from its source"
+        )
 
     @classmethod
     def option(cls, name: str, value: object, rule: str) -> DatasetError:
@@ -94,7 +96,9 @@ class Dataset:
 
     def __post_init__(self) -> None:
         if self.x.shape[0] != self.y.shape[0]:
-            raise DatasetError.option("x/y", (tuple(self.x.shape), tuple(self.y.shape)), "the same number of samples")
+            raise DatasetError.option(
+                "x/y", (tuple(self.x.shape), tuple(self.y.shape)), "the same number of samples"
+            )
         if self.y.dtype != torch.int64:
             object.__setattr__(self, "y", self.y.to(torch.int64))
 
@@ -176,7 +180,9 @@ def split_indices(n: int, test_fraction: float, seed: int) -> tuple[Tensor, Tens
     return torch.from_numpy(train).long(), torch.from_numpy(test).long()
 
 
-def _splits(x: np.ndarray | Tensor, y: np.ndarray | Tensor, name: str, n_classes: int, test_fraction: float, seed: int) -> Splits:
+def _splits(
+    x: np.ndarray | Tensor, y: np.ndarray | Tensor, name: str, n_classes: int, test_fraction: float, seed: int
+) -> Splits:
     xt = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not isinstance(x, Tensor) else x.float()
     yt = torch.as_tensor(np.asarray(y)).long() if not isinstance(y, Tensor) else y.long()
     train, test = split_indices(len(yt), test_fraction, seed)
@@ -187,7 +193,9 @@ def _splits(x: np.ndarray | Tensor, y: np.ndarray | Tensor, name: str, n_classes
 
 
 # ------------------------------------------------------------------------------------------
-def load_digits(form: Literal["vector", "image"] = "vector", test_fraction: float = 0.2, seed: int = 0) -> Splits:
+def load_digits(
+    form: Literal["vector", "image"] = "vector", test_fraction: float = 0.2, seed: int = 0
+) -> Splits:
     """scikit-learn's bundled digits: 64-vectors or ``(1, 8, 8)`` images in [0, 1].
 
     >>> load_digits(form="image").train.x.shape[1:]
@@ -285,7 +293,14 @@ def make_circles(
 
 # ------------------------------------------------------------------------------------------
 # MNIST / Fashion-MNIST: idx files
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_TYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 _MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -323,7 +338,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     count = int(np.prod(shape))
     body = raw[4 + 4 * ndim :]
     if len(body) != count * dtype.itemsize:
-        raise DatasetError.malformed(path, f"header says shape {shape} ({count * dtype.itemsize} bytes), file has {len(body)}")
+        raise DatasetError.malformed(
+            path, f"header says shape {shape} ({count * dtype.itemsize} bytes), file has {len(body)}"
+        )
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -382,7 +399,9 @@ def load_mnist(
     for split, (img_name, lab_name) in _MNIST_FILES.items():
         images, labels = read_idx(found[img_name]), read_idx(found[lab_name])  # type: ignore[arg-type]
         if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-            raise DatasetError.malformed(found[img_name], f"images {images.shape} do not match labels {labels.shape}")  # type: ignore[arg-type]
+            raise DatasetError.malformed(
+                found[img_name], f"images {images.shape} do not match labels {labels.shape}"
+            )  # type: ignore[arg-type]
         x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
         parts[split] = Dataset(x, torch.from_numpy(labels.astype(np.int64)), kind, 10, split)
     if validation_fraction > 0:
@@ -446,7 +465,9 @@ def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     data = np.asarray(d["data"])
     labels = np.asarray(d["labels"], dtype=np.int64)
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or data.shape[0] != labels.shape[0]:
-        raise DatasetError.malformed(path, f"data {data.shape} and labels {labels.shape} are not N×3072 and N")
+        raise DatasetError.malformed(
+            path, f"data {data.shape} and labels {labels.shape} are not N×3072 and N"
+        )
     return data.astype(np.uint8, copy=False), labels
 
 
@@ -496,7 +517,8 @@ def load_cifar10(
     if validation_fraction > 0:
         return _splits(x, y, "cifar10", 10, validation_fraction, seed)
     return Splits(
-        Dataset(x, y, "cifar10", 10, "train"), Dataset(images(test_x), torch.from_numpy(test_y), "cifar10", 10, "test")
+        Dataset(x, y, "cifar10", 10, "train"),
+        Dataset(images(test_x), torch.from_numpy(test_y), "cifar10", 10, "test"),
     )
 
 

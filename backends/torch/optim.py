@@ -48,7 +48,10 @@ class OptimiserError(CatdynError):
     @classmethod
     def bad(cls, name: str, value: object, rule: str) -> OptimiserError:
         """A hyperparameter outside its allowed range."""
-        return cls(f"optimiser hyperparameter {name} = {value!r} is invalid: it must satisfy {rule}", f"Give {name} a value with {rule}")
+        return cls(
+            f"optimiser hyperparameter {name} = {value!r} is invalid: it must satisfy {rule}",
+            f"Give {name} a value with {rule}",
+        )
 
 
 @dataclass
@@ -94,7 +97,9 @@ def per_member(h: Tensor | float | Sequence[float], like: Tensor) -> Tensor:
     if t.ndim == 0:
         t = t.expand(k)
     if t.shape != (k,):
-        raise OptimiserError.bad("per-member value", tuple(t.shape), f"one value or {k} values (one per member)")
+        raise OptimiserError.bad(
+            "per-member value", tuple(t.shape), f"one value or {k} values (one per member)"
+        )
     return t.reshape((k,) + (1,) * (like.ndim - 1))
 
 
@@ -139,15 +144,21 @@ class SGD:
         extra = ", nesterov" if self.nesterov else ""
         return f"sgd(momentum={self.momentum}{extra})"
 
-    def torch_optimizer(self, params: Sequence[Tensor], lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    def torch_optimizer(
+        self, params: Sequence[Tensor], lr: float, weight_decay: float = 0.0
+    ) -> torch.optim.Optimizer:
         """The :class:`torch.optim.SGD` that does the same to one model (for solo reference runs).
 
         >>> SGD(0.9).torch_optimizer([torch.zeros(1, requires_grad=True)], lr=0.1).defaults["momentum"]
         0.9
         """
         return torch.optim.SGD(
-            params, lr=lr, momentum=self.momentum, dampening=self.dampening,
-            nesterov=self.nesterov, weight_decay=weight_decay,
+            params,
+            lr=lr,
+            momentum=self.momentum,
+            dampening=self.dampening,
+            nesterov=self.nesterov,
+            weight_decay=weight_decay,
         )
 
     def init(self, params: Sequence[Tensor]) -> OptState:
@@ -250,7 +261,9 @@ class Adam:
         """
         return "adamw" if self.decoupled else "adam"
 
-    def torch_optimizer(self, params: Sequence[Tensor], lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    def torch_optimizer(
+        self, params: Sequence[Tensor], lr: float, weight_decay: float = 0.0
+    ) -> torch.optim.Optimizer:
         """The :class:`torch.optim.Adam` (or ``AdamW``) that does the same to one model.
 
         >>> type(Adam(decoupled=True).torch_optimizer([torch.zeros(1, requires_grad=True)], 0.1)).__name__
