@@ -215,7 +215,7 @@ class DataError(ShapeError):
     def not_finite(cls, kind: str, name: str, count: int) -> DataError:
         return cls(
             f"{kind} {name} has {count} non-finite value(s) (NaN or ±inf)",
-            f"Give {name} finite numbers only; a diverged run is recorded as failed, not stored",
+            f"Give {name} finite numbers only",
         )
 
     @classmethod
@@ -230,10 +230,10 @@ class DataError(ShapeError):
         )
 
     @classmethod
-    def path_end(cls, name: str, which: str, point: Any, obj: Any) -> DataError:
+    def path_end(cls, name: str, which: str, point: Any, obj: Any, obj_coords: Any) -> DataError:
         return cls(
             f"path {name} {which} at {point} but its {'domain' if which == 'starts' else 'codomain'} "
-            f"{_show(obj)} is {getattr(obj, 'coords', obj)}",
+            f"{_show(obj)} is {obj_coords}",
             f"A path's first point is its domain and its last point its codomain; "
             f"give {_show(obj)} the same coordinates (exactly) or leave it out to derive it",
         )
