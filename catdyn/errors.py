@@ -291,3 +291,52 @@ class TopologyError(CatdynError):
     @classmethod
     def too_few(cls, what: str, got: int, need: int) -> TopologyError:
         return cls(f"{what}: got {got}, need at least {need}", "Add models (or points) or lower the folds")
+
+
+class HomotopyError(CatdynError):
+    """A request the mode-connectivity tools cannot honour: models that do not match, a grid
+    without its endpoints, too few models, an unknown option, data of the wrong kind.
+
+    >>> print(HomotopyError.no_endpoints([0.1, 0.9]))
+    a barrier needs the path's endpoints, but the grid runs from 0.1 to 0.9. Use a grid that starts at α = 0 and ends at α = 1 (alpha_grid does).
+    """
+
+    @classmethod
+    def no_endpoints(cls, ends: Any) -> HomotopyError:
+        return cls(
+            f"a barrier needs the path's endpoints, but the grid runs from {ends[0]:g} to {ends[-1]:g}",
+            "Use a grid that starts at α = 0 and ends at α = 1 (alpha_grid does)",
+        )
+
+    @classmethod
+    def bad_grid(cls, points: int) -> HomotopyError:
+        return cls(f"a path needs at least 2 points, got {points}", "Ask for points ≥ 2 (25 is usual)")
+
+    @classmethod
+    def mismatched_models(cls, left: Any, right: Any) -> HomotopyError:
+        return cls(
+            f"two models have different parameter names: {list(left)} and {list(right)}",
+            "Compare only models of the same architecture",
+        )
+
+    @classmethod
+    def too_few_models(cls, got: int, need: int) -> HomotopyError:
+        return cls(f"got {got} model(s), need at least {need}", "Train more models")
+
+    @classmethod
+    def bad_option(cls, name: str, got: Any, rule: str) -> HomotopyError:
+        return cls(f"option {name} = {got!r} is not allowed", f"It must be {rule}")
+
+    @classmethod
+    def bad_data(cls, kind: str) -> HomotopyError:
+        return cls(
+            f"cannot evaluate on data of type {kind}",
+            "Give a Splits, a Dataset, an (x, y) pair, or a mapping of split names to those",
+        )
+
+    @classmethod
+    def bad_matrix(cls, shape: Any, problem: str) -> HomotopyError:
+        return cls(
+            f"barrier matrix of shape {tuple(shape)} {problem}",
+            "Give a square, symmetric matrix of finite barriers with a zero diagonal",
+        )
