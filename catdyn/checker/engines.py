@@ -156,18 +156,22 @@ def symbolic(law: Law, config: CheckConfig) -> LawResult | None:
         for args in instances:
             lhs, rhs = law.sides(args)
             try:
-                nonzero = difference(lhs, rhs)
+                nonzero = difference(lhs, rhs, simplify=False)
             except NotSymbolic:
                 return None
-            if nonzero:
-                found = witness(nonzero)
-                if found is None:
+            found = witness(nonzero) if nonzero else None
+            if nonzero and found is None:
+                nonzero = difference(lhs, rhs, simplify=True)  # expansion was not enough: simplify
+                found = witness(nonzero) if nonzero else None
+                if nonzero and found is None:
                     return None  # sympy could not decide; sampling may
+            if found is not None:
                 pos, sub, value = found
                 at = ", ".join(f"{k} = {v}" for k, v in sub.items()) or "all values"
                 diff_shown = "; ".join(f"{p}: {describe(e, 120)}" for p, e in nonzero[:4])
                 detail = f"lhs − rhs ≠ 0 at {diff_shown} (e.g. {pos} = {value} at {at})"
-                return _refuted(law, args, lhs, rhs, abs(float(value)), "symbolic", tally, True, detail)
+                residual = abs(complex(value.evalf())) if hasattr(value, "evalf") else abs(complex(value))
+                return _refuted(law, args, lhs, rhs, residual, "symbolic", tally, True, detail)
             tally.add(0.0, True)
     except Exception as exc:
         return _error(law, exc, args, "symbolic")

@@ -667,8 +667,11 @@ def _cones_for(pb: Pullback) -> _Cones:
     return _EnumeratedCones(pb)
 
 
-def _exactly_one(found: Any, _expected: Any) -> Comparison:
-    return Comparison(len(found) == 1, float(abs(len(found) - 1)), exact=True)
+def _exactly_one(exact: bool) -> Callable[[Any, Any], Comparison]:
+    def compare(found: Any, _expected: Any) -> Comparison:
+        return Comparison(len(found) == 1, float(abs(len(found) - 1)), exact=exact)
+
+    return compare
 
 
 def pullback_laws(pb: Pullback, subject: str = "") -> list[Law]:
@@ -704,7 +707,7 @@ def pullback_laws(pb: Pullback, subject: str = "") -> list[Law]:
         lambda cone: "exactly one factorisation",
         arguments=cones.strategy(),
         enumerate=cones.unique_cases(),
-        compare=_exactly_one,
+        compare=_exactly_one(getattr(cones, "exact", True)),
         argnames=("cone",),
         statement=f"exactly one u: X → {pb.apex.name} with u >> {p.name} = cone.left and u >> {q.name} = cone.right",
         subject=subject,

@@ -104,8 +104,10 @@ def _entries(x: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix or "value", x
 
 
-def difference(lhs: Any, rhs: Any) -> list[tuple[str, Any]]:
-    """The entries of ``lhs − rhs`` that do not simplify to zero, as ``(position, entry)``.
+def difference(lhs: Any, rhs: Any, simplify: bool = True) -> list[tuple[str, Any]]:
+    """The entries of ``lhs − rhs`` that do not simplify to zero, as ``(position, entry)``
+    (with ``simplify=False``, those that do not *expand* to zero: cheaper, and enough when a
+    witness is then found).
 
     Raises :class:`NotSymbolic` when a side cannot be read as sympy data, and returns a
     single ``("shape", …)`` entry when the shapes differ.
@@ -117,7 +119,8 @@ def difference(lhs: Any, rhs: Any) -> list[tuple[str, Any]]:
         return [("shape", sympy.Symbol(f"{_shape(left)}≠{_shape(right)}"))]
     out = []
     for (pos, a), (_, b) in zip(_entries(left), _entries(right)):
-        d = _simplified(sympy.sympify(a) - sympy.sympify(b))
+        d = sympy.sympify(a) - sympy.sympify(b)
+        d = _simplified(d) if simplify else (d if d == 0 else sympy.expand(d))
         if d != 0:
             out.append((pos, d))
     return out
@@ -139,7 +142,7 @@ def witness(nonzero: list[tuple[str, Any]], tries: int = 200) -> tuple[str, dict
     Small values come first, so the witness is small."""
     import sympy
 
-    values = [0, 1, -1, 2, -2, 3, sympy.Rational(1, 2), 5, 7]
+    values = [0, 1, -1, 2, sympy.Rational(1, 2), sympy.Rational(1, 7), sympy.Rational(-2, 5), 3, 11]
     for pos, expr in nonzero:
         syms = sorted(getattr(expr, "free_symbols", set()), key=str)
         if not syms:
@@ -153,9 +156,12 @@ def witness(nonzero: list[tuple[str, Any]], tries: int = 200) -> tuple[str, dict
             count += 1
             sub = dict(zip(syms, combo))
             try:
-                value = sympy.simplify(expr.subs(sub))
-            except (ZeroDivisionError, ValueError):
+                value = expr.subs(sub)
+                if not value.is_number:
+                    continue
+                approx = complex(value.evalf(30))
+            except (ZeroDivisionError, ValueError, TypeError):
                 continue
-            if value.is_number and value != 0 and value.is_finite:
-                return pos, sub, value
+            if abs(approx) > 1e-12 and abs(approx) != float("inf"):
+                return pos, sub, sympy.nsimplify(value) if value.is_Float else value
     return None
