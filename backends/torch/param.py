@@ -318,26 +318,35 @@ class ParamCategory(Category):
 
     def composable(self, length: int) -> SearchStrategy[tuple[Morphism, ...]]:
         """Chains of ``length`` unit maps through widenings by 0 or 1 unit per widenable group."""
+
+        return self.objects().flatmap(lambda space: self.chains(space, length))
+
+    def chains(self, space: ParamSpace, length: int) -> SearchStrategy[tuple[Morphism, ...]]:
+        """Chains of ``length`` unit maps from ``space``, each widening every widenable group by 0
+        or 1 unit (so symmetries, widenings and their mixtures all occur).
+
+        >>> from catdyn.backends.torch.architectures import MLP
+        >>> f, g = Param.chains(Param.space(MLP((2, 2, 1))), 2).example()
+        >>> f.cod == g.dom
+        True
+        """
         from hypothesis import strategies as st
 
-        def chain(space: ParamSpace) -> SearchStrategy[tuple[Morphism, ...]]:
-            widenable = [g.name for g in space.arch.symmetry.groups if g.widenable]
-            steps = st.lists(
-                st.lists(st.integers(0, 1), min_size=len(widenable), max_size=len(widenable)),
-                min_size=length,
-                max_size=length,
-            )
+        widenable = [g.name for g in space.arch.symmetry.groups if g.widenable]
+        steps = st.lists(
+            st.lists(st.integers(0, 1), min_size=len(widenable), max_size=len(widenable)),
+            min_size=length,
+            max_size=length,
+        )
 
-            def spaces(incs: list[list[int]]) -> SearchStrategy[tuple[Morphism, ...]]:
-                objs, arch = [space], space.arch
-                for inc in incs:
-                    arch = arch.resized({n: arch.symmetry[n].size + k for n, k in zip(widenable, inc)})
-                    objs.append(self.space(arch))
-                return st.tuples(*(self.morphisms(a, b) for a, b in itertools.pairwise(objs)))
+        def spaces(incs: list[list[int]]) -> SearchStrategy[tuple[Morphism, ...]]:
+            objs, arch = [space], space.arch
+            for inc in incs:
+                arch = arch.resized({n: arch.symmetry[n].size + k for n, k in zip(widenable, inc)})
+                objs.append(self.space(arch))
+            return st.tuples(*(self.morphisms(a, b) for a, b in itertools.pairwise(objs)))
 
-            return steps.flatmap(spaces)
-
-        return self.objects().flatmap(chain)
+        return steps.flatmap(spaces)
 
     def hom(self, dom: ParamSpace, cod: ParamSpace) -> Iterator[UnitMap] | None:  # type: ignore[override]
         """Every automorphism (symmetry) of a space whose group has at most 5040 elements; ``None``
