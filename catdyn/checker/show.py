@@ -9,6 +9,10 @@ sides return into one short line, never importing torch.
 's: A → A [0↦1, 1↦2, 2↦0]'
 >>> describe((1, [2, 3]))
 '(1, [2, 3])'
+>>> from catdyn.limits import Cone, Cospan
+>>> i = FinSet.identity(A)
+>>> describe(Cone(Cospan(i, i), i, i))
+'cone from A: id_A: A → A [0↦0, 1↦1, 2↦2]; id_A: A → A [0↦0, 1↦1, 2↦2]'
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ def _value(x: Any) -> str:
         return _morphism(x)
     if isinstance(x, Object):
         return x.name
+    if hasattr(x, "cospan") and isinstance(getattr(x, "left", None), Morphism):  # a cone
+        return f"cone from {x.left.dom.name}: {_morphism(x.left)}; {_morphism(x.right)}"
     if isinstance(x, tuple):
         inner = ", ".join(_value(v) for v in x)
         return f"({inner},)" if len(x) == 1 else f"({inner})"
@@ -55,7 +61,7 @@ def _value(x: Any) -> str:
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, without importing torch
         x = x.detach().cpu().numpy()
     if hasattr(x, "tolist") and hasattr(x, "shape") and not hasattr(x, "free_symbols"):
-        return f"array{tuple(x.shape)} {x.tolist()!s}"
+        return str(x.tolist()) if x.shape == () else f"array{tuple(x.shape)} {x.tolist()!s}"
     if hasattr(x, "tolist") and hasattr(x, "free_symbols"):  # a sympy matrix
         return f"Matrix({x.tolist()!s})"
     return str(x)
