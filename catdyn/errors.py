@@ -340,3 +340,40 @@ class HomotopyError(CatdynError):
             f"barrier matrix of shape {tuple(shape)} {problem}",
             "Give a square, symmetric matrix of finite barriers with a zero diagonal",
         )
+
+
+class TransferError(CatdynError):
+    """A transfer study that cannot run as asked: an optional library missing (POT for
+    optimal-transport maps), an unknown method or domain map, budgets or grids that would make
+    the comparison unequal, label budgets the data cannot supply.
+
+    >>> print(TransferError.unknown_method("foo", ["finetune", "linear_probe"]))
+    unknown transfer method 'foo'. Choose from finetune, linear_probe.
+    """
+
+    @classmethod
+    def missing_pot(cls) -> TransferError:
+        return cls(
+            "the optimal-transport domain map needs the POT library, which is not installed",
+            "Install it with `pip install pot` (or pick the identity or coral domain map)",
+        )
+
+    @classmethod
+    def unknown_method(cls, name: str, known: Any) -> TransferError:
+        return cls(f"unknown transfer method {name!r}", f"Choose from {', '.join(known)}")
+
+    @classmethod
+    def unequal_grid(cls, method: str, got: int, configs: int) -> TransferError:
+        return cls(
+            f"method {method} offers {got} hyperparameter configurations but the budget gives every "
+            f"method exactly {configs}",
+            "Give every method the same number of configurations (equal tuning effort)",
+        )
+
+    @classmethod
+    def not_enough_labels(cls, label: int, have: int, need: int) -> TransferError:
+        return cls(
+            f"class {label} has {have} examples but the split needs {need} "
+            "(training labels + validation labels + at least one test example)",
+            "Lower the label budget or the validation size",
+        )
