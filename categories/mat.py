@@ -87,8 +87,8 @@ class VectorSpace(Object):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class LinearMap(Morphism):
-    """A matrix of shape ``(dom.dim, cod.dim)`` reversed — ``(dim cod, dim dom)`` — as a
-    morphism ``dom → cod``. The data is checked and frozen by the category of ``dom``.
+    """A matrix of shape ``(dim cod, dim dom)`` as a morphism ``dom → cod`` (it acts on
+    column vectors). The category of ``dom`` checks the data and freezes a copy of it.
 
     >>> A, B = MatR.object("A", 2), MatR.object("B", 1)
     >>> f = LinearMap("f", A, B, [[0.5, 2.0]])
@@ -174,7 +174,8 @@ class MatCategory(Category):
         """The pullback of ``F: A → C ← B :G``: the kernel ``K`` of ``[F, −G]`` in ``A ⊕ B``,
         with projections the top (``dim A`` rows) and bottom blocks of a basis of ``K``. The
         mediating morphism of a cone ``P: X → A, Q: X → B`` is the unique ``U`` with
-        ``basis · U = [P; Q]``.
+        ``basis · U = [P; Q]``. (Over ℚ with symbolic entries the kernel is the generic
+        one: row reduction takes a nonzero-looking expression as a pivot.)
 
         >>> A, C = MatR.object("A", 2), MatR.object("C", 1)
         >>> f = MatR.matrix("f", A, C, [[1.0, 1.0]])
