@@ -1,0 +1,176 @@
+"""Compile an experiment into a task graph whose keys hash everything a result depends on.
+
+Every step becomes one :class:`Task` (an ensemble of members sharing shapes is one step, so
+one task). Its key is the SHA-256 of: the step's name and operation, the operation's version
+and source hash, the resolved parameters, the step's seed (derived from the experiment's
+seed and the step's name), the device, the keys of the tasks it reads (in order) and the
+catdyn version. Change any of them and the task, and everything downstream, is recomputed;
+leave them and a rerun reuses the stored value.
+
+>>> from catdyn.runner.experiment import Experiment, P
+>>> exp = Experiment("demo", seed=0, presets={"smoke": {"n": 3}})
+>>> xs, total = exp.stage("xs", "array"), exp.stage("total", "metrics")
+>>> _ = exp.step("draw", None, xs, op="random_normal", n=P("n"))
+>>> _ = exp.step("sum", xs, total, op="summarise")
+>>> plan = compile_experiment(exp, "smoke")
+>>> [t.step for t in plan.tasks]
+['draw', 'sum']
+>>> plan.tasks[1].inputs == (plan.tasks[0].key,)
+True
+>>> compile_experiment(exp, "smoke").tasks[1].key == plan.tasks[1].key
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from catdyn.errors import SpecError
+from catdyn.runner import operations as ops
+from catdyn.runner.experiment import Experiment, canonical
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: a step with its resolved parameters, seed, device and input keys.
+
+    >>> Task("k", "draw", "random_normal", {}, 1, "cpu", (), "xs", "").short
+    'k'
+    """
+
+    key: str
+    step: str
+    op: str
+    params: Mapping[str, Any]
+    seed: int
+    device: str
+    inputs: tuple[str, ...]
+    stage: str
+    where: str
+
+    @property
+    def short(self) -> str:
+        return self.key[:12]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The compiled experiment: tasks in a deterministic topological order, and the DAG.
+
+    >>> Plan("e", "smoke", "cpu", ()).keys
+    []
+    """
+
+    experiment: str
+    preset: str
+    device: str
+    tasks: tuple[Task, ...]
+
+    @property
+    def keys(self) -> list[str]:
+        return [t.key for t in self.tasks]
+
+    def graph(self) -> nx.DiGraph:
+        """The task graph: nodes are task keys (with the :class:`Task` under ``"task"``), an
+        edge ``a → b`` when ``b`` reads ``a``'s value."""
+        import networkx as nx
+
+        g = nx.DiGraph(name=self.experiment)
+        for t in self.tasks:
+            g.add_node(t.key, task=t)
+            for i in t.inputs:
+                g.add_edge(i, t.key)
+        return g
+
+    def by_key(self) -> dict[str, Task]:
+        return {t.key: t for t in self.tasks}
+
+
+def step_seed(seed: int, step: str) -> int:
+    """The seed of a step: derived from the experiment's seed and the step's name (31 bits).
+
+    >>> step_seed(0, "train") == step_seed(0, "train") != step_seed(1, "train")
+    True
+    """
+    return int(hashlib.sha256(f"{seed}/{step}".encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+
+def task_key(payload: Mapping[str, Any]) -> str:
+    """SHA-256 of a canonical JSON payload.
+
+    >>> task_key({"a": 1}) == task_key({"a": 1})
+    True
+    """
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def compile_experiment(exp: Experiment, preset: str = "smoke", device: str = "cpu") -> Plan:
+    """Resolve presets, check every step against its operation, and key the tasks."""
+    import networkx as nx
+
+    from catdyn import __version__
+
+    steps = exp.steps
+    if not steps:
+        raise SpecError(f"experiment {exp.name} has no steps", "Add steps with exp.step(...)").at(exp.where)
+    # steps in a deterministic topological order (ties broken by declaration order)
+    order = {s.name: i for i, s in enumerate(steps)}
+    by_stage = {s.cod.name: s for s in steps}
+    dag = nx.DiGraph()
+    dag.add_nodes_from(order)
+    for s in steps:
+        for d in s.dom:
+            if d.name not in by_stage:
+                raise SpecError(
+                    f"step {s.name} of experiment {exp.name} reads stage {d.name}, which no step produces",
+                    f"Add a step into {d.name} (a step with dom=None starts from the point 1)",
+                ).at(s.where)
+            dag.add_edge(by_stage[d.name].name, s.name)
+    if not nx.is_directed_acyclic_graph(dag):  # pragma: no cover - ruled out by the DSL
+        raise SpecError(f"experiment {exp.name} has a cycle", "Make every step lead to a new stage")
+    topo = list(nx.lexicographical_topological_sort(dag, key=lambda n: order[n]))
+    keys: dict[str, str] = {}
+    tasks = []
+    for name in topo:
+        s = exp._steps[name]
+        op = ops.get(s.op)
+        if op.inputs is not None:
+            if len(op.inputs) != len(s.dom):
+                raise SpecError(
+                    f"step {s.signature} of experiment {exp.name} is bound to operation {op.name}, which reads "
+                    f"{len(op.inputs)} stage(s) ({', '.join(op.inputs) or 'none: it starts from the point 1'}) "
+                    f"but the step's domain has {len(s.dom)}",
+                    f"Give the step a domain of kinds ({', '.join(op.inputs)})",
+                ).at(s.where)
+            for declared, stage in zip(op.inputs, s.dom):
+                if not ops.kinds_match(declared, stage.kind):
+                    raise SpecError(
+                        f"step {s.signature}: operation {op.name} reads a {declared} where stage {stage.name} "
+                        f"is a {stage.kind}",
+                        "Compose only steps whose kinds meet, or fix the stage's kind",
+                    ).at(s.where)
+        if not ops.kinds_match(op.output, s.cod.kind):
+            raise SpecError(
+                f"step {s.signature}: operation {op.name} produces a {op.output} but stage {s.cod.name} is a "
+                f"{s.cod.kind}",
+                f"Make {s.cod.name} a stage of kind {op.output}",
+            ).at(s.where)
+        params = exp.resolve_params(s, preset)
+        seed = step_seed(exp.seed, s.name)
+        inputs = tuple(keys[by_stage[d.name].name] for d in s.dom)
+        payload = {
+            "catdyn": __version__, "experiment": exp.name, "step": s.name, "op": op.name,
+            "op_version": op.version, "op_code": op.code_hash, "params": canonical(params, f"{s.name}.params"),
+            "seed": seed, "device": device, "inputs": list(inputs), "stage": [s.cod.name, s.cod.kind],
+        }
+        key = task_key(payload)
+        keys[name] = key
+        tasks.append(Task(key, s.name, op.name, params, seed, device, inputs, s.cod.name, s.where))
+    return Plan(exp.name, preset, device, tuple(tasks))

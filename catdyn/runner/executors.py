@@ -1,0 +1,356 @@
+"""Executors: run a compiled plan against a store, in this process or on Ray.
+
+Both share one scheduler (:class:`Executor`): it walks the plan in order, *claims* each task
+in the store (reusing a finished one, waiting for one a live process is computing, taking
+over one whose process died), hands claimed tasks to :meth:`Executor.submit` and records
+what comes back. A task whose operation raises is marked failed and every task downstream
+of it *blocked*; the others go on. Only the scheduler writes the store, so a Ray worker
+needs no access to it.
+
+* :class:`LocalExecutor` computes in this process, one task after another.
+* :class:`RayExecutor` sends ready tasks to Ray (an existing cluster with ``address``, or a
+  local instance), several at once. Each task runs :func:`execute_task` with the same seed,
+  parameters and torch thread count as locally, so the numbers are the same.
+
+>>> import tempfile
+>>> from catdyn.runner.experiment import Experiment
+>>> from catdyn.runner.compiler import compile_experiment
+>>> from catdyn.runner.store import Store
+>>> exp = Experiment("demo", seed=0)
+>>> xs, m = exp.stage("xs", "array"), exp.stage("m", "metrics")
+>>> _ = exp.step("draw", None, xs, op="random_normal", n=4)
+>>> _ = exp.step("sum", xs, m, op="summarise")
+>>> store = Store(tempfile.mkdtemp())
+>>> run = store.begin_run("spec.py", "h", "smoke", "cpu", "local", {})
+>>> [o.state for o in LocalExecutor().run(compile_experiment(exp), store, run)]
+['computed', 'computed']
+>>> [o.state for o in LocalExecutor().run(compile_experiment(exp), store, run)]
+['reused', 'reused']
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from catdyn.errors import CatdynError
+from catdyn.runner import operations as ops
+from catdyn.runner.compiler import Plan, Task
+from catdyn.runner.progress import Progress
+from catdyn.runner.store import Store
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run did with one task: ``computed``, ``reused``, ``failed`` or ``blocked``.
+
+    >>> Outcome("k", "train", "train_ensemble", "reused").ok
+    True
+    """
+
+    key: str
+    step: str
+    op: str
+    state: str
+    seconds: float | None = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("computed", "reused")
+
+
+@dataclass
+class TaskResult:
+    """What :func:`execute_task` returns: the value, the records, the time, or an error.
+
+    >>> TaskResult(None, [], 0.0, "ValueError: x").failed
+    True
+    """
+
+    value: Any
+    records: list[Any]
+    seconds: float
+    error: str = ""
+    traceback: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error)
+
+
+def _resolve_op(name: str, spec_path: str | None) -> ops.Operation:
+    if name not in ops.REGISTRY and spec_path:
+        from catdyn.runner.experiment import load_spec
+
+        load_spec(spec_path)  # a spec may register its own operations
+    return ops.get(name)
+
+
+def execute_task(
+    op_name: str, inputs: tuple[Any, ...], params: dict[str, Any], seed: int, device: str, step: str,
+    spec_path: str | None = None, threads: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> TaskResult:
+    """Run one operation and capture its value and records (never raises for the op's errors).
+
+    >>> r = execute_task("random_normal", (), {"n": 2}, 0, "cpu", "draw")
+    >>> r.value.shape, r.failed
+    ((2,), False)
+    """
+    if threads is not None and importlib.util.find_spec("torch") is not None:
+        import torch
+
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+    ctx = ops.OpContext(seed=seed, device=device, threads=threads, step=step, on_progress=on_progress)
+    t0 = time.perf_counter()
+    try:
+        op = _resolve_op(op_name, spec_path)
+        value = op(ctx, *inputs, **params)
+    except CatdynError as exc:
+        return TaskResult(None, ctx.records, time.perf_counter() - t0, str(exc), traceback.format_exc())
+    except Exception as exc:
+        return TaskResult(None, ctx.records, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}",
+                          traceback.format_exc())
+    return TaskResult(value, ctx.records, time.perf_counter() - t0)
+
+
+class Executor:
+    """The scheduler shared by every executor; subclasses say how a claimed task is computed
+    (:meth:`submit`) and how finished ones come back (:meth:`collect`)."""
+
+    name = "base"
+    poll_s = 0.1
+
+    def __init__(self) -> None:
+        self.spec_path: str | None = None
+
+    # -- what subclasses provide -----------------------------------------------------------
+    def submit(self, task: Task, inputs: tuple[Any, ...], progress: Progress) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def collect(self, block: bool) -> list[tuple[Task, TaskResult]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def capacity(self) -> int:
+        """How many tasks may be in flight at once."""
+        return 1
+
+    def shutdown(self) -> None:
+        """Release resources (a Ray instance this executor started)."""
+
+    # -- the scheduler ---------------------------------------------------------------------
+    def run(self, plan: Plan, store: Store, run_id: str, progress: Progress | None = None,
+            spec_path: str | None = None) -> list[Outcome]:
+        """Run every task of ``plan`` not already in ``store``; returns one outcome per task, in
+        plan order."""
+        progress = progress or Progress()
+        self.spec_path = spec_path
+        by_key = plan.by_key()
+        consumers: dict[str, int] = {k: 0 for k in by_key}
+        for t in plan.tasks:
+            for i in t.inputs:
+                consumers[i] += 1
+        outcomes: dict[str, Outcome] = {}
+        values: dict[str, Any] = {}
+        pending = list(plan.tasks)
+        in_flight: set[str] = set()
+        waiting_noted: set[str] = set()
+        progress.start(plan.experiment, len(plan.tasks))
+
+        def finish(o: Outcome) -> None:
+            outcomes[o.key] = o
+            progress.task(o.step, o.op, o.state, o.seconds, o.error.split(". ")[0] if o.error else "")
+
+        def input_value(key: str) -> Any:
+            if key not in values:
+                values[key] = store.load_value(key)
+            return values[key]
+
+        def release(task: Task) -> None:
+            for i in task.inputs:
+                consumers[i] -= 1
+                if consumers[i] == 0:
+                    values.pop(i, None)
+
+        while pending or in_flight:
+            progressed = False
+            for task in list(pending):
+                if len(in_flight) >= self.capacity():
+                    break
+                bad = [i for i in task.inputs if i in outcomes and not outcomes[i].ok]
+                if bad:
+                    pending.remove(task)
+                    store.note_task(run_id, task.key, task.step, "blocked")
+                    finish(Outcome(task.key, task.step, task.op, "blocked",
+                                   error=f"needs {by_key[bad[0]].step}, which did not finish"))
+                    release(task)
+                    progressed = True
+                    continue
+                if not all(i in outcomes for i in task.inputs):
+                    continue
+                state = store.claim_task(task.key, run_id, task.step, task.op)
+                if state == "busy":
+                    if task.key not in waiting_noted:
+                        waiting_noted.add(task.key)
+                        progress.task(task.step, task.op, "waiting")
+                    continue
+                pending.remove(task)
+                progressed = True
+                if state == "done":
+                    store.note_task(run_id, task.key, task.step, "reused")
+                    finish(Outcome(task.key, task.step, task.op, "reused"))
+                    continue
+                try:
+                    inputs = tuple(input_value(i) for i in task.inputs)
+                except CatdynError as exc:  # a damaged input: recompute it on the next run
+                    store.fail_task(task.key, str(exc), 0.0)
+                    store.note_task(run_id, task.key, task.step, "failed")
+                    finish(Outcome(task.key, task.step, task.op, "failed", error=str(exc)))
+                    continue
+                progress.task(task.step, task.op, "started")
+                in_flight.add(task.key)
+                self.submit(task, inputs, progress)
+                release(task)
+            if in_flight:
+                for task, result in self.collect(block=not progressed):
+                    in_flight.discard(task.key)
+                    progressed = True
+                    self._record(task, result, store, run_id, finish, values, consumers)
+            if not progressed:
+                time.sleep(self.poll_s)
+        progress.close()
+        return [outcomes[t.key] for t in plan.tasks]
+
+    @staticmethod
+    def _record(task: Task, result: TaskResult, store: Store, run_id: str, finish: Callable[[Outcome], None],
+                values: dict[str, Any], consumers: dict[str, int]) -> None:
+        if not result.failed:
+            try:
+                store.finish_task(task.key, run_id, result.value, result.records, result.seconds)
+            except CatdynError as exc:
+                result = TaskResult(None, result.records, result.seconds, str(exc), traceback.format_exc())
+        if result.failed:
+            store.fail_task(task.key, result.error, result.seconds)
+            store.note_task(run_id, task.key, task.step, "failed", result.seconds)
+            finish(Outcome(task.key, task.step, task.op, "failed", result.seconds, result.error))
+            return
+        store.note_task(run_id, task.key, task.step, "computed", result.seconds)
+        if consumers.get(task.key):
+            values[task.key] = result.value
+        finish(Outcome(task.key, task.step, task.op, "computed", result.seconds))
+
+
+class LocalExecutor(Executor):
+    """Computes each claimed task at once, in this process."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._done: list[tuple[Task, TaskResult]] = []
+
+    def submit(self, task: Task, inputs: tuple[Any, ...], progress: Progress) -> None:
+        result = execute_task(task.op, inputs, dict(task.params), task.seed, task.device, task.step,
+                              self.spec_path, None, lambda d, n: progress.step(task.step, d, n))
+        self._done.append((task, result))
+
+    def collect(self, block: bool) -> list[tuple[Task, TaskResult]]:
+        out, self._done = self._done, []
+        return out
+
+
+def ray_available() -> bool:
+    """Whether the optional ``ray`` extra is installed.
+
+    >>> isinstance(ray_available(), bool)
+    True
+    """
+    return importlib.util.find_spec("ray") is not None
+
+
+class RayExecutor(Executor):
+    """Sends ready tasks to Ray: the cluster at ``address``, or a local instance started here
+    (and shut down after the run) when none is given. ``num_cpus`` per task defaults to 1."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, num_cpus: float = 1.0, max_in_flight: int | None = None) -> None:
+        super().__init__()
+        if not ray_available():
+            raise CatdynError(
+                "the Ray executor needs the optional ray package, which is not installed",
+                "Install it with `pip install 'catdyn[ray]'` (or `pip install ray`), or use --executor local",
+            )
+        import ray
+
+        self._ray = ray
+        self._started = False
+        if not ray.is_initialized():
+            try:
+                if address:
+                    ray.init(address=address, log_to_driver=False, include_dashboard=False)
+                else:
+                    ray.init(num_cpus=None, log_to_driver=False, include_dashboard=False)
+                    self._started = True
+            except Exception as exc:
+                raise CatdynError(
+                    f"cannot start or reach Ray{f' at {address}' if address else ''}: {exc}",
+                    "Check the --address (host:port of a running cluster's head) or omit it for a local instance",
+                ) from exc
+        self._remote = ray.remote(num_cpus=num_cpus)(execute_task)
+        self._refs: dict[Any, Task] = {}
+        self._max = max_in_flight or max(1, int(ray.available_resources().get("CPU", 1) // max(num_cpus, 1e-9)))
+        self._threads: int | None = None
+        if importlib.util.find_spec("torch") is not None:
+            import torch
+
+            self._threads = torch.get_num_threads()
+
+    def capacity(self) -> int:
+        return self._max
+
+    def submit(self, task: Task, inputs: tuple[Any, ...], progress: Progress) -> None:
+        ref = self._remote.remote(task.op, inputs, dict(task.params), task.seed, task.device, task.step,
+                                  self.spec_path, self._threads, None)
+        self._refs[ref] = task
+
+    def collect(self, block: bool) -> list[tuple[Task, TaskResult]]:
+        if not self._refs:
+            return []
+        ready, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=None if block else 0)
+        out = []
+        for ref in ready:
+            task = self._refs.pop(ref)
+            try:
+                result = self._ray.get(ref)
+            except Exception as exc:  # a worker that died: the task failed, the run goes on
+                result = TaskResult(None, [], 0.0, f"Ray worker failed: {type(exc).__name__}: {exc}")
+            out.append((task, result))
+        return out
+
+    def shutdown(self) -> None:
+        if self._started:
+            self._ray.shutdown()
+
+
+def make_executor(name: str, address: str | None = None) -> Executor:
+    """``local`` or ``ray``.
+
+    >>> make_executor("local").name
+    'local'
+    """
+    if name == "local":
+        return LocalExecutor()
+    if name == "ray":
+        return RayExecutor(address=address)
+    raise CatdynError(f"unknown executor {name!r}", "Use --executor local or --executor ray")
+
+
+__all__ = ["Executor", "LocalExecutor", "Outcome", "RayExecutor", "TaskResult", "execute_task", "make_executor",
+           "ray_available"]

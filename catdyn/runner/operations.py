@@ -1,0 +1,490 @@
+"""The operations a spec's steps may be bound to, in one open registry.
+
+An operation is a function ``fn(ctx, *inputs, **params) -> value``: ``inputs`` are the values
+of the step's domain (one per factor of a product), ``params`` the step's parameters, and
+``ctx`` an :class:`OpContext` giving the step's seed and device and collecting what the
+operation *records* for the report — metrics, tables, series (curves), heat maps, law results
+and claims. The value must be storable (see :mod:`catdyn.runner.store`). An operation declares
+the kinds of stage it reads and writes; the compiler checks every step against them.
+
+Register one with the :func:`operation` decorator — in catdyn, in a backend, or in a spec
+file itself. Later modules (alignment, interpolation, landscapes, persistence, transfer)
+register theirs the same way; :data:`PROVIDERS` lists modules imported on demand when a spec
+names an operation not yet registered (third-party packages may also use the
+``catdyn.operations`` entry-point group).
+
+>>> @operation("demo_double", inputs=("array",), output="array")
+... def demo_double(ctx, xs, factor=2):
+...     ctx.metric("n", len(xs))
+...     return [factor * x for x in xs]
+>>> ctx = OpContext(seed=0, device="cpu")
+>>> get("demo_double")(ctx, [1, 2])
+[2, 4]
+>>> ctx.records
+[('metric', 'n', 2.0, None)]
+
+Built in (torch is imported only when a torch operation runs): ``random_normal``,
+``summarise`` (numpy), ``load_data``, ``train_ensemble``, ``evaluate_accuracy``, ``realise``,
+``check_realisation_law``, ``claim_accuracy_spread``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from catdyn.errors import SpecError, UnknownObjectError
+
+
+@dataclass
+class OpContext:
+    """What an operation may read (``seed``, ``device``, ``threads``) and record.
+
+    Records are ``(kind, name, value, data)``: ``metric`` (a number), ``table`` (a list of row
+    dicts), ``series`` (curves against a shared x axis), ``heatmap`` (a matrix), ``law`` (a law
+    result), ``claim`` (claim, paper's figure, measured figure and interval, verdict).
+
+    >>> ctx = OpContext(seed=1, device="cpu")
+    >>> ctx.claim("c", paper="< 1", measured=0.5, interval=(0.4, 0.6), verdict="reproduced")
+    >>> ctx.records[0][2]
+    0.5
+    """
+
+    seed: int
+    device: str = "cpu"
+    threads: int | None = None
+    step: str = ""
+    records: list[tuple[str, str, float | None, Any]] = field(default_factory=list)
+    on_progress: Callable[[int, int], None] | None = None
+
+    def metric(self, name: str, value: float) -> None:
+        """Record a scalar (NaN and ±inf are kept, shown as such)."""
+        self.records.append(("metric", name, float(value), None))
+
+    def table(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Record a table (rows of equal keys)."""
+        self.records.append(("table", name, None, [dict(r) for r in rows]))
+
+    def series(
+        self, name: str, x: Sequence[float], lines: dict[str, Sequence[float]], *, xlabel: str = "",
+        ylabel: str = "", logy: bool = False, highlight: Sequence[str] = (),
+    ) -> None:
+        """Record curves sharing an x axis (``highlight`` names lines drawn as failed)."""
+        self.records.append(("series", name, None, {
+            "x": [float(v) for v in x], "lines": {k: [float(v) for v in ys] for k, ys in lines.items()},
+            "xlabel": xlabel, "ylabel": ylabel, "logy": logy, "highlight": list(highlight),
+        }))
+
+    def heatmap(self, name: str, matrix: Sequence[Sequence[float]], *, xlabels: Sequence[str] = (),
+                ylabels: Sequence[str] = (), label: str = "") -> None:
+        """Record a matrix to draw as a heat map."""
+        self.records.append(("heatmap", name, None, {
+            "matrix": [[float(v) for v in row] for row in matrix], "xlabels": list(xlabels),
+            "ylabels": list(ylabels), "label": label,
+        }))
+
+    def law(self, result: Any) -> None:
+        """Record a :class:`~catdyn.checker.law.LawResult`."""
+        from dataclasses import asdict
+
+        data = asdict(result)
+        self.records.append(("law", result.law, float(result.residual), data))
+
+    def claim(
+        self, claim: str, *, paper: str, measured: float | None, interval: tuple[float, float] | None = None,
+        verdict: str, figure: str = "", detail: str = "",
+    ) -> None:
+        """Record a claim: the paper's figure, the measured one (with its interval) and a verdict
+        (``reproduced``, ``not reproduced``, ``inconclusive``, ``held``, ``refuted``)."""
+        self.records.append(("claim", claim, None if measured is None else float(measured), {
+            "claim": claim, "paper": paper, "measured": measured,
+            "interval": None if interval is None else [float(interval[0]), float(interval[1])],
+            "verdict": verdict, "figure": figure, "detail": detail,
+        }))
+
+    def progress(self, done: int, total: int) -> None:
+        """Report progress within the task (shown as a bar on a terminal)."""
+        if self.on_progress is not None:
+            self.on_progress(done, total)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A registered operation: its function, the kinds it reads and writes, and a version that
+    enters every task key (bump it when the numbers an operation computes change).
+
+    >>> get("summarise").inputs
+    ('array',)
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    inputs: tuple[str, ...] | None
+    output: str
+    version: str = "1"
+    doc: str = ""
+
+    @property
+    def code_hash(self) -> str:
+        """SHA-256 of the function's source (so an edited operation recomputes its tasks)."""
+        try:
+            src = inspect.getsource(self.fn)
+        except (OSError, TypeError):
+            src = self.fn.__qualname__
+        return hashlib.sha256(src.encode()).hexdigest()[:16]
+
+    def __call__(self, ctx: OpContext, *inputs: Any, **params: Any) -> Any:
+        return self.fn(ctx, *inputs, **params)
+
+
+REGISTRY: dict[str, Operation] = {}
+"""Every operation registered so far, by name."""
+
+PROVIDERS: list[str] = []
+"""Modules imported, in order, when a spec names an operation that is not registered yet."""
+
+
+def operation(
+    name: str, *, inputs: Sequence[str] | None = None, output: str = "any", version: str = "1"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn(ctx, *inputs, **params)`` as operation ``name``. ``inputs`` are the kinds
+    of its domain's factors (``None``: any number of any kind; ``"any"`` matches every kind).
+
+    >>> @operation("demo_const", inputs=(), output="number")
+    ... def demo_const(ctx, value=1.0):
+    ...     return value
+    >>> get("demo_const").output
+    'number'
+    """
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        known = REGISTRY.get(name)
+        if known is not None and (known.fn.__module__, known.fn.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise SpecError(
+                f"operation {name} is registered twice: by {known.fn.__module__}.{known.fn.__qualname__} "
+                f"and by {fn.__module__}.{fn.__qualname__}",
+                "Give the new operation another name",
+            )
+        REGISTRY[name] = Operation(name, fn, None if inputs is None else tuple(inputs), output, version,
+                                   inspect.getdoc(fn) or "")
+        return fn
+
+    return register
+
+
+def get(name: str) -> Operation:
+    """The operation named ``name`` (importing :data:`PROVIDERS` and entry points if needed)."""
+    if name in REGISTRY:
+        return REGISTRY[name]
+    for module in PROVIDERS:
+        importlib.import_module(module)
+        if name in REGISTRY:
+            return REGISTRY[name]
+    try:
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group="catdyn.operations"):
+            ep.load()
+    except Exception:  # a broken third-party plug-in must not hide the real error below
+        pass
+    if name in REGISTRY:
+        return REGISTRY[name]
+    raise UnknownObjectError.missing(name, "the operation registry", REGISTRY, "operation")
+
+
+def kinds_match(declared: str, actual: str) -> bool:
+    """Whether a stage of kind ``actual`` may feed an input declared ``declared``.
+
+    >>> kinds_match("any", "params"), kinds_match("params", "rep")
+    (True, False)
+    """
+    return declared == "any" or actual == "any" or declared == actual
+
+
+# --- generic operations (numpy only) -------------------------------------------------------------
+@operation("random_normal", inputs=(), output="array")
+def random_normal(ctx: OpContext, n: int = 10, scale: float = 1.0) -> Any:
+    """``n`` draws from N(0, scale²) with the step's seed (numpy's PCG64).
+
+    >>> random_normal(OpContext(seed=3), n=2).shape
+    (2,)
+    """
+    import numpy as np
+
+    return np.random.default_rng(ctx.seed).normal(0.0, scale, size=int(n))
+
+
+@operation("summarise", inputs=("array",), output="metrics")
+def summarise(ctx: OpContext, xs: Any) -> dict[str, float]:
+    """Mean, standard deviation and size of an array, recorded as metrics too.
+
+    >>> import numpy as np
+    >>> summarise(OpContext(seed=0), np.array([1.0, 3.0]))
+    {'mean': 2.0, 'std': 1.0, 'n': 2}
+    """
+    import numpy as np
+
+    a = np.asarray(xs, dtype=float)
+    out = {"mean": float(a.mean()), "std": float(a.std()), "n": int(a.size)}
+    for k, v in out.items():
+        ctx.metric(k, v)
+    return out
+
+
+# --- statistics helpers ---------------------------------------------------------------------
+def bootstrap_interval(
+    values: Sequence[float], stat: Callable[[Any], float], seed: int, n_boot: int = 2000, level: float = 0.95
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of ``stat`` over ``values``.
+
+    >>> lo, hi = bootstrap_interval([1.0, 2.0, 3.0, 4.0], lambda a: float(a.mean()), seed=0)
+    >>> 1.0 <= lo <= 2.5 <= hi <= 4.0
+    True
+    """
+    import numpy as np
+
+    a = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(a), size=(n_boot, len(a)))
+    stats = np.array([stat(a[i]) for i in idx])
+    q = (1 - level) / 2
+    return float(np.quantile(stats, q)), float(np.quantile(stats, 1 - q))
+
+
+# --- torch operations ---------------------------------------------------------------------------
+def _arch(spec: dict[str, Any]) -> Any:
+    from catdyn.backends.torch import architectures as A
+
+    spec = dict(spec)
+    kind = spec.pop("type", "mlp").lower()
+    classes = {"mlp": A.MLP, "cnn": A.CNN, "resnet": A.ResNet, "transformer": A.Transformer, "gru": A.GRU}
+    if kind not in classes:
+        raise SpecError(f"unknown architecture type {kind!r}", f"Use one of {', '.join(classes)}")
+    if kind == "mlp":
+        widths = tuple(spec.pop("widths"))
+        return A.MLP(widths, **spec)
+    return classes[kind](**spec)
+
+
+def _dataset(value: dict[str, Any], split: str) -> Any:
+    from catdyn.backends.torch.data import Dataset
+
+    return Dataset(value[f"{split}_x"], value[f"{split}_y"], value["name"], int(value["n_classes"]), split)
+
+
+@operation("load_data", inputs=(), output="dataset", version="1")
+def load_data(ctx: OpContext, name: str = "digits", seed: int = 0, n_train: int | None = None,
+              n_test: int | None = None, **options: Any) -> dict[str, Any]:
+    """A data set from :mod:`catdyn.backends.torch.data` (``digits``, ``mnist1d``, ``moons``,
+    ``circles``), optionally cut to its first ``n_train``/``n_test`` samples."""
+    from catdyn.backends.torch import data as D
+
+    loaders = {"digits": D.load_digits, "mnist1d": D.make_mnist1d, "moons": D.make_moons, "circles": D.make_circles}
+    if name not in loaders:
+        raise SpecError(f"unknown data set {name!r}", f"Use one of {', '.join(loaders)}")
+    splits = loaders[name](seed=seed, **options)
+    train, test = splits.train, splits.test
+    if n_train is not None:
+        train = train.subset(range(min(int(n_train), len(train))))
+    if n_test is not None:
+        test = test.subset(range(min(int(n_test), len(test))))
+    ctx.metric("n_train", len(train))
+    ctx.metric("n_test", len(test))
+    return {"name": train.name, "n_classes": train.n_classes, "train_x": train.x, "train_y": train.y,
+            "test_x": test.x, "test_y": test.y}
+
+
+@operation("train_ensemble", inputs=("dataset",), output="ensemble", version="1")
+def train_ensemble(
+    ctx: OpContext, data: dict[str, Any], *, arch: dict[str, Any], seeds: Sequence[int],
+    lr: float | Sequence[float] = 0.1, weight_decay: float = 0.0, steps: int = 100, batch_size: int = 64,
+    optimiser: str = "sgd", momentum: float = 0.0, grid: bool = True, checkpoints: Sequence[int] = (),
+    log_every: int = 0,
+) -> dict[str, Any]:
+    """Train one ensemble (members batched in one task: they share the architecture's shapes).
+
+    With ``grid`` (the default) the members are every (seed, learning rate) pair; otherwise
+    ``seeds`` and ``lr`` pair up one to one. A member whose loss becomes NaN/inf is frozen and
+    marked ``failed`` (the others go on); the ``members`` table and the loss curves show it."""
+    import torch
+
+    from catdyn.backends.torch import ensemble as E
+    from catdyn.backends.torch.optim import SGD, Adam
+
+    net = _arch(arch)
+    lrs = [float(v) for v in (lr if isinstance(lr, (list, tuple)) else [lr])]
+    if grid:
+        pairs = [(int(s), v) for v in lrs for s in seeds]
+    else:
+        if len(lrs) == 1:
+            lrs = lrs * len(seeds)
+        if len(lrs) != len(seeds):
+            raise SpecError(
+                f"train_ensemble got {len(seeds)} seeds and {len(lrs)} learning rates with grid=False",
+                "Give one learning rate per seed, or set grid=True for every pair",
+            )
+        pairs = [(int(s), v) for s, v in zip(seeds, lrs)]
+    opt = Adam() if optimiser.lower() == "adam" else SGD(momentum=float(momentum))
+    config = E.TrainConfig(steps=int(steps), batch_size=int(batch_size), optimiser=opt,
+                           lr=[p[1] for p in pairs], weight_decay=float(weight_decay), checkpoints=tuple(checkpoints))
+    member_seeds = [p[0] for p in pairs]
+    # distinct data orders per member, derived from the step's seed and the member's seed
+    data_seeds = [int(hashlib.sha256(f"{ctx.seed}/{s}".encode()).hexdigest()[:7], 16) for s in member_seeds]
+    result = E.train_ensemble(net, _dataset(data, "train"), member_seeds, config, data_seeds=data_seeds,
+                              device=ctx.device, progress=lambda t: ctx.progress(t, int(steps)))
+    status = result.status
+    losses = result.losses.detach().cpu()
+    k = len(pairs)
+    labels = [f"seed {s}, lr {v:g}" for s, v in pairs]
+    every = max(1, int(log_every) or max(1, int(steps) // 100))
+    xs = list(range(0, int(steps), every))
+    ctx.series("training loss", xs, {labels[i]: losses[xs, i].tolist() for i in range(k)}, xlabel="step",
+               ylabel="mini-batch loss", logy=True, highlight=[labels[i] for i in range(k) if status[i] != "ok"])
+    rows = []
+    failed_at = result.failed_at.tolist()
+    for i, (s, v) in enumerate(pairs):
+        finite = losses[:, i][torch.isfinite(losses[:, i])]
+        rows.append({"member": i, "seed": s, "lr": v, "status": status[i],
+                     "failed at step": failed_at[i] if failed_at[i] >= 0 else "",
+                     "last finite loss": float(finite[-1]) if len(finite) else math.nan})
+    ctx.table("members", rows)
+    ctx.metric("members", k)
+    ctx.metric("members failed", sum(st != "ok" for st in status))
+    return {
+        "arch": dict(arch), "params": {n: t.detach().cpu() for n, t in result.params.items()},
+        "losses": losses, "failed_at": result.failed_at.cpu(), "status": status,
+        "seeds": member_seeds, "lr": [p[1] for p in pairs], "path": result.path,
+        "checkpoints": {str(s): {n: t.cpu() for n, t in ps.items()} for s, ps in result.checkpoints.items()},
+    }
+
+
+def _ok_mask(ens: dict[str, Any]) -> list[bool]:
+    return [s == "ok" for s in ens["status"]]
+
+
+@operation("evaluate_accuracy", inputs=("ensemble", "dataset"), output="metrics", version="1")
+def evaluate_accuracy(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Loss and accuracy of every member on the train and test splits. Failed members' figures
+    are NaN (they are not a trained network) and are left out of the summary metrics."""
+    import torch
+
+    from catdyn.backends.torch.ensemble import evaluate
+
+    net = _arch(ens["arch"])
+    ok = torch.tensor(_ok_mask(ens))
+    out: dict[str, Any] = {"status": list(ens["status"]), "seeds": list(ens["seeds"]), "lr": list(ens["lr"])}
+    for split in ("train", "test"):
+        loss, acc = evaluate(net, ens["params"], _dataset(data, split))
+        nan = torch.full_like(acc, math.nan)
+        out[f"{split}_loss"] = torch.where(ok, loss, nan)
+        out[f"{split}_acc"] = torch.where(ok, acc, nan)
+        good = acc[ok]
+        if len(good):
+            ctx.metric(f"{split} accuracy mean", float(good.mean()))
+            ctx.metric(f"{split} accuracy min", float(good.min()))
+            ctx.metric(f"{split} accuracy max", float(good.max()))
+    rows = [{"member": i, "seed": s, "lr": v, "status": st, "train acc": float(out["train_acc"][i]),
+             "test acc": float(out["test_acc"][i]), "test loss": float(out["test_loss"][i])}
+            for i, (s, v, st) in enumerate(zip(ens["seeds"], ens["lr"], ens["status"]))]
+    ctx.table("accuracy per member", rows)
+    return out
+
+
+@operation("realise", inputs=("ensemble", "dataset"), output="rep", version="1")
+def realise(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any], *, layer: str, n_probe: int = 256,
+            split: str = "test") -> dict[str, Any]:
+    """The functor Param → Rep on objects: each member's activations of ``layer`` on a probe set
+    (the first ``n_probe`` samples of ``split``), stacked ``(K, n_probe, width)``."""
+    import torch
+
+    net = _arch(ens["arch"])
+    x = data[f"{split}_x"][: int(n_probe)]
+    with torch.no_grad():
+        feats = torch.func.vmap(lambda p: net.features(p, x, layer))(ens["params"])
+    ctx.metric("probe points", x.shape[0])
+    ctx.metric("width", feats.shape[-1])
+    return {"layer": layer, "split": split, "n_probe": int(x.shape[0]), "features": feats,
+            "status": list(ens["status"])}
+
+
+@operation("check_realisation_law", inputs=("ensemble", "dataset", "rep"), output="verdict", version="1")
+def check_realisation_law(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any], rep: dict[str, Any], *,
+                          examples: int = 20, atol: float = 1e-5) -> dict[str, Any]:
+    """The square ``realise(σ·θ) = P_σ · realise(θ)`` for random hidden-unit permutations σ of
+    every trained member, against the *stored* realisation: a law the checker samples (and
+    refutes with a shrunk counterexample if an implementation breaks it)."""
+    import torch
+    from hypothesis import strategies as st
+
+    from catdyn.backends.torch.symmetry import permutation_matrix, permute
+    from catdyn.checker.law import CheckConfig, Law, approx, check_law
+
+    net = _arch(ens["arch"])
+    layer, n = rep["layer"], rep["n_probe"]
+    x = data[f"{rep['split']}_x"][:n]
+    members = [i for i, ok in enumerate(_ok_mask(ens)) if ok]
+    if not members:
+        raise SpecError("check_realisation_law: every member of the ensemble failed", "Lower the learning rates")
+    groups = net.symmetry.groups
+
+    def element(draw_seed: int) -> dict[str, Any]:
+        g = torch.Generator().manual_seed(draw_seed)
+        return {grp.name: torch.randperm(grp.size, generator=g) for grp in groups}
+
+    args = st.tuples(st.sampled_from(members), st.integers(0, 2**31 - 1))
+
+    def lhs(k: int, s: int) -> Any:
+        theta = {name: t[k] for name, t in ens["params"].items()}
+        with torch.no_grad():
+            return net.features(permute(net, theta, element(s)), x, layer)
+
+    def rhs(k: int, s: int) -> Any:
+        return rep["features"][k] @ permutation_matrix(net, layer, element(s), rep["features"].dtype).T
+
+    law = Law(f"realise(σ·θ) = P_σ·realise(θ) at {layer}", "functor", lhs, rhs, arguments=args,
+              argnames=("member", "σ seed"), compare=approx(rtol=0.0, atol=float(atol)),
+              statement="realisation is a functor on the symmetry groupoid", subject=ctx.step)
+    result = check_law(law, CheckConfig(examples=int(examples), seed=ctx.seed, engines=("hypothesis",)))
+    ctx.law(result)
+    ctx.claim("realisation is a functor on the symmetry groupoid (realise(σ·θ) = P_σ·realise(θ))",
+              paper="theorem (exact)", measured=result.residual, verdict=result.status,
+              figure=f"largest residual over {result.examples} (member, σ) pairs, tolerance {atol:g}",
+              detail=f"{len(members)} trained members, layer {layer}, {n} probe points")
+    return {"status": result.status, "examples": result.examples, "residual": result.residual,
+            "law": result.law}
+
+
+@operation("claim_accuracy_spread", inputs=("metrics",), output="claims", version="1")
+def claim_accuracy_spread(ctx: OpContext, metrics: dict[str, Any], *, threshold: float = 0.005,
+                          group_by: str = "lr", n_boot: int = 2000) -> dict[str, Any]:
+    """Runs that differ only in their seed generalise alike: the standard deviation of test
+    accuracy within each group of members sharing ``group_by``, with a bootstrap interval,
+    against the paper's "spread < 0.5 % within a class". (A proxy: the groups here are
+    hyperparameter groups, not homotopy classes, which later steps compute.)"""
+    import numpy as np
+
+    acc = np.asarray(metrics["test_acc"], dtype=float)
+    keys = metrics[group_by]
+    out: dict[str, Any] = {"groups": []}
+    for key in sorted(set(keys)):
+        idx = [i for i, k in enumerate(keys) if k == key and math.isfinite(acc[i])]
+        if len(idx) < 2:
+            continue
+        vals = acc[idx]
+        spread = float(vals.std(ddof=1))
+        lo, hi = bootstrap_interval(vals, lambda a: float(a.std(ddof=1)) if len(a) > 1 else 0.0, ctx.seed, n_boot)
+        verdict = "reproduced" if hi < threshold else "not reproduced" if lo > threshold else "inconclusive"
+        ctx.claim(f"runs differing only in seed generalise alike ({group_by} = {key})",
+                  paper=f"spread < {threshold:.1%} test accuracy within a class", measured=spread,
+                  interval=(lo, hi), verdict=verdict, figure="std of test accuracy, 95 % bootstrap interval",
+                  detail=f"{len(idx)} members; proxy: hyperparameter group, not a homotopy class")
+        out["groups"].append({group_by: key, "n": len(idx), "spread": spread, "interval": [lo, hi],
+                              "verdict": verdict})
+    failed = [i for i, s in enumerate(metrics["status"]) if s != "ok"]
+    ctx.metric("members failed", len(failed))
+    return out

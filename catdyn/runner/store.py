@@ -1,0 +1,659 @@
+"""The run store: SQLite for runs, tasks, records and artifact hashes; files for the values.
+
+Layout of a store directory::
+
+    OUT/
+      catdyn.sqlite            runs, tasks, run_tasks, records, artifacts (WAL mode)
+      artifacts/ab/<key>.json        the value's structure (and small numbers)
+      artifacts/ab/<key>.safetensors the value's tensors and arrays (absent when it has none)
+      reports/<run id>/              report.md, report.html, claims.json
+
+A task's value is any tree of ``dict`` (string keys), ``list``/``tuple``, ``str``, ``int``,
+``float`` (NaN and ±inf included), ``bool``, ``None``, numpy arrays and torch tensors. The
+tensors go to one safetensors file, the rest to JSON; nothing is ever unpickled.
+
+Every file is written atomically — a temporary file in the same folder, ``fsync``, then
+``os.replace`` — and only *after* its files are in place does one SQLite transaction record
+their SHA-256 hashes and mark the task done. A process killed at any moment leaves either a
+finished task with intact files, or no record of it (a stray temporary file at most, which
+:meth:`Store.verify` reports and the next run removes).
+
+>>> import tempfile, numpy as np
+>>> store = Store(tempfile.mkdtemp())
+>>> run = store.begin_run("spec.py", "abc", "smoke", "cpu", "local", {})
+>>> store.claim_task("k1", run, "train", "noop") == "claimed"
+True
+>>> store.finish_task("k1", run, {"w": np.arange(3.0), "note": "hi"}, [("metric", "loss", 0.5, None)], 0.1)
+>>> store.load_value("k1")["w"].tolist()
+[0.0, 1.0, 2.0]
+>>> store.verify().ok
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from catdyn.errors import CatdynError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, spec TEXT NOT NULL, spec_hash TEXT NOT NULL, preset TEXT NOT NULL,
+    device TEXT NOT NULL, executor TEXT NOT NULL, status TEXT NOT NULL,
+    started REAL NOT NULL, finished REAL, config TEXT NOT NULL, experiment TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    key TEXT PRIMARY KEY, morphism TEXT NOT NULL, op TEXT NOT NULL, status TEXT NOT NULL,
+    owner TEXT, started REAL, finished REAL, seconds REAL, error TEXT, attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS run_tasks (
+    run_id TEXT NOT NULL, key TEXT NOT NULL, morphism TEXT NOT NULL, outcome TEXT NOT NULL,
+    seconds REAL, PRIMARY KEY (run_id, key)
+);
+CREATE TABLE IF NOT EXISTS records (
+    key TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, value REAL, data TEXT,
+    PRIMARY KEY (key, kind, name)
+);
+CREATE TABLE IF NOT EXISTS artifacts (
+    key TEXT NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,
+    PRIMARY KEY (key, file)
+);
+"""
+
+Record = tuple[str, str, float | None, Any]
+"""``(kind, name, value, data)``: a metric (value), a claim, a table or a law result (data)."""
+
+
+class StoreError(CatdynError):
+    """A store that cannot be opened or written, or whose contents fail verification."""
+
+
+# --- encoding values ------------------------------------------------------------------------
+def _is_torch_tensor(x: Any) -> bool:
+    return type(x).__module__.startswith("torch") and hasattr(x, "detach") and hasattr(x, "numel")
+
+
+def encode(value: Any) -> tuple[Any, dict[str, Any]]:
+    """Split a value into a JSON tree and a dict of arrays (numpy or torch), named ``t0, t1, …``.
+
+    >>> import numpy as np
+    >>> tree, arrays = encode({"a": np.zeros(2), "b": [1, float("nan")]})
+    >>> tree
+    {'a': {'__array__': 't0', 'kind': 'numpy'}, 'b': [1, {'__float__': 'nan'}]}
+    >>> list(arrays)
+    ['t0']
+    """
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+
+    def walk(x: Any, where: str) -> Any:
+        if x is None or isinstance(x, (bool, str)):
+            return x
+        if isinstance(x, int) and not isinstance(x, bool):
+            return x
+        if isinstance(x, float):
+            return x if math.isfinite(x) else {"__float__": repr(x)}
+        if isinstance(x, np.generic):
+            return walk(x.item(), where)
+        if isinstance(x, np.ndarray) or _is_torch_tensor(x):
+            name = f"t{len(arrays)}"
+            arrays[name] = x
+            return {"__array__": name, "kind": "numpy" if isinstance(x, np.ndarray) else "torch"}
+        if isinstance(x, dict):
+            out = {}
+            for k, v in x.items():
+                if not isinstance(k, str):
+                    raise StoreError(
+                        f"the value has a dict key {k!r} at {where or 'the top'} that is not a string",
+                        "Operations return dicts with string keys only",
+                    )
+                out[k] = walk(v, f"{where}.{k}")
+            return out
+        if isinstance(x, (list, tuple)):
+            items = [walk(v, f"{where}[{i}]") for i, v in enumerate(x)]
+            return items if isinstance(x, list) else {"__tuple__": items}
+        raise StoreError(
+            f"cannot store a {type(x).__name__} at {where or 'the top'} of a task's value",
+            "Return dicts, lists, numbers, strings, numpy arrays or torch tensors from an operation",
+        )
+
+    return walk(value, ""), arrays
+
+
+def decode(tree: Any, arrays: dict[str, Any]) -> Any:
+    """Inverse of :func:`encode`.
+
+    >>> import numpy as np
+    >>> decode(*encode({"x": (1, 2), "y": float("inf")}))
+    {'x': (1, 2), 'y': inf}
+    """
+    if isinstance(tree, list):
+        return [decode(v, arrays) for v in tree]
+    if isinstance(tree, dict):
+        if "__array__" in tree:
+            return arrays[tree["__array__"]]
+        if "__float__" in tree:
+            return float(tree["__float__"])
+        if "__tuple__" in tree:
+            return tuple(decode(v, arrays) for v in tree["__tuple__"])
+        return {k: decode(v, arrays) for k, v in tree.items()}
+    return tree
+
+
+def _dumps(tree: Any) -> bytes:
+    return json.dumps(tree, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _tensor_bytes(arrays: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """safetensors bytes of the arrays, and which were numpy (the rest were torch)."""
+    import numpy as np
+
+    kinds = {k: ("numpy" if isinstance(v, np.ndarray) else "torch") for k, v in arrays.items()}
+    if all(k == "numpy" for k in kinds.values()):
+        from safetensors.numpy import save
+
+        return save({k: np.ascontiguousarray(v) for k, v in arrays.items()}), kinds
+    import torch
+    from safetensors.torch import save as tsave
+
+    tensors = {
+        k: (torch.from_numpy(np.ascontiguousarray(v)) if kinds[k] == "numpy" else v.detach().cpu().contiguous())
+        for k, v in arrays.items()
+    }
+    return tsave(tensors), kinds
+
+
+def _load_tensors(data: bytes, kinds: dict[str, str]) -> dict[str, Any]:
+    if all(k == "numpy" for k in kinds.values()):
+        from safetensors.numpy import load
+
+        return load(data)
+    from safetensors.torch import load as tload
+
+    tensors = tload(data)
+    return {k: (t.numpy() if kinds.get(k) == "numpy" else t) for k, t in tensors.items()}
+
+
+def write_atomic(path: str, data: bytes) -> str:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, fsync, rename);
+    returns its SHA-256.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.bin")
+    >>> len(write_atomic(p, b"abc")), open(p, "rb").read()
+    (64, b'abc')
+    """
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """Whether the process that claimed a task still runs (only decidable on this host)."""
+    if not owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return _not_zombie(int(pid))
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+# --- the store ------------------------------------------------------------------------------
+@dataclass
+class Verification:
+    """What :meth:`Store.verify` found: ``problems`` (corruption: the store is not intact) and
+    ``notes`` (harmless leftovers, such as temporary files of a killed writer).
+
+    >>> Verification(checked=3).ok
+    True
+    """
+
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One row of ``catdyn runs``.
+
+    >>> RunInfo("r", "s.py", "smoke", "cpu", "local", "done", 0.0, 1.0, "e").seconds
+    1.0
+    """
+
+    id: str
+    spec: str
+    preset: str
+    device: str
+    executor: str
+    status: str
+    started: float
+    finished: float | None
+    experiment: str
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.finished is None else self.finished - self.started
+
+
+class Store:
+    """A store directory (created on first use). Safe for several processes at once: SQLite in
+    WAL mode with a busy timeout, tasks claimed by a conditional update, files written under
+    unique temporary names.
+    """
+
+    DB = "catdyn.sqlite"
+
+    def __init__(self, root: str, create: bool = True) -> None:
+        self.root = os.path.abspath(root)
+        db = os.path.join(self.root, self.DB)
+        if not create and not os.path.exists(db):
+            raise StoreError(
+                f"no catdyn store at {self.root} (no {self.DB} there)",
+                "Pass the --out folder of an earlier `catdyn run`",
+            )
+        try:
+            os.makedirs(os.path.join(self.root, "artifacts"), exist_ok=True)
+            probe = os.path.join(self.root, f".probe.{os.getpid()}")
+            with open(probe, "wb") as fh:
+                fh.write(b"")
+            os.unlink(probe)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write the store folder {self.root}: {exc.strerror or exc}",
+                "Choose a folder you may write with --out",
+            ) from exc
+        self._db = db
+        self._conn: sqlite3.Connection | None = None
+        conn = self.conn
+        for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+            self._retry(lambda s=stmt: conn.execute(s))
+        self._retry(
+            lambda: conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+            )
+        )
+
+    # -- connection ------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            try:
+                conn = sqlite3.connect(self._db, timeout=60.0, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA busy_timeout = 60000")
+                self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = OFF")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(
+                    f"the store database {self._db} cannot be opened: {exc}",
+                    "It is damaged or not a catdyn store; point --out at another folder",
+                ) from exc
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        """Close the database connection (reopened on next use)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @staticmethod
+    def _retry(fn: Any, attempts: int = 50) -> Any:
+        for i in range(attempts):
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or i == attempts - 1:
+                    raise
+                time.sleep(0.05 * (1 + i % 5))
+        return None  # pragma: no cover
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locking) transaction."""
+        conn = self.conn
+        self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            self._retry(lambda: conn.execute("COMMIT"))
+
+    # -- runs ------------------------------------------------------------------------------
+    def begin_run(
+        self, spec: str, spec_hash: str, preset: str, device: str, executor: str, config: dict[str, Any],
+        experiment: str = "",
+    ) -> str:
+        """Record a new run; returns its id (time-ordered: ``YYYYmmdd-HHMMSS-xxxxxx``)."""
+        run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO runs (id, spec, spec_hash, preset, device, executor, status, started, config, "
+                "experiment) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                (run_id, spec, spec_hash, preset, device, executor, time.time(), json.dumps(config), experiment),
+            )
+        return run_id
+
+    def end_run(self, run_id: str, status: str) -> None:
+        """Mark a run finished with ``status`` (``done`` or ``failed``)."""
+        with self._tx() as c:
+            c.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?", (status, time.time(), run_id))
+
+    def runs(self) -> list[RunInfo]:
+        """Every run, oldest first."""
+        rows = self.conn.execute(
+            "SELECT id, spec, preset, device, executor, status, started, finished, experiment FROM runs "
+            "ORDER BY started, id"
+        ).fetchall()
+        return [RunInfo(*r) for r in rows]
+
+    def resolve_run(self, run: str | None) -> RunInfo:
+        """A run by id, unique id prefix, or ``latest``/``None`` (the newest)."""
+        runs = self.runs()
+        if not runs:
+            raise StoreError(f"the store at {self.root} holds no runs", "Start one with `catdyn run SPEC`")
+        if run in (None, "", "latest"):
+            return runs[-1]
+        hits = [r for r in runs if r.id == run] or [r for r in runs if r.id.startswith(str(run))]
+        if len(hits) != 1:
+            shown = ", ".join(r.id for r in runs[-5:])
+            raise StoreError(
+                f"{'no' if not hits else 'more than one'} run matches {run!r} in {self.root}",
+                f"Give a run id from `catdyn runs` (the latest: {shown})",
+            )
+        return hits[0]
+
+    def run_config(self, run_id: str) -> dict[str, Any]:
+        """The configuration a run was started with (spec path, preset, …)."""
+        row = self.conn.execute("SELECT config FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def run_tasks(self, run_id: str) -> list[dict[str, Any]]:
+        """The tasks of a run with their outcome (``computed``, ``reused``, ``failed``,
+        ``blocked``) and the task's stored status."""
+        rows = self.conn.execute(
+            "SELECT rt.key, rt.morphism, rt.outcome, rt.seconds, t.op, t.status, t.error "
+            "FROM run_tasks rt LEFT JOIN tasks t ON t.key = rt.key WHERE rt.run_id = ? ORDER BY rt.rowid",
+            (run_id,),
+        ).fetchall()
+        names = ("key", "morphism", "outcome", "seconds", "op", "status", "error")
+        return [dict(zip(names, r)) for r in rows]
+
+    def note_task(self, run_id: str, key: str, morphism: str, outcome: str, seconds: float | None = None) -> None:
+        """Record what a run did with a task."""
+        with self._tx() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO run_tasks (run_id, key, morphism, outcome, seconds) VALUES (?, ?, ?, ?, ?)",
+                (run_id, key, morphism, outcome, seconds),
+            )
+
+    # -- tasks -----------------------------------------------------------------------------
+    def task_status(self, key: str) -> str | None:
+        """``done``, ``failed``, ``running`` or ``None`` (never seen)."""
+        row = self.conn.execute("SELECT status FROM tasks WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def claim_task(self, key: str, run_id: str, morphism: str, op: str) -> str:
+        """Try to take a task for this process. Returns ``done`` (already finished: reuse it),
+        ``busy`` (a live process is computing it) or ``claimed`` (compute it now). A task whose
+        owner died (a killed run) or that failed before is claimed again."""
+        with self._tx() as c:
+            row = c.execute("SELECT status, owner FROM tasks WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                status, owner = row
+                if status == "done":
+                    return "done"
+                if status == "running" and owner != _owner() and _owner_alive(owner):
+                    return "busy"
+            c.execute(
+                "INSERT INTO tasks (key, morphism, op, status, owner, started, attempts) "
+                "VALUES (?, ?, ?, 'running', ?, ?, 1) ON CONFLICT(key) DO UPDATE SET status = 'running', "
+                "owner = excluded.owner, started = excluded.started, error = NULL, attempts = attempts + 1",
+                (key, morphism, op, _owner(), time.time()),
+            )
+        return "claimed"
+
+    def fail_task(self, key: str, error: str, seconds: float) -> None:
+        """Mark a task failed (its error message kept for the report)."""
+        with self._tx() as c:
+            c.execute(
+                "UPDATE tasks SET status = 'failed', error = ?, finished = ?, seconds = ?, owner = NULL WHERE key = ?",
+                (error, time.time(), seconds, key),
+            )
+
+    def _paths(self, key: str) -> tuple[str, str]:
+        folder = os.path.join(self.root, "artifacts", key[:2])
+        return os.path.join(folder, f"{key}.json"), os.path.join(folder, f"{key}.safetensors")
+
+    def finish_task(
+        self, key: str, run_id: str, value: Any, records: Sequence[Record], seconds: float
+    ) -> None:
+        """Write a task's value (atomically), then record its hashes and records and mark it
+        done in one transaction. ``run_id`` is accepted for symmetry with the runner."""
+        tree, arrays = encode(value)
+        json_path, st_path = self._paths(key)
+        written: list[tuple[str, str, int]] = []
+        kinds: dict[str, str] = {}
+        if arrays:
+            data, kinds = _tensor_bytes(arrays)
+            written.append((os.path.relpath(st_path, self.root), write_atomic(st_path, data), len(data)))
+        doc = _dumps({"format": 1, "key": key, "value": tree, "array_kinds": kinds})
+        written.append((os.path.relpath(json_path, self.root), write_atomic(json_path, doc), len(doc)))
+        encoded = []
+        for kind, name, v, d in records:
+            if d is None and v is not None and _finite(v) is None:
+                d = {"value": repr(float(v))}  # NaN/inf: kept as text, value NULL
+            encoded.append((kind, name, _finite(v), None if d is None else _dumps(_jsonable(d)).decode()))
+        with self._tx() as c:
+            c.execute("DELETE FROM artifacts WHERE key = ?", (key,))
+            c.execute("DELETE FROM records WHERE key = ?", (key,))
+            c.executemany("INSERT INTO artifacts VALUES (?, ?, ?, ?)", [(key, *w) for w in written])
+            c.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", [(key, *r) for r in encoded])
+            c.execute(
+                "UPDATE tasks SET status = 'done', finished = ?, seconds = ?, owner = NULL, error = NULL WHERE key = ?",
+                (time.time(), seconds, key),
+            )
+
+    def load_value(self, key: str) -> Any:
+        """The stored value of a finished task, checked against its recorded hashes."""
+        rows = self.conn.execute("SELECT file, sha256 FROM artifacts WHERE key = ?", (key,)).fetchall()
+        if not rows:
+            raise StoreError(f"task {key[:12]} has no stored value", "Rerun the spec to compute it")
+        blobs: dict[str, bytes] = {}
+        for rel, sha in rows:
+            path = os.path.join(self.root, rel)
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                raise StoreError(
+                    f"artifact {rel} of task {key[:12]} is missing ({exc.strerror})",
+                    "Run `catdyn verify`, then rerun with --fresh or delete the task's record",
+                ) from exc
+            if hashlib.sha256(data).hexdigest() != sha:
+                raise StoreError(
+                    f"artifact {rel} of task {key[:12]} is corrupted: its SHA-256 differs from the one recorded",
+                    "Run `catdyn verify` to list every damaged file; `catdyn run SPEC --repair` recomputes them",
+                )
+            blobs[rel.rsplit(".", 1)[1]] = data
+        doc = json.loads(blobs["json"])
+        arrays = _load_tensors(blobs["safetensors"], doc["array_kinds"]) if "safetensors" in blobs else {}
+        return decode(doc["value"], arrays)
+
+    def records(self, key: str, kind: str | None = None) -> list[Record]:
+        """The records (metrics, claims, tables, laws) a task stored."""
+        q = "SELECT kind, name, value, data FROM records WHERE key = ?"
+        args: tuple[Any, ...] = (key,)
+        if kind is not None:
+            q += " AND kind = ?"
+            args = (key, kind)
+        rows = self.conn.execute(q + " ORDER BY rowid", args).fetchall()
+        return [(k, n, v, None if d is None else json.loads(d)) for k, n, v, d in rows]
+
+    def forget(self, keys: Sequence[str]) -> None:
+        """Drop tasks (and their records) so the next run recomputes them; files are overwritten
+        then."""
+        with self._tx() as c:
+            for key in keys:
+                for table in ("tasks", "records", "artifacts"):
+                    c.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
+
+    # -- integrity -------------------------------------------------------------------------
+    def verify(self, keys: Sequence[str] | None = None) -> Verification:
+        """Check SQLite's own integrity, that every finished task has its files and that every
+        file has its recorded hash. Also lists damaged keys in ``bad_keys``-style problems and
+        stray temporary files as notes."""
+        out = Verification()
+        try:
+            res = self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            out.problems.append(f"the database is damaged: {exc}")
+            return out
+        if res != "ok":
+            out.problems.append(f"SQLite integrity check: {res}")
+        done = [r[0] for r in self.conn.execute("SELECT key FROM tasks WHERE status = 'done'")]
+        wanted = set(keys) if keys is not None else None
+        arts: dict[str, list[tuple[str, str, int]]] = {}
+        for key, rel, sha, size in self.conn.execute("SELECT key, file, sha256, bytes FROM artifacts"):
+            arts.setdefault(key, []).append((rel, sha, size))
+        for key in done:
+            if wanted is not None and key not in wanted:
+                continue
+            files = arts.get(key, [])
+            if not any(rel.endswith(".json") for rel, _, _ in files):
+                out.problems.append(f"task {key[:12]} is marked done but has no value recorded")
+            for rel, sha, size in files:
+                out.checked += 1
+                path = os.path.join(self.root, rel)
+                if not os.path.exists(path):
+                    out.problems.append(f"{rel} (task {key[:12]}) is missing")
+                elif os.path.getsize(path) != size or _sha256_file(path) != sha:
+                    out.problems.append(f"{rel} (task {key[:12]}) does not match its recorded SHA-256")
+        for folder, _, files in os.walk(os.path.join(self.root, "artifacts")):
+            for name in files:
+                if name.endswith(".tmp"):
+                    out.notes.append(f"temporary file of an interrupted write: {os.path.relpath(os.path.join(folder, name), self.root)}")
+        return out
+
+    def damaged_keys(self, keys: Sequence[str] | None = None) -> list[str]:
+        """Finished tasks (among ``keys``, default all) whose files are missing or fail their
+        hash."""
+        bad = set()
+        wanted = None if keys is None else set(keys)
+        for key, rel, sha, size in self.conn.execute(
+            "SELECT a.key, a.file, a.sha256, a.bytes FROM artifacts a JOIN tasks t ON t.key = a.key "
+            "WHERE t.status = 'done'"
+        ).fetchall():
+            if wanted is not None and key not in wanted:
+                continue
+            path = os.path.join(self.root, rel)
+            if not os.path.exists(path) or os.path.getsize(path) != size or _sha256_file(path) != sha:
+                bad.add(key)
+        return sorted(bad)
+
+    def clean_temporaries(self, older_than_s: float = 60.0) -> int:
+        """Remove temporary files left by killed writers (older than ``older_than_s``, or whose
+        writer process is gone); returns how many."""
+        n = 0
+        now = time.time()
+        for folder, _, files in os.walk(os.path.join(self.root, "artifacts")):
+            for name in files:
+                if not name.endswith(".tmp"):
+                    continue
+                path = os.path.join(folder, name)
+                parts = name.split(".")
+                pid = parts[-3] if len(parts) >= 4 else ""
+                gone = pid.isdigit() and not _owner_alive(f"{socket.gethostname()}:{pid}")
+                with contextlib.suppress(OSError):
+                    if gone or now - os.path.getmtime(path) > older_than_s:
+                        os.unlink(path)
+                        n += 1
+        return n
+
+
+def _finite(v: float | None) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _jsonable(x: Any) -> Any:
+    """JSON-safe copy of record data: non-finite floats become strings, arrays lists."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else repr(x)
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "tolist"):
+        return _jsonable(x.tolist())
+    if hasattr(x, "item"):
+        return _jsonable(x.item())
+    return x
