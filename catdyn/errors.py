@@ -377,3 +377,19 @@ class TransferError(CatdynError):
             "(training labels + validation labels + at least one test example)",
             "Lower the label budget or the validation size",
         )
+
+
+class NothingToCheckError(SpecError):
+    """A spec that loads but binds nothing ``catdyn check`` can check (it may hold only
+    experiments for ``catdyn run``). Named on its own, it is an invalid spec; met inside a
+    directory, the file is skipped."""
+
+    @classmethod
+    def in_spec(cls, path: Any, names: list[str]) -> NothingToCheckError:
+        shown = ", ".join(sorted(names)) or "none"
+        return cls(
+            f"binds nothing checkable at its top level (names: {shown})",
+            "Bind a Category, Functor, NaturalTransformation, Diagram, Pullback, Cone, Law or list of "
+            "Laws to a top-level name (imported names are not checked)",
+            where=str(path),
+        )
