@@ -146,6 +146,9 @@ def _print_reports(reports: Sequence[Any], debug: bool = False) -> None:
         if rep.invalid is not None:
             console.print(Text.assemble(("invalid spec", "bold red"), f": {rep.invalid}"))
             continue
+        if rep.skipped:
+            console.print(Text.assemble(("skipped", "dim"), f": {rep.skipped}"))
+            continue
         table = Table(title=rep.path, title_justify="left", show_lines=False)
         for col in ("status", "subject", "law", "engine", "examples", "residual", "where"):
             table.add_column(col, overflow="fold")
@@ -172,6 +175,9 @@ def _print_plain(reports: Sequence[Any]) -> None:
         if rep.invalid is not None:
             print(f"invalid spec: {rep.invalid}")
             continue
+        if rep.skipped:
+            print(f"skipped: {rep.skipped}")
+            continue
         print(rep.path)
         for res in rep.results:
             print("  " + "  ".join(_cells(res)))
@@ -189,9 +195,12 @@ def _summary(reports: Sequence[Any], emit: Any) -> None:
         for res in rep.results:
             counts[res.status] += 1
     invalid = sum(rep.invalid is not None for rep in reports)
+    skipped = sum(bool(rep.skipped) for rep in reports)
     text = ", ".join(f"{v} {k}" for k, v in counts.items())
     if invalid:
         text += f", {invalid} invalid spec(s)"
+    if skipped:
+        text += f", {skipped} spec(s) with nothing to check skipped"
     emit(text)
 
 

@@ -25,8 +25,10 @@ in the order they are bound. A directory means its ``*.py`` files (not those sta
 ``_``, and not sub-directories), in name order.
 
 A spec that cannot be loaded (syntax error, failed import, an exception such as a
-composition type error while it runs) or binds nothing checkable raises
-:class:`~catdyn.errors.SpecError` naming the file and line.
+composition type error while it runs) raises :class:`~catdyn.errors.SpecError` naming the
+file and line; one that binds nothing checkable raises its subclass
+:class:`~catdyn.errors.NothingToCheckError` (an invalid spec when named on its own; inside a
+directory the file is skipped, e.g. a spec that only holds experiments for ``catdyn run``).
 
 >>> import pathlib, tempfile
 >>> spec = pathlib.Path(tempfile.mkdtemp()) / "tiny.py"
@@ -41,7 +43,7 @@ composition type error while it runs) or binds nothing checkable raises
 >>> discover(spec)
 Traceback (most recent call last):
 ...
-catdyn.errors.SpecError: ...tiny.py: binds nothing checkable at its top level (names: x). ...
+catdyn.errors.NothingToCheckError: ...tiny.py: binds nothing checkable at its top level (names: x). ...
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from typing import Any
 
 from catdyn.checker.law import Law
 from catdyn.checker.suites import laws_for
-from catdyn.errors import CatdynError, SpecError
+from catdyn.errors import CatdynError, NothingToCheckError, SpecError
 
 
 @dataclass(frozen=True)
@@ -202,11 +204,5 @@ def discover(path: str | Path) -> list[Checkable]:
         where = f"{p}:{line}"
         found.append(Checkable(name, line, thing, tuple(law.at(law.where or where) for law in laws)))
     if not found:
-        shown = ", ".join(sorted(n for n in assigned if not n.startswith("_"))) or "none"
-        raise SpecError(
-            f"binds nothing checkable at its top level (names: {shown})",
-            "Bind a Category, Functor, NaturalTransformation, Diagram, Pullback, Cone, Law or list of "
-            "Laws to a top-level name (imported names are not checked)",
-            where=str(p),
-        )
+        raise NothingToCheckError.in_spec(p, [n for n in assigned if not n.startswith("_")])
     return found

@@ -27,7 +27,7 @@ from typing import Any
 
 from catdyn.checker.discovery import discover, spec_files
 from catdyn.checker.law import CheckConfig, LawResult, check_law
-from catdyn.errors import SpecError
+from catdyn.errors import NothingToCheckError, SpecError
 
 SCHEMA = "catdyn-check/1"
 """The name and version of the JSON document :func:`to_json` writes."""
@@ -46,20 +46,29 @@ class SpecReport:
     path: str
     results: list[LawResult] = field(default_factory=list)
     invalid: SpecError | None = None
+    skipped: str = ""
 
     @property
     def status(self) -> str:
-        """``invalid``, ``failed`` (a law refuted or in error) or ``ok``."""
+        """``invalid``, ``skipped`` (nothing to check, in a directory), ``failed`` (a law
+        refuted or in error) or ``ok``."""
         if self.invalid is not None:
             return "invalid"
+        if self.skipped:
+            return "skipped"
         return "ok" if all(r.ok for r in self.results) else "failed"
 
 
-def check_spec(path: str | Path, config: CheckConfig | None = None) -> SpecReport:
-    """Load one spec file and check every law of every checkable thing in it."""
+def check_spec(path: str | Path, config: CheckConfig | None = None, in_directory: bool = False) -> SpecReport:
+    """Load one spec file and check every law of every checkable thing in it. A file met
+    ``in_directory`` that binds nothing checkable is skipped rather than invalid."""
     cfg = config or CheckConfig()
     try:
         found = discover(path)
+    except NothingToCheckError as exc:
+        if in_directory:
+            return SpecReport(str(path), skipped=str(exc))
+        return SpecReport(str(path), invalid=exc)
     except SpecError as exc:
         return SpecReport(str(path), invalid=exc)
     return SpecReport(str(path), [check_law(law, cfg) for c in found for law in c.laws])
@@ -78,7 +87,16 @@ def check_paths(paths: Iterable[str | Path], config: CheckConfig | None = None) 
             out.append(
                 SpecReport(str(p), invalid=SpecError(f"{p}: has no spec files (*.py)", "Give a spec file"))
             )
-        out.extend(check_spec(f, config) for f in files)
+        directory = Path(p).is_dir()
+        reports = [check_spec(f, config, in_directory=directory) for f in files]
+        if reports and all(r.skipped for r in reports):
+            out.append(
+                SpecReport(
+                    str(p),
+                    invalid=SpecError(f"{p}: no spec in it binds anything checkable", "Give a spec file"),
+                )
+            )
+        out.extend(reports)
     return out
 
 
@@ -157,7 +175,8 @@ def to_json(reports: Sequence[SpecReport], config: CheckConfig | None = None) ->
                 "status": rep.status,
                 "error": None
                 if inv is None
-                else {"type": "SpecError", "message": str(inv), "where": inv.where},
+                else {"type": type(inv).__name__, "message": str(inv), "where": inv.where},
+                "skipped": rep.skipped or None,
                 "laws": [result_json(r) for r in rep.results],
             }
         )
@@ -166,6 +185,10 @@ def to_json(reports: Sequence[SpecReport], config: CheckConfig | None = None) ->
         "catdyn_version": __version__,
         "config": {"examples": cfg.examples, "seed": cfg.seed, "engines": list(cfg.engines)},
         "exit_code": exit_code(reports),
-        "summary": {**counts, "invalid_specs": sum(r.invalid is not None for r in reports)},
+        "summary": {
+            **counts,
+            "invalid_specs": sum(r.invalid is not None for r in reports),
+            "skipped_specs": sum(bool(r.skipped) for r in reports),
+        },
         "specs": specs,
     }

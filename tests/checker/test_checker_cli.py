@@ -84,9 +84,16 @@ def test_json_output_follows_the_schema(capsys):
     doc = json.loads(out)
     assert code == 1 and doc["schema"] == "catdyn-check/1" and doc["exit_code"] == 1
     assert doc["config"] == {"examples": 30, "seed": 0, "engines": ["exhaustive", "symbolic", "hypothesis"]}
-    assert doc["summary"] == {"proved": 0, "held": 0, "refuted": 1, "error": 0, "invalid_specs": 0}
+    assert doc["summary"] == {
+        "proved": 0,
+        "held": 0,
+        "refuted": 1,
+        "error": 0,
+        "invalid_specs": 0,
+        "skipped_specs": 0,
+    }
     (spec,) = doc["specs"]
-    assert spec["status"] == "failed" and spec["error"] is None
+    assert spec["status"] == "failed" and spec["error"] is None and spec["skipped"] is None
     (law,) = spec["laws"]
     assert law["status"] == "refuted" and law["where"].endswith("square_one_element.py:14")
     assert law["counterexample"]["arguments"] == [{"name": "x ∈ Z8", "value": "5"}]
@@ -111,3 +118,13 @@ def test_imported_names_are_not_checked(capsys, tmp_path):
     )
     code, out, _ = run(capsys, str(spec), *FAST)
     assert code == 0 and "Id" in out and "category" not in out
+
+
+def test_in_a_directory_a_spec_with_nothing_to_check_is_skipped(capsys, tmp_path):
+    (tmp_path / "a_experiment_only.py").write_text("steps = [1, 2]\n")
+    (tmp_path / "b_laws.py").write_text((ROOT / "specs" / "broken" / "not_natural.py").read_text())
+    code, out, _ = run(capsys, str(tmp_path), *FAST)
+    assert code == 1 and "skipped: " in out and "refuted: pick — naturality" in out
+    (tmp_path / "b_laws.py").unlink()
+    code, out, _ = run(capsys, str(tmp_path), *FAST)
+    assert code == 2 and "no spec in it binds anything checkable" in out
