@@ -172,10 +172,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """``catdyn report``."""
     from catdyn.runner.report import write_report
-    from catdyn.runner.store import Store
+    from catdyn.runner.store import Store, StoreError
 
     store = Store(args.out, create=False)
     run = store.resolve_run(args.run)
+    damaged = store.damaged_keys([t["key"] for t in store.run_tasks(run.id)])
+    if damaged:  # a report vouches for the run's stored results: refuse to write one over damage
+        raise StoreError(
+            f"run {run.id} has {len(damaged)} task(s) whose stored files are corrupted or missing "
+            f"({', '.join(k[:12] for k in damaged)})",
+            "`catdyn verify` lists them; `catdyn run SPEC --repair` recomputes them, then report again",
+        )
     paths = write_report(store, run.id, args.to)
     for kind in ("markdown", "html", "claims"):
         print(f"{kind}: {paths[kind]}")

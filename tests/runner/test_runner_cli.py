@@ -1,0 +1,157 @@
+"""`catdyn run/runs/verify/report`: the real spec end to end, determinism, divergence, and every
+kind of bad input (exit 2, one paragraph, nothing stored lost)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import MAIN_SPEC, SPECS, artifact_files
+
+from catdyn.runner.commands import main
+from catdyn.runner.store import Store
+
+QUIET = ["--progress", "quiet", "--device", "cpu"]
+
+
+def test_the_smoke_preset_runs_end_to_end_in_under_three_minutes(tmp_path, capsys) -> None:
+    pytest.importorskip("torch")
+    out = str(tmp_path / "store")
+    t0 = time.perf_counter()
+    assert main(["run", MAIN_SPEC, "--out", out, *QUIET]) == 0
+    took = time.perf_counter() - t0
+    assert took < 180, f"smoke preset took {took:.0f} s"
+    printed = capsys.readouterr().out
+    assert "report: " in printed and "6 computed" in printed
+    claims = json.loads(Path(printed.split("claims: ")[1].split()[0]).read_text())["claims"]
+    law = next(c for c in claims if c["step"] == "functor_law")
+    assert law["verdict"] == "held" and law["measured"] <= 1e-5
+    spreads = [c for c in claims if c["step"] == "spread"]
+    assert spreads and all(c["interval"][0] <= c["measured"] <= c["interval"][1] for c in spreads)
+    assert all(c["verdict"] in ("reproduced", "not reproduced", "inconclusive") for c in spreads)
+
+
+def test_divergent_members_are_marked_failed_and_the_run_finishes(tiny_store) -> None:
+    out, run = tiny_store
+    store = Store(out, create=False)
+    outcomes = {t["morphism"]: t["outcome"] for t in store.run_tasks(run)}
+    assert set(outcomes.values()) == {"computed"}  # the run itself finished every task
+    train = next(t for t in store.run_tasks(run) if t["morphism"] == "train")
+    members = dict((n, d) for k, n, _, d in store.records(train["key"]) if k == "table")["members"]
+    by_lr = {}
+    for m in members:
+        by_lr.setdefault(m["lr"], set()).add(m["status"])
+    assert by_lr == {0.1: {"ok"}, 1e30: {"failed"}}
+    value = store.load_value(train["key"])
+    assert value["status"] == ["ok", "ok", "failed", "failed"]
+    report = (Path(out) / "reports" / run / "report.md").read_text()
+    failures = report.split("## Failures")[1].split("## Tasks")[0]
+    assert failures.count("**failed**") == 4  # 2 members in the members table, 2 in the accuracies
+    html = (Path(out) / "reports" / run / "report.html").read_text()
+    assert html.count('<tr class="failed">') >= 4
+
+
+def test_two_runs_with_the_same_seed_store_identical_numbers(tiny_store, tmp_path) -> None:
+    out, _ = tiny_store
+    other = str(tmp_path / "again")
+    assert main(["run", MAIN_SPEC, "--preset", "tiny", "--out", other, *QUIET]) == 0
+    first, second = artifact_files(out), artifact_files(other)
+    assert first and first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_a_rerun_reuses_everything_and_fresh_recomputes(tiny_copy, capsys) -> None:
+    out, _ = tiny_copy
+    assert main(["run", MAIN_SPEC, "--preset", "tiny", "--out", out, *QUIET]) == 0
+    assert "6 reused" in capsys.readouterr().out
+    assert main(["run", MAIN_SPEC, "--preset", "tiny", "--out", out, "--fresh", "--no-report", *QUIET]) == 0
+    assert "6 computed" in capsys.readouterr().out
+
+
+def _bad(argv: list[str], capsys) -> str:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert captured.err.startswith("catdyn: ") and captured.err.count("\n") == 1  # one paragraph
+    return captured.err
+
+
+def test_an_unknown_preset_is_exit_2_and_writes_nothing(tmp_path, capsys) -> None:
+    out = tmp_path / "store"
+    err = _bad(["run", MAIN_SPEC, "--preset", "huge", "--out", str(out), *QUIET], capsys)
+    assert "no preset 'huge'" in err and "full, smoke, tiny" in err
+    assert not out.exists()
+
+
+def test_an_unwritable_out_is_exit_2(tmp_path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    err = _bad(["run", MAIN_SPEC, "--out", str(blocker / "store"), *QUIET], capsys)
+    assert "cannot write the store folder" in err and "--out" in err
+
+
+def test_a_spec_with_no_experiment_is_exit_2(tmp_path, capsys) -> None:
+    err = _bad(["run", str(SPECS / "no_experiment.py"), "--out", str(tmp_path / "s"), *QUIET], capsys)
+    assert "defines no experiment" in err and not (tmp_path / "s").exists()
+
+
+def test_a_spec_that_does_not_load_points_at_its_line(tmp_path, capsys) -> None:
+    spec = tmp_path / "broken.py"
+    spec.write_text("from catdyn.runner import Experiment\nexp = Experiment('e')\nexp.stage('1')\n")
+    err = _bad(["run", str(spec), "--out", str(tmp_path / "s"), *QUIET], capsys)
+    assert f"{spec}:3" in err and "may not be named '1'" in err
+
+
+def test_debug_shows_the_traceback(tmp_path, capsys) -> None:
+    assert main(["--debug", "run", MAIN_SPEC, "--preset", "huge", "--out", str(tmp_path / "s"), *QUIET]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_corrupted_artifact_is_found_refused_and_repaired_without_losing_anything(tiny_copy, capsys) -> None:
+    out, run = tiny_copy
+    store = Store(out, create=False)
+    train = next(t for t in store.run_tasks(run) if t["morphism"] == "train")["key"]
+    store.close()
+    damaged = Path(out) / "artifacts" / train[:2] / f"{train}.safetensors"
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    before = artifact_files(out)
+
+    assert main(["verify", "--out", out]) == 1
+    assert f"{train[:12]}) does not match its recorded SHA-256" in capsys.readouterr().out
+    err = _bad(["run", MAIN_SPEC, "--preset", "tiny", "--out", out, *QUIET], capsys)
+    assert "damaged values for 1 task(s) of this run: train" in err and "--repair" in err
+    err = _bad(["report", run, "--out", out], capsys)
+    assert "corrupted" in err
+    assert artifact_files(out) == before  # nothing was touched
+
+    assert main(["run", MAIN_SPEC, "--preset", "tiny", "--out", out, "--repair", *QUIET]) == 0
+    printed = capsys.readouterr().out
+    assert "1 computed" in printed and "5 reused" in printed  # only the damaged task is recomputed
+    after = artifact_files(out)
+    assert after[str(damaged.relative_to(out))] != bytes(data)
+    assert {k: v for k, v in after.items() if "reports" not in k and k in before and train not in k} == {
+        k: v for k, v in before.items() if train not in k
+    }
+    assert main(["verify", "--out", out]) == 0
+
+
+def test_runs_verify_and_report_commands(tiny_copy, tmp_path, capsys) -> None:
+    out, run = tiny_copy
+    assert main(["runs", "--out", out]) == 0
+    listing = capsys.readouterr().out
+    assert run in listing and "digits-ensemble" in listing and "done" in listing
+    assert main(["verify", run[:15], "--out", out]) == 0
+    assert "intact" in capsys.readouterr().out
+    to = tmp_path / "rep"
+    assert main(["report", "latest", "--out", out, "--to", str(to)]) == 0
+    assert {p.name for p in to.iterdir()} >= {"report.md", "report.html", "claims.json", "plots"}
+    err = _bad(["report", "nope", "--out", out], capsys)
+    assert "no run matches 'nope'" in err
+    err = _bad(["verify", "--out", str(tmp_path / "nowhere")], capsys)
+    assert "no catdyn store" in err
+    assert os.path.exists(os.path.join(out, "catdyn.sqlite"))
