@@ -10,7 +10,9 @@ matrix P_σ of the layer's coordinates; a widening ↦ its duplication matrix). 
   hypothesis-generated permutations, widenings and parameters (every entry random: biases,
   norm scales and running statistics included);
 - every symmetry and widening preserves the network's function on the probe;
-- Param and Rep are categories (identities, associativity).
+- Param and Rep are categories (identities, associativity);
+- the paper's path functor: gradient-descent runs of the MLP, as Moore paths in parameter
+  space, realise to paths of representations preserving identities and concatenation.
 
 Run: ``catdyn check specs/realisation_functor.py`` (a spec is Python and runs as code).
 """
@@ -21,6 +23,7 @@ from catdyn.backends.torch.architectures import CNN, GRU, MLP, ResNet, Transform
 from catdyn.backends.torch.param import Param
 from catdyn.backends.torch.realisation import Realisation, realisation_laws
 from catdyn.backends.torch.rep import Probe, Rep
+from catdyn.backends.torch.trajectory import PathRealisation, path_functor_laws
 from catdyn.checker.suites import category_laws
 
 # These networks are tiny: intra-op threads only add synchronisation (on a loaded machine,
@@ -42,8 +45,15 @@ _gru = Param.space(GRU(2, 4, 2, seq_len=4))
 mlp_hidden1 = realisation_laws(Realisation(_probe(_mlp.arch, "mlp-probe"), "hidden1"), _mlp)
 cnn_conv0 = realisation_laws(Realisation(_probe(_cnn.arch, "cnn-probe"), "conv0"), _cnn)
 resnet_stream = realisation_laws(Realisation(_probe(_resnet.arch, "resnet-probe"), "block0"), _resnet)
-transformer_heads = realisation_laws(Realisation(_probe(_transformer.arch, "tf-probe"), "layer0.attn"), _transformer)
+transformer_heads = realisation_laws(
+    Realisation(_probe(_transformer.arch, "tf-probe"), "layer0.attn"), _transformer
+)
 gru_hidden = realisation_laws(Realisation(_probe(_gru.arch, "gru-probe"), "hidden"), _gru)
 
 param_is_a_category = category_laws(Param, objects=[_mlp])
 rep_is_a_category = Rep
+
+_mlp_plain = MLP((4, 5, 3))
+_x = _mlp_plain.example_input(8, _gen, torch.float64)
+_y = torch.randint(0, 3, (8,), generator=_gen)
+mlp_training_paths = path_functor_laws(PathRealisation(_mlp_plain, Probe("gd-probe", _x), "hidden0"), _x, _y)
