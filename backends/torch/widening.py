@@ -43,7 +43,7 @@ Split = Literal["equal", "random"]
 
 
 def check_unit_map(
-    source_arch: Architecture, group: str, source: Tensor, fraction: Tensor, tol: float = 1e-9
+    source_arch: Architecture, group: str, source: Tensor, fraction: Tensor, tol: float = 1e-6
 ) -> None:
     """Raise a :class:`~catdyn.errors.ShapeError` unless ``(source, fraction)`` is a
     function-preserving unit map for ``group`` (onto every source unit, fractions summing to 1
