@@ -1,0 +1,599 @@
+"""Train K networks at once: stacked parameters, per-member seeds and hyperparameters.
+
+An *ensemble* of K members of one :class:`~catdyn.backends.torch.architectures.Architecture`
+keeps every parameter tensor stacked along a leading axis of size K. Member ``k`` has its own
+
+* **init seed** — its parameters are ``arch.init(torch.Generator().manual_seed(seeds[k]))``;
+* **data seed** — its mini-batches follow :func:`batch_schedule` (a fresh
+  ``torch.randperm`` per epoch from ``torch.Generator().manual_seed(data_seeds[k])``, cut into
+  full batches; the incomplete last batch of an epoch is dropped);
+* **learning rate and weight decay** (one value for all or one per member).
+
+Member ``k`` follows exactly the trajectory of the same model trained alone with
+:mod:`torch.optim` on the same batches, to float tolerance (the tests check it against a plain
+PyTorch loop). Two engines compute the gradients:
+
+* ``"generic"`` — ``torch.func.vmap`` over ``grad_and_value`` of ``arch.apply``, for every
+  architecture;
+* ``"fast"`` — for plain MLPs (no batch norm; relu, tanh, sigmoid or identity): batched matrix
+  products with a hand-written backward pass, biases folded into the weights, activations kept
+  feature-major so that the small output layer's products stay fast, and every buffer
+  preallocated. ``"auto"`` (the default) picks it whenever it applies.
+
+A member whose training loss becomes NaN or ±inf at step ``t`` is **frozen** (its parameters
+keep their value from before that step) and marked failed at ``t``; the other members go on
+exactly as they would have without it. Parameters at chosen steps are kept as
+**checkpoints** (``0`` is the initialisation, ``steps`` the end).
+
+>>> import torch
+>>> from catdyn.backends.torch.architectures import MLP
+>>> from catdyn.backends.torch.data import load_digits
+>>> from catdyn.backends.torch.optim import SGD
+>>> data = load_digits().train
+>>> cfg = TrainConfig(steps=30, batch_size=32, optimiser=SGD(momentum=0.9), lr=[0.05, 0.1, 0.2],
+...                   checkpoints=(0, 15, 30))
+>>> result = train_ensemble(MLP((64, 32, 10)), data, seeds=[0, 1, 2], config=cfg, device="cpu")
+>>> result.params["fc0.weight"].shape, result.path, result.status
+(torch.Size([3, 32, 64]), 'fast', ['ok', 'ok', 'ok'])
+>>> sorted(result.checkpoints), bool((result.losses[-1] < result.losses[0]).all())
+([0, 15, 30], True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from catdyn.backends.torch.architectures import MLP, Architecture
+from catdyn.backends.torch.data import Dataset
+from catdyn.backends.torch.device import DeviceSpec, resolve_device
+from catdyn.backends.torch.optim import SGD, Optimiser, OptState
+from catdyn.errors import CatdynError
+
+Params = dict[str, Tensor]
+Path = Literal["auto", "generic", "fast"]
+
+FAST_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
+"""MLP activations the fast path differentiates by hand."""
+
+
+class EnsembleError(CatdynError):
+    """An ensemble that cannot be trained as asked (bad sizes, seeds, steps or engine).
+
+    >>> str(EnsembleError.option("steps", -1, "≥ 0")).split(".")[0]
+    'ensemble option steps = -1 is invalid'
+    """
+
+    @classmethod
+    def option(cls, name: str, value: object, rule: str) -> EnsembleError:
+        """An option outside its range."""
+        return cls(f"ensemble option {name} = {value!r} is invalid", f"It must be {rule}")
+
+    @classmethod
+    def no_fast_path(cls, arch: Architecture, reason: str) -> EnsembleError:
+        """The fast path was asked for an architecture it does not cover."""
+        return cls(
+            f"the fast ensemble path does not cover {arch.name}: {reason}",
+            "Use path='generic' (torch.func, every architecture) or path='auto'",
+        )
+
+
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainConfig:
+    """How an ensemble is trained (shared by all members, except the per-member values).
+
+    ``lr`` and ``weight_decay`` are one number or one per member; ``checkpoints`` are step
+    counts in ``[0, steps]`` whose parameters are kept; ``path`` picks the engine.
+
+    >>> TrainConfig(steps=10).optimiser
+    SGD(momentum=0.0, nesterov=False, dampening=0.0)
+    """
+
+    steps: int
+    batch_size: int = 64
+    optimiser: Optimiser = field(default_factory=SGD)
+    lr: float | Sequence[float] = 0.1
+    weight_decay: float | Sequence[float] = 0.0
+    checkpoints: Sequence[int] = ()
+    path: Path = "auto"
+
+    def __post_init__(self) -> None:
+        if self.steps < 0:
+            raise EnsembleError.option("steps", self.steps, "≥ 0")
+        if self.batch_size < 1:
+            raise EnsembleError.option("batch_size", self.batch_size, "≥ 1")
+        if self.path not in ("auto", "generic", "fast"):
+            raise EnsembleError.option("path", self.path, "'auto', 'generic' or 'fast'")
+        bad = [c for c in self.checkpoints if not 0 <= c <= self.steps]
+        if bad:
+            raise EnsembleError.option("checkpoints", tuple(bad), f"steps in [0, {self.steps}]")
+
+
+@dataclass
+class EnsembleResult:
+    """What :func:`train_ensemble` returns.
+
+    ``params`` are stacked ``(K, …)`` on the training device; ``losses[t, k]`` is member k's
+    mini-batch loss at step t (NaN after it failed); ``failed_at[k]`` is the step whose loss was
+    not finite, or −1; ``checkpoints[s]`` are the stacked parameters after ``s`` steps (on the CPU).
+
+    >>> r = EnsembleResult(MLP((2, 2)), {}, torch.zeros(0, 2), torch.tensor([-1, 3]), {}, (0, 1), (0, 1), "fast")
+    >>> r.status, r.ok.tolist()
+    (['ok', 'failed'], [True, False])
+    """
+
+    arch: Architecture
+    params: Params
+    losses: Tensor
+    failed_at: Tensor
+    checkpoints: dict[int, Params]
+    seeds: tuple[int, ...]
+    data_seeds: tuple[int, ...]
+    path: str
+
+    @property
+    def size(self) -> int:
+        """K, the number of members.
+
+        >>> EnsembleResult(MLP((2, 2)), {}, torch.zeros(0, 3), torch.full((3,), -1), {}, (0, 1, 2), (0, 1, 2), "fast").size
+        3
+        """
+        return len(self.seeds)
+
+    @property
+    def ok(self) -> Tensor:
+        """A boolean ``(K,)`` mask of the members that never failed."""
+        return self.failed_at < 0
+
+    @property
+    def status(self) -> list[str]:
+        """``"ok"`` or ``"failed"`` per member."""
+        return ["ok" if f < 0 else "failed" for f in self.failed_at.tolist()]
+
+    def member(self, k: int, step: int | None = None) -> Params:
+        """Member ``k``'s parameters at the end (or at checkpoint ``step``), unstacked.
+
+        >>> r = EnsembleResult(MLP((2, 2)), {"w": torch.arange(4.0).reshape(2, 2)}, torch.zeros(0, 2),
+        ...                    torch.full((2,), -1), {}, (0, 1), (0, 1), "fast")
+        >>> r.member(1)["w"].tolist()
+        [2.0, 3.0]
+        """
+        source = self.params if step is None else self.checkpoints[step]
+        return {name: t[k] for name, t in source.items()}
+
+
+# ------------------------------------------------------------------------------------------
+def stack_params(members: Sequence[Mapping[str, Tensor]]) -> Params:
+    """Stack K parameter dicts (same keys and shapes) along a new leading axis.
+
+    >>> stack_params([{"w": torch.zeros(2)}, {"w": torch.ones(2)}])["w"].shape
+    torch.Size([2, 2])
+    """
+    if not members:
+        raise EnsembleError.option("members", [], "at least one parameter dict")
+    return {name: torch.stack([m[name] for m in members]) for name in members[0]}
+
+
+def unstack_params(params: Mapping[str, Tensor]) -> list[Params]:
+    """The K member dicts of stacked parameters (views).
+
+    >>> [m["w"].tolist() for m in unstack_params({"w": torch.tensor([[1.0], [2.0]])})]
+    [[1.0], [2.0]]
+    """
+    k = next(iter(params.values())).shape[0]
+    return [{name: t[i] for name, t in params.items()} for i in range(k)]
+
+
+def init_ensemble(
+    arch: Architecture, seeds: Sequence[int], dtype: torch.dtype = torch.float32, device: DeviceSpec = "cpu"
+) -> Params:
+    """Stacked initial parameters: member k is ``arch.init(Generator().manual_seed(seeds[k]))``.
+
+    Initialisation runs on the CPU generator and is then moved, so it is the same on every device.
+
+    >>> p = init_ensemble(MLP((3, 4, 2)), [7, 8])
+    >>> bool(torch.equal(p["fc0.bias"][1], MLP((3, 4, 2)).init(torch.Generator().manual_seed(8))["fc0.bias"]))
+    True
+    """
+    dev = resolve_device(device)
+    members = [arch.init(torch.Generator().manual_seed(int(s)), dtype) for s in seeds]
+    return {k: v.to(dev) for k, v in stack_params(members).items()}
+
+
+class BatchStream:
+    """The endless mini-batch index stream of one member (see :func:`batch_schedule`).
+
+    >>> s = BatchStream(n=10, batch_size=4, seed=0)
+    >>> torch.equal(torch.cat([s.take(1), s.take(2)]), batch_schedule(10, 4, 3, seed=0))
+    True
+    """
+
+    def __init__(self, n: int, batch_size: int, seed: int) -> None:
+        if batch_size > n:
+            raise EnsembleError.option("batch_size", batch_size, f"at most the number of samples ({n})")
+        self.n, self.batch_size = n, batch_size
+        self.generator = torch.Generator().manual_seed(int(seed))
+        self._epoch = torch.empty(0, batch_size, dtype=torch.long)
+        self._pos = 0
+
+    def take(self, steps: int) -> Tensor:
+        """The index batches of the next ``steps`` steps, shape ``(steps, batch_size)``."""
+        out = []
+        need = steps
+        while need > 0:
+            if self._pos >= self._epoch.shape[0]:
+                perm = torch.randperm(self.n, generator=self.generator)
+                full = (self.n // self.batch_size) * self.batch_size
+                self._epoch = perm[:full].view(-1, self.batch_size)
+                self._pos = 0
+            chunk = self._epoch[self._pos : self._pos + need]
+            out.append(chunk)
+            self._pos += chunk.shape[0]
+            need -= chunk.shape[0]
+        return torch.cat(out) if out else torch.empty(0, self.batch_size, dtype=torch.long)
+
+
+def batch_schedule(n: int, batch_size: int, steps: int, seed: int) -> Tensor:
+    """The sample indices of each step's mini-batch for one member, shape ``(steps, batch_size)``.
+
+    The recipe, so that anyone can reproduce it: ``g = torch.Generator().manual_seed(seed)``;
+    for every epoch draw ``perm = torch.randperm(n, generator=g)`` and cut it into
+    ``n // batch_size`` consecutive batches (the remainder is dropped); steps run through the
+    batches epoch after epoch.
+
+    >>> batch_schedule(6, 3, 4, seed=1).shape
+    torch.Size([4, 3])
+    >>> sorted(batch_schedule(6, 3, 2, seed=1).flatten().tolist())
+    [0, 1, 2, 3, 4, 5]
+    """
+    return BatchStream(n, batch_size, seed).take(steps)
+
+
+def evaluate(
+    arch: Architecture, params: Mapping[str, Tensor], data: Dataset, chunk: int = 4096
+) -> tuple[Tensor, Tensor]:
+    """Mean cross-entropy and accuracy of every member on ``data``, two ``(K,)`` tensors.
+
+    >>> p = init_ensemble(MLP((64, 8, 10)), [0, 1])
+    >>> from catdyn.backends.torch.data import load_digits
+    >>> loss, acc = evaluate(MLP((64, 8, 10)), p, load_digits().test)
+    >>> loss.shape, bool(((acc >= 0) & (acc <= 1)).all())
+    (torch.Size([2]), True)
+    """
+    first = next(iter(params.values()))
+    k, dev = first.shape[0], first.device
+    x_all, y_all = data.x.to(device=dev, dtype=first.dtype), data.y.to(dev)
+    forward = torch.func.vmap(lambda p, x: arch.apply(p, x), in_dims=(0, None))
+    total_loss = torch.zeros(k, dtype=torch.float64, device=dev)
+    correct = torch.zeros(k, dtype=torch.float64, device=dev)
+    with torch.no_grad():
+        for start in range(0, len(data), chunk):
+            x, y = x_all[start : start + chunk], y_all[start : start + chunk]
+            logits = forward(dict(params), x)  # (K, n, C)
+            ce = F.cross_entropy(logits.transpose(1, 2), y.expand(k, -1), reduction="none")
+            total_loss += ce.double().sum(1)
+            correct += (logits.argmax(-1) == y).double().sum(1)
+    return (total_loss / len(data)).to(first.dtype), (correct / len(data)).to(first.dtype)
+
+
+# ------------------------------------------------------------------------------------------
+def _per_member(
+    value: float | Sequence[float], k: int, name: str, dtype: torch.dtype, device: torch.device
+) -> Tensor:
+    t = torch.as_tensor(value, dtype=dtype)
+    if t.ndim == 0:
+        t = t.expand(k).clone()
+    if t.shape != (k,):
+        raise EnsembleError.option(name, tuple(t.shape), f"one value or {k} values (one per member)")
+    if not bool(torch.isfinite(t).all()) or bool((t < 0).any()):
+        raise EnsembleError.option(name, t.tolist(), "finite and ≥ 0")
+    return t.to(device)
+
+
+def fast_path_reason(arch: Architecture, data: Dataset) -> str | None:
+    """Why the fast MLP path does not apply (``None`` when it does).
+
+    >>> from catdyn.backends.torch.data import load_digits
+    >>> fast_path_reason(MLP((64, 10)), load_digits().train) is None
+    True
+    >>> fast_path_reason(MLP((64, 10), activation="gelu"), load_digits().train)
+    "activation 'gelu' (the fast path has relu, tanh, sigmoid, identity)"
+    """
+    if not isinstance(arch, MLP):
+        return f"it is a {type(arch).__name__}, not an MLP"
+    if arch.batch_norm:
+        return "it has batch norm"
+    if arch.activation not in FAST_ACTIVATIONS:
+        return f"activation {arch.activation!r} (the fast path has {', '.join(FAST_ACTIVATIONS)})"
+    if data.x.ndim != 2 or data.x.shape[1] != arch.widths[0]:
+        return f"inputs of shape {tuple(data.x.shape[1:])} are not vectors of width {arch.widths[0]}"
+    return None
+
+
+class _Engine:
+    """One ensemble's training state; subclasses compute losses and gradients."""
+
+    tensors: list[Tensor]  # what the optimiser updates (layout is the engine's)
+
+    def load_batch(self, idx: Tensor) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def export(self) -> Params:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class _GenericEngine(_Engine):
+    """torch.func: vmap over grad_and_value of arch.apply (buffers are carried, not trained)."""
+
+    def __init__(self, arch: Architecture, params: Params, data: Dataset) -> None:
+        self.arch = arch
+        self.order = list(params)
+        frozen = set(arch.buffers())
+        self.names = [n for n in params if n not in frozen]
+        self.buffers = {n: params[n] for n in params if n in frozen}
+        self.tensors = [params[n].clone() for n in self.names]
+        self.x, self.y = data.x, data.y
+        self.k = self.tensors[0].shape[0]
+        train = bool(frozen)
+
+        def loss(trainable: Params, buffers: Params, x: Tensor, y: Tensor) -> Tensor:
+            logits = (
+                arch.apply({**trainable, **buffers}, x, train=True) if train else arch.apply(trainable, x)
+            )
+            return F.cross_entropy(logits, y)
+
+        self._vg = torch.func.vmap(torch.func.grad_and_value(loss))
+        self._xb: Tensor | None = None
+        self._yb: Tensor | None = None
+
+    def load_batch(self, idx: Tensor) -> None:
+        flat = idx.reshape(-1)
+        self._xb = self.x.index_select(0, flat).view(self.k, -1, *self.x.shape[1:])
+        self._yb = self.y.index_select(0, flat).view(self.k, -1)
+
+    def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:
+        grads, loss = self._vg(dict(zip(self.names, self.tensors)), self.buffers, self._xb, self._yb)
+        loss_out.copy_(loss)
+        return [grads[n] for n in self.names]
+
+    def export(self) -> Params:
+        out = dict(zip(self.names, self.tensors))
+        out.update(self.buffers)
+        return {n: out[n] for n in self.order}
+
+
+class _FastMLPEngine(_Engine):
+    """Batched matrix products with a hand-written backward pass for plain MLPs.
+
+    Layer l's weight and bias live in one ``(K, out, in + 1)`` tensor (bias as the last
+    column) and activations are stored feature-major ``(K, width + 1, B)`` with a row of ones,
+    so that ``h = W_aug @ a_aug`` includes the bias and ``dW_aug = dh @ a_augᵀ`` yields the
+    bias gradient for free.
+    """
+
+    def __init__(self, arch: MLP, params: Params, data: Dataset, batch_size: int) -> None:
+        self.arch = arch
+        self.widths = arch.widths
+        self.n_layers = len(self.widths) - 1
+        w0 = params["fc0.weight"]
+        self.k, dtype, dev = w0.shape[0], w0.dtype, w0.device
+        k, b = self.k, batch_size
+        self.b = b
+        self.tensors = [
+            torch.cat([params[f"fc{i}.weight"], params[f"fc{i}.bias"].unsqueeze(-1)], dim=-1).contiguous()
+            for i in range(self.n_layers)
+        ]
+        self.grads = [torch.empty_like(t) for t in self.tensors]
+        n, d = data.x.shape
+        self.x_aug = torch.cat(
+            [data.x.to(dtype), torch.ones(n, 1, dtype=dtype, device=dev)], dim=1
+        ).contiguous()
+        n_classes = self.widths[-1]
+        # −onehot / B, gathered per step: dlogits = softmax / B + this
+        self.neg_onehot = torch.zeros(n, n_classes, dtype=dtype, device=dev)
+        self.neg_onehot[torch.arange(n, device=dev), data.y.to(dev)] = -1.0 / b
+        self.xb = torch.empty(k, b, d + 1, dtype=dtype, device=dev)
+        self.ohb = torch.empty(k, b, n_classes, dtype=dtype, device=dev)
+        hidden = self.widths[1:-1]
+        self.h = [torch.empty(k, w, b, dtype=dtype, device=dev) for w in hidden]
+        self.a = []
+        for w in hidden:
+            a = torch.empty(k, w + 1, b, dtype=dtype, device=dev)
+            a[:, w, :] = 1.0
+            self.a.append(a)
+        self.logits = torch.empty(k, n_classes, b, dtype=dtype, device=dev)
+        self.logp = torch.empty_like(self.logits)
+        self.dlogits = torch.empty_like(self.logits)
+        self.da = [torch.empty(k, w, b, dtype=dtype, device=dev) for w in hidden]
+        self.dh = [torch.empty(k, w, b, dtype=dtype, device=dev) for w in hidden]
+        self.act = arch.activation
+
+    def load_batch(self, idx: Tensor) -> None:
+        flat = idx.reshape(-1)
+        torch.index_select(self.x_aug, 0, flat, out=self.xb.view(-1, self.xb.shape[-1]))
+        torch.index_select(self.neg_onehot, 0, flat, out=self.ohb.view(-1, self.ohb.shape[-1]))
+
+    def _activate(self, h: Tensor, out: Tensor) -> None:
+        if self.act == "relu":
+            torch.clamp_min(h, 0.0, out=out)
+        elif self.act == "tanh":
+            torch.tanh(h, out=out)
+        elif self.act == "sigmoid":
+            torch.sigmoid(h, out=out)
+        else:
+            out.copy_(h)
+
+    def _backprop(self, da: Tensor, h: Tensor, a: Tensor, out: Tensor) -> Tensor:
+        if self.act == "relu":
+            return torch.ops.aten.threshold_backward.grad_input(da, h, 0.0, grad_input=out)
+        if self.act == "tanh":
+            return torch.ops.aten.tanh_backward.grad_input(da, a, grad_input=out)
+        if self.act == "sigmoid":
+            return torch.ops.aten.sigmoid_backward.grad_input(da, a, grad_input=out)
+        return da
+
+    def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:
+        w, nl = self.tensors, self.n_layers
+        inp = self.xb.transpose(1, 2)  # (K, d+1, B)
+        for i in range(nl - 1):
+            width = self.widths[i + 1]
+            torch.bmm(w[i], inp, out=self.h[i])
+            self._activate(self.h[i], self.a[i][:, :width, :])
+            inp = self.a[i]
+        torch.bmm(w[nl - 1], inp, out=self.logits)
+        torch.log_softmax(self.logits, dim=1, out=self.logp)
+        oh_t = self.ohb.transpose(1, 2)  # (K, C, B), −onehot/B
+        torch.sum(self.logp * oh_t, dim=(1, 2), out=loss_out)
+        torch.exp(self.logp, out=self.dlogits)
+        torch.add(oh_t, self.dlogits, alpha=1.0 / self.b, out=self.dlogits)
+        delta = self.dlogits
+        for i in range(nl - 1, -1, -1):
+            below = self.xb if i == 0 else self.a[i - 1].transpose(1, 2)
+            torch.bmm(delta, below, out=self.grads[i])
+            if i > 0:
+                width = self.widths[i]
+                torch.bmm(w[i][:, :, :width].transpose(1, 2), delta, out=self.da[i - 1])
+                delta = self._backprop(
+                    self.da[i - 1], self.h[i - 1], self.a[i - 1][:, :width, :], self.dh[i - 1]
+                )
+        return self.grads
+
+    def export(self) -> Params:
+        out: Params = {}
+        for i, t in enumerate(self.tensors):
+            out[f"fc{i}.weight"] = t[:, :, :-1].clone()
+            out[f"fc{i}.bias"] = t[:, :, -1].clone()
+        return out
+
+
+def _snapshot(engine: _Engine) -> Params:
+    return {n: t.detach().to("cpu", copy=True) for n, t in engine.export().items()}
+
+
+def train_ensemble(
+    arch: Architecture,
+    data: Dataset,
+    seeds: Sequence[int],
+    config: TrainConfig,
+    *,
+    data_seeds: Sequence[int] | None = None,
+    init: Mapping[str, Tensor] | None = None,
+    device: DeviceSpec = "auto",
+    dtype: torch.dtype = torch.float32,
+    progress: Callable[[int], None] | None = None,
+) -> EnsembleResult:
+    """Train ``len(seeds)`` members of ``arch`` on ``data`` at once (see the module docstring).
+
+    ``data_seeds`` default to ``seeds``; ``init`` (stacked) replaces the seeded initialisation;
+    ``progress(step)`` is called after every step if given.
+
+    >>> from catdyn.backends.torch.data import make_moons
+    >>> from catdyn.backends.torch.optim import Adam
+    >>> r = train_ensemble(MLP((2, 16, 2)), make_moons(200).train, [0, 1],
+    ...                    TrainConfig(steps=50, batch_size=20, optimiser=Adam(), lr=0.01), device="cpu")
+    >>> r.losses.shape, r.status
+    (torch.Size([50, 2]), ['ok', 'ok'])
+    """
+    dev = resolve_device(device)
+    seeds = tuple(int(s) for s in seeds)
+    k = len(seeds)
+    if k == 0:
+        raise EnsembleError.option("seeds", seeds, "at least one seed")
+    data_seeds = seeds if data_seeds is None else tuple(int(s) for s in data_seeds)
+    if len(data_seeds) != k:
+        raise EnsembleError.option("data_seeds", data_seeds, f"{k} seeds (one per member)")
+    if len(data) < config.batch_size:
+        raise EnsembleError.option(
+            "batch_size", config.batch_size, f"at most the number of samples ({len(data)})"
+        )
+    params = dict(init) if init is not None else init_ensemble(arch, seeds, dtype, "cpu")
+    params = {
+        n: t.to(device=dev, dtype=dtype if t.is_floating_point() else t.dtype) for n, t in params.items()
+    }
+    if any(t.shape[0] != k for t in params.values()):
+        raise EnsembleError.option(
+            "init", {n: tuple(t.shape) for n, t in params.items()}, f"tensors stacked over {k} members"
+        )
+    data = data.to(dev, dtype)
+
+    reason = fast_path_reason(arch, data)
+    if config.path == "fast" and reason is not None:
+        raise EnsembleError.no_fast_path(arch, reason)
+    use_fast = config.path == "fast" or (config.path == "auto" and reason is None)
+    engine: _Engine
+    if use_fast:
+        assert isinstance(arch, MLP)
+        engine = _FastMLPEngine(arch, params, data, config.batch_size)
+    else:
+        engine = _GenericEngine(arch, params, data)
+
+    lr = _per_member(config.lr, k, "lr", dtype, dev)
+    wd = _per_member(config.weight_decay, k, "weight_decay", dtype, dev)
+    wd_arg = wd if bool((wd != 0).any()) else None
+    opt = config.optimiser
+    state: OptState = opt.init(engine.tensors)
+
+    steps = config.steps
+    losses = torch.full((steps, k), math.nan, dtype=dtype, device=dev)
+    failed_at = torch.full((k,), -1, dtype=torch.long)
+    alive = torch.ones(k, dtype=torch.bool, device=dev)
+    frozen: list[Tensor] | None = None
+    wanted = set(config.checkpoints)
+    checkpoints: dict[int, Params] = {}
+    if 0 in wanted:
+        checkpoints[0] = _snapshot(engine)
+
+    streams = [BatchStream(len(data), config.batch_size, s) for s in data_seeds]
+    chunk = 256
+    schedule = torch.empty(0)
+    for t in range(steps):
+        if t % chunk == 0:
+            m = min(chunk, steps - t)
+            schedule = torch.stack([s.take(m) for s in streams], dim=1).to(dev)  # (m, K, B)
+        engine.load_batch(schedule[t % chunk])
+        grads = engine.loss_and_grads(losses[t])
+        total = losses[t].sum() if frozen is None else torch.where(alive, losses[t], 0.0).sum()
+        if not math.isfinite(float(total)):
+            bad = (~torch.isfinite(losses[t])) & alive
+            if bool(bad.any()):
+                alive &= ~bad
+                failed_at[bad.cpu()] = t
+                now = [p.detach().clone() for p in engine.tensors]
+                if frozen is None:
+                    frozen = now
+                else:
+                    frozen = [
+                        torch.where(bad.view(k, *[1] * (f.ndim - 1)), n, f) for f, n in zip(frozen, now)
+                    ]
+        opt.update_(engine.tensors, grads, state, lr, wd_arg)
+        if frozen is not None:
+            for p, f in zip(engine.tensors, frozen):
+                torch.where(alive.view(k, *[1] * (p.ndim - 1)), p, f, out=p)
+        if t + 1 in wanted:
+            checkpoints[t + 1] = _snapshot(engine)
+        if progress is not None:
+            progress(t + 1)
+
+    for j, f in enumerate(failed_at.tolist()):
+        if f >= 0:
+            losses[f + 1 :, j] = math.nan
+    return EnsembleResult(
+        arch=arch,
+        params=engine.export(),
+        losses=losses,
+        failed_at=failed_at,
+        checkpoints=checkpoints,
+        seeds=seeds,
+        data_seeds=data_seeds,
+        path="fast" if use_fast else "generic",
+    )
