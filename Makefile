@@ -12,7 +12,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[torch,dev]'
+	$(PY) -m pip install -q -e '.[torch,ray,dev]'
 	touch $@
 
 run: setup
@@ -25,6 +25,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 bench: setup
+	$(PY) -m pip install -q -e '.[torch,ray,bench,dev]'
 	$(PY) -m benchmarks
 
 clean:
