@@ -34,6 +34,7 @@ import importlib.util
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,7 +149,13 @@ class Executor:
     def run(self, plan: Plan, store: Store, run_id: str, progress: Progress | None = None,
             spec_path: str | None = None) -> list[Outcome]:
         """Run every task of ``plan`` not already in ``store``; returns one outcome per task, in
-        plan order."""
+        plan order.
+
+        Results are written *behind* the computation: a finished task's value goes to a writer
+        thread (file, fsync, rename, then the SQLite commit that marks it done) while the next
+        task computes from the value still in memory. Commits happen in completion order, so
+        the store never holds a task whose inputs are not done; the run returns only after
+        every write is committed."""
         progress = progress or Progress()
         self.spec_path = spec_path
         by_key = plan.by_key()
@@ -157,10 +164,13 @@ class Executor:
             for i in t.inputs:
                 consumers[i] += 1
         outcomes: dict[str, Outcome] = {}
+        available: set[str] = set()  # values that downstream tasks may read (in memory or stored)
         values: dict[str, Any] = {}
         pending = list(plan.tasks)
         in_flight: set[str] = set()
+        commits: list[tuple[Task, TaskResult, Future[None]]] = []
         waiting_noted: set[str] = set()
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catdyn-writer")
         progress.start(plan.experiment, len(plan.tasks))
 
         def finish(o: Outcome) -> None:
@@ -178,72 +188,91 @@ class Executor:
                 if consumers[i] == 0:
                     values.pop(i, None)
 
-        while pending or in_flight:
-            progressed = False
-            for task in list(pending):
-                if len(in_flight) >= self.capacity():
-                    break
-                bad = [i for i in task.inputs if i in outcomes and not outcomes[i].ok]
-                if bad:
-                    pending.remove(task)
-                    store.note_task(run_id, task.key, task.step, "blocked")
-                    finish(Outcome(task.key, task.step, task.op, "blocked",
-                                   error=f"needs {by_key[bad[0]].step}, which did not finish"))
-                    release(task)
-                    progressed = True
-                    continue
-                if not all(i in outcomes for i in task.inputs):
-                    continue
-                state = store.claim_task(task.key, run_id, task.step, task.op)
-                if state == "busy":
-                    if task.key not in waiting_noted:
-                        waiting_noted.add(task.key)
-                        progress.task(task.step, task.op, "waiting")
-                    continue
-                pending.remove(task)
-                progressed = True
-                if state == "done":
-                    store.note_task(run_id, task.key, task.step, "reused")
-                    finish(Outcome(task.key, task.step, task.op, "reused"))
-                    continue
-                try:
-                    inputs = tuple(input_value(i) for i in task.inputs)
-                except CatdynError as exc:  # a damaged input: recompute it on the next run
-                    store.fail_task(task.key, str(exc), 0.0)
-                    store.note_task(run_id, task.key, task.step, "failed")
-                    finish(Outcome(task.key, task.step, task.op, "failed", error=str(exc)))
-                    continue
-                progress.task(task.step, task.op, "started")
-                in_flight.add(task.key)
-                self.submit(task, inputs, progress)
-                release(task)
-            if in_flight:
-                for task, result in self.collect(block=not progressed):
-                    in_flight.discard(task.key)
-                    progressed = True
-                    self._record(task, result, store, run_id, finish, values, consumers)
-            if not progressed:
-                time.sleep(self.poll_s)
-        progress.close()
-        return [outcomes[t.key] for t in plan.tasks]
-
-    @staticmethod
-    def _record(task: Task, result: TaskResult, store: Store, run_id: str, finish: Callable[[Outcome], None],
-                values: dict[str, Any], consumers: dict[str, int]) -> None:
-        if not result.failed:
-            try:
-                store.finish_task(task.key, run_id, result.value, result.records, result.seconds)
-            except CatdynError as exc:
-                result = TaskResult(None, result.records, result.seconds, str(exc), traceback.format_exc())
-        if result.failed:
+        def failed(task: Task, result: TaskResult) -> None:
             store.fail_task(task.key, result.error, result.seconds)
             store.note_task(run_id, task.key, task.step, "failed", result.seconds)
             finish(Outcome(task.key, task.step, task.op, "failed", result.seconds, result.error))
-            return
-        store.note_task(run_id, task.key, task.step, "computed", result.seconds)
-        if consumers.get(task.key):
-            values[task.key] = result.value
-        finish(Outcome(task.key, task.step, task.op, "computed", result.seconds))
+
+        def settle(block: bool) -> bool:
+            done = [c for c in commits if block or c[2].done()]
+            for c in done:
+                commits.remove(c)
+                task, result, fut = c
+                try:
+                    fut.result()
+                except Exception as exc:  # the disk failed under us: the task is not stored
+                    failed(task, TaskResult(None, [], result.seconds, f"storing the value failed: {exc}"))
+                else:
+                    finish(Outcome(task.key, task.step, task.op, "computed", result.seconds))
+            return bool(done)
+
+        try:
+            while pending or in_flight or commits:
+                progressed = settle(block=False)
+                for task in list(pending):
+                    if len(in_flight) >= self.capacity():
+                        break
+                    bad = [i for i in task.inputs if i in outcomes and not outcomes[i].ok]
+                    if bad:
+                        pending.remove(task)
+                        store.note_task(run_id, task.key, task.step, "blocked")
+                        finish(Outcome(task.key, task.step, task.op, "blocked",
+                                       error=f"needs {by_key[bad[0]].step}, which did not finish"))
+                        release(task)
+                        progressed = True
+                        continue
+                    if not all(i in available for i in task.inputs):
+                        continue
+                    state = store.claim_task(task.key, run_id, task.step, task.op)
+                    if state == "busy":
+                        if task.key not in waiting_noted:
+                            waiting_noted.add(task.key)
+                            progress.task(task.step, task.op, "waiting")
+                        continue
+                    pending.remove(task)
+                    progressed = True
+                    if state == "done":
+                        store.note_task(run_id, task.key, task.step, "reused")
+                        available.add(task.key)
+                        finish(Outcome(task.key, task.step, task.op, "reused"))
+                        continue
+                    try:
+                        inputs = tuple(input_value(i) for i in task.inputs)
+                    except CatdynError as exc:  # a damaged input: recompute it on the next run
+                        failed(task, TaskResult(None, [], 0.0, str(exc)))
+                        continue
+                    progress.task(task.step, task.op, "started")
+                    in_flight.add(task.key)
+                    self.submit(task, inputs, progress)
+                    release(task)
+                if in_flight:
+                    for task, result in self.collect(block=not progressed and not commits):
+                        in_flight.discard(task.key)
+                        progressed = True
+                        prepared = None
+                        if not result.failed:
+                            try:
+                                prepared = store.prepare(task.key, result.value)
+                            except CatdynError as exc:
+                                result = TaskResult(None, result.records, result.seconds, str(exc))
+                        if prepared is None:
+                            failed(task, result)
+                            continue
+                        available.add(task.key)
+                        if consumers.get(task.key):
+                            values[task.key] = result.value
+                        fut = writer.submit(store.commit, prepared, run_id, result.records, result.seconds, task.step)
+                        commits.append((task, result, fut))
+                if not progressed:
+                    if commits:
+                        settle(block=True)
+                    else:
+                        time.sleep(self.poll_s)
+        finally:
+            writer.shutdown(wait=True)  # whatever finished is committed, even on Ctrl-C
+            settle(block=True)
+            progress.close()
+        return [outcomes[t.key] for t in plan.tasks]
 
 
 class LocalExecutor(Executor):

@@ -36,6 +36,7 @@ import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from catdyn.errors import SpecError, UnknownObjectError
@@ -89,10 +90,12 @@ class OpContext:
         }))
 
     def law(self, result: Any) -> None:
-        """Record a :class:`~catdyn.checker.law.LawResult`."""
+        """Record a :class:`~catdyn.checker.law.LawResult` (without its timing: records hold
+        numbers that reproduce; the task's time is kept by the store)."""
         from dataclasses import asdict
 
         data = asdict(result)
+        data.pop("seconds", None)
         self.records.append(("law", result.law, float(result.residual), data))
 
     def claim(
@@ -129,7 +132,7 @@ class Operation:
     version: str = "1"
     doc: str = ""
 
-    @property
+    @cached_property
     def code_hash(self) -> str:
         """SHA-256 of the function's source (so an edited operation recomputes its tasks)."""
         try:

@@ -37,6 +37,8 @@ def resolve_device(device: str) -> str:
     """
     import importlib.util
 
+    if device == "cpu":
+        return "cpu"
     if importlib.util.find_spec("torch") is None:
         if device in ("auto", "cpu"):
             return "cpu"

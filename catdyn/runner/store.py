@@ -3,18 +3,19 @@
 Layout of a store directory::
 
     OUT/
-      catdyn.sqlite            runs, tasks, run_tasks, records, artifacts (WAL mode)
-      artifacts/ab/<key>.json        the value's structure (and small numbers)
-      artifacts/ab/<key>.safetensors the value's tensors and arrays (absent when it has none)
-      reports/<run id>/              report.md, report.html, claims.json
+      catdyn.sqlite                  runs, tasks, run_tasks, records, artifacts (WAL mode)
+      artifacts/ab/<key>.safetensors a task's value holding arrays: the tensors, and the value's
+                                     structure as JSON in the header's metadata
+      artifacts/ab/<key>.json        a task's value without arrays, as JSON
+      reports/<run id>/              report.md, report.html, claims.json, plots/
 
 A task's value is any tree of ``dict`` (string keys), ``list``/``tuple``, ``str``, ``int``,
-``float`` (NaN and ±inf included), ``bool``, ``None``, numpy arrays and torch tensors. The
-tensors go to one safetensors file, the rest to JSON; nothing is ever unpickled.
+``float`` (NaN and ±inf included), ``bool``, ``None``, numpy arrays and torch tensors; one
+file per task; nothing is ever unpickled.
 
 Every file is written atomically — a temporary file in the same folder, ``fsync``, then
-``os.replace`` — and only *after* its files are in place does one SQLite transaction record
-their SHA-256 hashes and mark the task done. A process killed at any moment leaves either a
+``os.replace`` — and only *after* it is in place does one SQLite transaction record its
+SHA-256 and mark the task done. A process killed at any moment leaves either a
 finished task with intact files, or no record of it (a stray temporary file at most, which
 :meth:`Store.verify` reports and the next run removes).
 
@@ -39,6 +40,7 @@ import math
 import os
 import socket
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -159,23 +161,30 @@ def _dumps(tree: Any) -> bytes:
     return json.dumps(tree, separators=(",", ":"), allow_nan=False).encode()
 
 
-def _tensor_bytes(arrays: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-    """safetensors bytes of the arrays, and which were numpy (the rest were torch)."""
+def _tensor_bytes(arrays: dict[str, Any], metadata: dict[str, str]) -> bytes:
+    """safetensors bytes of the arrays (numpy and torch alike) with ``metadata`` in the header."""
     import numpy as np
 
-    kinds = {k: ("numpy" if isinstance(v, np.ndarray) else "torch") for k, v in arrays.items()}
-    if all(k == "numpy" for k in kinds.values()):
+    if all(isinstance(v, np.ndarray) for v in arrays.values()):
         from safetensors.numpy import save
 
-        return save({k: np.ascontiguousarray(v) for k, v in arrays.items()}), kinds
+        return save({k: np.ascontiguousarray(v) for k, v in arrays.items()}, metadata=metadata)
     import torch
     from safetensors.torch import save as tsave
 
     tensors = {
-        k: (torch.from_numpy(np.ascontiguousarray(v)) if kinds[k] == "numpy" else v.detach().cpu().contiguous())
+        k: (torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v.detach().cpu().contiguous())
         for k, v in arrays.items()
     }
-    return tsave(tensors), kinds
+    return tsave(tensors, metadata=metadata)
+
+
+def _safetensors_metadata(data: bytes) -> dict[str, str]:
+    """The ``__metadata__`` of a safetensors file (its header is 8 bytes of length, then JSON)."""
+    n = int.from_bytes(data[:8], "little")
+    if n <= 0 or 8 + n > len(data):
+        raise ValueError("not a safetensors file")
+    return json.loads(data[8 : 8 + n]).get("__metadata__", {})
 
 
 def _load_tensors(data: bytes, kinds: dict[str, str]) -> dict[str, Any]:
@@ -189,9 +198,10 @@ def _load_tensors(data: bytes, kinds: dict[str, str]) -> dict[str, Any]:
     return {k: (t.numpy() if kinds.get(k) == "numpy" else t) for k, t in tensors.items()}
 
 
-def write_atomic(path: str, data: bytes) -> str:
+def write_atomic(path: str, data: bytes, sync_folder: bool = False) -> str:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, fsync, rename);
-    returns its SHA-256.
+    returns its SHA-256. ``sync_folder`` also fsyncs the folder, making the rename itself
+    durable against power loss (a crash of the process never needs it).
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "x.bin")
@@ -212,6 +222,8 @@ def write_atomic(path: str, data: bytes) -> str:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if not sync_folder:
+        return hashlib.sha256(data).hexdigest()
     with contextlib.suppress(OSError):  # make the rename itself durable
         dfd = os.open(folder, os.O_RDONLY)
         try:
@@ -258,6 +270,19 @@ def _not_zombie(pid: int) -> bool:
 
 
 # --- the store ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Prepared:
+    """A task's value encoded for its artifact file (see :meth:`Store.prepare`).
+
+    >>> Prepared("k", "/tmp/k.json", b"{}").data
+    b'{}'
+    """
+
+    key: str
+    path: str
+    data: bytes
+
+
 @dataclass
 class Verification:
     """What :meth:`Store.verify` found: ``problems`` (corruption: the store is not intact) and
@@ -327,7 +352,8 @@ class Store:
                 "Choose a folder you may write with --out",
             ) from exc
         self._db = db
-        self._conn: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
         conn = self.conn
         for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
             self._retry(lambda s=stmt: conn.execute(s))
@@ -340,7 +366,9 @@ class Store:
     # -- connection ------------------------------------------------------------------------
     @property
     def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
+        """This thread's connection (each thread has its own, so transactions never mix)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
             try:
                 conn = sqlite3.connect(self._db, timeout=60.0, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA busy_timeout = 60000")
@@ -352,14 +380,16 @@ class Store:
                     f"the store database {self._db} cannot be opened: {exc}",
                     "It is damaged or not a catdyn store; point --out at another folder",
                 ) from exc
-            self._conn = conn
-        return self._conn
+            self._local.conn = conn
+            self._conns.append(conn)
+        return conn
 
     def close(self) -> None:
-        """Close the database connection (reopened on next use)."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close the database connections (reopened on next use)."""
+        for conn in self._conns:
+            conn.close()
+        self._conns.clear()
+        self._local = threading.local()
 
     @staticmethod
     def _retry(fn: Any, attempts: int = 50) -> Any:
@@ -487,24 +517,32 @@ class Store:
                 (error, time.time(), seconds, key),
             )
 
-    def _paths(self, key: str) -> tuple[str, str]:
-        folder = os.path.join(self.root, "artifacts", key[:2])
-        return os.path.join(folder, f"{key}.json"), os.path.join(folder, f"{key}.safetensors")
+    def _path(self, key: str, ext: str) -> str:
+        return os.path.join(self.root, "artifacts", key[:2], f"{key}.{ext}")
+
+    def prepare(self, key: str, value: Any) -> Prepared:
+        """Encode a task's value into the bytes of its one artifact file (raises
+        :class:`StoreError` for a value that cannot be stored); nothing is written yet."""
+        tree, arrays = encode(value)
+        doc = {"format": 1, "key": key, "value": tree, "array_kinds": {}}
+        if arrays:  # one file: the tensors, with the value's structure in the header's metadata
+            doc["array_kinds"] = {k: ("numpy" if type(v).__module__ == "numpy" else "torch") for k, v in arrays.items()}
+            return Prepared(key, self._path(key, "safetensors"), _tensor_bytes(arrays, {"catdyn": _dumps(doc).decode()}))
+        return Prepared(key, self._path(key, "json"), _dumps(doc))
 
     def finish_task(
-        self, key: str, run_id: str, value: Any, records: Sequence[Record], seconds: float
+        self, key: str, run_id: str, value: Any, records: Sequence[Record], seconds: float, step: str = ""
     ) -> None:
-        """Write a task's value (atomically), then record its hashes and records and mark it
-        done in one transaction. ``run_id`` is accepted for symmetry with the runner."""
-        tree, arrays = encode(value)
-        json_path, st_path = self._paths(key)
-        written: list[tuple[str, str, int]] = []
-        kinds: dict[str, str] = {}
-        if arrays:
-            data, kinds = _tensor_bytes(arrays)
-            written.append((os.path.relpath(st_path, self.root), write_atomic(st_path, data), len(data)))
-        doc = _dumps({"format": 1, "key": key, "value": tree, "array_kinds": kinds})
-        written.append((os.path.relpath(json_path, self.root), write_atomic(json_path, doc), len(doc)))
+        """Write a task's value (atomically), then record its hash and records, mark it done
+        and (when ``step`` is given) note it as computed by ``run_id`` — one transaction."""
+        self.commit(self.prepare(key, value), run_id, records, seconds, step)
+
+    def commit(
+        self, prepared: Prepared, run_id: str, records: Sequence[Record], seconds: float, step: str = ""
+    ) -> None:
+        """The second half of :meth:`finish_task` (safe to call from a writer thread)."""
+        key, path, data = prepared.key, prepared.path, prepared.data
+        written = [(os.path.relpath(path, self.root), write_atomic(path, data), len(data))]
         encoded = []
         for kind, name, v, d in records:
             if d is None and v is not None and _finite(v) is None:
@@ -519,31 +557,38 @@ class Store:
                 "UPDATE tasks SET status = 'done', finished = ?, seconds = ?, owner = NULL, error = NULL WHERE key = ?",
                 (time.time(), seconds, key),
             )
+            if step:
+                c.execute(
+                    "INSERT OR REPLACE INTO run_tasks (run_id, key, morphism, outcome, seconds) "
+                    "VALUES (?, ?, ?, 'computed', ?)",
+                    (run_id, key, step, seconds),
+                )
 
     def load_value(self, key: str) -> Any:
         """The stored value of a finished task, checked against its recorded hashes."""
         rows = self.conn.execute("SELECT file, sha256 FROM artifacts WHERE key = ?", (key,)).fetchall()
         if not rows:
             raise StoreError(f"task {key[:12]} has no stored value", "Rerun the spec to compute it")
-        blobs: dict[str, bytes] = {}
-        for rel, sha in rows:
-            path = os.path.join(self.root, rel)
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except OSError as exc:
-                raise StoreError(
-                    f"artifact {rel} of task {key[:12]} is missing ({exc.strerror})",
-                    "Run `catdyn verify`, then rerun with --fresh or delete the task's record",
-                ) from exc
-            if hashlib.sha256(data).hexdigest() != sha:
-                raise StoreError(
-                    f"artifact {rel} of task {key[:12]} is corrupted: its SHA-256 differs from the one recorded",
-                    "Run `catdyn verify` to list every damaged file; `catdyn run SPEC --repair` recomputes them",
-                )
-            blobs[rel.rsplit(".", 1)[1]] = data
-        doc = json.loads(blobs["json"])
-        arrays = _load_tensors(blobs["safetensors"], doc["array_kinds"]) if "safetensors" in blobs else {}
+        rel, sha = rows[0]
+        path = os.path.join(self.root, rel)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise StoreError(
+                f"artifact {rel} of task {key[:12]} is missing ({exc.strerror})",
+                "Run `catdyn verify`; `catdyn run SPEC --repair` recomputes it",
+            ) from exc
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise StoreError(
+                f"artifact {rel} of task {key[:12]} is corrupted: its SHA-256 differs from the one recorded",
+                "Run `catdyn verify` to list every damaged file; `catdyn run SPEC --repair` recomputes them",
+            )
+        if rel.endswith(".safetensors"):
+            doc = json.loads(_safetensors_metadata(data)["catdyn"])
+            arrays = _load_tensors(data, doc["array_kinds"])
+        else:
+            doc, arrays = json.loads(data), {}
         return decode(doc["value"], arrays)
 
     def records(self, key: str, kind: str | None = None) -> list[Record]:
@@ -586,7 +631,7 @@ class Store:
             if wanted is not None and key not in wanted:
                 continue
             files = arts.get(key, [])
-            if not any(rel.endswith(".json") for rel, _, _ in files):
+            if not files:
                 out.problems.append(f"task {key[:12]} is marked done but has no value recorded")
             for rel, sha, size in files:
                 out.checked += 1

@@ -61,6 +61,10 @@ def test_two_runs_with_the_same_seed_store_identical_numbers(tiny_store, tmp_pat
     first, second = artifact_files(out), artifact_files(other)
     assert first and first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
+    a, b = Store(out, create=False), Store(other, create=False)
+    keys = [t["key"] for t in a.run_tasks(a.resolve_run("latest").id)]
+    assert keys == [t["key"] for t in b.run_tasks(b.resolve_run("latest").id)]
+    assert all(a.records(k) == b.records(k) for k in keys)  # metrics, tables, laws, claims
 
 
 def test_a_rerun_reuses_everything_and_fresh_recomputes(tiny_copy, capsys) -> None:

@@ -52,7 +52,7 @@ def test_a_task_value_round_trips_with_tensors_and_its_hash_is_recorded(tmp_path
     assert back["n"] != back["n"] and back["t"] == (1, "x")
     assert s.records("k" * 64) == [("metric", "loss", None, {"value": "inf"})]
     assert s.claim_task("k" * 64, run, "train", "op") == "done"
-    assert s.verify().ok and s.verify().checked == 2
+    assert s.verify().ok and s.verify().checked == 1  # one file per task
 
 
 def test_an_unstorable_value_is_a_clear_error(tmp_path) -> None:
@@ -91,7 +91,7 @@ def test_verify_reports_a_flipped_byte_and_a_missing_file(tmp_path) -> None:
     data = bytearray(st_file.read_bytes())
     data[-1] ^= 1
     st_file.write_bytes(bytes(data))
-    (tmp_path / "artifacts" / "cc" / ("c" * 64 + ".json")).unlink()
+    (tmp_path / "artifacts" / "cc" / ("c" * 64 + ".safetensors")).unlink()
     result = s.verify()
     assert not result.ok and len(result.problems) == 2
     assert any("does not match" in p for p in result.problems) and any("missing" in p for p in result.problems)
