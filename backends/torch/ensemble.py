@@ -196,15 +196,19 @@ def init_ensemble(
 ) -> Params:
     """Stacked initial parameters: member k is ``arch.init(Generator().manual_seed(seeds[k]))``.
 
-    Initialisation runs on the CPU generator and is then moved, so it is the same on every device.
+    Initialisation draws on the CPU generator in the architecture's default precision and is then
+    cast and moved, so a seed gives the same starting point on every device and in every dtype.
 
     >>> p = init_ensemble(MLP((3, 4, 2)), [7, 8])
     >>> bool(torch.equal(p["fc0.bias"][1], MLP((3, 4, 2)).init(torch.Generator().manual_seed(8))["fc0.bias"]))
     True
     """
     dev = resolve_device(device)
-    members = [arch.init(torch.Generator().manual_seed(int(s)), dtype) for s in seeds]
-    return {k: v.to(dev) for k, v in stack_params(members).items()}
+    members = [arch.init(torch.Generator().manual_seed(int(s))) for s in seeds]
+    return {
+        k: v.to(device=dev, dtype=dtype if v.is_floating_point() else v.dtype)
+        for k, v in stack_params(members).items()
+    }
 
 
 class BatchStream:
