@@ -393,3 +393,102 @@ class NothingToCheckError(SpecError):
             "Laws to a top-level name (imported names are not checked)",
             where=str(path),
         )
+
+
+class StoreError(CatdynError):
+    """A run store that cannot be opened or written, or whose contents fail their integrity
+    check (an artifact missing or not matching the SHA-256 recorded when it was written)."""
+
+    @classmethod
+    def not_a_store(cls, root: str, db: str) -> StoreError:
+        return cls(f"no catdyn store at {root} (no {db} there)", "Pass the --out folder of an earlier `catdyn run`")
+
+    @classmethod
+    def unwritable(cls, root: str, reason: str) -> StoreError:
+        return cls(f"cannot write the store folder {root}: {reason}", "Choose a folder you may write with --out")
+
+    @classmethod
+    def unreadable_db(cls, db: str, reason: str) -> StoreError:
+        return cls(f"the store database {db} cannot be opened: {reason}",
+                   "It is damaged or not a catdyn store; point --out at another folder")
+
+    @classmethod
+    def unstorable(cls, type_name: str, where: str) -> StoreError:
+        return cls(f"cannot store a {type_name} at {where or 'the top'} of a task's value",
+                   "Return dicts, lists, numbers, strings, numpy arrays or torch tensors from an operation")
+
+    @classmethod
+    def key_not_string(cls, key: Any, where: str) -> StoreError:
+        return cls(f"the value has a dict key {key!r} at {where or 'the top'} that is not a string",
+                   "Operations return dicts with string keys only")
+
+    @classmethod
+    def no_runs(cls, root: str) -> StoreError:
+        return cls(f"the store at {root} holds no runs", "Start one with `catdyn run SPEC`")
+
+    @classmethod
+    def no_such_run(cls, run: str, root: str, found: int, latest: list[str]) -> StoreError:
+        return cls(f"{'no' if not found else 'more than one'} run matches {run!r} in {root}",
+                   f"Give a run id from `catdyn runs` (the latest: {', '.join(latest)})")
+
+    @classmethod
+    def no_value(cls, key: str) -> StoreError:
+        return cls(f"task {key[:12]} has no stored value", "Rerun the spec to compute it")
+
+    @classmethod
+    def missing_artifact(cls, rel: str, key: str, reason: str) -> StoreError:
+        return cls(f"artifact {rel} of task {key[:12]} is missing ({reason})",
+                   "Run `catdyn verify`; `catdyn run SPEC --repair` recomputes it")
+
+    @classmethod
+    def corrupted(cls, rel: str, key: str) -> StoreError:
+        return cls(f"artifact {rel} of task {key[:12]} is corrupted: its SHA-256 differs from the one recorded",
+                   "Run `catdyn verify` to list every damaged file; `catdyn run SPEC --repair` recomputes them")
+
+    @classmethod
+    def damaged_plan(cls, root: str, shown: str, n: int) -> StoreError:
+        return cls(
+            f"the store at {root} holds damaged values for {n} task(s) of this run: {shown}; their files are "
+            "missing or do not match the SHA-256 recorded when they were written",
+            "Nothing was changed. `catdyn verify` lists the files; rerun with --repair to recompute exactly "
+            "those tasks (everything else is reused)",
+        )
+
+    @classmethod
+    def damaged_run(cls, run: str, keys: list[str]) -> StoreError:
+        return cls(
+            f"run {run} has {len(keys)} task(s) whose stored files are corrupted or missing "
+            f"({', '.join(k[:12] for k in keys)})",
+            "`catdyn verify` lists them; `catdyn run SPEC --repair` recomputes them, then report again",
+        )
+
+
+class RunError(CatdynError):
+    """A run that cannot start: no experiment in the spec, an unknown or unavailable executor,
+    a device that needs a missing package."""
+
+    @classmethod
+    def no_experiment(cls, spec: str, name: str | None) -> RunError:
+        which = f" named {name!r}" if name else ""
+        return cls(f"spec {spec} defines no experiment{which}",
+                   "Bind an Experiment at the spec's top level (exp = Experiment(...)); "
+                   "`catdyn check` is the command for specs of laws only")
+
+    @classmethod
+    def no_ray(cls) -> RunError:
+        return cls("the Ray executor needs the optional ray package, which is not installed",
+                   "Install it with `pip install 'catdyn[ray]'` (or `pip install ray`), or use --executor local")
+
+    @classmethod
+    def ray_unreachable(cls, address: str | None, reason: str) -> RunError:
+        return cls(f"cannot start or reach Ray{f' at {address}' if address else ''}: {reason}",
+                   "Check the --address (host:port of a running cluster's head) or omit it for a local instance")
+
+    @classmethod
+    def unknown_executor(cls, name: str) -> RunError:
+        return cls(f"unknown executor {name!r}", "Use --executor local or --executor ray")
+
+    @classmethod
+    def device_needs_torch(cls, device: str) -> RunError:
+        return cls(f"device {device!r} needs torch, which is not installed",
+                   "Install catdyn[torch] or run with --device cpu")

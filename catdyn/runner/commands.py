@@ -29,7 +29,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from catdyn.errors import CatdynError, SpecError
+from catdyn.errors import CatdynError, RunError
 
 DEFAULT_OUT = "catdyn-runs"
 """Where runs are stored when ``--out`` is not given (relative to the working directory)."""
@@ -95,10 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.experiment is not None:
         found = [e for e in found if e.name == args.experiment]
     if not found:
-        which = f" named {args.experiment!r}" if args.experiment else ""
-        raise SpecError(f"spec {args.spec} defines no experiment{which}",
-                        "Bind an Experiment at the spec's top level (exp = Experiment(...)); "
-                        "`catdyn check` is the command for specs of laws only")
+        raise RunError.no_experiment(args.spec, args.experiment)
     for exp in found:  # every experiment compiles before anything runs or is written
         from catdyn.runner.compiler import compile_experiment
 
@@ -178,11 +175,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     run = store.resolve_run(args.run)
     damaged = store.damaged_keys([t["key"] for t in store.run_tasks(run.id)])
     if damaged:  # a report vouches for the run's stored results: refuse to write one over damage
-        raise StoreError(
-            f"run {run.id} has {len(damaged)} task(s) whose stored files are corrupted or missing "
-            f"({', '.join(k[:12] for k in damaged)})",
-            "`catdyn verify` lists them; `catdyn run SPEC --repair` recomputes them, then report again",
-        )
+        raise StoreError.damaged_run(run.id, damaged)
     paths = write_report(store, run.id, args.to)
     for kind in ("markdown", "html", "claims"):
         print(f"{kind}: {paths[kind]}")

@@ -38,7 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from catdyn.errors import CatdynError
+from catdyn.errors import CatdynError, RunError
 from catdyn.runner import operations as ops
 from catdyn.runner.compiler import Plan, Task
 from catdyn.runner.progress import Progress
@@ -312,10 +312,7 @@ class RayExecutor(Executor):
     def __init__(self, address: str | None = None, num_cpus: float = 1.0, max_in_flight: int | None = None) -> None:
         super().__init__()
         if not ray_available():
-            raise CatdynError(
-                "the Ray executor needs the optional ray package, which is not installed",
-                "Install it with `pip install 'catdyn[ray]'` (or `pip install ray`), or use --executor local",
-            )
+            raise RunError.no_ray()
         import ray
 
         self._ray = ray
@@ -328,10 +325,7 @@ class RayExecutor(Executor):
                     ray.init(num_cpus=None, log_to_driver=False, include_dashboard=False)
                     self._started = True
             except Exception as exc:
-                raise CatdynError(
-                    f"cannot start or reach Ray{f' at {address}' if address else ''}: {exc}",
-                    "Check the --address (host:port of a running cluster's head) or omit it for a local instance",
-                ) from exc
+                raise RunError.ray_unreachable(address, str(exc)) from exc
         self._remote = ray.remote(num_cpus=num_cpus)(execute_task)
         self._refs: dict[Any, Task] = {}
         self._max = max_in_flight or max(1, int(ray.available_resources().get("CPU", 1) // max(num_cpus, 1e-9)))
@@ -378,7 +372,7 @@ def make_executor(name: str, address: str | None = None) -> Executor:
         return LocalExecutor()
     if name == "ray":
         return RayExecutor(address=address)
-    raise CatdynError(f"unknown executor {name!r}", "Use --executor local or --executor ray")
+    raise RunError.unknown_executor(name)
 
 
 __all__ = ["Executor", "LocalExecutor", "Outcome", "RayExecutor", "TaskResult", "execute_task", "make_executor",

@@ -42,10 +42,9 @@ def resolve_device(device: str) -> str:
     if importlib.util.find_spec("torch") is None:
         if device in ("auto", "cpu"):
             return "cpu"
-        from catdyn.errors import CatdynError
+        from catdyn.errors import RunError
 
-        raise CatdynError(f"device {device!r} needs torch, which is not installed",
-                          "Install catdyn[torch] or run with --device cpu")
+        raise RunError.device_needs_torch(device)
     from catdyn.backends.torch.device import resolve_device as torch_device
 
     return str(torch_device(device))
@@ -94,12 +93,7 @@ def run_experiment(
     if damaged and not (repair or fresh):
         by_key = {t.key: t.step for t in plan.tasks}
         shown = ", ".join(f"{by_key[k]} ({k[:12]})" for k in damaged)
-        raise StoreError(
-            f"the store at {store.root} holds damaged values for {len(damaged)} task(s) of this run: {shown}; "
-            "their files are missing or do not match the SHA-256 recorded when they were written",
-            "Nothing was changed. `catdyn verify` lists the files; rerun with --repair to recompute exactly "
-            "those tasks (everything else is reused)",
-        )
+        raise StoreError.damaged_plan(store.root, shown, len(damaged))
     if damaged:
         store.forget(damaged)
     if fresh:

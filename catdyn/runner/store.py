@@ -47,7 +47,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from catdyn.errors import CatdynError
+from catdyn.errors import StoreError
 
 SCHEMA_VERSION = 1
 
@@ -78,10 +78,6 @@ CREATE TABLE IF NOT EXISTS artifacts (
 
 Record = tuple[str, str, float | None, Any]
 """``(kind, name, value, data)``: a metric (value), a claim, a table or a law result (data)."""
-
-
-class StoreError(CatdynError):
-    """A store that cannot be opened or written, or whose contents fail verification."""
 
 
 # --- encoding values ------------------------------------------------------------------------
@@ -120,19 +116,13 @@ def encode(value: Any) -> tuple[Any, dict[str, Any]]:
             out = {}
             for k, v in x.items():
                 if not isinstance(k, str):
-                    raise StoreError(
-                        f"the value has a dict key {k!r} at {where or 'the top'} that is not a string",
-                        "Operations return dicts with string keys only",
-                    )
+                    raise StoreError.key_not_string(k, where)
                 out[k] = walk(v, f"{where}.{k}")
             return out
         if isinstance(x, (list, tuple)):
             items = [walk(v, f"{where}[{i}]") for i, v in enumerate(x)]
             return items if isinstance(x, list) else {"__tuple__": items}
-        raise StoreError(
-            f"cannot store a {type(x).__name__} at {where or 'the top'} of a task's value",
-            "Return dicts, lists, numbers, strings, numpy arrays or torch tensors from an operation",
-        )
+        raise StoreError.unstorable(type(x).__name__, where)
 
     return walk(value, ""), arrays
 
@@ -336,10 +326,7 @@ class Store:
         self.root = os.path.abspath(root)
         db = os.path.join(self.root, self.DB)
         if not create and not os.path.exists(db):
-            raise StoreError(
-                f"no catdyn store at {self.root} (no {self.DB} there)",
-                "Pass the --out folder of an earlier `catdyn run`",
-            )
+            raise StoreError.not_a_store(self.root, self.DB)
         try:
             os.makedirs(os.path.join(self.root, "artifacts"), exist_ok=True)
             probe = os.path.join(self.root, f".probe.{os.getpid()}")
@@ -347,21 +334,20 @@ class Store:
                 fh.write(b"")
             os.unlink(probe)
         except OSError as exc:
-            raise StoreError(
-                f"cannot write the store folder {self.root}: {exc.strerror or exc}",
-                "Choose a folder you may write with --out",
-            ) from exc
+            raise StoreError.unwritable(self.root, exc.strerror or str(exc)) from exc
         self._db = db
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         conn = self.conn
-        for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-            self._retry(lambda s=stmt: conn.execute(s))
-        self._retry(
-            lambda: conn.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+        try:
+            for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                self._retry(lambda s=stmt: conn.execute(s))
+            self._retry(
+                lambda: conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             )
-        )
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError.unreadable_db(db, str(exc)) from exc
 
     # -- connection ------------------------------------------------------------------------
     @property
@@ -376,10 +362,7 @@ class Store:
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = OFF")
             except sqlite3.DatabaseError as exc:
-                raise StoreError(
-                    f"the store database {self._db} cannot be opened: {exc}",
-                    "It is damaged or not a catdyn store; point --out at another folder",
-                ) from exc
+                raise StoreError.unreadable_db(self._db, str(exc)) from exc
             self._local.conn = conn
             self._conns.append(conn)
         return conn
@@ -447,16 +430,12 @@ class Store:
         """A run by id, unique id prefix, or ``latest``/``None`` (the newest)."""
         runs = self.runs()
         if not runs:
-            raise StoreError(f"the store at {self.root} holds no runs", "Start one with `catdyn run SPEC`")
+            raise StoreError.no_runs(self.root)
         if run in (None, "", "latest"):
             return runs[-1]
         hits = [r for r in runs if r.id == run] or [r for r in runs if r.id.startswith(str(run))]
         if len(hits) != 1:
-            shown = ", ".join(r.id for r in runs[-5:])
-            raise StoreError(
-                f"{'no' if not hits else 'more than one'} run matches {run!r} in {self.root}",
-                f"Give a run id from `catdyn runs` (the latest: {shown})",
-            )
+            raise StoreError.no_such_run(str(run), self.root, len(hits), [r.id for r in runs[-5:]])
         return hits[0]
 
     def run_config(self, run_id: str) -> dict[str, Any]:
@@ -568,22 +547,16 @@ class Store:
         """The stored value of a finished task, checked against its recorded hashes."""
         rows = self.conn.execute("SELECT file, sha256 FROM artifacts WHERE key = ?", (key,)).fetchall()
         if not rows:
-            raise StoreError(f"task {key[:12]} has no stored value", "Rerun the spec to compute it")
+            raise StoreError.no_value(key)
         rel, sha = rows[0]
         path = os.path.join(self.root, rel)
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
         except OSError as exc:
-            raise StoreError(
-                f"artifact {rel} of task {key[:12]} is missing ({exc.strerror})",
-                "Run `catdyn verify`; `catdyn run SPEC --repair` recomputes it",
-            ) from exc
+            raise StoreError.missing_artifact(rel, key, exc.strerror or str(exc)) from exc
         if hashlib.sha256(data).hexdigest() != sha:
-            raise StoreError(
-                f"artifact {rel} of task {key[:12]} is corrupted: its SHA-256 differs from the one recorded",
-                "Run `catdyn verify` to list every damaged file; `catdyn run SPEC --repair` recomputes them",
-            )
+            raise StoreError.corrupted(rel, key)
         if rel.endswith(".safetensors"):
             doc = json.loads(_safetensors_metadata(data)["catdyn"])
             arrays = _load_tensors(data, doc["array_kinds"])

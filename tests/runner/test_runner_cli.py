@@ -159,3 +159,12 @@ def test_runs_verify_and_report_commands(tiny_copy, tmp_path, capsys) -> None:
     err = _bad(["verify", "--out", str(tmp_path / "nowhere")], capsys)
     assert "no catdyn store" in err
     assert os.path.exists(os.path.join(out, "catdyn.sqlite"))
+
+
+def test_a_store_whose_database_is_not_sqlite_is_exit_2_and_left_alone(tmp_path, capsys) -> None:
+    out = tmp_path / "store"
+    out.mkdir()
+    (out / "catdyn.sqlite").write_bytes(b"this is not a database" * 100)
+    err = _bad(["runs", "--out", str(out)], capsys)
+    assert "cannot be opened" in err and "not a catdyn store" in err
+    assert (out / "catdyn.sqlite").read_bytes() == b"this is not a database" * 100
