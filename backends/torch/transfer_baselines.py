@@ -416,7 +416,11 @@ def _fibre(
     p0 = _start(source, data.n_classes, seed)
     cat = SampledCategory(atol=1e-2, name="Param")
     cospan = fibre_cospan(source, data.probe, cat)
-    rounds = max(1, min(budget.fibre_rounds, budget.steps))
+    # the largest number of rounds (≤ fibre_rounds) that divides the step budget exactly, so
+    # the fibre product takes exactly as many optimiser steps as every other method
+    rounds = max(
+        r for r in range(1, max(1, min(budget.fibre_rounds, budget.steps)) + 1) if budget.steps % r == 0
+    )
     solver = ConstraintSolver(
         method,
         penalty=hp["mu"],
