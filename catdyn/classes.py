@@ -403,3 +403,63 @@ def spread_claims(
             float(a[lab == c].std(ddof=1)) if np.sum(lab == c) > 1 else float("nan") for c in classes
         ],
     )
+
+
+def mantel(
+    barriers: Any, acc: Sequence[float] | np.ndarray, *, permutations: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """A threshold-free reading of the claim: the Spearman correlation, over pairs of models,
+    between the barrier and ``|acc_i − acc_j|``, with a Mantel permutation p-value (models
+    relabelled, which respects the dependence between pairs sharing a model). One-sided: small
+    p means pairs joined by lower barriers generalise more alike than chance.
+
+    >>> import numpy as np
+    >>> acc = np.array([0.90, 0.91, 0.92, 0.80, 0.81, 0.79])
+    >>> B = np.abs(acc[:, None] - acc[None, :]) * 10
+    >>> rho, p = mantel(B, acc, permutations=500)
+    >>> round(rho, 6), p < 0.05
+    (1.0, True)
+    """
+    from scipy.stats import rankdata
+
+    b = check_barrier_matrix(barriers)
+    a = np.asarray(acc, dtype=np.float64)
+    n = len(a)
+    if n < 3:
+        return float("nan"), float("nan")
+    iu = np.triu_indices(n, 1)
+    rb = rankdata(b[iu])
+
+    def rho(order: np.ndarray) -> float:
+        d = np.abs(a[order][:, None] - a[order][None, :])[iu]
+        rd = rankdata(d)
+        if rd.std() == 0 or rb.std() == 0:
+            return float("nan")
+        return float(np.corrcoef(rb, rd)[0, 1])
+
+    observed = rho(np.arange(n))
+    if not np.isfinite(observed):
+        return observed, float("nan")
+    rng = np.random.default_rng(seed)
+    hits = sum(rho(rng.permutation(n)) >= observed - 1e-15 for _ in range(permutations))
+    return observed, float((hits + 1) / (permutations + 1))
+
+
+def persistent_counts(persistence: H0Persistence) -> list[tuple[int, float, float]]:
+    """For each number of classes ``k`` that occurs, the range ``[lo, hi)`` of levels giving
+    exactly ``k`` classes (longest first, the single class's infinite range last).
+
+    >>> import numpy as np
+    >>> B = np.full((4, 4), 2.0); B[:2, :2] = 0.1; B[2:, 2:] = 0.3; np.fill_diagonal(B, 0.0)
+    >>> persistent_counts(h0_persistence(B))
+    [(2, 0.3, 2.0), (3, 0.1, 0.3), (4, 0.0, 0.1), (1, 2.0, inf)]
+    """
+    cuts = np.concatenate([[min(0.0, float(persistence.deaths.min(initial=0.0)))], persistence.deaths])
+    out = []
+    for k in range(len(cuts)):
+        lo = float(cuts[k])
+        hi = float(cuts[k + 1]) if k + 1 < len(cuts) else float("inf")
+        if hi > lo:
+            out.append((persistence.n - k, lo, hi))
+    finite = sorted((r for r in out if np.isfinite(r[2])), key=lambda r: -(r[2] - r[1]))
+    return finite + [r for r in out if not np.isfinite(r[2])]

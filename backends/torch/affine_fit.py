@@ -53,7 +53,7 @@ def fit_affine(z_from: Tensor, z_to: Tensor, ridge: float = 1e-6) -> tuple[Tenso
     xc, yc = x - mx, y - my
     gram = xc.T @ xc
     scale = float(gram.diagonal().mean()) if gram.numel() else 0.0
-    gram = gram + ridge * max(scale, 1e-12) * torch.eye(x.shape[1], dtype=torch.float64)
+    gram = gram + ridge * max(scale, 1e-12) * torch.eye(x.shape[1], dtype=torch.float64, device=x.device)
     A = torch.linalg.lstsq(gram, xc.T @ yc).solution
     return A, my - mx @ A
 

@@ -98,16 +98,30 @@ def _unit_matrix(t: Tensor, action: AxisAction, size: int) -> Tensor:
 
 
 def _group_cost(
-    arch: Architecture, group: PermGroup, a: Mapping[str, Tensor], b_moved: Mapping[str, Tensor]
+    arch: Architecture,
+    group: PermGroup,
+    a: Mapping[str, Tensor],
+    b_moved: Mapping[str, Tensor],
+    own: Tensor | None = None,
 ) -> Tensor:
-    """``C[i, j] = Σ ⟨unit i of θ_a, unit j of θ_b⟩`` over every axis the group acts on."""
+    """``C[i, j] = Σ ⟨unit i of θ_a, unit j of θ_b⟩`` over every axis the group acts on.
+
+    Where the group acts on *two* axes of one tensor (a recurrent weight), the other axis of
+    ``θ_b`` is first moved by the group's current estimate ``own`` (coordinate descent within
+    the group; the problem is then quadratic, not one assignment)."""
     skip = set(arch.buffers())
     cost = torch.zeros(group.size, group.size, dtype=torch.float64)
     for action in group.actions:
         if action.tensor in skip:
             continue
+        tb = b_moved[action.tensor].detach().to("cpu", torch.float64)
+        if own is not None:
+            inverse = torch.argsort(own)
+            for other in group.actions:
+                if other.tensor == action.tensor and other.axis != action.axis:
+                    tb = tb.index_select(other.axis, other.source_index(inverse, group.size))
         ua = _unit_matrix(a[action.tensor].detach().to("cpu", torch.float64), action, group.size)
-        ub = _unit_matrix(b_moved[action.tensor].detach().to("cpu", torch.float64), action, group.size)
+        ub = _unit_matrix(tb, action, group.size)
         cost += ua @ ub.T
     return cost
 
@@ -184,7 +198,7 @@ def weight_matching(
         for k in rng.permutation(len(todo)):
             g = spec[todo[k]]
             others = {n: p for n, p in current.items() if n != g.name}
-            cost = _group_cost(arch, g, a, permute(arch, b, others))
+            cost = _group_cost(arch, g, a, permute(arch, b, others), current[g.name])
             new = _assign(cost)
             old = current[g.name]
             # keep the old permutation on ties, so that descent cannot cycle

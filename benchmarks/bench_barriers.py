@@ -1,0 +1,120 @@
+"""Barrier matrix: all pairs and points batched, against a per-pair, per-point loop.
+
+16 MLPs (64-64-10, trained briefly on scikit-learn's digits), 25 points on every one of the 120
+linear paths, loss and error on the training (1,438) and test (359) splits. Candidate:
+:func:`~catdyn.backends.torch.barrier_matrix.barrier_matrix` without alignment (the
+affine-first-layer route for a BN-free MLP, batched over pairs and points); baseline:
+:func:`~catdyn.backends.torch.barrier_matrix.barrier_matrix_loop`, one forward pass per network
+per split, in the same process on the same device. Both give every profile; the largest
+difference of the loss profiles and of both barrier definitions is reported (goal 1e-5), and the
+number of points whose error differs (an argmax tie broken differently in float32). A second
+line times the generic vmap route. Set ``CATDYN_BENCH_DEVICE=cuda`` to time both on a GPU.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from benchmarks.harness import Result, best_time
+from catdyn.backends.torch.architectures import MLP
+from catdyn.backends.torch.barrier_matrix import all_pairs, barrier_matrix, barrier_matrix_loop
+from catdyn.backends.torch.data import load_digits
+from catdyn.backends.torch.ensemble import TrainConfig, train_ensemble
+from catdyn.backends.torch.interpolation import alpha_grid, pair_paths, unstack
+from catdyn.backends.torch.optim import SGD
+
+
+def _sync(dev: torch.device) -> None:
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def run(quick: bool = False) -> list[Result]:
+    """Time both constructions; see the module docstring."""
+    dev = torch.device(os.environ.get("CATDYN_BENCH_DEVICE", "cpu"))
+    n_models, points = (8, 9) if quick else (16, 25)
+    net = MLP((64, 64, 10))
+    splits = load_digits(seed=0)
+    trained = train_ensemble(
+        net,
+        splits.train,
+        list(range(n_models)),
+        TrainConfig(steps=200, batch_size=64, optimiser=SGD(momentum=0.9), lr=0.05),
+        device="cpu",
+    )
+    models = unstack({k: v.to(dev) for k, v in trained.params.items()})
+    data = {
+        "train": (splits.train.x.to(dev), splits.train.y.to(dev)),
+        "test": (splits.test.x.to(dev), splits.test.y.to(dev)),
+    }
+
+    def batched() -> object:
+        out = barrier_matrix(net, models, data, points=points, alignment="none")
+        _sync(dev)
+        return out
+
+    def vmapped() -> object:
+        out = pair_paths(
+            net,
+            {k: v.to(dev) for k, v in trained.params.items()},
+            all_pairs(n_models),
+            alpha_grid(points),
+            data,
+            method="vmap",
+        )
+        _sync(dev)
+        return out
+
+    def loop() -> object:
+        out = barrier_matrix_loop(net, models, data, points=points)
+        _sync(dev)
+        return out
+
+    fast, ref = batched(), loop()
+    vm = vmapped()
+    loss_err = max(float(np.abs(fast.profiles["loss", s] - ref.profiles["loss", s]).max()) for s in data)
+    vm_err = max(float(np.abs(vm["loss", s].cpu().numpy() - ref.profiles["loss", s]).max()) for s in data)
+    barrier_err = max(
+        float(np.abs(fast.matrix(m, s, d) - ref.matrix(m, s, d)).max())
+        for m in ("loss", "error")
+        for s in data
+        for d in ("mean-endpoint", "line-endpoint")
+    )
+    flips = int(
+        sum((np.abs(fast.profiles["error", s] - ref.profiles["error", s]) > 1e-9).sum() for s in data)
+    )
+    t_loop = best_time(loop, repeat=1, warmup=0)
+    t_fast = best_time(batched, repeat=3)
+    t_vmap = best_time(vmapped, repeat=2)
+    label = f"barrier matrix, {n_models} models × {points} points ({dev.type})"
+    extra = {
+        "device": str(dev),
+        "pairs": len(fast.pairs),
+        "max_loss_profile_error": loss_err,
+        "max_barrier_error": barrier_err,
+        "error_points_differing": flips,
+        "threads": torch.get_num_threads(),
+    }
+    return [
+        Result(
+            label + ", affine first layer",
+            baseline_s=t_loop,
+            candidate_s=t_fast,
+            goal="≥ 10×; same to 1e-5",
+            passed=t_loop / t_fast >= 10 and loss_err <= 1e-5,
+            baseline="per-pair, per-point loop",
+            extra=extra,
+        ),
+        Result(
+            label + ", vmap",
+            baseline_s=t_loop,
+            candidate_s=t_vmap,
+            goal="≥ 10×; same to 1e-5",
+            passed=t_loop / t_vmap >= 10 and vm_err <= 1e-5,
+            baseline="per-pair, per-point loop",
+            extra={"device": str(dev), "max_loss_profile_error": vm_err},
+        ),
+    ]
