@@ -13,8 +13,12 @@ The diagram (``1`` is the point; a step from several stages starts at their prod
     Trained × Digits --evaluate--> Accuracy --spread--> Spread
     Trained × Digits --realise--> Rep
     Trained × Digits × Rep --functor_law--> FunctorLaw
+    Trained --permute--> Permuted (× Digits) --realise_permuted--> RepOfPermuted
+    Rep --P_sigma--> PermutedRep,   equation: RepOfPermuted = PermutedRep
 
-It measures two claims: that the realisation functor Param → Rep commutes with the hidden-unit
+The last square is declared as an equation of the diagram, so the run itself checks that it
+commutes on the values it computed (a refuted equation fails the run). It measures two claims:
+that the realisation functor Param → Rep commutes with the hidden-unit
 symmetry group (realise(σ·θ) = P_σ·realise(θ), checked by the law checker on every trained
 member against the stored realisation), and how alike runs that differ only in their seed
 generalise (std of test accuracy within a learning rate, with a bootstrap interval), against
@@ -53,3 +57,16 @@ exp.step("evaluate", (trained, data), accuracy, op="evaluate_accuracy")
 exp.step("realise", (trained, data), rep, op="realise", layer="hidden0", n_probe=P("n_probe"))
 exp.step("functor_law", (trained, data, rep), law, op="check_realisation_law", examples=P("examples"))
 exp.step("spread", accuracy, spread, op="claim_accuracy_spread", group_by="lr")
+
+# The naturality square of the realisation functor, as a diagram the run executes and checks:
+#   Trained --permute (σ)--> Permuted --realise--> RepOfPermuted
+#   Trained --realise-->     Rep      --P_σ-->     PermutedRep
+# σ·θ realised must equal the realisation of θ with its coordinates permuted, exactly.
+permuted = exp.stage("Permuted", "ensemble")
+rep_of_permuted = exp.stage("RepOfPermuted", "rep")
+permuted_rep = exp.stage("PermutedRep", "rep")
+exp.step("permute", trained, permuted, op="permute_ensemble", sigma_seed=7)
+exp.step("realise_permuted", (permuted, data), rep_of_permuted, op="realise", layer="hidden0",
+         n_probe=P("n_probe"))
+exp.step("P_sigma", rep, permuted_rep, op="permute_rep", sigma_seed=7)
+exp.equation("realisation commutes with σ", rep_of_permuted, permuted_rep, atol=1e-5)

@@ -173,4 +173,21 @@ def compile_experiment(exp: Experiment, preset: str = "smoke", device: str = "cp
         key = task_key(payload)
         keys[name] = key
         tasks.append(Task(key, s.name, op.name, params, seed, device, inputs, s.cod.name, s.where))
+    for eq in exp.equations:
+        for side in (eq.lhs, eq.rhs):
+            if side.name not in by_stage:
+                raise SpecError(
+                    f"equation {eq.name} of experiment {exp.name} reads stage {side.name}, which no step produces",
+                    f"Add a step into {side.name}",
+                ).at(eq.where)
+        op = ops.get("check_equation")
+        params = {"name": eq.name, "statement": eq.statement, "atol": eq.atol, "rtol": eq.rtol}
+        inputs = (keys[by_stage[eq.lhs.name].name], keys[by_stage[eq.rhs.name].name])
+        payload = {
+            "catdyn": __version__, "experiment": exp.name, "equation": eq.name, "op": op.name,
+            "op_version": op.version, "op_code": op.code_hash, "params": canonical(params), "device": device,
+            "inputs": list(inputs),
+        }
+        tasks.append(Task(task_key(payload), f"= {eq.name}", op.name, params, step_seed(exp.seed, eq.name),
+                          device, inputs, "", eq.where))
     return Plan(exp.name, preset, device, tuple(tasks))

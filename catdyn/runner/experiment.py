@@ -107,6 +107,33 @@ class Step:
         return f"{self.name}: {dom} → {self.cod.name}"
 
 
+@dataclass(frozen=True)
+class Equality:
+    """A declared equation between two stages (see :meth:`Experiment.equation`).
+
+    >>> e = Experiment("e"); x, y = e.stage("x", "array"), e.stage("y", "array")
+    >>> _ = e.step("f", None, x, op="random_normal"); _ = e.step("g", None, y, op="random_normal")
+    >>> e.equation("eq", "x", "y", atol=1e-9).atol
+    1e-09
+    """
+
+    name: str
+    lhs: Stage
+    rhs: Stage
+    atol: float
+    rtol: float
+    where: str
+    experiment: Experiment = field(repr=False, compare=False)
+
+    @property
+    def statement(self) -> str:
+        """Both sides as paths of steps from the point (``f >> g = h >> k``)."""
+        def side(stage: Stage) -> str:
+            return " >> ".join(s.name for s in self.experiment.path_to(stage)) or stage.name
+
+        return f"{side(self.lhs)} = {side(self.rhs)}"
+
+
 def _caller() -> str:
     """``file:line`` of the spec line that called into the DSL."""
     here = os.path.dirname(os.path.abspath(__file__))
@@ -138,6 +165,7 @@ class Experiment:
         self._stages: dict[str, Stage] = {}
         self._steps: dict[str, Step] = {}
         self._producer: dict[str, str] = {}
+        self._equations: dict[str, Equality] = {}
         self.where = _caller()
 
     # -- building ---------------------------------------------------------------------------
@@ -202,6 +230,55 @@ class Experiment:
         self._producer[target.name] = name
         return s
 
+    def equation(self, name: str, lhs: Stage | str, rhs: Stage | str, *, atol: float = 0.0,
+                 rtol: float = 0.0) -> Equality:
+        """Declare that two stages hold equal values: the composites of the paths from the
+        point ``1`` to ``lhs`` and to ``rhs`` agree (a commuting diagram, checked on the values
+        the run computes, within ``atol + rtol·|rhs|`` entrywise). The check is a task of its
+        own; a refuted equation makes the run fail (exit 1).
+
+        >>> e = Experiment("e"); x, y = e.stage("x", "array"), e.stage("y", "array")
+        >>> _ = e.step("f", None, x, op="random_normal", n=2)
+        >>> _ = e.step("g", None, y, op="random_normal", n=2)
+        >>> e.equation("same draw", x, y).statement
+        'f = g'
+        """
+        where = _caller()
+        if name in self._equations:
+            raise SpecError(f"experiment {self.name} has two equations named {name}",
+                            "Give each equation its own name").at(where)
+        left, right = self._resolve(lhs, where), self._resolve(rhs, where)
+        if left == right:
+            raise SpecError(f"equation {name} of experiment {self.name} equates stage {left.name} with itself",
+                            "Equate two different stages (the ends of two parallel paths)").at(where)
+        if left.kind != right.kind:
+            raise SpecError(
+                f"equation {name} of experiment {self.name} equates {left.name} (a {left.kind}) with "
+                f"{right.name} (a {right.kind})",
+                "Only stages of the same kind can hold equal values",
+            ).at(where)
+        eq = Equality(name, left, right, float(atol), float(rtol), where, self)
+        self._equations[name] = eq
+        return eq
+
+    def path_to(self, stage: Stage) -> list[Step]:
+        """The steps from the point ``1`` to ``stage``, following each step's first factor.
+
+        >>> e = Experiment("e"); x, m = e.stage("x", "array"), e.stage("m", "metrics")
+        >>> _ = e.step("draw", None, x, op="random_normal"); _ = e.step("sum", x, m, op="summarise")
+        >>> [s.name for s in e.path_to(m)]
+        ['draw', 'sum']
+        """
+        out: list[Step] = []
+        at: Stage | None = stage
+        while at is not None:
+            step = self.producer(at)
+            if step is None:
+                break
+            out.append(step)
+            at = step.dom[0] if step.dom else None
+        return out[::-1]
+
     def _resolve(self, s: Stage | str, where: str) -> Stage:
         if isinstance(s, Stage):
             if s.experiment != self.name or self._stages.get(s.name) != s:
@@ -219,6 +296,10 @@ class Experiment:
     @property
     def steps(self) -> tuple[Step, ...]:
         return tuple(self._steps.values())
+
+    @property
+    def equations(self) -> tuple[Equality, ...]:
+        return tuple(self._equations.values())
 
     def producer(self, stage: Stage) -> Step | None:
         """The step into ``stage`` (``None`` if none was declared)."""
@@ -287,6 +368,10 @@ class Experiment:
             "steps": [
                 {"name": s.name, "dom": [d.name for d in s.dom], "cod": s.cod.name, "op": s.op, "where": s.where}
                 for s in self._steps.values()
+            ],
+            "equations": [
+                {"name": e.name, "lhs": e.lhs.name, "rhs": e.rhs.name, "statement": e.statement, "where": e.where}
+                for e in self._equations.values()
             ],
         }
 

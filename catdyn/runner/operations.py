@@ -239,6 +239,65 @@ def summarise(ctx: OpContext, xs: Any) -> dict[str, float]:
     return out
 
 
+def _largest_difference(a: Any, b: Any, atol: float, rtol: float, where: str = "") -> tuple[float, str, bool]:
+    """``(largest |a − b|, where it is, whether every entry is within atol + rtol·|b|)``;
+    NaN in the same place on both sides counts as equal (a failed member's realisation is NaN
+    on both sides), NaN against a number as infinitely far."""
+    import numpy as np
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            return math.inf, f"{where or 'value'}: keys {list(a)} vs {list(b)}", False
+        parts = [_largest_difference(a[k], b[k], atol, rtol, f"{where}.{k}") for k in a]
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) != len(b):
+            return math.inf, f"{where or 'value'}: lengths {len(a)} vs {len(b)}", False
+        parts = [_largest_difference(x, y, atol, rtol, f"{where}[{i}]") for i, (x, y) in enumerate(zip(a, b))]
+    elif isinstance(a, str) or isinstance(b, str) or a is None or b is None:
+        same = a == b
+        return (0.0 if same else math.inf), where, same
+    else:
+        x = np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64)
+        y = np.asarray(b.detach().cpu() if hasattr(b, "detach") else b, dtype=np.float64)
+        if x.shape != y.shape:
+            return math.inf, f"{where or 'value'}: shapes {x.shape} vs {y.shape}", False
+        if x.size == 0:
+            return 0.0, where, True
+        both_nan = np.isnan(x) & np.isnan(y)
+        diff = np.where(both_nan, 0.0, np.abs(x - y))
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        ok = bool(np.all(diff <= atol + rtol * np.where(both_nan, 0.0, np.abs(y))))
+        idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        return float(diff[idx]), f"{where}{list(map(int, idx)) if x.ndim else ''}", ok
+    if not parts:
+        return 0.0, where, True
+    worst = max(parts, key=lambda p: p[0])
+    return worst[0], worst[1], all(p[2] for p in parts)
+
+
+@operation("check_equation", inputs=None, output="verdict", version="1")
+def check_equation(ctx: OpContext, lhs: Any, rhs: Any, *, name: str, statement: str, atol: float = 0.0,
+                   rtol: float = 0.0) -> dict[str, Any]:
+    """A declared equation of the experiment, checked on the two values the run computed
+    (recorded as a law: ``held`` or ``refuted`` with the largest difference and where it is).
+
+    >>> import numpy as np
+    >>> ctx = OpContext(seed=0)
+    >>> check_equation(ctx, {"x": np.ones(2)}, {"x": np.array([1.0, 1.5])}, name="e", statement="f = g")["status"]
+    'refuted'
+    """
+    from catdyn.checker.law import Counterexample, LawResult
+
+    residual, where, ok = _largest_difference(lhs, rhs, float(atol), float(rtol))
+    counter = None if ok else Counterexample((("at", where or "value"),), "lhs", "rhs", residual,
+                                             f"largest difference {residual:.3g} at {where or 'the value'}")
+    result = LawResult(f"equation {name}: {statement}", "experiment", "held" if ok else "refuted", "none",
+                       "tolerance" if atol or rtol else "exact", 1, residual, counter, subject=name,
+                       statement=statement)
+    ctx.law(result)
+    return {"status": result.status, "residual": residual, "where": where, "statement": statement}
+
+
 # --- statistics helpers ---------------------------------------------------------------------
 def bootstrap_interval(
     values: Sequence[float], stat: Callable[[Any], float], seed: int, n_boot: int = 2000, level: float = 0.95
@@ -402,17 +461,64 @@ def evaluate_accuracy(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any])
 def realise(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any], *, layer: str, n_probe: int = 256,
             split: str = "test") -> dict[str, Any]:
     """The functor Param → Rep on objects: each member's activations of ``layer`` on a probe set
-    (the first ``n_probe`` samples of ``split``), stacked ``(K, n_probe, width)``."""
+    (the first ``n_probe`` samples of ``split``), stacked ``(K, n_probe, width)``. A failed
+    member is not a trained network: its rows are NaN."""
     import torch
 
     net = _arch(ens["arch"])
     x = data[f"{split}_x"][: int(n_probe)]
     with torch.no_grad():
         feats = torch.func.vmap(lambda p: net.features(p, x, layer))(ens["params"])
+    ok = torch.tensor(_ok_mask(ens))
+    feats = torch.where(ok[:, None, None], feats, torch.full_like(feats, math.nan))
     ctx.metric("probe points", x.shape[0])
     ctx.metric("width", feats.shape[-1])
-    return {"layer": layer, "split": split, "n_probe": int(x.shape[0]), "features": feats,
-            "status": list(ens["status"])}
+    return {"arch": dict(ens["arch"]), "layer": layer, "split": split, "n_probe": int(x.shape[0]),
+            "features": feats, "status": list(ens["status"])}
+
+
+def _sigma(net: Any, sigma_seed: int) -> dict[str, Any]:
+    """A hidden-unit permutation of every symmetry group, drawn from ``sigma_seed``."""
+    import torch
+
+    from catdyn.backends.torch.symmetry import random_element
+
+    return random_element(net, torch.Generator().manual_seed(int(sigma_seed)))
+
+
+@operation("permute_ensemble", inputs=("ensemble",), output="ensemble", version="1")
+def permute_ensemble(ctx: OpContext, ens: dict[str, Any], *, sigma_seed: int) -> dict[str, Any]:
+    """σ·θ for every member: one element σ of the architecture's symmetry group (drawn from
+    ``sigma_seed``) applied to each member's parameters (a morphism of Param)."""
+    import torch
+
+    from catdyn.backends.torch.symmetry import permute
+
+    net = _arch(ens["arch"])
+    sigma = _sigma(net, sigma_seed)
+    k = len(ens["status"])
+    members = [permute(net, {n: t[i] for n, t in ens["params"].items()}, sigma) for i in range(k)]
+    params = {n: torch.stack([m[n] for m in members]) for n in ens["params"]}
+    ctx.metric("members", k)
+    return {**ens, "params": params, "checkpoints": {}}
+
+
+@operation("permute_rep", inputs=("rep",), output="rep", version="1")
+def permute_rep(ctx: OpContext, rep: dict[str, Any], *, sigma_seed: int) -> dict[str, Any]:
+    """P_σ on realisations: the coordinate permutation σ induces on ``rep``'s layer (a morphism
+    of Rep), applied by moving coordinates, not by arithmetic, so it is exact."""
+    import torch
+
+    from catdyn.backends.torch.symmetry import coordinate_permutation
+
+    net = _arch(rep["arch"])
+    pi = coordinate_permutation(net, rep["layer"], _sigma(net, sigma_seed))
+    feats = rep["features"]
+    out = torch.empty_like(feats)
+    out[..., pi] = feats
+    moved = int((pi != torch.arange(len(pi))).sum())
+    ctx.metric("coordinates moved", moved)
+    return {**rep, "features": out}
 
 
 @operation("check_realisation_law", inputs=("ensemble", "dataset", "rep"), output="verdict", version="1")

@@ -64,7 +64,8 @@ def _png(fig: Any) -> bytes:
 
 def plot_diagram(experiment: dict[str, Any], outcomes: dict[str, str]) -> bytes:
     """The experiment's diagram: the point, the stages, and an arrow per step (per factor of a
-    product domain), labelled with the step and its operation, coloured by its outcome.
+    product domain), labelled with the step and its operation, coloured by its outcome; each
+    declared equation is a dashed line between the two stages it equates.
 
     >>> d = {"name": "e", "stages": [{"name": "x", "kind": "array"}],
     ...      "steps": [{"name": "draw", "dom": [], "cod": "x", "op": "random_normal"}]}
@@ -103,6 +104,11 @@ def plot_diagram(experiment: dict[str, Any], outcomes: dict[str, str]) -> bytes:
         label = n if n == "1" else f"{n}\n({kinds.get(n, '')})"
         ax.text(x, y, label, ha="center", va="center", fontsize=8,
                 bbox={"boxstyle": "round,pad=0.3", "fc": "#f4f4f4", "ec": "#333333"})
+    for eq in experiment.get("equations", []):
+        (x0, y0), (x1, y1) = pos[eq["lhs"]], pos[eq["rhs"]]
+        ax.plot([x0, x1], [y0, y1], ls=(0, (4, 3)), color="#7d3c98", lw=1.4, zorder=0)
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, f"= {eq['name']}", fontsize=7, ha="center", va="bottom",
+                color="#7d3c98")
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.3, max(xs) + 0.3)

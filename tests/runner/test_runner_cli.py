@@ -25,7 +25,7 @@ def test_the_smoke_preset_runs_end_to_end_in_under_three_minutes(tmp_path, capsy
     took = time.perf_counter() - t0
     assert took < 180, f"smoke preset took {took:.0f} s"
     printed = capsys.readouterr().out
-    assert "report: " in printed and "6 computed" in printed
+    assert "report: " in printed and "10 computed" in printed
     claims = json.loads(Path(printed.split("claims: ")[1].split()[0]).read_text())["claims"]
     law = next(c for c in claims if c["step"] == "functor_law")
     assert law["verdict"] == "held" and law["measured"] <= 1e-5
@@ -70,9 +70,9 @@ def test_two_runs_with_the_same_seed_store_identical_numbers(tiny_store, tmp_pat
 def test_a_rerun_reuses_everything_and_fresh_recomputes(tiny_copy, capsys) -> None:
     out, _ = tiny_copy
     assert main(["run", MAIN_SPEC, "--preset", "tiny", "--out", out, *QUIET]) == 0
-    assert "6 reused" in capsys.readouterr().out
+    assert "10 reused" in capsys.readouterr().out
     assert main(["run", MAIN_SPEC, "--preset", "tiny", "--out", out, "--fresh", "--no-report", *QUIET]) == 0
-    assert "6 computed" in capsys.readouterr().out
+    assert "10 computed" in capsys.readouterr().out
 
 
 def _bad(argv: list[str], capsys) -> str:
@@ -135,7 +135,7 @@ def test_a_corrupted_artifact_is_found_refused_and_repaired_without_losing_anyth
 
     assert main(["run", MAIN_SPEC, "--preset", "tiny", "--out", out, "--repair", *QUIET]) == 0
     printed = capsys.readouterr().out
-    assert "1 computed" in printed and "5 reused" in printed  # only the damaged task is recomputed
+    assert "1 computed" in printed and "9 reused" in printed  # only the damaged task is recomputed
     after = artifact_files(out)
     assert after[str(damaged.relative_to(out))] != bytes(data)
     assert {k: v for k, v in after.items() if "reports" not in k and k in before and train not in k} == {

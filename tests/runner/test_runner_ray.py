@@ -17,7 +17,7 @@ def test_ray_and_local_store_the_same_numbers(tiny_store, tmp_path, capsys) -> N
     ray_out = str(tmp_path / "ray")
     assert main(["run", MAIN_SPEC, "--preset", "tiny", "--device", "cpu", "--executor", "ray", "--out", ray_out,
                  "--progress", "quiet", "--no-report"]) == 0
-    assert "6 computed" in capsys.readouterr().out
+    assert "10 computed" in capsys.readouterr().out
     ray_store, local_store = Store(ray_out, create=False), Store(local_out, create=False)
     assert ray_store.resolve_run("latest").executor == "ray"
     ray_keys = [t["key"] for t in ray_store.run_tasks(ray_store.resolve_run("latest").id)]

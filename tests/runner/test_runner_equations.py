@@ -1,0 +1,58 @@
+"""Declared equations of an experiment are checked on the computed values, and can fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import MAIN_SPEC
+
+from catdyn.errors import SpecError
+from catdyn.runner import Experiment
+from catdyn.runner.commands import main
+from catdyn.runner.run import run_experiment
+from catdyn.runner.store import Store
+
+
+def _two_draws(n_right: int) -> Experiment:
+    exp = Experiment("eq", seed=0)
+    xs, ys = exp.stage("xs", "array"), exp.stage("ys", "array")
+    mx, my = exp.stage("mx", "metrics"), exp.stage("my", "metrics")
+    exp.step("draw", None, xs, op="random_normal", n=3)
+    exp.step("draw_again", None, ys, op="random_normal", n=n_right)
+    exp.step("sum", xs, mx, op="summarise")
+    exp.step("sum_again", ys, my, op="summarise")
+    exp.equation("same size", mx, my, atol=1e-12)
+    return exp
+
+
+def test_a_false_equation_is_refuted_and_fails_the_run(tmp_path) -> None:
+    summary = run_experiment(_two_draws(3), str(tmp_path), report=False)
+    # different steps draw with different seeds: their means differ, and the check says so
+    assert not summary.ok and summary.failed_laws == [
+        "= same size: equation same size: draw >> sum = draw_again >> sum_again refuted"]
+    store = Store(str(tmp_path))
+    key = next(o.key for o in summary.outcomes if o.step == "= same size")
+    (_, _, residual, data), = store.records(key, "law")
+    assert residual > 0 and data["counterexample"]["detail"].startswith("largest difference")
+
+
+def test_an_equation_between_stages_of_different_kinds_is_a_spec_error() -> None:
+    exp = _two_draws(3)
+    with pytest.raises(SpecError, match="equates xs \\(a array\\) with mx \\(a metrics\\)"):
+        exp.equation("mixed", "xs", "mx")
+    with pytest.raises(SpecError, match="with itself"):
+        exp.equation("self", "xs", "xs")
+
+
+def test_a_broken_symmetry_action_is_caught_by_the_runs_own_square(tmp_path, capsys) -> None:
+    """Mutation: P_σ drawn with another σ than the one acting on the parameters."""
+    pytest.importorskip("torch")
+    text = Path(MAIN_SPEC).read_text()
+    assert text.count('op="permute_rep", sigma_seed=7') == 1
+    mutated = tmp_path / "mutated_spec.py"
+    mutated.write_text(text.replace('op="permute_rep", sigma_seed=7', 'op="permute_rep", sigma_seed=8'))
+    assert main(["run", str(mutated), "--preset", "tiny", "--device", "cpu", "--out", str(tmp_path / "s"),
+                 "--progress", "quiet", "--no-report"]) == 1
+    printed = capsys.readouterr().out
+    assert "law not held: = realisation commutes with σ" in printed and "refuted" in printed
