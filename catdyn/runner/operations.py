@@ -74,11 +74,14 @@ class OpContext:
     def series(
         self, name: str, x: Sequence[float], lines: dict[str, Sequence[float]], *, xlabel: str = "",
         ylabel: str = "", logy: bool = False, highlight: Sequence[str] = (),
+        marks: dict[str, tuple[float, float]] | None = None,
     ) -> None:
-        """Record curves sharing an x axis (``highlight`` names lines drawn as failed)."""
+        """Record curves sharing an x axis (``highlight`` names lines drawn as failed; ``marks``
+        puts a ✗ at a point of a line, e.g. where a member diverged)."""
         self.records.append(("series", name, None, {
             "x": [float(v) for v in x], "lines": {k: [float(v) for v in ys] for k, ys in lines.items()},
             "xlabel": xlabel, "ylabel": ylabel, "logy": logy, "highlight": list(highlight),
+            "marks": {k: [float(p[0]), float(p[1])] for k, p in (marks or {}).items()},
         }))
 
     def heatmap(self, name: str, matrix: Sequence[Sequence[float]], *, xlabels: Sequence[str] = (),
@@ -404,11 +407,20 @@ def train_ensemble(
     k = len(pairs)
     labels = [f"seed {s}, lr {v:g}" for s, v in pairs]
     every = max(1, int(log_every) or max(1, int(steps) // 100))
-    xs = list(range(0, int(steps), every))
-    ctx.series("training loss", xs, {labels[i]: losses[xs, i].tolist() for i in range(k)}, xlabel="step",
-               ylabel="mini-batch loss", logy=True, highlight=[labels[i] for i in range(k) if status[i] != "ok"])
-    rows = []
     failed_at = result.failed_at.tolist()
+    # every `every`-th step, and every step up to the last divergence (so short curves show)
+    last_fail = max([f for f in failed_at if f >= 0], default=-1)
+    xs = sorted(set(range(0, int(steps), every)) | set(range(min(last_fail + 1, int(steps)))))
+    marks = {}
+    for i in range(k):
+        if failed_at[i] >= 0:
+            finite = [t for t in range(failed_at[i]) if bool(torch.isfinite(losses[t, i]))]
+            if finite:
+                marks[labels[i]] = (finite[-1], float(losses[finite[-1], i]))
+    ctx.series("training loss", xs, {labels[i]: losses[xs, i].tolist() for i in range(k)}, xlabel="step",
+               ylabel="mini-batch loss", logy=True, highlight=[labels[i] for i in range(k) if status[i] != "ok"],
+               marks=marks)
+    rows = []
     for i, (s, v) in enumerate(pairs):
         finite = losses[:, i][torch.isfinite(losses[:, i])]
         rows.append({"member": i, "seed": s, "lr": v, "status": status[i],

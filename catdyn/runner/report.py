@@ -80,39 +80,47 @@ def plot_diagram(experiment: dict[str, Any], outcomes: dict[str, str]) -> bytes:
     for s in experiment["stages"]:
         g.add_node(s["name"])
     for st in experiment["steps"]:
-        for d in st["dom"] or ["1"]:
-            g.add_edge(d, st["cod"], step=st["name"], op=st["op"])
+        for i, d in enumerate(st["dom"] or ["1"]):
+            g.add_edge(d, st["cod"], step=st["name"], op=st["op"], first=i == 0)
     depth: dict[str, int] = {}
     for n in nx.topological_sort(g):
         preds = list(g.predecessors(n))
         depth[n] = 0 if not preds else 1 + max(depth[p] for p in preds)
-    for n, d in depth.items():
-        g.nodes[n]["layer"] = d
-    pos = nx.multipartite_layout(g, subset_key="layer", align="horizontal")
-    pos = {n: (x, -y) for n, (y, x) in ((n, p) for n, p in pos.items())}
-    width = max(6.0, 1.8 * max(1, max(list(depth.values()).count(v) for v in set(depth.values()))))
-    fig, ax = plt.subplots(figsize=(width, 1.1 + 1.2 * (max(depth.values()) + 1)))
+    layers: dict[int, list[str]] = {}
+    for n in g.nodes:  # declaration order within a layer
+        layers.setdefault(depth[n], []).append(n)
+    tallest = max(len(v) for v in layers.values())
+    pos: dict[str, tuple[float, float]] = {}
+    for d in sorted(layers):  # order each layer by its predecessors' heights (fewer crossings)
+        ns = layers[d]
+        if d > 0:
+            ns.sort(key=lambda n: -sum(pos[p][1] for p in g.predecessors(n)) / max(1, g.in_degree(n)))
+        pos.update({n: (2.2 * d, (len(ns) - 1) / 2 - i) for i, n in enumerate(ns)})
+    fig, ax = plt.subplots(figsize=(1.2 + 2.4 * len(layers), 1.0 + 1.1 * tallest))
     kinds = {s["name"]: s["kind"] for s in experiment["stages"]}
     for u, v, data in g.edges(data=True):
         colour = _OUTCOME_COLOURS.get(outcomes.get(data["step"], ""), "#555555")
-        ax.annotate("", xy=pos[v], xytext=pos[u],
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.6, "shrinkA": 16, "shrinkB": 16})
-        mx, my = (pos[u][0] + pos[v][0]) / 2, (pos[u][1] + pos[v][1]) / 2
-        ax.text(mx, my, f"{data['step']}\n[{data['op']}]", fontsize=7, ha="center", va="center", color=colour,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        ax.annotate("", xy=pos[v], xytext=pos[u], zorder=1,
+                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.4 if data["first"] else 0.8,
+                                "shrinkA": 18, "shrinkB": 18, "connectionstyle": "arc3,rad=0.08"})
+        if data["first"]:
+            mx, my = 0.55 * pos[u][0] + 0.45 * pos[v][0], 0.55 * pos[u][1] + 0.45 * pos[v][1]
+            ax.text(mx, my, f"{data['step']}\n[{data['op']}]", fontsize=6.5, ha="center", va="center",
+                    color=colour, zorder=3,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
     for n, (x, y) in pos.items():
         label = n if n == "1" else f"{n}\n({kinds.get(n, '')})"
-        ax.text(x, y, label, ha="center", va="center", fontsize=8,
+        ax.text(x, y, label, ha="center", va="center", fontsize=7.5, zorder=4,
                 bbox={"boxstyle": "round,pad=0.3", "fc": "#f4f4f4", "ec": "#333333"})
     for eq in experiment.get("equations", []):
         (x0, y0), (x1, y1) = pos[eq["lhs"]], pos[eq["rhs"]]
         ax.plot([x0, x1], [y0, y1], ls=(0, (4, 3)), color="#7d3c98", lw=1.4, zorder=0)
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, f"= {eq['name']}", fontsize=7, ha="center", va="bottom",
+        ax.text((x0 + x1) / 2 - 0.08, (y0 + y1) / 2, f"= {eq['name']}", fontsize=7, ha="right", va="center",
                 color="#7d3c98")
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.3, max(xs) + 0.3)
-    ax.set_ylim(min(ys) - 0.3, max(ys) + 0.3)
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     ax.set_axis_off()
     ax.set_title(f"experiment {experiment['name']}", fontsize=10)
     return _png(fig)
@@ -137,6 +145,14 @@ def plot_series(name: str, data: dict[str, Any]) -> bytes:
             ax.plot(x, finite, "--", color="#c0392b", lw=1.5, label=f"{label} ✗ failed")
         else:
             ax.plot(x, finite, lw=1.0, label=label)
+    spots: dict[tuple[float, float], list[str]] = {}
+    for label, (mx, my) in data.get("marks", {}).items():
+        spots.setdefault((_num(mx), float(f"{_num(my):.3g}")), []).append(label)
+    for i, ((mx, my), labels) in enumerate(sorted(spots.items())):
+        ax.plot([mx], [my], "x", color="#c0392b", ms=9, mew=2)
+        text = f"{labels[0]}: diverged" if len(labels) == 1 else f"{len(labels)} members diverged here"
+        ax.annotate(text, (mx, my), textcoords="offset points", xytext=(8, 4 - 9 * (i % 3)), fontsize=6,
+                    color="#c0392b")
     if data.get("logy"):
         finite_all = [_num(v) for ys in data["lines"].values() for v in ys]
         finite_all = [v for v in finite_all if math.isfinite(v)]
