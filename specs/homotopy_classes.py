@@ -93,8 +93,8 @@ exp.step("load_mnist1d", None, mnist1d, op="load_data", name="mnist1d", seed=42)
 
 POPULATIONS = {
     "DigitsMLP": (digits, {"type": "mlp", "hidden": P("mlp_hidden")}, "digits_mlp_seeds"),
-    "DigitsCNN": (digits, {"type": "cnn", "image": [1, 8, 8], "channels": [8, 16]}, "digits_cnn_seeds"),
     "MNIST1DMLP": (mnist1d, {"type": "mlp", "hidden": P("mlp_hidden")}, "mnist1d_mlp_seeds"),
+    "DigitsCNN": (digits, {"type": "cnn", "image": [1, 8, 8], "channels": [8, 16]}, "digits_cnn_seeds"),
 }
 
 for name, (data, arch, seeds) in POPULATIONS.items():

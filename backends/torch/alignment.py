@@ -122,7 +122,8 @@ def _group_cost(
                     tb = tb.index_select(other.axis, other.source_index(inverse, group.size))
         ua = _unit_matrix(a[action.tensor].detach().to("cpu", torch.float64), action, group.size)
         ub = _unit_matrix(tb, action, group.size)
-        cost += ua @ ub.T
+        # numpy for these small products: torch's thread pool costs more than the product
+        cost += torch.from_numpy(ua.numpy() @ ub.numpy().T)
     return cost
 
 
@@ -190,6 +191,9 @@ def weight_matching(
     for name in todo:
         spec[name]
     rng = np.random.default_rng(seed)
+    # one float64 CPU copy of each model, reused by every sweep
+    a = {k: v.detach().to("cpu", torch.float64) for k, v in a.items()}
+    b = {k: v.detach().to("cpu", torch.float64) for k, v in b.items()}
     before = matching_objective(arch, a, permute(arch, b, current))
     sweeps, converged = 0, not todo
     while todo and sweeps < max_sweeps:
@@ -364,7 +368,8 @@ def alignment_laws(
         b = moved_other(seed)
         r = weight_matching(arch, theta, b)
         return tuple(
-            arch.features(b, x, layer) @ permutation_matrix(arch, layer, r.permutation, x.dtype).T
+            arch.features(b, x, layer)
+            @ permutation_matrix(arch, layer, r.permutation, x.dtype).to(x.device).T
             for layer in arch.layers()
         )
 

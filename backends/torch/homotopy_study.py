@@ -217,6 +217,7 @@ def classify_population(
     affine_layer: str | None = None,
     n_probe: int = 512,
     law_examples: int = 3,
+    affine_pairs: int = 1000,
 ) -> dict[str, Any]:
     """The whole classification and its claims (see the module docstring); records into ``ctx``."""
     if pop.get("skipped"):
@@ -224,15 +225,18 @@ def classify_population(
         return {"skipped": True}
     n_classes_data = int(data["n_classes"])
     net = build_arch(pop["arch"], tuple(data["train_x"].shape[1:]), n_classes_data)
-    splits = {s: _dataset(data, s, net) for s in ("train", "test")}
+    from catdyn.backends.torch.device import resolve_device
+
+    dev = resolve_device(ctx.device)
+    splits = {s: _dataset(data, s, net).to(dev) for s in ("train", "test")}
     ok = [i for i, s in enumerate(pop["status"]) if s == "ok"]
     if len(ok) < 2:
         raise HomotopyError.too_few_models(len(ok), 2)
-    stacked = {k: v[torch.as_tensor(ok)] for k, v in pop["params"].items()}
+    stacked = {k: v[torch.as_tensor(ok)].to(dev) for k, v in pop["params"].items()}
     models = unstack(stacked)
     n = len(models)
     _, acc_t = evaluate(net, stacked, splits["test"])
-    acc = acc_t.double().numpy()
+    acc = acc_t.double().cpu().numpy()
 
     # 1. barrier matrix after weight matching
     bm = barrier_matrix(net, stacked, splits, points=points, alignment="weight", seed=ctx.seed)
@@ -443,8 +447,12 @@ def classify_population(
     from catdyn.backends.torch.affine_fit import affine_study
 
     probe = splits["test"].x[:n_probe]
-    ck = {int(s): v for s, v in pop["checkpoints"].items()}
-    aff = affine_study(net, ck, probe, labels, layer=layer, members=ok)
+    ck = {int(s): {k: t.to(dev) for k, t in v.items()} for s, v in pop["checkpoints"].items()}
+    all_pairs_ = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    if len(all_pairs_) > affine_pairs:
+        pick = np.random.default_rng(ctx.seed).choice(len(all_pairs_), size=affine_pairs, replace=False)
+        all_pairs_ = [all_pairs_[k] for k in sorted(pick)]
+    aff = affine_study(net, ck, probe, labels, layer=layer, members=ok, pairs=all_pairs_)
     within, between = aff.within(), aff.between()
     ctx.series(
         f"affine-fit residual ({layer}, held out) by stage",
@@ -461,7 +469,8 @@ def classify_population(
         measured=w_end if ok_aff else None,
         verdict=("reproduced" if w_end < b_end else "not reproduced") if ok_aff else "inconclusive",
         figure=f"within {w_end:.4f} vs between {b_end:.4f}",
-        detail=f"held-out relative residual of a ridge affine fit of {layer} features on {len(probe)} test inputs; "
+        detail=f"held-out relative residual of a ridge affine fit of {layer} features on {len(probe)} test inputs, "
+        f"{len(all_pairs_)} pairs; "
         "'reproduced' means only that within-class residuals are below between-class ones",
     )
 
