@@ -322,9 +322,15 @@ def fast_path_reason(arch: Architecture, data: Dataset) -> str | None:
 
 
 class _Engine:
-    """One ensemble's training state; subclasses compute losses and gradients."""
+    """One ensemble's training state; subclasses compute losses and gradients.
 
-    tensors: list[Tensor]  # what the optimiser updates (layout is the engine's)
+    ``tensors`` are what the optimiser updates, in the engine's own layout; ``hyper`` shapes a
+    per-member ``(K,)`` hyperparameter for them and ``restore`` puts back the parameters of
+    members that are no longer alive.
+    """
+
+    tensors: list[Tensor]
+    k: int
 
     def load_batch(self, idx: Tensor) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -334,6 +340,13 @@ class _Engine:
 
     def export(self) -> Params:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def hyper(self, values: Tensor) -> Tensor:
+        return values
+
+    def restore(self, frozen: list[Tensor], alive: Tensor) -> None:
+        for p, f in zip(self.tensors, frozen):
+            torch.where(alive.view(self.k, *[1] * (p.ndim - 1)), p, f, out=p)
 
 
 class _GenericEngine(_Engine):
@@ -379,25 +392,46 @@ class _GenericEngine(_Engine):
 class _FastMLPEngine(_Engine):
     """Batched matrix products with a hand-written backward pass for plain MLPs.
 
-    Layer l's weight and bias live in one ``(K, out, in + 1)`` tensor (bias as the last
-    column) and activations are stored feature-major ``(K, width + 1, B)`` with a row of ones,
-    so that ``h = W_aug @ a_aug`` includes the bias and ``dW_aug = dh @ a_augᵀ`` yields the
-    bias gradient for free.
+    Every parameter lives in one flat buffer (and every gradient in another), so an optimiser
+    step is a couple of fused operations whatever the depth. A hidden layer's weight and bias
+    form one ``(K, in + 1, out)`` block (the transposed weight with the bias as its last row),
+    multiplied by activations ``(K, B, in + 1)`` that end in a column of ones: the product
+    includes the bias and ``dW = aᵀ·δ`` yields the bias gradient in its last row. The output
+    layer is kept ``(K, classes, in + 1)`` and its logits feature-major ``(K, classes, B)``,
+    where the softmax over a short axis and the thin products are fast.
     """
 
     def __init__(self, arch: MLP, params: Params, data: Dataset, batch_size: int) -> None:
         self.arch = arch
         self.widths = arch.widths
-        self.n_layers = len(self.widths) - 1
+        self.n_layers = nl = len(self.widths) - 1
         w0 = params["fc0.weight"]
         self.k, dtype, dev = w0.shape[0], w0.dtype, w0.device
         k, b = self.k, batch_size
         self.b = b
-        self.tensors = [
-            torch.cat([params[f"fc{i}.weight"], params[f"fc{i}.bias"].unsqueeze(-1)], dim=-1).contiguous()
-            for i in range(self.n_layers)
-        ]
-        self.grads = [torch.empty_like(t) for t in self.tensors]
+        shapes = [(k, self.widths[i] + 1, self.widths[i + 1]) for i in range(nl - 1)]
+        shapes.append((k, self.widths[-1], self.widths[-2] + 1))
+        sizes = [math.prod(s) for s in shapes]
+        self.flat = torch.empty(sum(sizes), dtype=dtype, device=dev)
+        self.gflat = torch.empty_like(self.flat)
+        self.blocks, self.gblocks = [], []
+        offset = 0
+        for shape, size in zip(shapes, sizes):
+            self.blocks.append(self.flat[offset : offset + size].view(shape))
+            self.gblocks.append(self.gflat[offset : offset + size].view(shape))
+            offset += size
+        for i in range(nl):
+            w_in = self.widths[i]
+            weight, bias = params[f"fc{i}.weight"], params[f"fc{i}.bias"]
+            if i < nl - 1:
+                self.blocks[i][:, :w_in, :] = weight.transpose(1, 2)
+                self.blocks[i][:, w_in, :] = bias
+            else:
+                self.blocks[i][:, :, :w_in] = weight
+                self.blocks[i][:, :, w_in] = bias
+        members = torch.arange(k, device=dev)
+        self.member_of = torch.cat([members.repeat_interleave(size // k) for size in sizes])
+        self.tensors = [self.flat]
         n, d = data.x.shape
         self.x_aug = torch.cat(
             [data.x.to(dtype), torch.ones(n, 1, dtype=dtype, device=dev)], dim=1
@@ -409,18 +443,25 @@ class _FastMLPEngine(_Engine):
         self.xb = torch.empty(k, b, d + 1, dtype=dtype, device=dev)
         self.ohb = torch.empty(k, b, n_classes, dtype=dtype, device=dev)
         hidden = self.widths[1:-1]
-        self.h = [torch.empty(k, w, b, dtype=dtype, device=dev) for w in hidden]
+        self.h = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
         self.a = []
         for w in hidden:
-            a = torch.empty(k, w + 1, b, dtype=dtype, device=dev)
-            a[:, w, :] = 1.0
+            a = torch.empty(k, b, w + 1, dtype=dtype, device=dev)
+            a[:, :, w] = 1.0
             self.a.append(a)
         self.logits = torch.empty(k, n_classes, b, dtype=dtype, device=dev)
         self.logp = torch.empty_like(self.logits)
         self.dlogits = torch.empty_like(self.logits)
-        self.da = [torch.empty(k, w, b, dtype=dtype, device=dev) for w in hidden]
-        self.dh = [torch.empty(k, w, b, dtype=dtype, device=dev) for w in hidden]
+        self.loss_terms = torch.empty_like(self.logits)
+        self.da = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
+        self.dh = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
         self.act = arch.activation
+
+    def hyper(self, values: Tensor) -> Tensor:
+        return values[self.member_of]
+
+    def restore(self, frozen: list[Tensor], alive: Tensor) -> None:
+        torch.where(alive[self.member_of], self.flat, frozen[0], out=self.flat)
 
     def load_batch(self, idx: Tensor) -> None:
         flat = idx.reshape(-1)
@@ -447,36 +488,46 @@ class _FastMLPEngine(_Engine):
         return da
 
     def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:
-        w, nl = self.tensors, self.n_layers
-        inp = self.xb.transpose(1, 2)  # (K, d+1, B)
+        w, nl = self.blocks, self.n_layers
+        inp = self.xb  # (K, B, in + 1)
         for i in range(nl - 1):
-            width = self.widths[i + 1]
-            torch.bmm(w[i], inp, out=self.h[i])
-            self._activate(self.h[i], self.a[i][:, :width, :])
+            torch.bmm(inp, w[i], out=self.h[i])
+            self._activate(self.h[i], self.a[i][:, :, : self.widths[i + 1]])
             inp = self.a[i]
-        torch.bmm(w[nl - 1], inp, out=self.logits)
+        torch.bmm(w[-1], inp.transpose(1, 2), out=self.logits)  # (K, C, B)
         torch.log_softmax(self.logits, dim=1, out=self.logp)
         oh_t = self.ohb.transpose(1, 2)  # (K, C, B), −onehot/B
-        torch.sum(self.logp * oh_t, dim=(1, 2), out=loss_out)
+        torch.mul(self.logp, oh_t, out=self.loss_terms)
+        torch.sum(self.loss_terms, dim=(1, 2), out=loss_out)
         torch.exp(self.logp, out=self.dlogits)
         torch.add(oh_t, self.dlogits, alpha=1.0 / self.b, out=self.dlogits)
-        delta = self.dlogits
-        for i in range(nl - 1, -1, -1):
-            below = self.xb if i == 0 else self.a[i - 1].transpose(1, 2)
-            torch.bmm(delta, below, out=self.grads[i])
+        torch.bmm(self.dlogits, inp, out=self.gblocks[-1])
+        if nl == 1:
+            return [self.gflat]
+        width = self.widths[-2]
+        torch.bmm(self.dlogits.transpose(1, 2), w[-1][:, :, :width], out=self.da[-1])
+        delta = self._backprop(self.da[-1], self.h[-1], self.a[-1][:, :, :width], self.dh[-1])
+        for i in range(nl - 2, -1, -1):
+            below = self.xb if i == 0 else self.a[i - 1]
+            torch.bmm(below.transpose(1, 2), delta, out=self.gblocks[i])
             if i > 0:
                 width = self.widths[i]
-                torch.bmm(w[i][:, :, :width].transpose(1, 2), delta, out=self.da[i - 1])
+                torch.bmm(delta, w[i][:, :width, :].transpose(1, 2), out=self.da[i - 1])
                 delta = self._backprop(
-                    self.da[i - 1], self.h[i - 1], self.a[i - 1][:, :width, :], self.dh[i - 1]
+                    self.da[i - 1], self.h[i - 1], self.a[i - 1][:, :, :width], self.dh[i - 1]
                 )
-        return self.grads
+        return [self.gflat]
 
     def export(self) -> Params:
         out: Params = {}
-        for i, t in enumerate(self.tensors):
-            out[f"fc{i}.weight"] = t[:, :, :-1].clone()
-            out[f"fc{i}.bias"] = t[:, :, -1].clone()
+        for i, t in enumerate(self.blocks):
+            w_in = self.widths[i]
+            if i < self.n_layers - 1:
+                out[f"fc{i}.weight"] = t[:, :w_in, :].transpose(1, 2).contiguous()
+                out[f"fc{i}.bias"] = t[:, w_in, :].clone()
+            else:
+                out[f"fc{i}.weight"] = t[:, :, :w_in].clone()
+                out[f"fc{i}.bias"] = t[:, :, w_in].clone()
         return out
 
 
@@ -543,7 +594,8 @@ def train_ensemble(
 
     lr = _per_member(config.lr, k, "lr", dtype, dev)
     wd = _per_member(config.weight_decay, k, "weight_decay", dtype, dev)
-    wd_arg = wd if bool((wd != 0).any()) else None
+    lr_arg = engine.hyper(lr)
+    wd_arg = engine.hyper(wd) if bool((wd != 0).any()) else None
     opt = config.optimiser
     state: OptState = opt.init(engine.tensors)
 
@@ -572,17 +624,12 @@ def train_ensemble(
             if bool(bad.any()):
                 alive &= ~bad
                 failed_at[bad.cpu()] = t
-                now = [p.detach().clone() for p in engine.tensors]
-                if frozen is None:
-                    frozen = now
-                else:
-                    frozen = [
-                        torch.where(bad.view(k, *[1] * (f.ndim - 1)), n, f) for f, n in zip(frozen, now)
-                    ]
-        opt.update_(engine.tensors, grads, state, lr, wd_arg)
+                # members that failed earlier already hold their frozen values (restored after
+                # every step), so the parameters as they are now are every dead member's snapshot
+                frozen = [p.detach().clone() for p in engine.tensors]
+        opt.update_(engine.tensors, grads, state, lr_arg, wd_arg)
         if frozen is not None:
-            for p, f in zip(engine.tensors, frozen):
-                torch.where(alive.view(k, *[1] * (p.ndim - 1)), p, f, out=p)
+            engine.restore(frozen, alive)
         if t + 1 in wanted:
             checkpoints[t + 1] = _snapshot(engine)
         if progress is not None:

@@ -85,13 +85,19 @@ def per_member(h: Tensor | float | Sequence[float], like: Tensor) -> Tensor:
     """A per-member hyperparameter shaped to broadcast against a stacked tensor ``like``.
 
     ``h`` is a scalar (the same for every member) or K values; the result has shape
-    ``(K, 1, …, 1)`` with ``like.ndim`` axes, on ``like``'s device and dtype.
+    ``(K, 1, …, 1)`` with ``like.ndim`` axes, on ``like``'s device and dtype. A tensor of
+    ``like``'s own shape is taken as it is, one value per number (for a flat buffer that holds
+    several members' parameters, with each member's value expanded over its numbers).
 
     >>> per_member([0.1, 0.2], torch.zeros(2, 4, 5)).shape
     torch.Size([2, 1, 1])
     >>> per_member(0.5, torch.zeros(3, 2)).flatten().tolist()
     [0.5, 0.5, 0.5]
+    >>> per_member(torch.tensor([0.5, 0.5, 0.25]), torch.zeros(3)).tolist()
+    [0.5, 0.5, 0.25]
     """
+    if isinstance(h, Tensor) and h.shape == like.shape:
+        return h.to(dtype=like.dtype, device=like.device)
     k = like.shape[0]
     t = torch.as_tensor(h, dtype=like.dtype, device=like.device)
     if t.ndim == 0:
