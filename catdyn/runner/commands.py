@@ -51,7 +51,7 @@ def add_commands(subparsers: Any) -> None:
     run = subparsers.add_parser("run", help="run a spec's experiments, store and report them",
                                 description="Compile SPEC's experiments into task graphs, run what is not "
                                 "stored yet, and write each run's report.")
-    run.add_argument("spec", help="a spec file (Python) defining at least one Experiment")
+    run.add_argument("spec", help="a spec file (Python) defining at least one Experiment, or a folder of them")
     run.add_argument("--preset", default="smoke", help="the experiment's preset: smoke (minutes on a CPU) or full")
     run.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     run.add_argument("--executor", default="local", choices=("local", "ray"), help="where tasks run")
@@ -83,28 +83,32 @@ def _err(msg: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``catdyn run``."""
+    from catdyn.runner.compiler import compile_experiment
     from catdyn.runner.executors import make_executor
     from catdyn.runner.experiment import experiments, load_spec
     from catdyn.runner.progress import make_progress
     from catdyn.runner.run import run_experiment
     from catdyn.runner.store import Store
 
-    spec_path = os.path.abspath(args.spec)
-    module = load_spec(spec_path)
-    found = experiments(module)
+    target = os.path.abspath(args.spec)
+    if os.path.isdir(target):  # every spec of a folder that defines an experiment
+        paths = sorted(os.path.join(target, f) for f in os.listdir(target) if f.endswith(".py"))
+    else:
+        paths = [target]
+    found = []
+    for path in paths:
+        found += [(exp, path) for exp in experiments(load_spec(path))]
     if args.experiment is not None:
-        found = [e for e in found if e.name == args.experiment]
+        found = [(e, p) for e, p in found if e.name == args.experiment]
     if not found:
         raise RunError.no_experiment(args.spec, args.experiment)
-    for exp in found:  # every experiment compiles before anything runs or is written
-        from catdyn.runner.compiler import compile_experiment
-
+    for exp, _ in found:  # every experiment compiles before anything runs or is written
         compile_experiment(exp, args.preset, "cpu")
     store = Store(args.out)
     executor = make_executor(args.executor, args.address)
     code = 0
     try:
-        for exp in found:
+        for exp, spec_path in found:
             summary = run_experiment(exp, store, preset=args.preset, device=args.device, executor=executor,
                                      spec_path=spec_path, progress=make_progress(args.progress),
                                      report=not args.no_report, fresh=args.fresh, repair=args.repair)

@@ -419,12 +419,20 @@ class Store:
             c.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?", (status, time.time(), run_id))
 
     def runs(self) -> list[RunInfo]:
-        """Every run, oldest first."""
+        """Every run, oldest first (a run still marked running whose process is gone shows as
+        ``interrupted``)."""
         rows = self.conn.execute(
-            "SELECT id, spec, preset, device, executor, status, started, finished, experiment FROM runs "
+            "SELECT id, spec, preset, device, executor, status, started, finished, experiment, config FROM runs "
             "ORDER BY started, id"
         ).fetchall()
-        return [RunInfo(*r) for r in rows]
+        out = []
+        for *row, config in rows:
+            if row[5] == "running":  # a run whose process is gone was killed: say so
+                owner = json.loads(config).get("owner")
+                if owner and not _owner_alive(owner):
+                    row[5] = "interrupted"
+            out.append(RunInfo(*row))
+        return out
 
     def resolve_run(self, run: str | None) -> RunInfo:
         """A run by id, unique id prefix, or ``latest``/``None`` (the newest)."""

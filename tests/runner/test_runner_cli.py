@@ -168,3 +168,16 @@ def test_a_store_whose_database_is_not_sqlite_is_exit_2_and_left_alone(tmp_path,
     err = _bad(["runs", "--out", str(out)], capsys)
     assert "cannot be opened" in err and "not a catdyn store" in err
     assert (out / "catdyn.sqlite").read_bytes() == b"this is not a database" * 100
+
+
+def test_a_folder_runs_every_spec_that_defines_an_experiment(tmp_path, capsys) -> None:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "a.py").write_text(
+        "from catdyn.runner import Experiment\nexp = Experiment('a')\n"
+        "exp.step('draw', None, exp.stage('x', 'array'), op='random_normal', n=2)\n")
+    (folder / "b_no_experiment.py").write_text((SPECS / "no_experiment.py").read_text())
+    assert main(["run", str(folder), "--out", str(tmp_path / "s"), "--no-report", *QUIET]) == 0
+    assert "of a: ok (1 computed)" in capsys.readouterr().out
+    err = _bad(["run", str(tmp_path / "s"), "--out", str(tmp_path / "s2"), *QUIET], capsys)  # no .py at all
+    assert "defines no experiment" in err

@@ -77,6 +77,7 @@ def test_sigkill_in_the_middle_of_a_task_then_rerun_resumes(tmp_path, monkeypatc
     statuses = {t["morphism"]: s.task_status(t["key"]) for t in s.run_tasks(s.resolve_run("latest").id)}
     assert statuses == {"a": "done", "b": "done"}  # c was claimed but not finished: not in run_tasks yet
     assert s.verify().ok  # what finished is intact
+    assert s.runs()[0].status == "interrupted"
     s.close()
     _rerun_and_check(store, log, monkeypatch, capsys)
 
