@@ -104,6 +104,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise RunError.no_experiment(args.spec, args.experiment)
     for exp, _ in found:  # every experiment compiles before anything runs or is written
         compile_experiment(exp, args.preset, "cpu")
+    from catdyn.runner.run import resolve_device
+
+    args.device = resolve_device(args.device)  # an unavailable device is refused before the store exists
     store = Store(args.out)
     executor = make_executor(args.executor, args.address)
     code = 0

@@ -190,7 +190,7 @@ class Executor:
 
         def failed(task: Task, result: TaskResult) -> None:
             store.fail_task(task.key, result.error, result.seconds)
-            store.note_task(run_id, task.key, task.step, "failed", result.seconds)
+            store.note_task(run_id, task.key, task.step, "failed", result.seconds, result.error)
             finish(Outcome(task.key, task.step, task.op, "failed", result.seconds, result.error))
 
         def settle(block: bool) -> bool:
@@ -215,9 +215,9 @@ class Executor:
                     bad = [i for i in task.inputs if i in outcomes and not outcomes[i].ok]
                     if bad:
                         pending.remove(task)
-                        store.note_task(run_id, task.key, task.step, "blocked")
-                        finish(Outcome(task.key, task.step, task.op, "blocked",
-                                       error=f"needs {by_key[bad[0]].step}, which did not finish"))
+                        why = f"needs {by_key[bad[0]].step}, which did not finish"
+                        store.note_task(run_id, task.key, task.step, "blocked", note=why)
+                        finish(Outcome(task.key, task.step, task.op, "blocked", error=why))
                         release(task)
                         progressed = True
                         continue

@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE TABLE IF NOT EXISTS run_tasks (
     run_id TEXT NOT NULL, key TEXT NOT NULL, morphism TEXT NOT NULL, outcome TEXT NOT NULL,
-    seconds REAL, PRIMARY KEY (run_id, key)
+    seconds REAL, note TEXT, PRIMARY KEY (run_id, key)
 );
 CREATE TABLE IF NOT EXISTS records (
     key TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, value REAL, data TEXT,
@@ -455,19 +455,22 @@ class Store:
         """The tasks of a run with their outcome (``computed``, ``reused``, ``failed``,
         ``blocked``) and the task's stored status."""
         rows = self.conn.execute(
-            "SELECT rt.key, rt.morphism, rt.outcome, rt.seconds, t.op, t.status, t.error "
+            "SELECT rt.key, rt.morphism, rt.outcome, rt.seconds, t.op, t.status, COALESCE(rt.note, t.error) "
             "FROM run_tasks rt LEFT JOIN tasks t ON t.key = rt.key WHERE rt.run_id = ? ORDER BY rt.rowid",
             (run_id,),
         ).fetchall()
         names = ("key", "morphism", "outcome", "seconds", "op", "status", "error")
         return [dict(zip(names, r)) for r in rows]
 
-    def note_task(self, run_id: str, key: str, morphism: str, outcome: str, seconds: float | None = None) -> None:
-        """Record what a run did with a task."""
+    def note_task(
+        self, run_id: str, key: str, morphism: str, outcome: str, seconds: float | None = None, note: str = ""
+    ) -> None:
+        """Record what a run did with a task (``note``: why, for a failed or blocked one)."""
         with self._tx() as c:
             c.execute(
-                "INSERT OR REPLACE INTO run_tasks (run_id, key, morphism, outcome, seconds) VALUES (?, ?, ?, ?, ?)",
-                (run_id, key, morphism, outcome, seconds),
+                "INSERT OR REPLACE INTO run_tasks (run_id, key, morphism, outcome, seconds, note) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, key, morphism, outcome, seconds, note or None),
             )
 
     # -- tasks -----------------------------------------------------------------------------

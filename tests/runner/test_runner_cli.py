@@ -181,3 +181,31 @@ def test_a_folder_runs_every_spec_that_defines_an_experiment(tmp_path, capsys) -
     assert "of a: ok (1 computed)" in capsys.readouterr().out
     err = _bad(["run", str(tmp_path / "s"), "--out", str(tmp_path / "s2"), *QUIET], capsys)  # no .py at all
     assert "defines no experiment" in err
+
+
+def test_a_failing_task_blocks_only_what_needs_it_and_a_rerun_finishes_the_rest(tmp_path, monkeypatch, capsys) -> None:
+    chain, out, log = str(SPECS / "chain.py"), str(tmp_path / "s"), tmp_path / "log"
+    monkeypatch.setenv("CATDYN_TEST_LOG", str(log))
+    monkeypatch.setenv("CATDYN_TEST_FAIL", "c")
+    assert main(["run", chain, "--out", out, "--progress", "quiet"]) == 1
+    printed = capsys.readouterr().out
+    assert "failed: c (test_chain_step): ValueError: planted failure in c" in printed
+    store = Store(out, create=False)
+    outcome = {t["morphism"]: t["outcome"] for t in store.run_tasks(store.resolve_run("latest").id)}
+    assert outcome["c"] == "failed" and {outcome[s] for s in "def"} == {"blocked"}
+    assert outcome["a"] == outcome["b"] == "computed"
+    assert outcome["leaf1"] == "computed" and outcome["leaf2"] == "blocked"  # leaf1 reads b, leaf2 reads c
+    report = (Path(out) / "reports" / store.resolve_run("latest").id / "report.md").read_text()
+    assert "planted failure in c" in report and "needs c, which did not finish" in report
+    monkeypatch.delenv("CATDYN_TEST_FAIL")
+    assert main(["run", chain, "--out", out, "--progress", "quiet", "--no-report"]) == 0
+    starts = [line.split()[1] for line in log.read_text().splitlines() if line.startswith("start ")]
+    assert starts.count("a") == 1 and starts.count("leaf1") == 1 and starts.count("c") == 2
+
+
+def test_a_device_this_machine_lacks_is_exit_2_before_anything_is_written(tmp_path, capsys) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    err = _bad(["run", MAIN_SPEC, "--device", "cuda", "--out", str(tmp_path / "s"), "--progress", "quiet"], capsys)
+    assert "device 'cuda' was asked for" in err and not (tmp_path / "s").exists()

@@ -1,7 +1,8 @@
 """A generic chain of slow tasks (no torch), for the crash and concurrency tests.
 
 Each step appends ``start STEP`` / ``end STEP`` to the file named by ``CATDYN_TEST_LOG`` and
-sleeps; the step named by ``CATDYN_TEST_SLOW`` sleeps ``CATDYN_TEST_SLOW_S`` seconds instead.
+sleeps; the step named by ``CATDYN_TEST_SLOW`` sleeps ``CATDYN_TEST_SLOW_S`` seconds instead, and the
+one named by ``CATDYN_TEST_FAIL`` raises.
 """
 
 import os
@@ -24,6 +25,8 @@ def _log(line: str) -> None:
 @operation("test_chain_step", inputs=None, output="array")
 def chain_step(ctx, *inputs, seconds=0.05, size=1000):
     _log(f"start {ctx.step}")
+    if ctx.step == os.environ.get("CATDYN_TEST_FAIL"):
+        raise ValueError(f"planted failure in {ctx.step}")
     if ctx.step == os.environ.get("CATDYN_TEST_SLOW"):
         seconds = float(os.environ.get("CATDYN_TEST_SLOW_S", "30"))
     n = 10
