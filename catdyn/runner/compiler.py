@@ -111,6 +111,25 @@ def task_key(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def _check_call(op: ops.Operation, step: Any, params: Mapping[str, Any], experiment: str) -> None:
+    """The step's parameters must fit the operation's signature (checked before anything runs)."""
+    import inspect
+
+    try:
+        sig = inspect.signature(op.fn)
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return
+    try:
+        sig.bind(None, *([None] * len(step.dom)), **params)
+    except TypeError as exc:
+        accepted = [p.name for p in list(sig.parameters.values())[1:]
+                    if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)][len(step.dom):]
+        raise SpecError(
+            f"step {step.signature} of experiment {experiment} cannot call operation {op.name}: {exc}",
+            f"{op.name} takes the parameters {', '.join(accepted) or '(none)'}",
+        ).at(step.where) from None
+
+
 def compile_experiment(exp: Experiment, preset: str = "smoke", device: str = "cpu") -> Plan:
     """Resolve presets, check every step against its operation, and key the tasks."""
     import networkx as nx
@@ -163,6 +182,7 @@ def compile_experiment(exp: Experiment, preset: str = "smoke", device: str = "cp
                 f"Make {s.cod.name} a stage of kind {op.output}",
             ).at(s.where)
         params = exp.resolve_params(s, preset)
+        _check_call(op, s, params, exp.name)
         seed = step_seed(exp.seed, s.name)
         inputs = tuple(keys[by_stage[d.name].name] for d in s.dom)
         payload = {

@@ -269,6 +269,7 @@ class Executor:
                     else:
                         time.sleep(self.poll_s)
         finally:
+            writer.submit(store.close_thread)
             writer.shutdown(wait=True)  # whatever finished is committed, even on Ctrl-C
             settle(block=True)
             progress.close()

@@ -367,6 +367,14 @@ class Store:
             self._conns.append(conn)
         return conn
 
+    def close_thread(self) -> None:
+        """Close the calling thread's connection (a writer thread's, when it is done)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._conns.remove(conn)
+            self._local.conn = None
+
     def close(self) -> None:
         """Close the database connections (reopened on next use)."""
         for conn in self._conns:

@@ -90,3 +90,10 @@ def test_the_diagram_has_an_edge_per_factor_of_a_product_domain() -> None:
     edges = sorted((u, v, k) for u, v, k in exp.graph().edges(keys=True))
     assert ("m1", "out", "both[0]") in edges and ("m2", "out", "both[1]") in edges
     assert ("1", "xs", "draw") in edges
+
+
+def test_parameters_that_do_not_fit_the_operation_are_refused_before_running() -> None:
+    exp = Experiment("e")
+    exp.step("draw", None, exp.stage("xs", "array"), op="random_normal", n=3, sigma=2.0)
+    with pytest.raises(SpecError, match=r"cannot call operation random_normal: .*'sigma'.*takes the parameters n, scale"):
+        compile_experiment(exp)
