@@ -306,11 +306,13 @@ def ray_available() -> bool:
 
 class RayExecutor(Executor):
     """Sends ready tasks to Ray: the cluster at ``address``, or a local instance started here
-    (and shut down after the run) when none is given. ``num_cpus`` per task defaults to 1."""
+    (and shut down after the run) when none is given. Each task asks for ``num_cpus`` (1) and,
+    when the run's device is CUDA, ``num_gpus`` (1: a GPU each; a fraction shares one)."""
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, num_cpus: float = 1.0, max_in_flight: int | None = None) -> None:
+    def __init__(self, address: str | None = None, num_cpus: float = 1.0, max_in_flight: int | None = None,
+                 num_gpus: float = 1.0) -> None:
         super().__init__()
         if not ray_available():
             raise RunError.no_ray()
@@ -328,6 +330,7 @@ class RayExecutor(Executor):
             except Exception as exc:
                 raise RunError.ray_unreachable(address, str(exc)) from exc
         self._remote = ray.remote(num_cpus=num_cpus)(execute_task)
+        self._num_gpus = num_gpus
         self._refs: dict[Any, Task] = {}
         self._max = max_in_flight or max(1, int(ray.available_resources().get("CPU", 1) // max(num_cpus, 1e-9)))
         self._threads: int | None = None
@@ -340,7 +343,10 @@ class RayExecutor(Executor):
         return self._max
 
     def submit(self, task: Task, inputs: tuple[Any, ...], progress: Progress) -> None:
-        ref = self._remote.remote(task.op, inputs, dict(task.params), task.seed, task.device, task.step,
+        remote = self._remote
+        if task.device.startswith("cuda"):  # Ray hides GPUs from tasks that do not ask for one
+            remote = remote.options(num_gpus=self._num_gpus)
+        ref = remote.remote(task.op, inputs, dict(task.params), task.seed, task.device, task.step,
                                   self.spec_path, self._threads, None)
         self._refs[ref] = task
 
