@@ -227,21 +227,23 @@ class BatchStream:
         self._epoch = torch.empty(0, batch_size, dtype=torch.long)
         self._pos = 0
 
-    def take(self, steps: int) -> Tensor:
-        """The index batches of the next ``steps`` steps, shape ``(steps, batch_size)``."""
-        out = []
-        need = steps
-        while need > 0:
+    def take(self, steps: int, out: Tensor | None = None) -> Tensor:
+        """The index batches of the next ``steps`` steps, shape ``(steps, batch_size)``
+        (written into ``out`` when given, e.g. one member's column of a shared schedule)."""
+        if out is None:
+            out = torch.empty(steps, self.batch_size, dtype=torch.long)
+        done = 0
+        while done < steps:
             if self._pos >= self._epoch.shape[0]:
                 perm = torch.randperm(self.n, generator=self.generator)
                 full = (self.n // self.batch_size) * self.batch_size
                 self._epoch = perm[:full].view(-1, self.batch_size)
                 self._pos = 0
-            chunk = self._epoch[self._pos : self._pos + need]
-            out.append(chunk)
+            chunk = self._epoch[self._pos : self._pos + steps - done]
+            out[done : done + chunk.shape[0]] = chunk
             self._pos += chunk.shape[0]
-            need -= chunk.shape[0]
-        return torch.cat(out) if out else torch.empty(0, self.batch_size, dtype=torch.long)
+            done += chunk.shape[0]
+        return out
 
 
 def batch_schedule(n: int, batch_size: int, steps: int, seed: int) -> Tensor:
@@ -611,11 +613,14 @@ def train_ensemble(
 
     streams = [BatchStream(len(data), config.batch_size, s) for s in data_seeds]
     chunk = 256
-    schedule = torch.empty(0)
+    schedule_cpu = torch.empty(min(chunk, steps), k, config.batch_size, dtype=torch.long)
+    schedule = schedule_cpu
     for t in range(steps):
-        if t % chunk == 0:
+        if t % chunk == 0:  # the next chunk of every member's index batches, (m, K, B)
             m = min(chunk, steps - t)
-            schedule = torch.stack([s.take(m) for s in streams], dim=1).to(dev)  # (m, K, B)
+            for j, stream in enumerate(streams):
+                stream.take(m, out=schedule_cpu[:m, j])
+            schedule = schedule_cpu.to(dev)
         engine.load_batch(schedule[t % chunk])
         grads = engine.loss_and_grads(losses[t])
         total = losses[t].sum() if frozen is None else torch.where(alive, losses[t], 0.0).sum()

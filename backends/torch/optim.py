@@ -207,7 +207,7 @@ class SGD:
                 elif self.dampening:
                     buf.mul_(self.momentum).add_(g, alpha=1.0 - self.dampening)
                 else:
-                    buf.mul_(self.momentum).add_(g)
+                    torch.add(g, buf, alpha=self.momentum, out=buf)  # μ·b + g in one pass
                 d = g.add(buf, alpha=self.momentum) if self.nesterov else buf
             else:
                 d = g

@@ -1,0 +1,204 @@
+"""K = 64 MLPs (64-64-10, digits, 200 SGD steps, batch 64): one ensemble vs a sequential loop.
+
+The baseline is what a researcher writes without catdyn: for each of the 64 models an
+``nn.Sequential``, ``torch.optim.SGD`` (momentum 0.9) and 200 steps of ``loss.backward()`` on
+that model's own mini-batches. catdyn trains the same 64 models — same initialisations, same
+batches, same learning rates — as one ensemble (``train_ensemble``, fast MLP path); the
+torch.func path (``vmap`` over ``grad`` of ``arch.apply``, same batched optimiser) is timed
+beside it. All are measured in the same process, each at the thread count (1 or 2) where it is
+fastest. The members' final parameters are compared with the sequential models' (max abs diff).
+
+Peak memory: the growth of the resident set while each variant runs (sampled from
+``/proc/self/statm``), the process's peak (``resource``), and tracemalloc's Python-side peak.
+
+``python -m benchmarks ensemble [--quick]``; ``--quick`` shrinks it (8 models, 20 steps).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.harness import Result, best_time
+
+GOAL = 20.0
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # not Linux: fall back to the (monotone) peak
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+
+
+def _peak_growth(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """Run ``fn`` once; return its value, the peak RSS growth (MiB) and tracemalloc's peak (MiB)."""
+    import gc
+
+    gc.collect()
+    start = _rss_bytes()
+    peak = [start]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_bytes())
+            time.sleep(0.0005)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    tracemalloc.start()
+    watcher.start()
+    try:
+        value = fn()
+    finally:
+        done.set()
+        watcher.join()
+        _, py_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    peak[0] = max(peak[0], _rss_bytes())
+    return value, (peak[0] - start) / 2**20, py_peak / 2**20
+
+
+def run(quick: bool = False) -> list[Result]:
+    """Time the sequential loop, the fast ensemble and the torch.func ensemble; one Result."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from catdyn.backends.torch.architectures import MLP
+    from catdyn.backends.torch.data import load_digits
+    from catdyn.backends.torch.ensemble import TrainConfig, batch_schedule, train_ensemble
+    from catdyn.backends.torch.optim import SGD
+
+    k, steps, batch = (8, 20, 64) if quick else (64, 200, 64)
+    repeat = 1 if quick else 3
+    lr, momentum = 0.05, 0.9
+    arch = MLP((64, 64, 10))
+    data = load_digits(seed=0).train
+    seeds = list(range(k))
+    load_before = os.getloadavg()
+
+    def sequential() -> list[dict[str, torch.Tensor]]:
+        x_all, y_all = data.x, data.y
+        finals = []
+        for s in seeds:
+            init = arch.init(torch.Generator().manual_seed(s))
+            model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+            with torch.no_grad():
+                model[0].weight.copy_(init["fc0.weight"])
+                model[0].bias.copy_(init["fc0.bias"])
+                model[2].weight.copy_(init["fc1.weight"])
+                model[2].bias.copy_(init["fc1.bias"])
+            opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+            for idx in batch_schedule(len(data), batch, steps, s):
+                loss = F.cross_entropy(model(x_all[idx]), y_all[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            finals.append(
+                {
+                    "fc0.weight": model[0].weight.detach(),
+                    "fc0.bias": model[0].bias.detach(),
+                    "fc1.weight": model[2].weight.detach(),
+                    "fc1.bias": model[2].bias.detach(),
+                }
+            )
+        return finals
+
+    def ensemble(path: str) -> Callable[[], Any]:
+        cfg = TrainConfig(steps=steps, batch_size=batch, optimiser=SGD(momentum=momentum), lr=lr, path=path)  # type: ignore[arg-type]
+        return lambda: train_ensemble(arch, data, seeds, cfg, device="cpu")
+
+    variants: dict[str, Callable[[], Any]] = {
+        "sequential": sequential,
+        "fast": ensemble("fast"),
+        "generic": ensemble("generic"),
+    }
+    default_threads = torch.get_num_threads()
+    thread_options = sorted({1, min(2, os.cpu_count() or 1), default_threads})
+    times: dict[str, dict[int, float]] = {name: {} for name in variants}
+    outputs: dict[str, Any] = {}
+    memory: dict[str, dict[str, float]] = {}
+    try:
+        for threads in thread_options:
+            torch.set_num_threads(threads)
+            for name, fn in variants.items():
+                reps = 1 if (name == "sequential" and threads != default_threads and not quick) else repeat
+                times[name][threads] = best_time(fn, repeat=reps, warmup=1)
+        torch.set_num_threads(default_threads)
+        for name, fn in variants.items():
+            outputs[name], growth, py_peak = _peak_growth(fn)
+            memory[name] = {"rss_growth_mib": round(growth, 1), "tracemalloc_peak_mib": round(py_peak, 2)}
+    finally:
+        torch.set_num_threads(default_threads)
+
+    best = {name: min(t.values()) for name, t in times.items()}
+    best_threads = {name: min(t, key=t.get) for name, t in times.items()}  # type: ignore[arg-type]
+    seq_params = outputs["sequential"]
+
+    def max_diff(result: Any) -> float:
+        return max(
+            float((result.params[n][j] - seq_params[j][n]).abs().max())
+            for j in range(k)
+            for n in seq_params[j]
+        )
+
+    diff_fast, diff_generic = max_diff(outputs["fast"]), max_diff(outputs["generic"])
+    ratio = best["sequential"] / best["fast"]
+    ratio_generic = best["sequential"] / best["generic"]
+    print(
+        f"[ensemble] K={k} MLP 64-64-10, {steps} steps, batch {batch}: sequential {best['sequential']:.3f}s "
+        f"({best_threads['sequential']} thr), fast ensemble {best['fast']:.3f}s ({best_threads['fast']} thr, "
+        f"{ratio:.1f}×), torch.func vmap {best['generic']:.3f}s ({best_threads['generic']} thr, {ratio_generic:.1f}×)"
+    )
+    print(
+        f"[ensemble] members vs sequential models, max |Δθ| after {steps} steps: fast {diff_fast:.2e}, "
+        f"vmap {diff_generic:.2e}; load average before/after {load_before[0]:.2f}/{os.getloadavg()[0]:.2f}"
+    )
+    extra = {
+        "models": k,
+        "steps": steps,
+        "batch": batch,
+        "optimiser": f"SGD(lr={lr}, momentum={momentum})",
+        "timings_s_by_threads": {n: {str(t): round(v, 4) for t, v in d.items()} for n, d in times.items()},
+        "best_threads": best_threads,
+        "plain_vmap_s": round(best["generic"], 4),
+        "plain_vmap_ratio": round(ratio_generic, 2),
+        "ratio_at_default_threads": round(
+            times["sequential"][default_threads] / times["fast"][default_threads], 2
+        ),
+        "max_abs_param_diff_fast_vs_sequential": diff_fast,
+        "max_abs_param_diff_vmap_vs_sequential": diff_generic,
+        "memory": memory,
+        "process_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "ensemble_state_mib": round(
+            3 * sum(t.numel() * t.element_size() for t in outputs["fast"].params.values()) / 2**20, 2
+        ),
+        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+    }
+    return [
+        Result(
+            name=f"ensemble K={k} MLP 64-64-10 ×{steps} SGD steps",
+            baseline_s=best["sequential"],
+            candidate_s=best["fast"],
+            goal=f"≥ {GOAL:.0f}×",
+            passed=ratio >= GOAL,
+            baseline="sequential nn.Module + torch.optim.SGD",
+            extra=extra,
+        )
+    ]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from benchmarks.harness import format_table
+
+    print(format_table(run(quick="--quick" in sys.argv)))
