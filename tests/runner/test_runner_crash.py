@@ -68,8 +68,16 @@ def test_sigkill_in_the_middle_of_a_task_then_rerun_resumes(tmp_path, monkeypatc
         [sys.executable, "-m", "catdyn.runner.commands", "run", CHAIN, "--out", store, "--progress", "plain",
          "--no-report"], env=_env(log, CATDYN_TEST_SLOW="c", CATDYN_TEST_SLOW_S="60"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait_for(lambda: log.exists() and "start c" in log.read_text(), proc)
-    time.sleep(0.3)  # well inside c
+    def inside_c_with_a_and_b_committed() -> bool:
+        if not (log.exists() and "start c" in log.read_text() and os.path.exists(os.path.join(store, "catdyn.sqlite"))):
+            return False
+        s = Store(store, create=False)
+        done = {m for (m,) in s.conn.execute("SELECT morphism FROM tasks WHERE status = 'done'")}
+        s.close()
+        return done == {"a", "b"}
+
+    _wait_for(inside_c_with_a_and_b_committed, proc)
+    time.sleep(0.2)  # well inside c (it sleeps a minute)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
