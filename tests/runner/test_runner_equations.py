@@ -56,3 +56,19 @@ def test_a_broken_symmetry_action_is_caught_by_the_runs_own_square(tmp_path, cap
                  "--progress", "quiet", "--no-report"]) == 1
     printed = capsys.readouterr().out
     assert "law not held: = realisation commutes with σ" in printed and "refuted" in printed
+
+
+def test_the_realisation_law_refutes_a_tampered_stored_realisation(tiny_store) -> None:
+    """Mutation: the stored R(θ) with two coordinates swapped no longer commutes with σ."""
+    from catdyn.runner.operations import OpContext, check_realisation_law
+
+    out, run = tiny_store
+    store = Store(out, create=False)
+    keys = {t["morphism"]: t["key"] for t in store.run_tasks(run)}
+    ens, data, rep = (store.load_value(keys[s]) for s in ("train", "load", "realise"))
+    ctx = OpContext(seed=0)
+    assert check_realisation_law(ctx, ens, data, rep, examples=10)["status"] == "held"
+    tampered = rep["features"].clone()
+    tampered[..., [0, 1]] = tampered[..., [1, 0]]
+    result = check_realisation_law(ctx, ens, data, {**rep, "features": tampered}, examples=10)
+    assert result["status"] == "refuted" and result["residual"] > 1e-3
