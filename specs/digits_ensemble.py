@@ -1,6 +1,6 @@
 """An ensemble of small MLPs on scikit-learn's digits: train, evaluate, realise, check a law.
 
-``catdyn run specs/digits_ensemble.py`` (the ``smoke`` preset: about a minute on a CPU) trains
+``catdyn run specs/digits_ensemble.py`` (the ``smoke`` preset: well under a minute on a CPU) trains
 every (seed, learning rate) pair as one batched ensemble. One learning rate (1e30) is absurdly
 large on purpose: its members' weights overflow float32 at the first steps, their loss becomes
 NaN, they are marked failed, and the run goes on without them. (Cross-entropy on a ReLU net is
@@ -24,6 +24,10 @@ member against the stored realisation), and how alike runs that differ only in t
 generalise (std of test accuracy within a learning rate, with a bootstrap interval), against
 the paper's "spread < 0.5 % within a class". The groups are hyperparameter groups, not homotopy
 classes: later specs compute those.
+
+``catdyn check specs/digits_ensemble.py`` checks, without training, the laws of the same
+realisation functor on the smoke architecture for hypothesis-generated parameters (``laws``
+at the bottom). A spec is Python and runs as code.
 """
 
 from catdyn.runner import Experiment, P
@@ -70,3 +74,15 @@ exp.step("realise_permuted", (permuted, data), rep_of_permuted, op="realise", la
          n_probe=P("n_probe"))
 exp.step("P_sigma", rep, permuted_rep, op="permute_rep", sigma_seed=7)
 exp.equation("realisation commutes with σ", rep_of_permuted, permuted_rep, atol=1e-5)
+
+# What `catdyn check` checks in this spec (before any training): the laws of the same realisation
+# functor (identities, composition, naturality for symmetries and widenings, function
+# preservation) on the smoke architecture, for hypothesis-generated parameters.
+from catdyn.backends.torch.architectures import MLP  # noqa: E402
+from catdyn.backends.torch.data import load_digits  # noqa: E402
+from catdyn.backends.torch.param import Param  # noqa: E402
+from catdyn.backends.torch.realisation import Realisation, realisation_laws  # noqa: E402
+from catdyn.backends.torch.rep import Probe  # noqa: E402
+
+_probe = Probe("digits test[:8]", load_digits(seed=0).test.x[:8].double())
+laws = realisation_laws(Realisation(_probe, "hidden0"), Param.space(MLP((64, 32, 10))))

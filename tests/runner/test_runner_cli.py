@@ -209,3 +209,12 @@ def test_a_device_this_machine_lacks_is_exit_2_before_anything_is_written(tmp_pa
         pytest.skip("this machine has CUDA")
     err = _bad(["run", MAIN_SPEC, "--device", "cuda", "--out", str(tmp_path / "s"), "--progress", "quiet"], capsys)
     assert "device 'cuda' was asked for" in err and not (tmp_path / "s").exists()
+
+
+def test_the_main_spec_is_also_a_target_of_catdyn_check(capsys) -> None:
+    pytest.importorskip("torch")
+    from catdyn.cli import main as catdyn_main
+
+    assert catdyn_main(["check", MAIN_SPEC, "--examples", "10", "--seed", "0", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report and "naturality (symmetries)" in json.dumps(report)
