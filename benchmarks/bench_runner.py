@@ -81,6 +81,14 @@ def run(quick: bool = False) -> list[Result]:
     base, cand = min(direct), min(runner)
     overhead = cand / base - 1
     per_task_ms = (cand - base) / n * 1e3
-    return [Result(f"runner overhead, {n} tasks × {WORK_S * 1e3:.0f} ms", base, cand, "overhead < 20 %",
-                   overhead < 0.20 and counts == {"computed": n}, baseline="direct calls",
-                   extra={"overhead": overhead, "overhead_ms_per_task": per_task_ms, "outcomes": counts})]
+    return [
+        Result(
+            f"runner overhead, {n} tasks × {WORK_S * 1e3:.0f} ms",
+            base,
+            cand,
+            "overhead < 20 %",
+            overhead < 0.20 and counts == {"computed": n},
+            baseline="direct calls",
+            extra={"overhead": overhead, "overhead_ms_per_task": per_task_ms, "outcomes": counts},
+        )
+    ]

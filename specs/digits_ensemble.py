@@ -37,13 +37,31 @@ exp = Experiment(
     seed=0,
     description="Small MLPs on scikit-learn digits; one exploding learning rate must be marked failed.",
     presets={
-        "smoke": {"widths": [64, 32, 10], "seeds": [0, 1, 2], "lrs": [0.05, 0.1, 1e30], "steps": 300,
-                  "n_probe": 128, "examples": 10},
+        "smoke": {
+            "widths": [64, 32, 10],
+            "seeds": [0, 1, 2],
+            "lrs": [0.05, 0.1, 1e30],
+            "steps": 300,
+            "n_probe": 128,
+            "examples": 10,
+        },
         # what the tests run: seconds, same steps
-        "tiny": {"widths": [64, 16, 10], "seeds": [0, 1], "lrs": [0.1, 1e30], "steps": 40, "n_probe": 32,
-                 "examples": 5},
-        "full": {"widths": [64, 64, 10], "seeds": list(range(16)), "lrs": [0.01, 0.03, 0.1, 1e30], "steps": 4000,
-                 "n_probe": 359, "examples": 100},
+        "tiny": {
+            "widths": [64, 16, 10],
+            "seeds": [0, 1],
+            "lrs": [0.1, 1e30],
+            "steps": 40,
+            "n_probe": 32,
+            "examples": 5,
+        },
+        "full": {
+            "widths": [64, 64, 10],
+            "seeds": list(range(16)),
+            "lrs": [0.01, 0.03, 0.1, 1e30],
+            "steps": 4000,
+            "n_probe": 359,
+            "examples": 100,
+        },
     },
 )
 
@@ -55,8 +73,19 @@ law = exp.stage("FunctorLaw", "verdict")
 spread = exp.stage("Spread", "claims")
 
 exp.step("load", None, data, op="load_data", name="digits", seed=0)
-exp.step("train", data, trained, op="train_ensemble", arch={"type": "mlp", "widths": P("widths")},
-         seeds=P("seeds"), lr=P("lrs"), steps=P("steps"), batch_size=64, optimiser="sgd", momentum=0.9)
+exp.step(
+    "train",
+    data,
+    trained,
+    op="train_ensemble",
+    arch={"type": "mlp", "widths": P("widths")},
+    seeds=P("seeds"),
+    lr=P("lrs"),
+    steps=P("steps"),
+    batch_size=64,
+    optimiser="sgd",
+    momentum=0.9,
+)
 exp.step("evaluate", (trained, data), accuracy, op="evaluate_accuracy")
 exp.step("realise", (trained, data), rep, op="realise", layer="hidden0", n_probe=P("n_probe"))
 exp.step("functor_law", (trained, data, rep), law, op="check_realisation_law", examples=P("examples"))
@@ -70,8 +99,9 @@ permuted = exp.stage("Permuted", "ensemble")
 rep_of_permuted = exp.stage("RepOfPermuted", "rep")
 permuted_rep = exp.stage("PermutedRep", "rep")
 exp.step("permute", trained, permuted, op="permute_ensemble", sigma_seed=7)
-exp.step("realise_permuted", (permuted, data), rep_of_permuted, op="realise", layer="hidden0",
-         n_probe=P("n_probe"))
+exp.step(
+    "realise_permuted", (permuted, data), rep_of_permuted, op="realise", layer="hidden0", n_probe=P("n_probe")
+)
 exp.step("P_sigma", rep, permuted_rep, op="permute_rep", sigma_seed=7)
 exp.equation("realisation commutes with σ", rep_of_permuted, permuted_rep, atol=1e-5)
 

@@ -36,9 +36,12 @@ DEFAULT_OUT = "catdyn-runs"
 
 
 def _out(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors")
-    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
-                   help=f"the store folder (default: ./{DEFAULT_OUT})")
+    p.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
+    )
+    p.add_argument(
+        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"the store folder (default: ./{DEFAULT_OUT})"
+    )
 
 
 def add_commands(subparsers: Any) -> None:
@@ -48,19 +51,30 @@ def add_commands(subparsers: Any) -> None:
     >>> parser.parse_args(["run", "spec.py", "--preset", "full"]).preset
     'full'
     """
-    run = subparsers.add_parser("run", help="run a spec's experiments, store and report them",
-                                description="Compile SPEC's experiments into task graphs, run what is not "
-                                "stored yet, and write each run's report.")
-    run.add_argument("spec", help="a spec file (Python) defining at least one Experiment, or a folder of them")
-    run.add_argument("--preset", default="smoke", help="the experiment's preset: smoke (minutes on a CPU) or full")
+    run = subparsers.add_parser(
+        "run",
+        help="run a spec's experiments, store and report them",
+        description="Compile SPEC's experiments into task graphs, run what is not "
+        "stored yet, and write each run's report.",
+    )
+    run.add_argument(
+        "spec", help="a spec file (Python) defining at least one Experiment, or a folder of them"
+    )
+    run.add_argument(
+        "--preset", default="smoke", help="the experiment's preset: smoke (minutes on a CPU) or full"
+    )
     run.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     run.add_argument("--executor", default="local", choices=("local", "ray"), help="where tasks run")
     run.add_argument("--address", default=None, help="a Ray cluster's address (default: start a local Ray)")
     run.add_argument("--experiment", default=None, help="run only the experiment with this name")
     run.add_argument("--fresh", action="store_true", help="recompute every task (ignore stored results)")
     run.add_argument("--repair", action="store_true", help="recompute tasks whose stored files are damaged")
-    run.add_argument("--progress", default="auto", choices=("auto", "rich", "plain", "quiet"),
-                     help="progress display (auto: bars on a terminal, plain lines otherwise or under CI)")
+    run.add_argument(
+        "--progress",
+        default="auto",
+        choices=("auto", "rich", "plain", "quiet"),
+        help="progress display (auto: bars on a terminal, plain lines otherwise or under CI)",
+    )
     run.add_argument("--no-report", action="store_true", help="do not write the report")
     _out(run)
 
@@ -68,12 +82,18 @@ def add_commands(subparsers: Any) -> None:
     _out(runs)
 
     verify = subparsers.add_parser("verify", help="check a store's integrity (every artifact's SHA-256)")
-    verify.add_argument("run", nargs="?", default=None, help="only the tasks of this run (id, prefix or latest)")
+    verify.add_argument(
+        "run", nargs="?", default=None, help="only the tasks of this run (id, prefix or latest)"
+    )
     _out(verify)
 
-    report = subparsers.add_parser("report", help="write a run's report (report.md, report.html, claims.json)")
+    report = subparsers.add_parser(
+        "report", help="write a run's report (report.md, report.html, claims.json)"
+    )
     report.add_argument("run", nargs="?", default="latest", help="run id, unique prefix, or latest (default)")
-    report.add_argument("--to", default=None, metavar="DIR", help="write the report here instead of the store")
+    report.add_argument(
+        "--to", default=None, metavar="DIR", help="write the report here instead of the store"
+    )
     _out(report)
 
 
@@ -112,9 +132,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     code = 0
     try:
         for exp, spec_path in found:
-            summary = run_experiment(exp, store, preset=args.preset, device=args.device, executor=executor,
-                                     spec_path=spec_path, progress=make_progress(args.progress),
-                                     report=not args.no_report, fresh=args.fresh, repair=args.repair)
+            summary = run_experiment(
+                exp,
+                store,
+                preset=args.preset,
+                device=args.device,
+                executor=executor,
+                spec_path=spec_path,
+                progress=make_progress(args.progress),
+                report=not args.no_report,
+                fresh=args.fresh,
+                repair=args.repair,
+            )
             counts = ", ".join(f"{v} {k}" for k, v in summary.counts().items())
             print(f"run {summary.run_id} of {exp.name}: {'ok' if summary.ok else 'FAILED'} ({counts})")
             for o in summary.outcomes:
@@ -143,8 +172,18 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return 0
     rows = [("run", "experiment", "preset", "device", "executor", "status", "seconds", "spec")]
     for r in runs:
-        rows.append((r.id, r.experiment, r.preset, r.device, r.executor, r.status,
-                     "" if r.seconds is None else f"{r.seconds:.1f}", r.spec))
+        rows.append(
+            (
+                r.id,
+                r.experiment,
+                r.preset,
+                r.device,
+                r.executor,
+                r.status,
+                "" if r.seconds is None else f"{r.seconds:.1f}",
+                r.spec,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
@@ -168,8 +207,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if result.ok:
         print(f"store {store.root}: intact ({result.checked} artifact file(s) match their SHA-256)")
         return 0
-    print(f"store {store.root}: {len(result.problems)} problem(s); `catdyn run SPEC --repair` recomputes "
-          "the damaged tasks")
+    print(
+        f"store {store.root}: {len(result.problems)} problem(s); `catdyn run SPEC --repair` recomputes "
+        "the damaged tasks"
+    )
     return 1
 
 

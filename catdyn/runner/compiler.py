@@ -122,8 +122,11 @@ def _check_call(op: ops.Operation, step: Any, params: Mapping[str, Any], experim
     try:
         sig.bind(None, *([None] * len(step.dom)), **params)
     except TypeError as exc:
-        accepted = [p.name for p in list(sig.parameters.values())[1:]
-                    if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)][len(step.dom):]
+        accepted = [
+            p.name
+            for p in list(sig.parameters.values())[1:]
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ][len(step.dom) :]
         raise SpecError(
             f"step {step.signature} of experiment {experiment} cannot call operation {op.name}: {exc}",
             f"{op.name} takes the parameters {', '.join(accepted) or '(none)'}",
@@ -186,9 +189,17 @@ def compile_experiment(exp: Experiment, preset: str = "smoke", device: str = "cp
         seed = step_seed(exp.seed, s.name)
         inputs = tuple(keys[by_stage[d.name].name] for d in s.dom)
         payload = {
-            "catdyn": __version__, "experiment": exp.name, "step": s.name, "op": op.name,
-            "op_version": op.version, "op_code": op.code_hash, "params": canonical(params, f"{s.name}.params"),
-            "seed": seed, "device": device, "inputs": list(inputs), "stage": [s.cod.name, s.cod.kind],
+            "catdyn": __version__,
+            "experiment": exp.name,
+            "step": s.name,
+            "op": op.name,
+            "op_version": op.version,
+            "op_code": op.code_hash,
+            "params": canonical(params, f"{s.name}.params"),
+            "seed": seed,
+            "device": device,
+            "inputs": list(inputs),
+            "stage": [s.cod.name, s.cod.kind],
         }
         key = task_key(payload)
         keys[name] = key
@@ -204,10 +215,27 @@ def compile_experiment(exp: Experiment, preset: str = "smoke", device: str = "cp
         params = {"name": eq.name, "statement": eq.statement, "atol": eq.atol, "rtol": eq.rtol}
         inputs = (keys[by_stage[eq.lhs.name].name], keys[by_stage[eq.rhs.name].name])
         payload = {
-            "catdyn": __version__, "experiment": exp.name, "equation": eq.name, "op": op.name,
-            "op_version": op.version, "op_code": op.code_hash, "params": canonical(params), "device": device,
+            "catdyn": __version__,
+            "experiment": exp.name,
+            "equation": eq.name,
+            "op": op.name,
+            "op_version": op.version,
+            "op_code": op.code_hash,
+            "params": canonical(params),
+            "device": device,
             "inputs": list(inputs),
         }
-        tasks.append(Task(task_key(payload), f"= {eq.name}", op.name, params, step_seed(exp.seed, eq.name),
-                          device, inputs, "", eq.where))
+        tasks.append(
+            Task(
+                task_key(payload),
+                f"= {eq.name}",
+                op.name,
+                params,
+                step_seed(exp.seed, eq.name),
+                device,
+                inputs,
+                "",
+                eq.where,
+            )
+        )
     return Plan(exp.name, preset, device, tuple(tasks))

@@ -93,8 +93,14 @@ def _resolve_op(name: str, spec_path: str | None) -> ops.Operation:
 
 
 def execute_task(
-    op_name: str, inputs: tuple[Any, ...], params: dict[str, Any], seed: int, device: str, step: str,
-    spec_path: str | None = None, threads: int | None = None,
+    op_name: str,
+    inputs: tuple[Any, ...],
+    params: dict[str, Any],
+    seed: int,
+    device: str,
+    step: str,
+    spec_path: str | None = None,
+    threads: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> TaskResult:
     """Run one operation and capture its value and records (never raises for the op's errors).
@@ -116,8 +122,13 @@ def execute_task(
     except CatdynError as exc:
         return TaskResult(None, ctx.records, time.perf_counter() - t0, str(exc), traceback.format_exc())
     except Exception as exc:
-        return TaskResult(None, ctx.records, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}",
-                          traceback.format_exc())
+        return TaskResult(
+            None,
+            ctx.records,
+            time.perf_counter() - t0,
+            f"{type(exc).__name__}: {exc}",
+            traceback.format_exc(),
+        )
     return TaskResult(value, ctx.records, time.perf_counter() - t0)
 
 
@@ -146,8 +157,14 @@ class Executor:
         """Release resources (a Ray instance this executor started)."""
 
     # -- the scheduler ---------------------------------------------------------------------
-    def run(self, plan: Plan, store: Store, run_id: str, progress: Progress | None = None,
-            spec_path: str | None = None) -> list[Outcome]:
+    def run(
+        self,
+        plan: Plan,
+        store: Store,
+        run_id: str,
+        progress: Progress | None = None,
+        spec_path: str | None = None,
+    ) -> list[Outcome]:
         """Run every task of ``plan`` not already in ``store``; returns one outcome per task, in
         plan order.
 
@@ -261,7 +278,9 @@ class Executor:
                         available.add(task.key)
                         if consumers.get(task.key):
                             values[task.key] = result.value
-                        fut = writer.submit(store.commit, prepared, run_id, result.records, result.seconds, task.step)
+                        fut = writer.submit(
+                            store.commit, prepared, run_id, result.records, result.seconds, task.step
+                        )
                         commits.append((task, result, fut))
                 if not progressed:
                     if commits:
@@ -286,8 +305,17 @@ class LocalExecutor(Executor):
         self._done: list[tuple[Task, TaskResult]] = []
 
     def submit(self, task: Task, inputs: tuple[Any, ...], progress: Progress) -> None:
-        result = execute_task(task.op, inputs, dict(task.params), task.seed, task.device, task.step,
-                              self.spec_path, None, lambda d, n: progress.step(task.step, d, n))
+        result = execute_task(
+            task.op,
+            inputs,
+            dict(task.params),
+            task.seed,
+            task.device,
+            task.step,
+            self.spec_path,
+            None,
+            lambda d, n: progress.step(task.step, d, n),
+        )
         self._done.append((task, result))
 
     def collect(self, block: bool) -> list[tuple[Task, TaskResult]]:
@@ -311,8 +339,13 @@ class RayExecutor(Executor):
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, num_cpus: float = 1.0, max_in_flight: int | None = None,
-                 num_gpus: float = 1.0) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        num_cpus: float = 1.0,
+        max_in_flight: int | None = None,
+        num_gpus: float = 1.0,
+    ) -> None:
         super().__init__()
         if not ray_available():
             raise RunError.no_ray()
@@ -332,7 +365,9 @@ class RayExecutor(Executor):
         self._remote = ray.remote(num_cpus=num_cpus)(execute_task)
         self._num_gpus = num_gpus
         self._refs: dict[Any, Task] = {}
-        self._max = max_in_flight or max(1, int(ray.available_resources().get("CPU", 1) // max(num_cpus, 1e-9)))
+        self._max = max_in_flight or max(
+            1, int(ray.available_resources().get("CPU", 1) // max(num_cpus, 1e-9))
+        )
         self._threads: int | None = None
         if importlib.util.find_spec("torch") is not None:
             import torch
@@ -346,8 +381,17 @@ class RayExecutor(Executor):
         remote = self._remote
         if task.device.startswith("cuda"):  # Ray hides GPUs from tasks that do not ask for one
             remote = remote.options(num_gpus=self._num_gpus)
-        ref = remote.remote(task.op, inputs, dict(task.params), task.seed, task.device, task.step,
-                                  self.spec_path, self._threads, None)
+        ref = remote.remote(
+            task.op,
+            inputs,
+            dict(task.params),
+            task.seed,
+            task.device,
+            task.step,
+            self.spec_path,
+            self._threads,
+            None,
+        )
         self._refs[ref] = task
 
     def collect(self, block: bool) -> list[tuple[Task, TaskResult]]:
@@ -382,5 +426,13 @@ def make_executor(name: str, address: str | None = None) -> Executor:
     raise RunError.unknown_executor(name)
 
 
-__all__ = ["Executor", "LocalExecutor", "Outcome", "RayExecutor", "TaskResult", "execute_task", "make_executor",
-           "ray_available"]
+__all__ = [
+    "Executor",
+    "LocalExecutor",
+    "Outcome",
+    "RayExecutor",
+    "TaskResult",
+    "execute_task",
+    "make_executor",
+    "ray_available",
+]

@@ -128,6 +128,7 @@ class Equality:
     @property
     def statement(self) -> str:
         """Both sides as paths of steps from the point (``f >> g = h >> k``)."""
+
         def side(stage: Stage) -> str:
             return " >> ".join(s.name for s in self.experiment.path_to(stage)) or stage.name
 
@@ -230,8 +231,9 @@ class Experiment:
         self._producer[target.name] = name
         return s
 
-    def equation(self, name: str, lhs: Stage | str, rhs: Stage | str, *, atol: float = 0.0,
-                 rtol: float = 0.0) -> Equality:
+    def equation(
+        self, name: str, lhs: Stage | str, rhs: Stage | str, *, atol: float = 0.0, rtol: float = 0.0
+    ) -> Equality:
         """Declare that two stages hold equal values: the composites of the paths from the
         point ``1`` to ``lhs`` and to ``rhs`` agree (a commuting diagram, checked on the values
         the run computes, within ``atol + rtol·|rhs|`` entrywise). The check is a task of its
@@ -245,12 +247,15 @@ class Experiment:
         """
         where = _caller()
         if name in self._equations:
-            raise SpecError(f"experiment {self.name} has two equations named {name}",
-                            "Give each equation its own name").at(where)
+            raise SpecError(
+                f"experiment {self.name} has two equations named {name}", "Give each equation its own name"
+            ).at(where)
         left, right = self._resolve(lhs, where), self._resolve(rhs, where)
         if left == right:
-            raise SpecError(f"equation {name} of experiment {self.name} equates stage {left.name} with itself",
-                            "Equate two different stages (the ends of two parallel paths)").at(where)
+            raise SpecError(
+                f"equation {name} of experiment {self.name} equates stage {left.name} with itself",
+                "Equate two different stages (the ends of two parallel paths)",
+            ).at(where)
         if left.kind != right.kind:
             raise SpecError(
                 f"equation {name} of experiment {self.name} equates {left.name} (a {left.kind}) with "
@@ -282,7 +287,9 @@ class Experiment:
     def _resolve(self, s: Stage | str, where: str) -> Stage:
         if isinstance(s, Stage):
             if s.experiment != self.name or self._stages.get(s.name) != s:
-                raise UnknownObjectError.missing(s.name, f"experiment {self.name}", self._stages, "stage").at(where)
+                raise UnknownObjectError.missing(s.name, f"experiment {self.name}", self._stages, "stage").at(
+                    where
+                )
             return s
         if s not in self._stages:
             raise UnknownObjectError.missing(s, f"experiment {self.name}", self._stages, "stage").at(where)
@@ -366,11 +373,23 @@ class Experiment:
             "presets": sorted(self.presets),
             "stages": [{"name": s.name, "kind": s.kind} for s in self._stages.values()],
             "steps": [
-                {"name": s.name, "dom": [d.name for d in s.dom], "cod": s.cod.name, "op": s.op, "where": s.where}
+                {
+                    "name": s.name,
+                    "dom": [d.name for d in s.dom],
+                    "cod": s.cod.name,
+                    "op": s.op,
+                    "where": s.where,
+                }
                 for s in self._steps.values()
             ],
             "equations": [
-                {"name": e.name, "lhs": e.lhs.name, "rhs": e.rhs.name, "statement": e.statement, "where": e.where}
+                {
+                    "name": e.name,
+                    "lhs": e.lhs.name,
+                    "rhs": e.rhs.name,
+                    "statement": e.statement,
+                    "where": e.where,
+                }
                 for e in self._equations.values()
             ],
         }
@@ -395,15 +414,20 @@ def canonical(x: Any, where: str = "params") -> Any:
     if isinstance(x, np.generic):
         return canonical(x.item(), where)
     if isinstance(x, np.ndarray):
-        return {"__ndarray__": hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest(), "shape": list(x.shape),
-                "dtype": str(x.dtype)}
+        return {
+            "__ndarray__": hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest(),
+            "shape": list(x.shape),
+            "dtype": str(x.dtype),
+        }
     if isinstance(x, Mapping):
         return {str(k): canonical(v, f"{where}.{k}") for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
     if isinstance(x, (list, tuple)):
         return [canonical(v, f"{where}[{i}]") for i, v in enumerate(x)]
     if is_dataclass(x) and not isinstance(x, type):
-        return {"__type__": f"{type(x).__module__}.{type(x).__qualname__}",
-                **{f.name: canonical(getattr(x, f.name), f"{where}.{f.name}") for f in fields(x)}}
+        return {
+            "__type__": f"{type(x).__module__}.{type(x).__qualname__}",
+            **{f.name: canonical(getattr(x, f.name), f"{where}.{f.name}") for f in fields(x)},
+        }
     raise SpecError(
         f"parameter {where} is a {type(x).__name__}, which catdyn cannot hash into a task key",
         "Give step parameters as numbers, strings, lists, dicts, numpy arrays or dataclasses",

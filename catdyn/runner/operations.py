@@ -72,25 +72,59 @@ class OpContext:
         self.records.append(("table", name, None, [dict(r) for r in rows]))
 
     def series(
-        self, name: str, x: Sequence[float], lines: dict[str, Sequence[float]], *, xlabel: str = "",
-        ylabel: str = "", logy: bool = False, highlight: Sequence[str] = (),
+        self,
+        name: str,
+        x: Sequence[float],
+        lines: dict[str, Sequence[float]],
+        *,
+        xlabel: str = "",
+        ylabel: str = "",
+        logy: bool = False,
+        highlight: Sequence[str] = (),
         marks: dict[str, tuple[float, float]] | None = None,
     ) -> None:
         """Record curves sharing an x axis (``highlight`` names lines drawn as failed; ``marks``
         puts a ✗ at a point of a line, e.g. where a member diverged)."""
-        self.records.append(("series", name, None, {
-            "x": [float(v) for v in x], "lines": {k: [float(v) for v in ys] for k, ys in lines.items()},
-            "xlabel": xlabel, "ylabel": ylabel, "logy": logy, "highlight": list(highlight),
-            "marks": {k: [float(p[0]), float(p[1])] for k, p in (marks or {}).items()},
-        }))
+        self.records.append(
+            (
+                "series",
+                name,
+                None,
+                {
+                    "x": [float(v) for v in x],
+                    "lines": {k: [float(v) for v in ys] for k, ys in lines.items()},
+                    "xlabel": xlabel,
+                    "ylabel": ylabel,
+                    "logy": logy,
+                    "highlight": list(highlight),
+                    "marks": {k: [float(p[0]), float(p[1])] for k, p in (marks or {}).items()},
+                },
+            )
+        )
 
-    def heatmap(self, name: str, matrix: Sequence[Sequence[float]], *, xlabels: Sequence[str] = (),
-                ylabels: Sequence[str] = (), label: str = "") -> None:
+    def heatmap(
+        self,
+        name: str,
+        matrix: Sequence[Sequence[float]],
+        *,
+        xlabels: Sequence[str] = (),
+        ylabels: Sequence[str] = (),
+        label: str = "",
+    ) -> None:
         """Record a matrix to draw as a heat map."""
-        self.records.append(("heatmap", name, None, {
-            "matrix": [[float(v) for v in row] for row in matrix], "xlabels": list(xlabels),
-            "ylabels": list(ylabels), "label": label,
-        }))
+        self.records.append(
+            (
+                "heatmap",
+                name,
+                None,
+                {
+                    "matrix": [[float(v) for v in row] for row in matrix],
+                    "xlabels": list(xlabels),
+                    "ylabels": list(ylabels),
+                    "label": label,
+                },
+            )
+        )
 
     def law(self, result: Any) -> None:
         """Record a :class:`~catdyn.checker.law.LawResult` (without its timing: records hold
@@ -102,16 +136,34 @@ class OpContext:
         self.records.append(("law", result.law, float(result.residual), data))
 
     def claim(
-        self, claim: str, *, paper: str, measured: float | None, interval: tuple[float, float] | None = None,
-        verdict: str, figure: str = "", detail: str = "",
+        self,
+        claim: str,
+        *,
+        paper: str,
+        measured: float | None,
+        interval: tuple[float, float] | None = None,
+        verdict: str,
+        figure: str = "",
+        detail: str = "",
     ) -> None:
         """Record a claim: the paper's figure, the measured one (with its interval) and a verdict
         (``reproduced``, ``not reproduced``, ``inconclusive``, ``held``, ``refuted``)."""
-        self.records.append(("claim", claim, None if measured is None else float(measured), {
-            "claim": claim, "paper": paper, "measured": measured,
-            "interval": None if interval is None else [float(interval[0]), float(interval[1])],
-            "verdict": verdict, "figure": figure, "detail": detail,
-        }))
+        self.records.append(
+            (
+                "claim",
+                claim,
+                None if measured is None else float(measured),
+                {
+                    "claim": claim,
+                    "paper": paper,
+                    "measured": measured,
+                    "interval": None if interval is None else [float(interval[0]), float(interval[1])],
+                    "verdict": verdict,
+                    "figure": figure,
+                    "detail": detail,
+                },
+            )
+        )
 
     def progress(self, done: int, total: int) -> None:
         """Report progress within the task (shown as a bar on a terminal)."""
@@ -170,14 +222,18 @@ def operation(
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         known = REGISTRY.get(name)
-        if known is not None and (known.fn.__module__, known.fn.__qualname__) != (fn.__module__, fn.__qualname__):
+        if known is not None and (known.fn.__module__, known.fn.__qualname__) != (
+            fn.__module__,
+            fn.__qualname__,
+        ):
             raise SpecError(
                 f"operation {name} is registered twice: by {known.fn.__module__}.{known.fn.__qualname__} "
                 f"and by {fn.__module__}.{fn.__qualname__}",
                 "Give the new operation another name",
             )
-        REGISTRY[name] = Operation(name, fn, None if inputs is None else tuple(inputs), output, version,
-                                   inspect.getdoc(fn) or "")
+        REGISTRY[name] = Operation(
+            name, fn, None if inputs is None else tuple(inputs), output, version, inspect.getdoc(fn) or ""
+        )
         return fn
 
     return register
@@ -279,8 +335,9 @@ def _largest_difference(a: Any, b: Any, atol: float, rtol: float, where: str = "
 
 
 @operation("check_equation", inputs=None, output="verdict", version="1")
-def check_equation(ctx: OpContext, lhs: Any, rhs: Any, *, name: str, statement: str, atol: float = 0.0,
-                   rtol: float = 0.0) -> dict[str, Any]:
+def check_equation(
+    ctx: OpContext, lhs: Any, rhs: Any, *, name: str, statement: str, atol: float = 0.0, rtol: float = 0.0
+) -> dict[str, Any]:
     """A declared equation of the experiment, checked on the two values the run computed
     (recorded as a law: ``held`` or ``refuted`` with the largest difference and where it is).
 
@@ -292,11 +349,29 @@ def check_equation(ctx: OpContext, lhs: Any, rhs: Any, *, name: str, statement: 
     from catdyn.checker.law import Counterexample, LawResult
 
     residual, where, ok = _largest_difference(lhs, rhs, float(atol), float(rtol))
-    counter = None if ok else Counterexample((("at", where or "value"),), "lhs", "rhs", residual,
-                                             f"largest difference {residual:.3g} at {where or 'the value'}")
-    result = LawResult(f"equation {name}: {statement}", "experiment", "held" if ok else "refuted", "none",
-                       "tolerance" if atol or rtol else "exact", 1, residual, counter, subject=name,
-                       statement=statement)
+    counter = (
+        None
+        if ok
+        else Counterexample(
+            (("at", where or "value"),),
+            "lhs",
+            "rhs",
+            residual,
+            f"largest difference {residual:.3g} at {where or 'the value'}",
+        )
+    )
+    result = LawResult(
+        f"equation {name}: {statement}",
+        "experiment",
+        "held" if ok else "refuted",
+        "none",
+        "tolerance" if atol or rtol else "exact",
+        1,
+        residual,
+        counter,
+        subject=name,
+        statement=statement,
+    )
     ctx.law(result)
     return {"status": result.status, "residual": residual, "where": where, "statement": statement}
 
@@ -343,13 +418,24 @@ def _dataset(value: dict[str, Any], split: str) -> Any:
 
 
 @operation("load_data", inputs=(), output="dataset", version="1")
-def load_data(ctx: OpContext, name: str = "digits", seed: int = 0, n_train: int | None = None,
-              n_test: int | None = None, **options: Any) -> dict[str, Any]:
+def load_data(
+    ctx: OpContext,
+    name: str = "digits",
+    seed: int = 0,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    **options: Any,
+) -> dict[str, Any]:
     """A data set from :mod:`catdyn.backends.torch.data` (``digits``, ``mnist1d``, ``moons``,
     ``circles``), optionally cut to its first ``n_train``/``n_test`` samples."""
     from catdyn.backends.torch import data as D
 
-    loaders = {"digits": D.load_digits, "mnist1d": D.make_mnist1d, "moons": D.make_moons, "circles": D.make_circles}
+    loaders = {
+        "digits": D.load_digits,
+        "mnist1d": D.make_mnist1d,
+        "moons": D.make_moons,
+        "circles": D.make_circles,
+    }
     if name not in loaders:
         raise SpecError(f"unknown data set {name!r}", f"Use one of {', '.join(loaders)}")
     splits = loaders[name](seed=seed, **options)
@@ -360,15 +446,31 @@ def load_data(ctx: OpContext, name: str = "digits", seed: int = 0, n_train: int 
         test = test.subset(range(min(int(n_test), len(test))))
     ctx.metric("n_train", len(train))
     ctx.metric("n_test", len(test))
-    return {"name": train.name, "n_classes": train.n_classes, "train_x": train.x, "train_y": train.y,
-            "test_x": test.x, "test_y": test.y}
+    return {
+        "name": train.name,
+        "n_classes": train.n_classes,
+        "train_x": train.x,
+        "train_y": train.y,
+        "test_x": test.x,
+        "test_y": test.y,
+    }
 
 
 @operation("train_ensemble", inputs=("dataset",), output="ensemble", version="1")
 def train_ensemble(
-    ctx: OpContext, data: dict[str, Any], *, arch: dict[str, Any], seeds: Sequence[int],
-    lr: float | Sequence[float] = 0.1, weight_decay: float = 0.0, steps: int = 100, batch_size: int = 64,
-    optimiser: str = "sgd", momentum: float = 0.0, grid: bool = True, checkpoints: Sequence[int] = (),
+    ctx: OpContext,
+    data: dict[str, Any],
+    *,
+    arch: dict[str, Any],
+    seeds: Sequence[int],
+    lr: float | Sequence[float] = 0.1,
+    weight_decay: float = 0.0,
+    steps: int = 100,
+    batch_size: int = 64,
+    optimiser: str = "sgd",
+    momentum: float = 0.0,
+    grid: bool = True,
+    checkpoints: Sequence[int] = (),
     log_every: int = 0,
 ) -> dict[str, Any]:
     """Train one ensemble (members batched in one task: they share the architecture's shapes).
@@ -395,13 +497,26 @@ def train_ensemble(
             )
         pairs = [(int(s), v) for s, v in zip(seeds, lrs)]
     opt = Adam() if optimiser.lower() == "adam" else SGD(momentum=float(momentum))
-    config = E.TrainConfig(steps=int(steps), batch_size=int(batch_size), optimiser=opt,
-                           lr=[p[1] for p in pairs], weight_decay=float(weight_decay), checkpoints=tuple(checkpoints))
+    config = E.TrainConfig(
+        steps=int(steps),
+        batch_size=int(batch_size),
+        optimiser=opt,
+        lr=[p[1] for p in pairs],
+        weight_decay=float(weight_decay),
+        checkpoints=tuple(checkpoints),
+    )
     member_seeds = [p[0] for p in pairs]
     # distinct data orders per member, derived from the step's seed and the member's seed
     data_seeds = [int(hashlib.sha256(f"{ctx.seed}/{s}".encode()).hexdigest()[:7], 16) for s in member_seeds]
-    result = E.train_ensemble(net, _dataset(data, "train"), member_seeds, config, data_seeds=data_seeds,
-                              device=ctx.device, progress=lambda t: ctx.progress(t, int(steps)))
+    result = E.train_ensemble(
+        net,
+        _dataset(data, "train"),
+        member_seeds,
+        config,
+        data_seeds=data_seeds,
+        device=ctx.device,
+        progress=lambda t: ctx.progress(t, int(steps)),
+    )
     status = result.status
     losses = result.losses.detach().cpu()
     k = len(pairs)
@@ -417,22 +532,41 @@ def train_ensemble(
             finite = [t for t in range(failed_at[i]) if bool(torch.isfinite(losses[t, i]))]
             if finite:
                 marks[labels[i]] = (finite[-1], float(losses[finite[-1], i]))
-    ctx.series("training loss", xs, {labels[i]: losses[xs, i].tolist() for i in range(k)}, xlabel="step",
-               ylabel="mini-batch loss", logy=True, highlight=[labels[i] for i in range(k) if status[i] != "ok"],
-               marks=marks)
+    ctx.series(
+        "training loss",
+        xs,
+        {labels[i]: losses[xs, i].tolist() for i in range(k)},
+        xlabel="step",
+        ylabel="mini-batch loss",
+        logy=True,
+        highlight=[labels[i] for i in range(k) if status[i] != "ok"],
+        marks=marks,
+    )
     rows = []
     for i, (s, v) in enumerate(pairs):
         finite = losses[:, i][torch.isfinite(losses[:, i])]
-        rows.append({"member": i, "seed": s, "lr": v, "status": status[i],
-                     "failed at step": failed_at[i] if failed_at[i] >= 0 else "",
-                     "last finite loss": float(finite[-1]) if len(finite) else math.nan})
+        rows.append(
+            {
+                "member": i,
+                "seed": s,
+                "lr": v,
+                "status": status[i],
+                "failed at step": failed_at[i] if failed_at[i] >= 0 else "",
+                "last finite loss": float(finite[-1]) if len(finite) else math.nan,
+            }
+        )
     ctx.table("members", rows)
     ctx.metric("members", k)
     ctx.metric("members failed", sum(st != "ok" for st in status))
     return {
-        "arch": dict(arch), "params": {n: t.detach().cpu() for n, t in result.params.items()},
-        "losses": losses, "failed_at": result.failed_at.cpu(), "status": status,
-        "seeds": member_seeds, "lr": [p[1] for p in pairs], "path": result.path,
+        "arch": dict(arch),
+        "params": {n: t.detach().cpu() for n, t in result.params.items()},
+        "losses": losses,
+        "failed_at": result.failed_at.cpu(),
+        "status": status,
+        "seeds": member_seeds,
+        "lr": [p[1] for p in pairs],
+        "path": result.path,
         "checkpoints": {str(s): {n: t.cpu() for n, t in ps.items()} for s, ps in result.checkpoints.items()},
     }
 
@@ -462,16 +596,32 @@ def evaluate_accuracy(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any])
             ctx.metric(f"{split} accuracy mean", float(good.mean()))
             ctx.metric(f"{split} accuracy min", float(good.min()))
             ctx.metric(f"{split} accuracy max", float(good.max()))
-    rows = [{"member": i, "seed": s, "lr": v, "status": st, "train acc": float(out["train_acc"][i]),
-             "test acc": float(out["test_acc"][i]), "test loss": float(out["test_loss"][i])}
-            for i, (s, v, st) in enumerate(zip(ens["seeds"], ens["lr"], ens["status"]))]
+    rows = [
+        {
+            "member": i,
+            "seed": s,
+            "lr": v,
+            "status": st,
+            "train acc": float(out["train_acc"][i]),
+            "test acc": float(out["test_acc"][i]),
+            "test loss": float(out["test_loss"][i]),
+        }
+        for i, (s, v, st) in enumerate(zip(ens["seeds"], ens["lr"], ens["status"]))
+    ]
     ctx.table("accuracy per member", rows)
     return out
 
 
 @operation("realise", inputs=("ensemble", "dataset"), output="rep", version="1")
-def realise(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any], *, layer: str, n_probe: int = 256,
-            split: str = "test") -> dict[str, Any]:
+def realise(
+    ctx: OpContext,
+    ens: dict[str, Any],
+    data: dict[str, Any],
+    *,
+    layer: str,
+    n_probe: int = 256,
+    split: str = "test",
+) -> dict[str, Any]:
     """The functor Param → Rep on objects: each member's activations of ``layer`` on a probe set
     (the first ``n_probe`` samples of ``split``), stacked ``(K, n_probe, width)``. A failed
     member is not a trained network: its rows are NaN."""
@@ -485,8 +635,14 @@ def realise(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any], *, layer:
     feats = torch.where(ok[:, None, None], feats, torch.full_like(feats, math.nan))
     ctx.metric("probe points", x.shape[0])
     ctx.metric("width", feats.shape[-1])
-    return {"arch": dict(ens["arch"]), "layer": layer, "split": split, "n_probe": int(x.shape[0]),
-            "features": feats, "status": list(ens["status"])}
+    return {
+        "arch": dict(ens["arch"]),
+        "layer": layer,
+        "split": split,
+        "n_probe": int(x.shape[0]),
+        "features": feats,
+        "status": list(ens["status"]),
+    }
 
 
 def _sigma(net: Any, sigma_seed: int) -> dict[str, Any]:
@@ -534,8 +690,15 @@ def permute_rep(ctx: OpContext, rep: dict[str, Any], *, sigma_seed: int) -> dict
 
 
 @operation("check_realisation_law", inputs=("ensemble", "dataset", "rep"), output="verdict", version="2")
-def check_realisation_law(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any], rep: dict[str, Any], *,
-                          examples: int = 20, atol: float = 1e-5) -> dict[str, Any]:
+def check_realisation_law(
+    ctx: OpContext,
+    ens: dict[str, Any],
+    data: dict[str, Any],
+    rep: dict[str, Any],
+    *,
+    examples: int = 20,
+    atol: float = 1e-5,
+) -> dict[str, Any]:
     """Naturality of the realisation functor R: Param → Rep of
     :mod:`catdyn.backends.torch.realisation` on the *trained* members: ``R(σ·θ) = R(σ)·R(θ)``
     for symmetries σ drawn by hypothesis from Param's automorphisms of the architecture, with
@@ -553,7 +716,9 @@ def check_realisation_law(ctx: OpContext, ens: dict[str, Any], data: dict[str, A
     layer, n = rep["layer"], rep["n_probe"]
     members = [i for i, ok in enumerate(_ok_mask(ens)) if ok]
     if not members:
-        raise SpecError("check_realisation_law: every member of the ensemble failed", "Lower the learning rates")
+        raise SpecError(
+            "check_realisation_law: every member of the ensemble failed", "Lower the learning rates"
+        )
     space = Param.space(net)
     R = Realisation(Probe(f"{rep['split']}[:{n}]", data[f"{rep['split']}_x"][:n]), layer)
 
@@ -565,23 +730,44 @@ def check_realisation_law(ctx: OpContext, ens: dict[str, Any], data: dict[str, A
     def rhs(k: int, f: Any) -> Any:
         return R(f)(rep["features"][k])
 
-    law = Law(f"naturality of {R.name} on trained members", "naturality", lhs, rhs,
-              arguments=st.tuples(st.sampled_from(members), Param.morphisms(space, space)),
-              argnames=("member", "σ"), compare=approx(rtol=0.0, atol=float(atol)),
-              statement=f"{R.name}(σ·θ) = {R.name}(σ)·{R.name}(θ), R(θ) as stored by this run", subject=ctx.step)
+    law = Law(
+        f"naturality of {R.name} on trained members",
+        "naturality",
+        lhs,
+        rhs,
+        arguments=st.tuples(st.sampled_from(members), Param.morphisms(space, space)),
+        argnames=("member", "σ"),
+        compare=approx(rtol=0.0, atol=float(atol)),
+        statement=f"{R.name}(σ·θ) = {R.name}(σ)·{R.name}(θ), R(θ) as stored by this run",
+        subject=ctx.step,
+    )
     result = check_law(law, CheckConfig(examples=int(examples), seed=ctx.seed, engines=("hypothesis",)))
     ctx.law(result)
-    ctx.claim("realisation is a functor on the symmetry groupoid (realise(σ·θ) = P_σ·realise(θ))",
-              paper="theorem (exact)", measured=result.residual, verdict=result.status,
-              figure=f"largest residual over {result.examples} (member, σ) pairs, tolerance {atol:g}",
-              detail=f"{len(members)} trained members, layer {layer}, {n} probe points")
-    return {"status": result.status, "examples": result.examples, "residual": result.residual,
-            "law": result.law}
+    ctx.claim(
+        "realisation is a functor on the symmetry groupoid (realise(σ·θ) = P_σ·realise(θ))",
+        paper="theorem (exact)",
+        measured=result.residual,
+        verdict=result.status,
+        figure=f"largest residual over {result.examples} (member, σ) pairs, tolerance {atol:g}",
+        detail=f"{len(members)} trained members, layer {layer}, {n} probe points",
+    )
+    return {
+        "status": result.status,
+        "examples": result.examples,
+        "residual": result.residual,
+        "law": result.law,
+    }
 
 
 @operation("claim_accuracy_spread", inputs=("metrics",), output="claims", version="1")
-def claim_accuracy_spread(ctx: OpContext, metrics: dict[str, Any], *, threshold: float = 0.005,
-                          group_by: str = "lr", n_boot: int = 2000) -> dict[str, Any]:
+def claim_accuracy_spread(
+    ctx: OpContext,
+    metrics: dict[str, Any],
+    *,
+    threshold: float = 0.005,
+    group_by: str = "lr",
+    n_boot: int = 2000,
+) -> dict[str, Any]:
     """Runs that differ only in their seed generalise alike: the standard deviation of test
     accuracy within each group of members sharing ``group_by``, with a bootstrap interval,
     against the paper's "spread < 0.5 % within a class". (A proxy: the groups here are
@@ -597,14 +783,22 @@ def claim_accuracy_spread(ctx: OpContext, metrics: dict[str, Any], *, threshold:
             continue
         vals = acc[idx]
         spread = float(vals.std(ddof=1))
-        lo, hi = bootstrap_interval(vals, lambda a: float(a.std(ddof=1)) if len(a) > 1 else 0.0, ctx.seed, n_boot)
+        lo, hi = bootstrap_interval(
+            vals, lambda a: float(a.std(ddof=1)) if len(a) > 1 else 0.0, ctx.seed, n_boot
+        )
         verdict = "reproduced" if hi < threshold else "not reproduced" if lo > threshold else "inconclusive"
-        ctx.claim(f"runs differing only in seed generalise alike ({group_by} = {key})",
-                  paper=f"spread < {threshold:.1%} test accuracy within a class", measured=spread,
-                  interval=(lo, hi), verdict=verdict, figure="std of test accuracy, 95 % bootstrap interval",
-                  detail=f"{len(idx)} members; proxy: hyperparameter group, not a homotopy class")
-        out["groups"].append({group_by: key, "n": len(idx), "spread": spread, "interval": [lo, hi],
-                              "verdict": verdict})
+        ctx.claim(
+            f"runs differing only in seed generalise alike ({group_by} = {key})",
+            paper=f"spread < {threshold:.1%} test accuracy within a class",
+            measured=spread,
+            interval=(lo, hi),
+            verdict=verdict,
+            figure="std of test accuracy, 95 % bootstrap interval",
+            detail=f"{len(idx)} members; proxy: hyperparameter group, not a homotopy class",
+        )
+        out["groups"].append(
+            {group_by: key, "n": len(idx), "spread": spread, "interval": [lo, hi], "verdict": verdict}
+        )
     failed = [i for i, s in enumerate(metrics["status"]) if s != "ok"]
     ctx.metric("members failed", len(failed))
     return out

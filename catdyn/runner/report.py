@@ -100,23 +100,57 @@ def plot_diagram(experiment: dict[str, Any], outcomes: dict[str, str]) -> bytes:
     kinds = {s["name"]: s["kind"] for s in experiment["stages"]}
     for u, v, data in g.edges(data=True):
         colour = _OUTCOME_COLOURS.get(outcomes.get(data["step"], ""), "#555555")
-        ax.annotate("", xy=pos[v], xytext=pos[u], zorder=1,
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.4 if data["first"] else 0.8,
-                                "shrinkA": 18, "shrinkB": 18, "connectionstyle": "arc3,rad=0.08"})
+        ax.annotate(
+            "",
+            xy=pos[v],
+            xytext=pos[u],
+            zorder=1,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": colour,
+                "lw": 1.4 if data["first"] else 0.8,
+                "shrinkA": 18,
+                "shrinkB": 18,
+                "connectionstyle": "arc3,rad=0.08",
+            },
+        )
         if data["first"]:
             mx, my = 0.55 * pos[u][0] + 0.45 * pos[v][0], 0.55 * pos[u][1] + 0.45 * pos[v][1]
-            ax.text(mx, my, f"{data['step']}\n[{data['op']}]", fontsize=6.5, ha="center", va="center",
-                    color=colour, zorder=3,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+            ax.text(
+                mx,
+                my,
+                f"{data['step']}\n[{data['op']}]",
+                fontsize=6.5,
+                ha="center",
+                va="center",
+                color=colour,
+                zorder=3,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
     for n, (x, y) in pos.items():
         label = n if n == "1" else f"{n}\n({kinds.get(n, '')})"
-        ax.text(x, y, label, ha="center", va="center", fontsize=7.5, zorder=4,
-                bbox={"boxstyle": "round,pad=0.3", "fc": "#f4f4f4", "ec": "#333333"})
+        ax.text(
+            x,
+            y,
+            label,
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            zorder=4,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "#f4f4f4", "ec": "#333333"},
+        )
     for eq in experiment.get("equations", []):
         (x0, y0), (x1, y1) = pos[eq["lhs"]], pos[eq["rhs"]]
         ax.plot([x0, x1], [y0, y1], ls=(0, (4, 3)), color="#7d3c98", lw=1.4, zorder=0)
-        ax.text((x0 + x1) / 2 - 0.08, (y0 + y1) / 2, f"= {eq['name']}", fontsize=7, ha="right", va="center",
-                color="#7d3c98")
+        ax.text(
+            (x0 + x1) / 2 - 0.08,
+            (y0 + y1) / 2,
+            f"= {eq['name']}",
+            fontsize=7,
+            ha="right",
+            va="center",
+            color="#7d3c98",
+        )
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
@@ -151,8 +185,14 @@ def plot_series(name: str, data: dict[str, Any]) -> bytes:
     for i, ((mx, my), labels) in enumerate(sorted(spots.items())):
         ax.plot([mx], [my], "x", color="#c0392b", ms=9, mew=2)
         text = f"{labels[0]}: diverged" if len(labels) == 1 else f"{len(labels)} members diverged here"
-        ax.annotate(text, (mx, my), textcoords="offset points", xytext=(8, 4 - 9 * (i % 3)), fontsize=6,
-                    color="#c0392b")
+        ax.annotate(
+            text,
+            (mx, my),
+            textcoords="offset points",
+            xytext=(8, 4 - 9 * (i % 3)),
+            fontsize=6,
+            color="#c0392b",
+        )
     if data.get("logy"):
         finite_all = [_num(v) for ys in data["lines"].values() for v in ys]
         finite_all = [v for v in finite_all if math.isfinite(v)]
@@ -225,9 +265,19 @@ def gather(store: Store, run_id: str) -> dict[str, Any]:
     failures = []
     for t in tasks:
         recs = store.records(t["key"]) if t["status"] == "done" else []
-        section = {"step": t["morphism"], "op": t["op"], "outcome": t["outcome"], "key": t["key"],
-                   "seconds": t["seconds"], "error": t["error"] if t["outcome"] in ("failed", "blocked") else "",
-                   "metrics": [], "tables": [], "series": [], "heatmaps": [], "laws": []}
+        section = {
+            "step": t["morphism"],
+            "op": t["op"],
+            "outcome": t["outcome"],
+            "key": t["key"],
+            "seconds": t["seconds"],
+            "error": t["error"] if t["outcome"] in ("failed", "blocked") else "",
+            "metrics": [],
+            "tables": [],
+            "series": [],
+            "heatmaps": [],
+            "laws": [],
+        }
         for kind, name, value, data in recs:
             if kind == "metric":
                 shown = value if value is not None else (float(data["value"]) if data else math.nan)
@@ -246,8 +296,14 @@ def gather(store: Store, run_id: str) -> dict[str, Any]:
             elif kind == "claim":
                 claims.append({**data, "step": t["morphism"], "task": t["key"]})
         sections.append(section)
-    return {"run": run, "config": config, "tasks": tasks, "sections": sections, "claims": claims,
-            "failures": failures}
+    return {
+        "run": run,
+        "config": config,
+        "tasks": tasks,
+        "sections": sections,
+        "claims": claims,
+        "failures": failures,
+    }
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -273,15 +329,20 @@ def _html_table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         bad = str(r.get("status", "ok")) not in ("ok", "held", "proved")
         cells = "".join(f"<td>{html.escape(_fmt(r.get(c, '')))}</td>" for c in cols)
-        body.append(f"<tr class=\"{'failed' if bad else ''}\">{cells}</tr>")
+        body.append(f'<tr class="{"failed" if bad else ""}">{cells}</tr>')
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _claim_row(c: dict[str, Any]) -> dict[str, Any]:
     interval = c.get("interval")
-    return {"claim": c["claim"], "paper's figure": c["paper"], "measured": c.get("measured"),
-            "interval": "" if not interval else f"[{_fmt(interval[0])}, {_fmt(interval[1])}]",
-            "what was measured": c.get("figure", ""), "verdict": c["verdict"]}
+    return {
+        "claim": c["claim"],
+        "paper's figure": c["paper"],
+        "measured": c.get("measured"),
+        "interval": "" if not interval else f"[{_fmt(interval[0])}, {_fmt(interval[1])}]",
+        "what was measured": c.get("figure", ""),
+        "verdict": c["verdict"],
+    }
 
 
 _STYLE = """
@@ -322,20 +383,49 @@ def write_report(store: Store, run_id: str | None = None, out_dir: str | None = 
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
     took = "" if run.seconds is None else f"{run.seconds:.1f} s"
     header = [
-        ("run", run.id), ("experiment", run.experiment), ("spec", run.spec), ("preset", run.preset),
-        ("device", run.device), ("executor", run.executor), ("status", run.status), ("started", when),
-        ("took", took), ("tasks", ", ".join(f"{v} {k}" for k, v in counts.items())),
+        ("run", run.id),
+        ("experiment", run.experiment),
+        ("spec", run.spec),
+        ("preset", run.preset),
+        ("device", run.device),
+        ("executor", run.executor),
+        ("status", run.status),
+        ("started", when),
+        ("took", took),
+        ("tasks", ", ".join(f"{v} {k}" for k, v in counts.items())),
     ]
-    task_rows = [{"step": s["step"], "op": s["op"], "outcome": s["outcome"],
-                  "seconds": s["seconds"], "key": s["key"][:12], "error": s["error"] or ""} for s in info["sections"]]
+    task_rows = [
+        {
+            "step": s["step"],
+            "op": s["op"],
+            "outcome": s["outcome"],
+            "seconds": s["seconds"],
+            "key": s["key"][:12],
+            "error": s["error"] or "",
+        }
+        for s in info["sections"]
+    ]
     claim_rows = [_claim_row(c) for c in info["claims"]]
 
     # claims.json
-    claims_doc = {"run": run.id, "experiment": run.experiment, "preset": run.preset, "claims": [
-        {"claim": c["claim"], "paper": c["paper"], "measured": _json_num(c.get("measured")),
-         "interval": None if not c.get("interval") else [_json_num(v) for v in c["interval"]],
-         "figure": c.get("figure", ""), "verdict": c["verdict"], "detail": c.get("detail", ""), "step": c["step"]}
-        for c in info["claims"]]}
+    claims_doc = {
+        "run": run.id,
+        "experiment": run.experiment,
+        "preset": run.preset,
+        "claims": [
+            {
+                "claim": c["claim"],
+                "paper": c["paper"],
+                "measured": _json_num(c.get("measured")),
+                "interval": None if not c.get("interval") else [_json_num(v) for v in c["interval"]],
+                "figure": c.get("figure", ""),
+                "verdict": c["verdict"],
+                "detail": c.get("detail", ""),
+                "step": c["step"],
+            }
+            for c in info["claims"]
+        ],
+    }
     claims_path = os.path.join(folder, "claims.json")
     write_atomic(claims_path, json.dumps(claims_doc, indent=2, ensure_ascii=False).encode())
 
@@ -357,8 +447,11 @@ def write_report(store: Store, run_id: str | None = None, out_dir: str | None = 
         if s["metrics"]:
             md += [_md_table([{"metric": n, "value": v} for n, v in s["metrics"]])]
         for law in s["laws"]:
-            md += [f"- law **{law['law']}**: {law['status']} ({law['engine']}, {law['examples']} examples, "
-                   f"largest residual {_fmt(law['residual'])})", ""]
+            md += [
+                f"- law **{law['law']}**: {law['status']} ({law['engine']}, {law['examples']} examples, "
+                f"largest residual {_fmt(law['residual'])})",
+                "",
+            ]
         for name, rows in s["tables"]:
             md += [f"### {name}", "", _md_table(rows)]
         for name, _ in s["series"] + s["heatmaps"]:
@@ -371,11 +464,15 @@ def write_report(store: Store, run_id: str | None = None, out_dir: str | None = 
         data = base64.b64encode(files[key][1]).decode("ascii")
         return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
-    h = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-         f"<title>catdyn report: {html.escape(run.experiment)}</title><style>{_STYLE}</style></head><body>",
-         f"<h1>catdyn report: {html.escape(run.experiment)}</h1>", "<table>"]
+    h = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>catdyn report: {html.escape(run.experiment)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>catdyn report: {html.escape(run.experiment)}</h1>",
+        "<table>",
+    ]
     h += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in header if v]
     h.append("</table>")
     if exp.get("description"):
@@ -387,16 +484,20 @@ def write_report(store: Store, run_id: str | None = None, out_dir: str | None = 
         h += ["<h2>Failures</h2>", _html_table(info["failures"])]
     h += ["<h2>Tasks</h2>", _html_table(task_rows)]
     for s in info["sections"]:
-        h.append(f"<h2>{html.escape(s['step'])} <small>({html.escape(s['op'] or '')})</small>: "
-                 f"<span class=\"{html.escape(s['outcome'])}\">{html.escape(s['outcome'])}</span></h2>")
+        h.append(
+            f"<h2>{html.escape(s['step'])} <small>({html.escape(s['op'] or '')})</small>: "
+            f'<span class="{html.escape(s["outcome"])}">{html.escape(s["outcome"])}</span></h2>'
+        )
         if s["error"]:
-            h.append(f"<p class=\"failed\">{html.escape(s['error'])}</p>")
+            h.append(f'<p class="failed">{html.escape(s["error"])}</p>')
         if s["metrics"]:
             h.append(_html_table([{"metric": n, "value": v} for n, v in s["metrics"]]))
         for law in s["laws"]:
-            h.append(f"<p>law <b>{html.escape(law['law'])}</b>: {html.escape(law['status'])} "
-                     f"({html.escape(law['engine'])}, {law['examples']} examples, largest residual "
-                     f"{html.escape(_fmt(law['residual']))})</p>")
+            h.append(
+                f"<p>law <b>{html.escape(law['law'])}</b>: {html.escape(law['status'])} "
+                f"({html.escape(law['engine'])}, {law['examples']} examples, largest residual "
+                f"{html.escape(_fmt(law['residual']))})</p>"
+            )
         for name, rows in s["tables"]:
             h += [f"<h3>{html.escape(name)}</h3>", _html_table(rows)]
         for name, _ in s["series"] + s["heatmaps"]:

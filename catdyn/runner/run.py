@@ -75,9 +75,17 @@ class RunSummary:
 
 
 def run_experiment(
-    exp: Experiment, out: str | Store, *, preset: str = "smoke", device: str = "cpu",
-    executor: Executor | None = None, spec_path: str | None = None, progress: Progress | None = None,
-    report: bool = True, fresh: bool = False, repair: bool = False,
+    exp: Experiment,
+    out: str | Store,
+    *,
+    preset: str = "smoke",
+    device: str = "cpu",
+    executor: Executor | None = None,
+    spec_path: str | None = None,
+    progress: Progress | None = None,
+    report: bool = True,
+    fresh: bool = False,
+    repair: bool = False,
 ) -> RunSummary:
     """Compile ``exp`` with ``preset``, run it into the store at ``out`` and (by default) write
     its report. ``fresh`` forgets this plan's stored tasks first, so everything is recomputed.
@@ -100,10 +108,16 @@ def run_experiment(
         store.forget(plan.keys)
     executor = executor or LocalExecutor()
     config: dict[str, Any] = {
-        "spec": spec_path or "", "experiment": exp.describe(), "preset": preset, "device": device,
-        "executor": executor.name, "owner": f"{socket.gethostname()}:{os.getpid()}",
-        "tasks": [{"key": t.key, "step": t.step, "op": t.op, "stage": t.stage, "inputs": list(t.inputs)}
-                  for t in plan.tasks],
+        "spec": spec_path or "",
+        "experiment": exp.describe(),
+        "preset": preset,
+        "device": device,
+        "executor": executor.name,
+        "owner": f"{socket.gethostname()}:{os.getpid()}",
+        "tasks": [
+            {"key": t.key, "step": t.step, "op": t.op, "stage": t.stage, "inputs": list(t.inputs)}
+            for t in plan.tasks
+        ],
     }
     spec_hash = file_hash(spec_path) if spec_path and os.path.isfile(spec_path) else ""
     run_id = store.begin_run(spec_path or "", spec_hash, preset, device, executor.name, config, exp.name)

@@ -163,7 +163,11 @@ def _tensor_bytes(arrays: dict[str, Any], metadata: dict[str, str]) -> bytes:
     from safetensors.torch import save as tsave
 
     tensors = {
-        k: (torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v.detach().cpu().contiguous())
+        k: (
+            torch.from_numpy(np.ascontiguousarray(v))
+            if isinstance(v, np.ndarray)
+            else v.detach().cpu().contiguous()
+        )
         for k, v in arrays.items()
     }
     return tsave(tensors, metadata=metadata)
@@ -343,7 +347,9 @@ class Store:
             for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 self._retry(lambda s=stmt: conn.execute(s))
             self._retry(
-                lambda: conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                lambda: conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                )
             )
         except sqlite3.DatabaseError as exc:
             self.close()
@@ -408,7 +414,13 @@ class Store:
 
     # -- runs ------------------------------------------------------------------------------
     def begin_run(
-        self, spec: str, spec_hash: str, preset: str, device: str, executor: str, config: dict[str, Any],
+        self,
+        spec: str,
+        spec_hash: str,
+        preset: str,
+        device: str,
+        executor: str,
+        config: dict[str, Any],
         experiment: str = "",
     ) -> str:
         """Record a new run; returns its id (time-ordered: ``YYYYmmdd-HHMMSS-xxxxxx``)."""
@@ -417,7 +429,17 @@ class Store:
             c.execute(
                 "INSERT INTO runs (id, spec, spec_hash, preset, device, executor, status, started, config, "
                 "experiment) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
-                (run_id, spec, spec_hash, preset, device, executor, time.time(), json.dumps(config), experiment),
+                (
+                    run_id,
+                    spec,
+                    spec_hash,
+                    preset,
+                    device,
+                    executor,
+                    time.time(),
+                    json.dumps(config),
+                    experiment,
+                ),
             )
         return run_id
 
@@ -524,8 +546,12 @@ class Store:
         tree, arrays = encode(value)
         doc = {"format": 1, "key": key, "value": tree, "array_kinds": {}}
         if arrays:  # one file: the tensors, with the value's structure in the header's metadata
-            doc["array_kinds"] = {k: ("numpy" if type(v).__module__ == "numpy" else "torch") for k, v in arrays.items()}
-            return Prepared(key, self._path(key, "safetensors"), _tensor_bytes(arrays, {"catdyn": _dumps(doc).decode()}))
+            doc["array_kinds"] = {
+                k: ("numpy" if type(v).__module__ == "numpy" else "torch") for k, v in arrays.items()
+            }
+            return Prepared(
+                key, self._path(key, "safetensors"), _tensor_bytes(arrays, {"catdyn": _dumps(doc).decode()})
+            )
         return Prepared(key, self._path(key, "json"), _dumps(doc))
 
     def finish_task(
@@ -550,7 +576,9 @@ class Store:
             c.execute("DELETE FROM artifacts WHERE key = ?", (key,))
             c.execute("DELETE FROM records WHERE key = ?", (key,))
             c.executemany("INSERT INTO artifacts VALUES (?, ?, ?, ?)", [(key, *w) for w in written])
-            c.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", [(key, *r) for r in encoded])
+            c.executemany(
+                "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", [(key, *r) for r in encoded]
+            )
             c.execute(
                 "UPDATE tasks SET status = 'done', finished = ?, seconds = ?, owner = NULL, error = NULL WHERE key = ?",
                 (time.time(), seconds, key),
@@ -635,7 +663,9 @@ class Store:
         for folder, _, files in os.walk(os.path.join(self.root, "artifacts")):
             for name in files:
                 if name.endswith(".tmp"):
-                    out.notes.append(f"temporary file of an interrupted write: {os.path.relpath(os.path.join(folder, name), self.root)}")
+                    out.notes.append(
+                        f"temporary file of an interrupted write: {os.path.relpath(os.path.join(folder, name), self.root)}"
+                    )
         return out
 
     def damaged_keys(self, keys: Sequence[str] | None = None) -> list[str]:

@@ -21,7 +21,10 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     from catdyn.runner.store import Store
 
     out = str(tmp_path_factory.mktemp("tiny") / "store")
-    assert main(["run", MAIN_SPEC, "--preset", "tiny", "--device", "cpu", "--out", out, "--progress", "quiet"]) == 0
+    assert (
+        main(["run", MAIN_SPEC, "--preset", "tiny", "--device", "cpu", "--out", out, "--progress", "quiet"])
+        == 0
+    )
     store = Store(out, create=False)
     run = store.resolve_run("latest").id
     store.close()

@@ -114,7 +114,9 @@ def test_debug_shows_the_traceback(tmp_path, capsys) -> None:
     assert "Traceback" in capsys.readouterr().err
 
 
-def test_a_corrupted_artifact_is_found_refused_and_repaired_without_losing_anything(tiny_copy, capsys) -> None:
+def test_a_corrupted_artifact_is_found_refused_and_repaired_without_losing_anything(
+    tiny_copy, capsys
+) -> None:
     out, run = tiny_copy
     store = Store(out, create=False)
     train = next(t for t in store.run_tasks(run) if t["morphism"] == "train")["key"]
@@ -175,7 +177,8 @@ def test_a_folder_runs_every_spec_that_defines_an_experiment(tmp_path, capsys) -
     folder.mkdir()
     (folder / "a.py").write_text(
         "from catdyn.runner import Experiment\nexp = Experiment('a')\n"
-        "exp.step('draw', None, exp.stage('x', 'array'), op='random_normal', n=2)\n")
+        "exp.step('draw', None, exp.stage('x', 'array'), op='random_normal', n=2)\n"
+    )
     (folder / "b_no_experiment.py").write_text((SPECS / "no_experiment.py").read_text())
     assert main(["run", str(folder), "--out", str(tmp_path / "s"), "--no-report", *QUIET]) == 0
     assert "of a: ok (1 computed)" in capsys.readouterr().out
@@ -183,7 +186,9 @@ def test_a_folder_runs_every_spec_that_defines_an_experiment(tmp_path, capsys) -
     assert "defines no experiment" in err
 
 
-def test_a_failing_task_blocks_only_what_needs_it_and_a_rerun_finishes_the_rest(tmp_path, monkeypatch, capsys) -> None:
+def test_a_failing_task_blocks_only_what_needs_it_and_a_rerun_finishes_the_rest(
+    tmp_path, monkeypatch, capsys
+) -> None:
     chain, out, log = str(SPECS / "chain.py"), str(tmp_path / "s"), tmp_path / "log"
     monkeypatch.setenv("CATDYN_TEST_LOG", str(log))
     monkeypatch.setenv("CATDYN_TEST_FAIL", "c")
@@ -207,7 +212,9 @@ def test_a_device_this_machine_lacks_is_exit_2_before_anything_is_written(tmp_pa
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    err = _bad(["run", MAIN_SPEC, "--device", "cuda", "--out", str(tmp_path / "s"), "--progress", "quiet"], capsys)
+    err = _bad(
+        ["run", MAIN_SPEC, "--device", "cuda", "--out", str(tmp_path / "s"), "--progress", "quiet"], capsys
+    )
     assert "device 'cuda' was asked for" in err and not (tmp_path / "s").exists()
 
 

@@ -95,5 +95,7 @@ def test_the_diagram_has_an_edge_per_factor_of_a_product_domain() -> None:
 def test_parameters_that_do_not_fit_the_operation_are_refused_before_running() -> None:
     exp = Experiment("e")
     exp.step("draw", None, exp.stage("xs", "array"), op="random_normal", n=3, sigma=2.0)
-    with pytest.raises(SpecError, match=r"cannot call operation random_normal: .*'sigma'.*takes the parameters n, scale"):
+    with pytest.raises(
+        SpecError, match=r"cannot call operation random_normal: .*'sigma'.*takes the parameters n, scale"
+    ):
         compile_experiment(exp)

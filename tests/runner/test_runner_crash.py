@@ -42,8 +42,11 @@ def _starts(log: Path) -> list[str]:
 
 
 def _files(store: str) -> list[str]:
-    return sorted(os.path.relpath(os.path.join(d, f), store) for d, _, fs in os.walk(os.path.join(store, "artifacts"))
-                  for f in fs)
+    return sorted(
+        os.path.relpath(os.path.join(d, f), store)
+        for d, _, fs in os.walk(os.path.join(store, "artifacts"))
+        for f in fs
+    )
 
 
 def _rerun_and_check(store: str, log: Path, monkeypatch, capsys) -> None:
@@ -65,11 +68,29 @@ def _rerun_and_check(store: str, log: Path, monkeypatch, capsys) -> None:
 def test_sigkill_in_the_middle_of_a_task_then_rerun_resumes(tmp_path, monkeypatch, capsys) -> None:
     store, log = str(tmp_path / "store"), tmp_path / "log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "catdyn.runner.commands", "run", CHAIN, "--out", store, "--progress", "plain",
-         "--no-report"], env=_env(log, CATDYN_TEST_SLOW="c", CATDYN_TEST_SLOW_S="60"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "catdyn.runner.commands",
+            "run",
+            CHAIN,
+            "--out",
+            store,
+            "--progress",
+            "plain",
+            "--no-report",
+        ],
+        env=_env(log, CATDYN_TEST_SLOW="c", CATDYN_TEST_SLOW_S="60"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
     def inside_c_with_a_and_b_committed() -> bool:
-        if not (log.exists() and "start c" in log.read_text() and os.path.exists(os.path.join(store, "catdyn.sqlite"))):
+        if not (
+            log.exists()
+            and "start c" in log.read_text()
+            and os.path.exists(os.path.join(store, "catdyn.sqlite"))
+        ):
             return False
         s = Store(store, create=False)
         done = {m for (m,) in s.conn.execute("SELECT morphism FROM tasks WHERE status = 'done'")}
@@ -107,11 +128,28 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def test_sigkill_in_the_middle_of_an_artifact_write_leaves_no_half_file(tmp_path, monkeypatch, capsys) -> None:
+def test_sigkill_in_the_middle_of_an_artifact_write_leaves_no_half_file(
+    tmp_path, monkeypatch, capsys
+) -> None:
     store, log, marker = str(tmp_path / "store"), tmp_path / "log", tmp_path / "writing"
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILL_IN_WRITE, str(marker), "run", CHAIN, "--out", store, "--progress", "quiet",
-         "--no-report"], env=_env(log), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-c",
+            KILL_IN_WRITE,
+            str(marker),
+            "run",
+            CHAIN,
+            "--out",
+            store,
+            "--progress",
+            "quiet",
+            "--no-report",
+        ],
+        env=_env(log),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _wait_for(marker.exists, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -120,7 +158,7 @@ def test_sigkill_in_the_middle_of_an_artifact_write_leaves_no_half_file(tmp_path
     temporaries = [f for f in files if f.endswith(".tmp")]
     assert len(temporaries) == 1  # the write that was cut off, under its temporary name only
     s = Store(store, create=False)
-    c_key = next(k for k, in s.conn.execute("SELECT key FROM tasks WHERE morphism = 'c'"))
+    c_key = next(k for (k,) in s.conn.execute("SELECT key FROM tasks WHERE morphism = 'c'"))
     assert s.task_status(c_key) == "running"
     assert not [f for f in files if c_key in f and not f.endswith(".tmp")]  # no final file of c
     result = s.verify()
@@ -132,10 +170,24 @@ def test_sigkill_in_the_middle_of_an_artifact_write_leaves_no_half_file(tmp_path
 @pytest.mark.parametrize("preset", ["slow"])
 def test_two_runs_writing_one_store_at_once_do_not_corrupt_it(tmp_path, preset) -> None:
     store, log = str(tmp_path / "store"), tmp_path / "log"
-    cmd = [sys.executable, "-m", "catdyn.runner.commands", "run", CHAIN, "--preset", preset, "--out", store,
-           "--progress", "plain", "--no-report"]
-    procs = [subprocess.Popen(cmd, env=_env(log), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "catdyn.runner.commands",
+        "run",
+        CHAIN,
+        "--preset",
+        preset,
+        "--out",
+        store,
+        "--progress",
+        "plain",
+        "--no-report",
+    ]
+    procs = [
+        subprocess.Popen(cmd, env=_env(log), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     starts = _starts(log)

@@ -30,10 +30,11 @@ def test_a_false_equation_is_refuted_and_fails_the_run(tmp_path) -> None:
     summary = run_experiment(_two_draws(3), str(tmp_path), report=False)
     # different steps draw with different seeds: their means differ, and the check says so
     assert not summary.ok and summary.failed_laws == [
-        "= same size: equation same size: draw >> sum = draw_again >> sum_again refuted"]
+        "= same size: equation same size: draw >> sum = draw_again >> sum_again refuted"
+    ]
     store = Store(str(tmp_path))
     key = next(o.key for o in summary.outcomes if o.step == "= same size")
-    (_, _, residual, data), = store.records(key, "law")
+    ((_, _, residual, data),) = store.records(key, "law")
     assert residual > 0 and data["counterexample"]["detail"].startswith("largest difference")
 
 
@@ -52,8 +53,24 @@ def test_a_broken_symmetry_action_is_caught_by_the_runs_own_square(tmp_path, cap
     assert text.count('op="permute_rep", sigma_seed=7') == 1
     mutated = tmp_path / "mutated_spec.py"
     mutated.write_text(text.replace('op="permute_rep", sigma_seed=7', 'op="permute_rep", sigma_seed=8'))
-    assert main(["run", str(mutated), "--preset", "tiny", "--device", "cpu", "--out", str(tmp_path / "s"),
-                 "--progress", "quiet", "--no-report"]) == 1
+    assert (
+        main(
+            [
+                "run",
+                str(mutated),
+                "--preset",
+                "tiny",
+                "--device",
+                "cpu",
+                "--out",
+                str(tmp_path / "s"),
+                "--progress",
+                "quiet",
+                "--no-report",
+            ]
+        )
+        == 1
+    )
     printed = capsys.readouterr().out
     assert "law not held: = realisation commutes with σ" in printed and "refuted" in printed
 

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+CHROMIUM = next(
+    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+)
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
+)
 
 # Appended to a copy of the page: records each image's decoded size, every resource the page
 # fetched and every request the Content-Security-Policy blocked, into the DOM Chromium dumps.
@@ -50,9 +54,18 @@ def _probe_copy(report: Path, dst: Path) -> Path:
 
 
 def _dump_dom(page: Path, tmp: Path) -> str:
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--no-first-run", "--user-data-dir=" + str(tmp / "profile"), "--virtual-time-budget=10000",
-           "--dump-dom", page.as_uri()]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--user-data-dir=" + str(tmp / "profile"),
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -71,8 +84,9 @@ def test_the_report_renders_offline_with_every_plot_decoded(tiny_store, tmp_path
     dom = _dump_dom(_probe_copy(report, tmp_path / "probe.html"), tmp_path)
     found = re.search(r'<pre id="catdyn-probe">(.*?)</pre>', dom, re.S)
     assert found, "the probe did not run (the page did not load?)"
-    probe = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<")
-                       .replace("&gt;", ">"))
+    probe = json.loads(
+        found.group(1).replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    )
     assert len(probe["images"]) == n_images
     undecoded = [i["alt"] for i in probe["images"] if not (i["complete"] and i["w"] > 0 and i["h"] > 0)]
     assert undecoded == []
@@ -88,8 +102,11 @@ def test_the_probe_would_see_a_broken_image_and_a_network_fetch(tmp_path) -> Non
     page.write_text(
         f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{CSP}"></head><body>'
         '<img alt="broken" src="data:image/png;base64,AAAA"><img alt="remote" src="http://192.0.2.1/x.png">'
-        "</body></html>")
+        "</body></html>"
+    )
     dom = _dump_dom(_probe_copy(page, tmp_path / "probe.html"), tmp_path)
-    probe = json.loads(re.search(r'<pre id="catdyn-probe">(.*?)</pre>', dom, re.S).group(1).replace("&quot;", '"'))
+    probe = json.loads(
+        re.search(r'<pre id="catdyn-probe">(.*?)</pre>', dom, re.S).group(1).replace("&quot;", '"')
+    )
     assert [i["w"] for i in probe["images"]] == [0, 0]
     assert any("192.0.2.1" in b for b in probe["blocked"])

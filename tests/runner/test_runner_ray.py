@@ -15,8 +15,26 @@ pytest.importorskip("torch")
 def test_ray_and_local_store_the_same_numbers(tiny_store, tmp_path, capsys) -> None:
     local_out, local_run = tiny_store
     ray_out = str(tmp_path / "ray")
-    assert main(["run", MAIN_SPEC, "--preset", "tiny", "--device", "cpu", "--executor", "ray", "--out", ray_out,
-                 "--progress", "quiet", "--no-report"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                MAIN_SPEC,
+                "--preset",
+                "tiny",
+                "--device",
+                "cpu",
+                "--executor",
+                "ray",
+                "--out",
+                ray_out,
+                "--progress",
+                "quiet",
+                "--no-report",
+            ]
+        )
+        == 0
+    )
     assert "10 computed" in capsys.readouterr().out
     ray_store, local_store = Store(ray_out, create=False), Store(local_out, create=False)
     assert ray_store.resolve_run("latest").executor == "ray"

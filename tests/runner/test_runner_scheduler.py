@@ -38,8 +38,14 @@ def _experiment(steps, failing: bool) -> Experiment:
     exp = Experiment("dag", seed=0)
     stages = [exp.stage(f"s{i}", "any") for i in range(len(steps))]
     for i, (parents, fail) in enumerate(steps):
-        exp.step(f"t{i}", [stages[p] for p in parents] or None, stages[i], op="test_dag_step",
-                 fail=fail and failing, index=i)
+        exp.step(
+            f"t{i}",
+            [stages[p] for p in parents] or None,
+            stages[i],
+            op="test_dag_step",
+            fail=fail and failing,
+            index=i,
+        )
     return exp
 
 

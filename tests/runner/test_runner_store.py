@@ -13,12 +13,22 @@ from catdyn.runner import store as store_mod
 from catdyn.runner.store import Store, StoreError, decode, encode
 
 leaves = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=True), st.text(max_size=5),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
     st.builds(lambda xs: np.asarray(xs, dtype=np.float64), st.lists(st.floats(allow_nan=True), max_size=4)),
 )
-values = st.recursive(leaves, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3),
-    st.lists(inner, max_size=3).map(tuple)), max_leaves=10)
+values = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.text(max_size=4), inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+    ),
+    max_leaves=10,
+)
 
 
 def _same(a, b) -> bool:
@@ -94,7 +104,9 @@ def test_verify_reports_a_flipped_byte_and_a_missing_file(tmp_path) -> None:
     (tmp_path / "artifacts" / "cc" / ("c" * 64 + ".safetensors")).unlink()
     result = s.verify()
     assert not result.ok and len(result.problems) == 2
-    assert any("does not match" in p for p in result.problems) and any("missing" in p for p in result.problems)
+    assert any("does not match" in p for p in result.problems) and any(
+        "missing" in p for p in result.problems
+    )
     assert s.damaged_keys() == ["b" * 64, "c" * 64]
     with pytest.raises(StoreError, match="corrupted"):
         s.load_value("b" * 64)
