@@ -266,6 +266,7 @@ class Executor:
                     for task, result in self.collect(block=not progressed and not commits):
                         in_flight.discard(task.key)
                         progressed = True
+                        progress.task(task.step, task.op, "ran", result.seconds)
                         prepared = None
                         if not result.failed:
                             try:

@@ -34,8 +34,8 @@ class Progress:
         """A run of ``n_tasks`` tasks begins."""
 
     def task(self, step: str, op: str, state: str, seconds: float | None = None, note: str = "") -> None:
-        """A task changed state: ``started``, ``waiting``, or one of ``computed``, ``reused``,
-        ``failed``, ``blocked`` (it is over)."""
+        """A task changed state: ``started``, ``waiting``, ``ran`` (computed, being stored), or
+        one of ``computed``, ``reused``, ``failed``, ``blocked`` (it is over)."""
 
     def step(self, step: str, done: int, total: int) -> None:
         """Progress inside a running task (e.g. training steps)."""
@@ -104,6 +104,8 @@ class RichProgress(Progress):
         inner = self._inner.pop(step, None)
         if inner is not None:
             self._rp.remove_task(inner)
+        if state == "ran":
+            return
         self._rp.advance(self._tasks)
         took = f" in {seconds:.2f} s" if seconds is not None and state == "computed" else ""
         colour = {"failed": "red", "blocked": "yellow", "reused": "cyan"}.get(state, "green")
