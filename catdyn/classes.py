@@ -321,7 +321,7 @@ def permutation_test(
 ) -> float:
     """The p-value of the within-class spread against random relabellings with the same class
     sizes (small p: classes group models of similar accuracy more than chance would); NaN when
-    no class has two members.
+    no class has two members or there is only one class.
 
     >>> import numpy as np
     >>> acc = np.array([0.90, 0.91, 0.92, 0.93, 0.80, 0.81, 0.79, 0.78])
@@ -331,7 +331,7 @@ def permutation_test(
     acc = np.asarray(acc, dtype=np.float64)
     labels = np.asarray(labels)
     observed = within_spread(acc, labels)
-    if not np.isfinite(observed):
+    if not np.isfinite(observed) or len(np.unique(labels)) < 2:
         return float("nan")
     rng = np.random.default_rng(seed)
     hits = sum(within_spread(acc, rng.permutation(labels)) <= observed + 1e-15 for _ in range(permutations))

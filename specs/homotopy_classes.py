@@ -8,7 +8,8 @@ and a CNN on digits). For each population (architecture × data set) the network
 seed, optimiser (SGD with momentum, Adam) and learning rate. Then:
 
     1 --load--> Data --train--> Population
-    Population × Data --classify--> Classes
+    Population × Data --barriers_k--> Pairs_k            (k = 0 … 3: the pairs in four tasks)
+    Population × Data × Pairs_0 × … × Pairs_3 --classify--> Classes
 
 The classes use the line-endpoint barrier (Entezari et al.) of the training loss: the
 mean-endpoint one (Frankle et al.) is at least half the endpoints' loss difference, so it
@@ -97,6 +98,10 @@ POPULATIONS = {
     "DigitsCNN": (digits, {"type": "cnn", "image": [1, 8, 8], "channels": [8, 16]}, "digits_cnn_seeds"),
 }
 
+PARTS = 4
+"""The pairs of each population are measured in this many tasks (``homotopy_barrier_part``),
+which an executor may run side by side (``--executor ray``); ``classify`` joins them."""
+
 for name, (data, arch, seeds) in POPULATIONS.items():
     pop = exp.stage(f"{name}Population", "population")
     classes = exp.stage(f"{name}Classes", "homotopy")
@@ -111,11 +116,24 @@ for name, (data, arch, seeds) in POPULATIONS.items():
         steps=P("steps"),
         batch_size=64,
     )
+    chunks = []
+    for k in range(PARTS):
+        chunk = exp.stage(f"{name}Pairs{k}", "barrier_part")
+        exp.step(
+            f"barriers_{name}_{k}",
+            (pop, data),
+            chunk,
+            op="homotopy_barrier_part",
+            part=k,
+            parts=PARTS,
+            points=P("points"),
+        )
+        chunks.append(chunk)
     exp.step(
         f"classify_{name}",
-        (pop, data),
+        (pop, data, *chunks),
         classes,
-        op="homotopy_classify",
+        op="homotopy_classify_parts",
         threshold=P("c"),
         metric="loss",
         split="train",

@@ -155,6 +155,45 @@ class BarrierMatrix:
         perms = [x for p in parts for x in (p.permutations or [None] * len(p.pairs))]
         return BarrierMatrix(first.n, first.alphas, pairs, profiles, first.bn, first.alignment, perms)
 
+    def to_value(self) -> dict[str, Any]:
+        """A storable value (plain numbers, lists and arrays; the runner's store keeps it):
+        profiles as arrays, and the aligning permutations as one ``(P, size)`` array per group.
+
+        >>> bm = BarrierMatrix(2, np.array([0.0, 1.0]), [(0, 1)], {("loss", "test"): np.zeros((1, 2))},
+        ...                    permutations=[(np.array([1, 0]),)])
+        >>> back = BarrierMatrix.from_value(bm.to_value())
+        >>> back.pairs, back.permutations[0][0].tolist()
+        ([(0, 1)], [1, 0])
+        """
+        have = bool(self.permutations) and all(p is not None for p in self.permutations)
+        groups = len(self.permutations[0]) if have else 0
+        return {
+            "n": self.n,
+            "alphas": np.asarray(self.alphas, dtype=np.float64),
+            "pairs": np.asarray(self.pairs, dtype=np.int64).reshape(-1, 2),
+            "profiles": {f"{m}/{s}": np.asarray(v) for (m, s), v in self.profiles.items()},
+            "bn": self.bn,
+            "alignment": self.alignment,
+            "permutations": [np.stack([np.asarray(p[g]) for p in self.permutations]) for g in range(groups)],
+        }
+
+    @staticmethod
+    def from_value(value: Mapping[str, Any]) -> BarrierMatrix:
+        """The inverse of :meth:`to_value`."""
+        pairs = [(int(i), int(j)) for i, j in np.asarray(value["pairs"]).reshape(-1, 2)]
+        profiles = {tuple(k.split("/", 1)): np.asarray(v) for k, v in value["profiles"].items()}
+        groups = [np.asarray(g) for g in value.get("permutations", [])]
+        perms = [tuple(g[p] for g in groups) for p in range(len(pairs))] if groups else [None] * len(pairs)
+        return BarrierMatrix(
+            int(value["n"]),
+            np.asarray(value["alphas"]),
+            pairs,
+            profiles,  # type: ignore[arg-type]
+            str(value.get("bn", "bn-free")),
+            str(value.get("alignment", "none")),
+            perms,
+        )
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for storage (npz): ``alphas``, ``pairs`` and one ``metric/split`` array each.
 

@@ -35,7 +35,7 @@ import torch
 
 from catdyn.backends.torch.alignment import alignment_laws
 from catdyn.backends.torch.architectures import CNN, MLP, Architecture
-from catdyn.backends.torch.barrier_matrix import barrier_matrix
+from catdyn.backends.torch.barrier_matrix import BarrierMatrix, all_pairs, barrier_matrix, split_pairs
 from catdyn.backends.torch.curves import fit_network_curve
 from catdyn.backends.torch.data import Dataset
 from catdyn.backends.torch.ensemble import TrainConfig, evaluate, train_ensemble
@@ -218,6 +218,7 @@ def classify_population(
     n_probe: int = 512,
     law_examples: int = 3,
     affine_pairs: int = 1000,
+    parts: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The whole classification and its claims (see the module docstring); records into ``ctx``."""
     if pop.get("skipped"):
@@ -239,7 +240,25 @@ def classify_population(
     acc = acc_t.double().cpu().numpy()
 
     # 1. barrier matrix after weight matching
-    bm = barrier_matrix(net, stacked, splits, points=points, alignment="weight", seed=ctx.seed)
+    if parts:
+        bm = BarrierMatrix.merge([BarrierMatrix.from_value(v) for v in parts])
+        if bm.n != n or sorted(bm.pairs) != all_pairs(n):
+            raise HomotopyError.bad_option(
+                "parts", f"{len(bm.pairs)} pairs of {bm.n} models", f"every pair of the {n} models once"
+            )
+        order = sorted(range(len(bm.pairs)), key=lambda q: bm.pairs[q])
+        bm = BarrierMatrix(
+            bm.n,
+            bm.alphas,
+            [bm.pairs[q] for q in order],
+            {k: v[order] for k, v in bm.profiles.items()},
+            bm.bn,
+            bm.alignment,
+            [bm.permutations[q] for q in order],
+        )
+        points = len(bm.alphas)
+    else:
+        bm = barrier_matrix(net, stacked, splits, points=points, alignment="weight", seed=ctx.seed)
     lin = bm.matrix(metric, split, definition)  # type: ignore[arg-type]
     ctx.metric("median linear barrier", float(np.median(lin[np.triu_indices(n, 1)])))
 
@@ -521,6 +540,50 @@ def classify_population(
 
 def _perm_dict(net: Architecture, perms: Any) -> dict[str, torch.Tensor]:
     return {g.name: torch.as_tensor(np.array(p, dtype=np.int64)) for g, p in zip(net.symmetry.groups, perms)}
+
+
+def _setup(
+    pop: dict[str, Any], data: dict[str, Any], device: str
+) -> tuple[Architecture, dict[str, Any], Any, list[int]]:
+    from catdyn.backends.torch.device import resolve_device
+
+    dev = resolve_device(device)
+    net = build_arch(pop["arch"], tuple(data["train_x"].shape[1:]), int(data["n_classes"]))
+    splits = {s: _dataset(data, s, net).to(dev) for s in ("train", "test")}
+    ok = [i for i, s in enumerate(pop["status"]) if s == "ok"]
+    stacked = {k: v[torch.as_tensor(ok)].to(dev) for k, v in pop["params"].items()}
+    return net, splits, stacked, ok
+
+
+@operation("homotopy_barrier_part", inputs=("population", "dataset"), output="barrier_part", version="1")
+def homotopy_barrier_part(
+    ctx: OpContext, pop: dict[str, Any], data: dict[str, Any], *, part: int, parts: int, points: int = 25
+) -> dict[str, Any]:
+    """Chunk ``part`` of ``parts`` of the pairs of the population's trained members: aligned by
+    weight matching and profiled along their linear paths (one task per chunk, so the runner's
+    executors can spread the pairs; ``homotopy_classify_parts`` joins them).
+
+    >>> from catdyn.runner.operations import get
+    >>> get("homotopy_barrier_part").output
+    'barrier_part'
+    """
+    if pop.get("skipped"):
+        return {"skipped": True}
+    net, splits, stacked, ok = _setup(pop, data, ctx.device)
+    chunk = split_pairs(all_pairs(len(ok)), int(parts))[int(part)]
+    bm = barrier_matrix(net, stacked, splits, points=points, pairs=chunk, alignment="weight", seed=ctx.seed)
+    ctx.metric("pairs", len(chunk))
+    return bm.to_value()
+
+
+@operation("homotopy_classify_parts", inputs=None, output="homotopy", version="1")
+def homotopy_classify_parts(
+    ctx: OpContext, pop: dict[str, Any], data: dict[str, Any], *parts: dict[str, Any], **options: Any
+) -> dict[str, Any]:
+    """:func:`classify_population` on a barrier matrix joined from ``homotopy_barrier_part`` chunks."""
+    if pop.get("skipped"):
+        return classify_population(ctx, pop, data, **options)
+    return classify_population(ctx, pop, data, parts=list(parts), **options)
 
 
 @operation("homotopy_classify", inputs=("population", "dataset"), output="homotopy", version="1")
