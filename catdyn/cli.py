@@ -1,4 +1,5 @@
-"""The ``catdyn`` command line.
+"""The ``catdyn`` command line: ``check`` (this module) and ``run``, ``runs``, ``verify``,
+``report`` (:mod:`catdyn.runner.commands`).
 
 ``catdyn check SPEC_OR_DIR [--json] [--examples N] [--seed S] [--debug]`` checks every law a
 spec promises and exits 0 when all are proved or held, 1 when any is refuted (or raised an
@@ -53,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--examples", type=_positive, default=100, metavar="N", help="examples per sampled law"
     )
     check.add_argument("--seed", type=int, default=None, metavar="S", help="make sampling deterministic")
-    check.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    check.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors")
+    from catdyn.runner.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -73,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "check":
         return _check(args)
+    from catdyn.runner.commands import COMMANDS, dispatch
+
+    if args.command in COMMANDS:
+        return dispatch(args)
     parser.print_help()
     return 0
 
