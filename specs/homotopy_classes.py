@@ -24,6 +24,10 @@ H0 persistence over c, and measures the spreads with stratified bootstrap interv
 fit between representations within vs between classes, and the alignment laws on the trained
 networks. Whatever is measured is reported, reproduced or not.
 
+``catdyn check specs/homotopy_classes.py`` checks, without training, the alignment's laws and the
+zero barrier of an aligned permuted copy (``laws`` at the bottom). A spec is Python and runs as
+code.
+
 A population with an empty seed list is skipped (the smoke preset switches the full preset's
 extra populations off that way).
 """
@@ -143,3 +147,47 @@ for name, (data, arch, seeds) in POPULATIONS.items():
         curve_steps=P("curve_steps"),
         resamples=P("resamples"),
     )
+
+# What `catdyn check` checks in this spec (before any training): the alignment's laws on the
+# smoke architecture and on the CNN (the aligned network computes the same function; its
+# realisation is the permuted realisation; weight matching inverts a planted permutation), and
+# that a planted permuted copy, once aligned, has zero barrier under both definitions.
+import torch  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from catdyn.backends.torch.alignment import alignment_laws, weight_matching  # noqa: E402
+from catdyn.backends.torch.architectures import CNN, MLP  # noqa: E402
+from catdyn.backends.torch.data import load_digits  # noqa: E402
+from catdyn.backends.torch.interpolation import linear_path  # noqa: E402
+from catdyn.backends.torch.symmetry import permute, random_element  # noqa: E402
+from catdyn.checker.law import Law, approx  # noqa: E402
+
+_digits = load_digits(seed=0)
+_mlp, _cnn = MLP((64, 32, 10)), CNN((1, 8, 8), (8, 16), 10)
+_x = _digits.test.x[:64]
+_m0, _m1 = (_mlp.init(torch.Generator().manual_seed(s)) for s in (0, 1))
+_c0, _c1 = (_cnn.init(torch.Generator().manual_seed(s)) for s in (0, 1))
+
+
+def _aligned_twin_barriers(seed: int) -> tuple[float, ...]:
+    twin = permute(_mlp, _m0, random_element(_mlp, torch.Generator().manual_seed(seed)))
+    aligned = permute(_mlp, twin, weight_matching(_mlp, _m0, twin).permutation)
+    prof = linear_path(_mlp, _m0, aligned, (_x, _digits.test.y[:64]), points=5)
+    return tuple(prof.barriers().values())
+
+
+laws = [
+    *alignment_laws(_mlp, _m0, _m1, _x),
+    *alignment_laws(_cnn, _c0, _c1, _x.reshape(-1, 1, 8, 8)),
+    Law(
+        "an aligned permuted copy has zero barrier",
+        "alignment",
+        _aligned_twin_barriers,
+        lambda seed: (0.0,) * 4,
+        arguments=st.integers(0, 2**31 - 1).map(lambda s: (s,)),
+        argnames=("seed",),
+        compare=approx(rtol=0.0, atol=1e-6),
+        subject=_mlp.name,
+        statement="barrier(θ, weight_matching(θ, τ·θ)·τ·θ) = 0 for both definitions, loss and error",
+    ),
+]
