@@ -41,8 +41,10 @@ exactly as they would have without it. Parameters at chosen steps are kept as
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -90,7 +92,12 @@ class TrainConfig:
     """How an ensemble is trained (shared by all members, except the per-member values).
 
     ``lr`` and ``weight_decay`` are one number or one per member; ``checkpoints`` are step
-    counts in ``[0, steps]`` whose parameters are kept; ``path`` picks the engine.
+    counts in ``[0, steps]`` whose parameters are kept; ``path`` picks the engine. ``workers``
+    (CPU only) splits the members into that many shards trained side by side by Python threads,
+    each running torch single-threaded; ``"auto"`` uses one shard per intra-op thread when there
+    are at least two members per shard. On a shared machine this is far steadier than torch's
+    own threads (an OpenMP barrier waits for a descheduled thread; a shard does not). While it
+    runs, torch's intra-op thread count is 1 for the whole process (restored afterwards).
 
     >>> TrainConfig(steps=10).optimiser
     SGD(momentum=0.0, nesterov=False, dampening=0.0)
@@ -103,6 +110,7 @@ class TrainConfig:
     weight_decay: float | Sequence[float] = 0.0
     checkpoints: Sequence[int] = ()
     path: Path = "auto"
+    workers: int | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
         if self.steps < 0:
@@ -111,6 +119,8 @@ class TrainConfig:
             raise EnsembleError.option("batch_size", self.batch_size, "≥ 1")
         if self.path not in ("auto", "generic", "fast"):
             raise EnsembleError.option("path", self.path, "'auto', 'generic' or 'fast'")
+        if self.workers != "auto" and (not isinstance(self.workers, int) or self.workers < 1):
+            raise EnsembleError.option("workers", self.workers, "'auto' or an integer ≥ 1")
         bad = [c for c in self.checkpoints if not 0 <= c <= self.steps]
         if bad:
             raise EnsembleError.option("checkpoints", tuple(bad), f"steps in [0, {self.steps}]")
@@ -233,11 +243,14 @@ class BatchStream:
         if out is None:
             out = torch.empty(steps, self.batch_size, dtype=torch.long)
         done = 0
+        per_epoch = self.n // self.batch_size
+        full = per_epoch * self.batch_size
         while done < steps:
             if self._pos >= self._epoch.shape[0]:
-                perm = torch.randperm(self.n, generator=self.generator)
-                full = (self.n // self.batch_size) * self.batch_size
-                self._epoch = perm[:full].view(-1, self.batch_size)
+                # draw every epoch this request still needs in one go (same stream of randperms)
+                epochs = -(-(steps - done) // per_epoch)
+                perms = [torch.randperm(self.n, generator=self.generator)[:full] for _ in range(epochs)]
+                self._epoch = (perms[0] if epochs == 1 else torch.cat(perms)).view(-1, self.batch_size)
                 self._pos = 0
             chunk = self._epoch[self._pos : self._pos + steps - done]
             out[done : done + chunk.shape[0]] = chunk
@@ -343,7 +356,15 @@ class _Engine:
     def export(self) -> Params:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def hyper(self, values: Tensor) -> Tensor:
+    def hyper(self, values: Tensor) -> Tensor | float | None:
+        """A ``(K,)`` hyperparameter as the optimiser should get it: ``None`` when all zero, a
+        number when all members share it, else in the engine's layout."""
+        first = float(values[0])
+        if bool((values == first).all()):
+            return None if first == 0 else first
+        return self._spread(values)
+
+    def _spread(self, values: Tensor) -> Tensor:
         return values
 
     def restore(self, frozen: list[Tensor], alive: Tensor) -> None:
@@ -459,7 +480,7 @@ class _FastMLPEngine(_Engine):
         self.dh = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
         self.act = arch.activation
 
-    def hyper(self, values: Tensor) -> Tensor:
+    def _spread(self, values: Tensor) -> Tensor:
         return values[self.member_of]
 
     def restore(self, frozen: list[Tensor], alive: Tensor) -> None:
@@ -587,17 +608,86 @@ def train_ensemble(
     if config.path == "fast" and reason is not None:
         raise EnsembleError.no_fast_path(arch, reason)
     use_fast = config.path == "fast" or (config.path == "auto" and reason is None)
+    lr = _per_member(config.lr, k, "lr", dtype, dev)
+    wd = _per_member(config.weight_decay, k, "weight_decay", dtype, dev)
+    workers = _workers(config.workers, dev, k)
+    if workers == 1:
+        losses, failed_at, final, checkpoints = _train(
+            arch, data, data_seeds, params, lr, wd, config, use_fast, progress
+        )
+    else:
+        bounds = [round(i * k / workers) for i in range(workers + 1)]
+        shards = [slice(lo, hi) for lo, hi in itertools.pairwise(bounds)]
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(workers, thread_name_prefix="catdyn-ensemble") as pool:
+                futures = [
+                    pool.submit(
+                        _train,
+                        arch,
+                        data,
+                        data_seeds[sh],
+                        {n: t[sh] for n, t in params.items()},
+                        lr[sh],
+                        wd[sh],
+                        config,
+                        use_fast,
+                        progress if i == 0 else None,
+                    )
+                    for i, sh in enumerate(shards)
+                ]
+                parts = [f.result() for f in futures]
+        finally:
+            torch.set_num_threads(threads)
+        losses = torch.cat([p[0] for p in parts], dim=1)
+        failed_at = torch.cat([p[1] for p in parts])
+        final = {n: torch.cat([p[2][n] for p in parts]) for n in parts[0][2]}
+        checkpoints = {
+            s: {n: torch.cat([p[3][s][n] for p in parts]) for n in parts[0][3][s]} for s in parts[0][3]
+        }
+    return EnsembleResult(
+        arch=arch,
+        params=final,
+        losses=losses,
+        failed_at=failed_at,
+        checkpoints=checkpoints,
+        seeds=seeds,
+        data_seeds=data_seeds,
+        path="fast" if use_fast else "generic",
+    )
+
+
+def _workers(setting: int | str, device: torch.device, k: int) -> int:
+    if device.type != "cpu":
+        return 1
+    if setting == "auto":
+        threads = torch.get_num_threads()
+        return min(threads, k // 2) if threads > 1 and k >= 4 else 1
+    return max(1, min(int(setting), k))
+
+
+def _train(
+    arch: Architecture,
+    data: Dataset,
+    data_seeds: Sequence[int],
+    params: Params,
+    lr: Tensor,
+    wd: Tensor,
+    config: TrainConfig,
+    use_fast: bool,
+    progress: Callable[[int], None] | None,
+) -> tuple[Tensor, Tensor, Params, dict[int, Params]]:
+    """Train one shard of members: losses, failure steps, final parameters, checkpoints."""
+    k = len(data_seeds)
+    dtype, dev = lr.dtype, lr.device
     engine: _Engine
     if use_fast:
         assert isinstance(arch, MLP)
         engine = _FastMLPEngine(arch, params, data, config.batch_size)
     else:
         engine = _GenericEngine(arch, params, data)
-
-    lr = _per_member(config.lr, k, "lr", dtype, dev)
-    wd = _per_member(config.weight_decay, k, "weight_decay", dtype, dev)
-    lr_arg = engine.hyper(lr)
-    wd_arg = engine.hyper(wd) if bool((wd != 0).any()) else None
+    lr_arg, wd_arg = engine.hyper(lr), engine.hyper(wd)
     opt = config.optimiser
     state: OptState = opt.init(engine.tensors)
 
@@ -643,13 +733,4 @@ def train_ensemble(
     for j, f in enumerate(failed_at.tolist()):
         if f >= 0:
             losses[f + 1 :, j] = math.nan
-    return EnsembleResult(
-        arch=arch,
-        params=engine.export(),
-        losses=losses,
-        failed_at=failed_at,
-        checkpoints=checkpoints,
-        seeds=seeds,
-        data_seeds=data_seeds,
-        path="fast" if use_fast else "generic",
-    )
+    return losses, failed_at, engine.export(), checkpoints

@@ -109,11 +109,15 @@ def per_member(h: Tensor | float | Sequence[float], like: Tensor) -> Tensor:
     return t.reshape((k,) + (1,) * (like.ndim - 1))
 
 
-def _views(h: Tensor | float | Sequence[float] | None, params: Sequence[Tensor]) -> list[Tensor] | None:
+def _views(
+    h: Tensor | float | Sequence[float] | None, params: Sequence[Tensor]
+) -> list[Tensor] | list[float] | None:
+    """Per-tensor hyperparameters: ``None`` for a zero, the number itself when every member
+    shares it (so the update can use a scalar, as torch.optim does), else broadcast tensors."""
     if h is None:
         return None
-    if isinstance(h, (int, float)) and h == 0:
-        return None
+    if isinstance(h, (int, float)):
+        return None if h == 0 else [float(h)] * len(params)
     return [per_member(h, p) for p in params]
 
 
@@ -192,12 +196,13 @@ class SGD:
         >>> p[0].flatten().tolist()
         [0.800000011920929, 0.6000000238418579]
         """
-        lrs = _views(lr, params)
+        lrs = _views(lr, params) or [0.0] * len(params)
         wds = _views(weight_decay, params)
         first = state.step == 0
         for i, (p, g) in enumerate(zip(params, grads)):
             if wds is not None:
-                g = torch.addcmul(g, wds[i], p)
+                wd = wds[i]
+                g = g.add(p, alpha=wd) if isinstance(wd, float) else torch.addcmul(g, wd, p)
             if self.momentum:
                 bufs = state.buffers["momentum"]
                 buf = bufs[i]
@@ -211,8 +216,11 @@ class SGD:
                 d = g.add(buf, alpha=self.momentum) if self.nesterov else buf
             else:
                 d = g
-            assert lrs is not None
-            p.addcmul_(d, lrs[i], value=-1.0)
+            lr_i = lrs[i]
+            if isinstance(lr_i, float):
+                p.add_(d, alpha=-lr_i)
+            else:
+                p.addcmul_(d, lr_i, value=-1.0)
         state.step += 1
 
     def update(
@@ -312,22 +320,28 @@ class Adam:
         t = state.step
         bc1 = 1.0 - beta1**t
         bc2_sqrt = (1.0 - beta2**t) ** 0.5
-        lrs = _views(lr, params)
+        lrs = _views(lr, params) or [0.0] * len(params)
         wds = _views(weight_decay, params)
-        assert lrs is not None
         m_list, v_list = state.buffers["exp_avg"], state.buffers["exp_avg_sq"]
         for i, (p, g) in enumerate(zip(params, grads)):
+            lr_i = lrs[i]
             if wds is not None:
+                wd = wds[i]
                 if self.decoupled:
-                    p.mul_(1.0 - lrs[i] * wds[i])
+                    p.mul_(1.0 - lr_i * wd)
+                elif isinstance(wd, float):
+                    g = g.add(p, alpha=wd)
                 else:
-                    g = torch.addcmul(g, wds[i], p)
+                    g = torch.addcmul(g, wd, p)
             m, v = m_list[i], v_list[i]
             assert m is not None and v is not None
             m.lerp_(g, 1.0 - beta1)
             v.mul_(beta2).addcmul_(g, g, value=1.0 - beta2)
             denom = v.sqrt().div_(bc2_sqrt).add_(self.eps)
-            p.addcmul_(m.div(denom), lrs[i], value=-1.0 / bc1)
+            if isinstance(lr_i, float):
+                p.addcdiv_(m, denom, value=-lr_i / bc1)
+            else:
+                p.addcmul_(m.div(denom), lr_i, value=-1.0 / bc1)
 
     def update(
         self,

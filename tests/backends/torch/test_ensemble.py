@@ -375,3 +375,32 @@ def test_training_learns() -> None:
     r = train_ensemble(MLP((64, 32, 10)), DIGITS.train, [0, 1], cfg, device="cpu")
     _, acc = evaluate(MLP((64, 32, 10)), r.params, DIGITS.test)
     assert (acc > 0.85).all()
+
+
+@pytest.mark.parametrize("path", ["fast", "generic"])
+def test_shards_train_the_same_members(path: str) -> None:
+    """Members split over worker threads (each torch single-threaded) are the members of one
+    unsharded run: same statuses, losses and checkpoints, parameters to float rounding."""
+    arch = MLP((64, 16, 10))
+    lrs = [0.05, 1e30, 0.1, 0.02, 0.08]
+    runs = {
+        w: train_ensemble(
+            arch,
+            DIGITS.train,
+            [0, 1, 2, 3, 4],
+            TrainConfig(12, 32, SGD(momentum=0.9), lrs, checkpoints=(0, 6, 12), path=path, workers=w),
+            device="cpu",
+        )
+        for w in (1, 2, 3)
+    }
+    threads = torch.get_num_threads()
+    for w in (2, 3):
+        r = runs[w]
+        assert r.status == runs[1].status == ["ok", "failed", "ok", "ok", "ok"]
+        assert torch.equal(r.failed_at, runs[1].failed_at)
+        assert sorted(r.checkpoints) == [0, 6, 12]
+        for n in r.params:
+            torch.testing.assert_close(r.params[n], runs[1].params[n], rtol=0, atol=1e-6)
+            torch.testing.assert_close(r.checkpoints[6][n], runs[1].checkpoints[6][n], rtol=0, atol=1e-6)
+        torch.testing.assert_close(r.losses, runs[1].losses, rtol=0, atol=1e-5, equal_nan=True)
+    assert torch.get_num_threads() == threads  # restored
