@@ -16,9 +16,13 @@ PyTorch loop). Two engines compute the gradients:
 * ``"generic"`` — ``torch.func.vmap`` over ``grad_and_value`` of ``arch.apply``, for every
   architecture;
 * ``"fast"`` — for plain MLPs (no batch norm; relu, tanh, sigmoid or identity): batched matrix
-  products with a hand-written backward pass, biases folded into the weights, activations kept
-  feature-major so that the small output layer's products stay fast, and every buffer
+  products with a hand-written backward pass, biases folded into the weights, logits kept
+  feature-major so that the small output layer's products and softmax stay fast, one flat
+  buffer for all parameters (an optimiser step is two fused operations) and every buffer
   preallocated. ``"auto"`` (the default) picks it whenever it applies.
+
+On the CPU the members are split into shards trained side by side by worker threads
+(``TrainConfig.workers``), each running torch single-threaded.
 
 A member whose training loss becomes NaN or ±inf at step ``t`` is **frozen** (its parameters
 keep their value from before that step) and marked failed at ``t``; the other members go on
