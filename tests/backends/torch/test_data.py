@@ -69,6 +69,7 @@ def test_split_fraction_out_of_range() -> None:
 
 
 def test_mnist1d_is_generated_locally_deterministically_and_leaves_global_rngs_alone() -> None:
+    pytest.importorskip("mnist1d")
     np.random.seed(123)
     random.seed(456)
     expect_np, expect_py = np.random.rand(), random.random()
@@ -87,6 +88,7 @@ def test_mnist1d_is_generated_locally_deterministically_and_leaves_global_rngs_a
 
 
 def test_mnist1d_options() -> None:
+    pytest.importorskip("mnist1d")
     with pytest.raises(DatasetError, match="form"):
         make_mnist1d(100, form="image")  # type: ignore[arg-type]
     with pytest.raises(DatasetError, match="num_samples"):
