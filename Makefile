@@ -15,8 +15,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[torch,ray,dev]'
 	touch $@
 
+# The main job: check every spec's laws, then run every spec's experiment (smoke preset, CPU,
+# offline data, SQLite store under runs/) and write their reports.
 run: setup
 	$(VENV)/bin/catdyn check specs/
+	$(VENV)/bin/catdyn run specs/ --preset smoke --device cpu --out runs
 
 test: setup
 	$(PY) -m pytest
