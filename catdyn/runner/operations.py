@@ -47,8 +47,8 @@ class OpContext:
     """What an operation may read (``seed``, ``device``, ``threads``) and record.
 
     Records are ``(kind, name, value, data)``: ``metric`` (a number), ``table`` (a list of row
-    dicts), ``series`` (curves against a shared x axis), ``heatmap`` (a matrix), ``law`` (a law
-    result), ``claim`` (claim, paper's figure, measured figure and interval, verdict).
+    dicts), ``series`` (curves against a shared x axis), ``heatmap`` (a matrix), ``figure``
+    (data for a drawing function named by the operation), ``law`` (a law result), ``claim`` (claim, paper's figure, measured figure and interval, verdict).
 
     >>> ctx = OpContext(seed=1, device="cpu")
     >>> ctx.claim("c", paper="< 1", measured=0.5, interval=(0.4, 0.6), verdict="reproduced")
@@ -125,6 +125,20 @@ class OpContext:
                 },
             )
         )
+
+    def figure(self, name: str, drawer: str, data: dict[str, Any], *, caption: str = "") -> None:
+        """Record the data of a figure that the report draws with ``drawer``: a function
+        ``"catdyn.some.module:function"`` (inside catdyn, so a stored run names no foreign
+        code) called as ``function(fig, data)`` on a fresh matplotlib figure. Records stay
+        data — numbers that reproduce — and the drawing lives beside the science it shows
+        (a persistence diagram in the topology package, a dendrogram beside the classes).
+
+        >>> ctx = OpContext(seed=0)
+        >>> ctx.figure("bars", "catdyn.runner.report:draw_bars", {"labels": ["a"], "values": [1.0]})
+        >>> ctx.records[0][0], ctx.records[0][3]["drawer"]
+        ('figure', 'catdyn.runner.report:draw_bars')
+        """
+        self.records.append(("figure", name, None, {"drawer": drawer, "data": data, "caption": caption}))
 
     def law(self, result: Any) -> None:
         """Record a :class:`~catdyn.checker.law.LawResult` (without its timing: records hold

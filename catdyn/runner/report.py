@@ -5,7 +5,7 @@ carries a Content-Security-Policy that forbids fetching anything (``default-src 
 so it opens offline and leaks nothing. The Markdown file links the same PNGs (``plots/``).
 
 What is drawn comes from the run itself: the experiment's diagram (stages and steps, each
-step coloured by its outcome), and every ``series`` and ``heatmap`` record an operation made
+step coloured by its outcome), and every ``series``, ``heatmap`` and ``figure`` record an operation made
 (later operations add barrier heat maps, persistence diagrams … simply by recording them).
 Tables with a ``status`` column show failed rows (a diverged ensemble member) in red and
 list them under *Failures*. ``claims.json`` holds one entry per claim: the claim, the
@@ -35,8 +35,10 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
+from catdyn.errors import RunError
 from catdyn.runner.store import Store, write_atomic
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -227,6 +229,61 @@ def plot_heatmap(name: str, data: dict[str, Any]) -> bytes:
     return _png(fig)
 
 
+def draw_bars(fig: Any, data: dict[str, Any]) -> None:
+    """A bar chart of ``data["values"]`` labelled by ``data["labels"]`` (a simple drawer,
+    also the example of the ``figure`` record's contract).
+
+    >>> plot_figure("b", {"drawer": "catdyn.runner.report:draw_bars",
+    ...                   "data": {"labels": ["x", "y"], "values": [1, 2]}})[:4]
+    b'\\x89PNG'
+    """
+    ax = fig.add_subplot(1, 1, 1)
+    ax.bar(range(len(data["values"])), [_num(v) for v in data["values"]])
+    ax.set_xticks(range(len(data["labels"])), data["labels"], fontsize=7)
+
+
+def resolve_drawer(drawer: str) -> Callable[[Any, dict[str, Any]], None]:
+    """The drawing function named ``"catdyn.module:function"``; anything outside catdyn is
+    refused, so a report never runs code a stored run merely names.
+
+    >>> resolve_drawer("os:system")
+    Traceback (most recent call last):
+    ...
+    catdyn.errors.RunError: a figure names the drawer 'os:system', which is not a function inside catdyn. Record figures with a drawer 'catdyn.<module>:<function>'.
+    """
+    import importlib
+
+    module_name, _, func_name = drawer.partition(":")
+    if not (module_name == "catdyn" or module_name.startswith("catdyn.")) or not func_name.isidentifier():
+        raise RunError(
+            f"a figure names the drawer {drawer!r}, which is not a function inside catdyn",
+            "Record figures with a drawer 'catdyn.<module>:<function>'",
+        )
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError) as exc:
+        raise RunError(
+            f"a figure names the drawer {drawer!r}, which cannot be found ({exc})",
+            "Install the extra that provides it, or fix the name",
+        ) from None
+    return func
+
+
+def plot_figure(name: str, record: dict[str, Any]) -> bytes:
+    """Draw a ``figure`` record (``{"drawer": …, "data": …}``) to PNG bytes; a drawer that
+    fails yields a figure saying so rather than a lost report."""
+    plt = _pyplot()
+    fig = plt.figure(figsize=tuple(record.get("data", {}).get("figsize", (6.4, 4.0))))
+    try:
+        resolve_drawer(record["drawer"])(fig, record.get("data", {}))
+    except Exception as exc:  # the report must still be written: show what went wrong
+        fig.clf()
+        fig.text(0.02, 0.5, f"could not draw {name}:\n{type(exc).__name__}: {exc}", fontsize=8, wrap=True)
+    if record.get("caption") or name:
+        fig.suptitle(name, fontsize=10)
+    return _png(fig)
+
+
 # --- gathering ------------------------------------------------------------------------------
 def _num(v: Any) -> float:
     """A float from a stored number (NaN and ±inf come back from JSON as text)."""
@@ -276,6 +333,7 @@ def gather(store: Store, run_id: str) -> dict[str, Any]:
             "tables": [],
             "series": [],
             "heatmaps": [],
+            "figures": [],
             "laws": [],
         }
         for kind, name, value, data in recs:
@@ -291,6 +349,8 @@ def gather(store: Store, run_id: str) -> dict[str, Any]:
                 section["series"].append((name, data))
             elif kind == "heatmap":
                 section["heatmaps"].append((name, data))
+            elif kind == "figure":
+                section["figures"].append((name, data))
             elif kind == "law":
                 section["laws"].append(data)
             elif kind == "claim":
@@ -371,6 +431,8 @@ def write_report(store: Store, run_id: str | None = None, out_dir: str | None = 
             plots.append((s["step"], name, plot_series(f"{s['step']}: {name}", data)))
         for name, data in s["heatmaps"]:
             plots.append((s["step"], name, plot_heatmap(f"{s['step']}: {name}", data)))
+        for name, data in s["figures"]:
+            plots.append((s["step"], name, plot_figure(f"{s['step']}: {name}", data)))
     files = {}
     for i, (step, title, png) in enumerate(plots):
         fname = f"plots/{i:02d}-{''.join(ch if ch.isalnum() else '-' for ch in (step + '-' + title).strip('-'))}.png"
@@ -454,7 +516,7 @@ def write_report(store: Store, run_id: str | None = None, out_dir: str | None = 
             ]
         for name, rows in s["tables"]:
             md += [f"### {name}", "", _md_table(rows)]
-        for name, _ in s["series"] + s["heatmaps"]:
+        for name, _ in s["series"] + s["heatmaps"] + s["figures"]:
             md += [f"![{name}]({files[(s['step'], name)][0]})", ""]
     md_path = os.path.join(folder, "report.md")
     write_atomic(md_path, "\n".join(md).encode())
@@ -500,7 +562,7 @@ def write_report(store: Store, run_id: str | None = None, out_dir: str | None = 
             )
         for name, rows in s["tables"]:
             h += [f"<h3>{html.escape(name)}</h3>", _html_table(rows)]
-        for name, _ in s["series"] + s["heatmaps"]:
+        for name, _ in s["series"] + s["heatmaps"] + s["figures"]:
             h.append(img((s["step"], name), name))
     h.append("</body></html>")
     html_path = os.path.join(folder, "report.html")
