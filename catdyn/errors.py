@@ -12,6 +12,8 @@ cannot compose f >> g: f ends at B but g starts at C. Compose only morphisms who
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -492,3 +494,58 @@ class RunError(CatdynError):
     def device_needs_torch(cls, device: str) -> RunError:
         return cls(f"device {device!r} needs torch, which is not installed",
                    "Install catdyn[torch] or run with --device cpu")
+
+
+class DatasetError(CatdynError):
+    """A data set that cannot be loaded: files missing or malformed, options out of range.
+
+    >>> str(DatasetError.missing("mnist", "/nowhere", ["train-images-idx3-ubyte"])).split(":")[0]
+    'data set mnist not found under /nowhere'
+    """
+
+    @classmethod
+    def missing(cls, name: str, root: str | os.PathLike[str], files: Sequence[str]) -> DatasetError:
+        """The files of a data set are not under ``root``."""
+        return cls(
+            f"data set {name} not found under {root}: looked for {', '.join(files)} "
+            "(plain or .gz, in the folder itself, raw/ or the torchvision layout)",
+            "Put the files there, or pass download=True on a machine that is online and has torchvision installed",
+        )
+
+    @classmethod
+    def malformed(cls, path: str | os.PathLike[str], problem: str) -> DatasetError:
+        """A file exists but is not in the expected format."""
+        return cls(
+            f"file {path} is not a valid data file: {problem}", "Download the file again from its source"
+        )
+
+    @classmethod
+    def option(cls, name: str, value: object, rule: str) -> DatasetError:
+        """A loader option outside its range."""
+        return cls(f"data option {name} = {value!r} is invalid", f"It must be {rule}")
+
+
+# ------------------------------------------------------------------------------------------
+
+
+class DeviceError(CatdynError):
+    """A device was asked for that this machine does not have, or that catdyn does not know.
+
+    >>> str(DeviceError.no_cuda("cuda", 0, "torch 2.13.0, CUDA build: no")).split(" (")[0]
+    "device 'cuda' was asked for but torch finds 0 CUDA device(s)"
+    """
+
+    @classmethod
+    def no_cuda(cls, spec: str, found: int, build: str) -> DeviceError:
+        """CUDA was named but torch sees no CUDA device (or fewer than the index asks for);
+        ``build`` describes the torch build (version, CUDA or not)."""
+        return cls(
+            f"device {spec!r} was asked for but torch finds {found} CUDA device(s) ({build})",
+            "Run with --device cpu (or auto, which falls back to the CPU), or install a CUDA build "
+            "of torch on a machine with an NVIDIA GPU",
+        )
+
+    @classmethod
+    def unknown(cls, spec: object) -> DeviceError:
+        """A spec that is neither auto, cpu nor cuda[:N]."""
+        return cls(f"unknown device {spec!r}", "Use 'auto', 'cpu', 'cuda' or 'cuda:N'")

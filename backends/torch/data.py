@@ -46,39 +46,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from catdyn.errors import CatdynError
+from catdyn.errors import DatasetError
 
 
-class DatasetError(CatdynError):
-    """A data set that cannot be loaded: files missing or malformed, options out of range.
-
-    >>> str(DatasetError.missing("mnist", "/nowhere", ["train-images-idx3-ubyte"])).split(":")[0]
-    'data set mnist not found under /nowhere'
-    """
-
-    @classmethod
-    def missing(cls, name: str, root: str | os.PathLike[str], files: Sequence[str]) -> DatasetError:
-        """The files of a data set are not under ``root``."""
-        return cls(
-            f"data set {name} not found under {root}: looked for {', '.join(files)} "
-            "(plain or .gz, in the folder itself, raw/ or the torchvision layout)",
-            "Put the files there, or pass download=True on a machine that is online and has torchvision installed",
-        )
-
-    @classmethod
-    def malformed(cls, path: str | os.PathLike[str], problem: str) -> DatasetError:
-        """A file exists but is not in the expected format."""
-        return cls(
-            f"file {path} is not a valid data file: {problem}", "Download the file again from its source"
-        )
-
-    @classmethod
-    def option(cls, name: str, value: object, rule: str) -> DatasetError:
-        """A loader option outside its range."""
-        return cls(f"data option {name} = {value!r} is invalid", f"It must be {rule}")
-
-
-# ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Dataset:
     """Inputs ``x`` (float, first axis = samples) and integer labels ``y`` of one split.
@@ -383,7 +353,7 @@ def load_mnist(
     >>> load_mnist("/nonexistent")
     Traceback (most recent call last):
         ...
-    catdyn.backends.torch.data.DatasetError: data set mnist not found under /nonexistent: ...
+    catdyn.errors.DatasetError: data set mnist not found under /nonexistent: ...
     """
     kind, folder = ("fashion_mnist", "FashionMNIST") if fashion else ("mnist", "MNIST")
     root = Path(root)
@@ -488,7 +458,7 @@ def load_cifar10(
     >>> load_cifar10("/nonexistent")
     Traceback (most recent call last):
         ...
-    catdyn.backends.torch.data.DatasetError: data set cifar10 not found under /nonexistent: ...
+    catdyn.errors.DatasetError: data set cifar10 not found under /nonexistent: ...
     """
     root = Path(root)
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]

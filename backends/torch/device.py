@@ -12,41 +12,18 @@ True
 >>> resolve_device("tpu")
 Traceback (most recent call last):
     ...
-catdyn.backends.torch.device.DeviceError: unknown device 'tpu'. Use 'auto', 'cpu', 'cuda' or 'cuda:N'.
+catdyn.errors.DeviceError: unknown device 'tpu'. Use 'auto', 'cpu', 'cuda' or 'cuda:N'.
 """
 
 from __future__ import annotations
 
 import torch
 
-from catdyn.errors import CatdynError
+from catdyn.errors import DeviceError
 
 DeviceSpec = str | torch.device | None
 """What a caller may pass as a device: ``"auto"`` (or ``None``), ``"cpu"``, ``"cuda"``,
 ``"cuda:N"`` or a :class:`torch.device`."""
-
-
-class DeviceError(CatdynError):
-    """A device was asked for that this machine does not have, or that catdyn does not know.
-
-    >>> str(DeviceError.no_cuda("cuda")).startswith("device 'cuda' was asked for")
-    True
-    """
-
-    @classmethod
-    def no_cuda(cls, spec: str) -> DeviceError:
-        """CUDA was named but torch sees no CUDA device (or fewer than the index asks for)."""
-        return cls(
-            f"device {spec!r} was asked for but torch finds {cuda_device_count()} CUDA device(s) "
-            f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'})",
-            "Run with --device cpu (or auto, which falls back to the CPU), or install a CUDA build "
-            "of torch on a machine with an NVIDIA GPU",
-        )
-
-    @classmethod
-    def unknown(cls, spec: object) -> DeviceError:
-        """A spec that is neither auto, cpu nor cuda[:N]."""
-        return cls(f"unknown device {spec!r}", "Use 'auto', 'cpu', 'cuda' or 'cuda:N'")
 
 
 def cuda_available() -> bool:
@@ -103,7 +80,9 @@ def resolve_device(spec: DeviceSpec = "auto") -> torch.device:
                 raise DeviceError.unknown(spec)
         count = cuda_device_count()
         if count == 0 or (index is not None and index >= count):
-            raise DeviceError.no_cuda(text)
+            raise DeviceError.no_cuda(
+                text, cuda_device_count(), f"torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}"
+            )
         return torch.device("cuda", index) if index is not None else torch.device("cuda")
     raise DeviceError.unknown(spec)
 
