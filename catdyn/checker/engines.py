@@ -262,6 +262,14 @@ def run_engines(law: Law, config: CheckConfig) -> LawResult:
             result = ENGINE_FUNCTIONS[name](law, config)
             if result is not None:
                 break
+    if result is not None and result.engine == "symbolic" and result.status == "proved" and not law.symbolic_covers_all:
+        # proved only for the symbolic cases chosen (e.g. dimensions 1–3): sample the rest too
+        rest = sampled(law, config) if "hypothesis" in config.engines else None
+        if rest is not None and rest.status != "held":
+            result = rest
+        else:
+            examples = result.examples + (rest.examples if rest is not None else 0)
+            result = replace(result, status="held", examples=examples)
     if result is None:
         result = _result(
             law,

@@ -177,6 +177,10 @@ class Law:
     - ``enumerate``: returns every argument tuple (a complete enumeration, smallest first),
       or ``None`` when there are too many — a complete pass proves the law;
     - ``symbolic``: returns argument tuples holding sympy symbols; the sides are simplified;
+      ``symbolic_covers_all`` says whether those tuples cover every case the law is about
+      (False for a selection, e.g. generic matrices of dimensions 1–3 standing for all of
+      MatQ: then a symbolic pass proves only those cases, sampling still runs, and the law
+      is at best ``held``);
     - ``compare``: decides agreement (default exact, :func:`compare_values`; :func:`approx`
       for a tolerance);
     - ``argnames``: names shown in a counterexample; ``statement``: the equation in words;
@@ -193,6 +197,7 @@ class Law:
     arguments: SearchStrategy[tuple[Any, ...]] | None = None
     enumerate: Callable[[], Iterable[tuple[Any, ...]] | None] | None = None
     symbolic: Callable[[], Iterable[tuple[Any, ...]] | None] | None = None
+    symbolic_covers_all: bool = True
     compare: Compare = compare_values
     argnames: tuple[str, ...] = ()
     statement: str = ""

@@ -105,3 +105,48 @@ def test_numeric_law_off_by_more_than_its_tolerance():
     assert name == "x" and 0.5 <= abs(x) <= 2.0  # shrunk to a small, simple point
     assert r.residual == pytest.approx(abs(x * (27 + x * x) / (27 + 9 * x * x) - np.tanh(x)))
     assert r.residual > 1e-4
+
+
+def test_symbolic_pass_over_some_dimensions_is_not_a_proof_of_the_whole_law():
+    rs = results("mat_wrong_beyond_dim3.py")
+    ident = rs["preserves identities"]
+    assert ident.status == "refuted"
+    (name, shown), = ident.counterexample.arguments
+    assert name == "X" and "4" in shown  # a space of dimension 4 (or more)
+    assert rs["preserves composition"].status == "refuted"
+
+
+def test_correct_symbolic_laws_over_all_of_matq_are_held_not_proved():
+    from catdyn import Functor
+    from catdyn.categories.mat import MatQ
+    from catdyn.checker import check_laws, functor_laws
+
+    statuses = [r.status for r in check_laws(functor_laws(Functor.identity(MatQ)), CONFIG)]
+    assert statuses == ["held", "held"]
+    listed = [MatQ.object("A", 2), MatQ.object("B", 3)]
+    statuses = [r.status for r in check_laws(functor_laws(Functor.identity(MatQ), objects=listed), CONFIG)]
+    assert statuses == ["proved", "proved"]
+
+
+def test_wrong_identities_are_refuted_at_a_two_element_set():
+    rs = results("category_identity.py")
+    for law in ("left identity", "right identity"):
+        r = rs[law]
+        assert r.status == "refuted"
+        ((name, shown),) = r.counterexample.arguments
+        assert name == "f" and "S2" in shown
+    assert rs["associativity"].status in ("held", "proved")
+
+
+def test_non_associative_composition_is_refuted_by_enumeration():
+    rs = results("category_associativity.py")
+    assert rs["left identity"].status == rs["right identity"].status == "proved"
+    r = rs["associativity"]
+    assert (r.status, r.engine) == ("refuted", "exhaustive")
+    f, g, h = (int(v.split(":")[0]) for _, v in r.counterexample.arguments)
+    a = (f + g + f * g * (f - g)) % 7
+    lhs = (a + h + a * h * (a - h)) % 7
+    b = (g + h + g * h * (g - h)) % 7
+    rhs = (f + b + f * b * (f - b)) % 7
+    assert lhs != rhs
+    assert r.counterexample.lhs.startswith(f"{lhs}: ") and r.counterexample.rhs.startswith(f"{rhs}: ")
