@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from catdyn.category import Category, Morphism, Object, compose_all
-from catdyn.errors import CompositionError, UnknownObjectError
+from catdyn.errors import CompositionError, NameClashError, UnknownObjectError
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -88,10 +88,7 @@ class Diagram:
                     "Put only morphisms of the diagram's category in it",
                 )
             if m.name in self._morphisms and self._morphisms[m.name] != m:
-                raise UnknownObjectError(
-                    f"diagram {name} has two different morphisms named {m.name}",
-                    "Give each morphism of a diagram its own name",
-                )
+                raise NameClashError.clash("morphism", m.name, f"diagram {name}", self._morphisms[m.name], m)
             self._add_object(m.dom)
             self._add_object(m.cod)
             self._morphisms[m.name] = m
@@ -112,10 +109,7 @@ class Diagram:
     def _add_object(self, obj: Object) -> None:
         known = self._objects.get(obj.name)
         if known is not None and known != obj:
-            raise UnknownObjectError(
-                f"diagram {self.name} has two different objects named {obj.name}",
-                "Give each object of a diagram its own name",
-            )
+            raise NameClashError.clash("object", obj.name, f"diagram {self.name}", known, obj)
         self._objects[obj.name] = obj
 
     def _path(self, path: PathLike) -> tuple[Morphism, ...]:
@@ -133,6 +127,9 @@ class Diagram:
                 item = self._morphisms[item]
             elif item.name not in self._morphisms:
                 raise UnknownObjectError.missing(item, self, self._morphisms.values(), "morphism")
+            elif self._morphisms[item.name] != item:
+                # same name, different data: the equation would check a morphism not in the diagram
+                raise NameClashError.clash("morphism", item.name, f"diagram {self.name}", self._morphisms[item.name], item)
             resolved.append(item)
         compose_all(resolved)  # raises a CompositionError naming the pair that does not meet
         return tuple(resolved)

@@ -140,6 +140,18 @@ class ShapeError(CatdynError):
         )
 
 
+class NameClashError(CatdynError):
+    """Two different things were given one name where names must identify them (objects or
+    morphisms of a diagram)."""
+
+    @classmethod
+    def clash(cls, kind: str, name: str, container: Any, first: Any, second: Any) -> NameClashError:
+        return cls(
+            f"{_show(container)} has two different {kind}s named {name}: {first!r} and {second!r}",
+            f"Give each {kind} of {_show(container)} its own name",
+        )
+
+
 class FunctorError(CatdynError):
     """A functor sent a morphism to one whose ends are not the images of its ends, or was
     applied to something outside its source category."""
@@ -549,3 +561,71 @@ class DeviceError(CatdynError):
     def unknown(cls, spec: object) -> DeviceError:
         """A spec that is neither auto, cpu nor cuda[:N]."""
         return cls(f"unknown device {spec!r}", "Use 'auto', 'cpu', 'cuda' or 'cuda:N'")
+
+
+class ArchitectureError(ShapeError):
+    """Sizes a network cannot have, or a parameter dict or input that does not fit its
+    architecture: a tensor missing, left over or of the wrong shape, an input of the wrong shape
+    or dtype, token ids outside the vocabulary, a group the architecture does not have. (A
+    :class:`ShapeError`, so one ``except`` catches every malformed piece of data.)
+
+    >>> print(ArchitectureError.tensor_shape("mlp(2-3-2)", "fc0.weight", (4, 2), (3, 2)))
+    parameter fc0.weight of mlp(2-3-2) has shape (4, 2) but the architecture needs (3, 2). Pass parameters made for mlp(2-3-2) (its init gives the layout), or build the architecture they were made for.
+    """
+
+    @classmethod
+    def missing_tensor(cls, arch: str, name: str, expected: tuple[int, ...], present: Sequence[str]) -> ArchitectureError:
+        shown = ", ".join(list(present)[:12]) + (", …" if len(present) > 12 else "")
+        return cls(
+            f"the parameters of {arch} have no tensor {name} (of shape {expected}); they have: {shown or 'none'}",
+            f"Pass every tensor of {arch} (its init gives the layout)",
+        )
+
+    @classmethod
+    def extra_tensors(cls, arch: str, names: Sequence[str], known: Sequence[str]) -> ArchitectureError:
+        return cls(
+            f"the parameters of {arch} hold tensor(s) {', '.join(names)} that {arch} does not have "
+            f"(its tensors: {', '.join(known)})",
+            f"Drop them, or pass parameters made for {arch}",
+        )
+
+    @classmethod
+    def tensor_shape(cls, arch: str, name: str, shape: tuple[int, ...], expected: tuple[int, ...]) -> ArchitectureError:
+        return cls(
+            f"parameter {name} of {arch} has shape {shape} but the architecture needs {expected}",
+            f"Pass parameters made for {arch} (its init gives the layout), or build the architecture "
+            "they were made for",
+        )
+
+    @classmethod
+    def not_a_tensor(cls, arch: str, name: str, got: Any) -> ArchitectureError:
+        return cls(
+            f"parameter {name} of {arch} is a {type(got).__name__}, not a torch tensor",
+            "Convert it with torch.as_tensor",
+        )
+
+    @classmethod
+    def input_shape(cls, arch: str, shape: tuple[int, ...], expected: str) -> ArchitectureError:
+        return cls(
+            f"the input to {arch} has shape {shape} but {arch} takes {expected}",
+            "Give a batch of inputs of that shape (the batch first), or build the architecture for "
+            "this data",
+        )
+
+    @classmethod
+    def input_dtype(cls, arch: str, dtype: Any, expected: str) -> ArchitectureError:
+        return cls(
+            f"the input to {arch} has dtype {dtype} but {arch} takes {expected}",
+            "Convert the input (x.to(dtype)) or the parameters",
+        )
+
+    @classmethod
+    def token_range(cls, arch: str, low: int, high: int, vocab: int) -> ArchitectureError:
+        return cls(
+            f"the input to {arch} holds token ids from {low} to {high}, outside its vocabulary 0 … {vocab - 1}",
+            "Encode the tokens with the vocabulary the architecture was built for, or enlarge vocab",
+        )
+
+    @classmethod
+    def bad_size(cls, arch: str, field: str, value: Any, rule: str) -> ArchitectureError:
+        return cls(f"{arch} {field} = {value!r} is not allowed", f"It must be {rule}")

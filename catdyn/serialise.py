@@ -121,6 +121,11 @@ class DiagramDocument(_Model):
 
 # --- safe parsing of symbolic entries ------------------------------------------------------
 
+MAX_EXPONENT = 64
+"""The largest power an entry may write (a document must not be able to stall the reader)."""
+MAX_INTEGER_BITS = 256
+"""The largest integer literal an entry may write, in bits."""
+
 _BINARY = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__"}
 
 
@@ -147,6 +152,8 @@ def parse_entry(text: str | int) -> Any:
         if isinstance(node, ast.Expression):
             return walk(node.body)
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            if abs(node.value).bit_length() > MAX_INTEGER_BITS:
+                raise ValueError(f"integer in {text!r} has more than {MAX_INTEGER_BITS} bits")
             return sympy.Integer(node.value)
         if isinstance(node, ast.Name) and node.id.isidentifier() and not node.id.startswith("_"):
             return sympy.Symbol(node.id)
@@ -161,6 +168,8 @@ def parse_entry(text: str | int) -> Any:
             and isinstance(node.right, ast.Constant)
             and isinstance(node.right.value, int)
         ):
+            if not 0 <= node.right.value <= MAX_EXPONENT:
+                raise ValueError(f"exponent {node.right.value} in {text!r} is outside 0 … {MAX_EXPONENT}")
             return walk(node.left) ** node.right.value
         raise ValueError(f"unsupported syntax in {text!r}: {type(node).__name__}")
 

@@ -166,7 +166,7 @@ class FinSetCategory(Category):
             missing = [e for e in dom.elements if e not in images]
             if missing:
                 raise NotTotalError.unmapped(name, dom, missing)
-            extra = [k for k in images if k not in set(dom.elements)]
+            extra = [k for k in images if not _has(dom, k)]
             if extra:
                 raise UnknownObjectError(
                     f"function {name} gives images for {extra[:8]!r}, which are not elements of {dom.name}",

@@ -13,6 +13,7 @@ from catdyn.errors import (
     CompositionError,
     ConeError,
     FunctorError,
+    NameClashError,
     NaturalityError,
     UnknownObjectError,
 )
@@ -123,7 +124,7 @@ def test_diagram_paths_and_parallel_pairs():
 
 def test_diagram_rejects_two_objects_with_one_name():
     other_A = FinSet.object("A", 3)
-    with pytest.raises(UnknownObjectError, match=r"two different objects named A"):
+    with pytest.raises(NameClashError, match=r"diagram d has two different objects named A"):
         Diagram("d", FinSet, [f, FinSet.identity(other_A)])
 
 
@@ -155,3 +156,12 @@ def test_composition_chain_helper():
     with pytest.raises(CompositionError, match="empty chain"):
         compose_all([])
     assert np.array_equal(compose_all([s]).table, s.table)
+
+
+def test_equation_with_a_different_morphism_of_the_same_name_is_refused():
+    s = FinSet.function("s", A, A, [1, 0])
+    impostor = FinSet.function("s", A, A, [0, 0])
+    with pytest.raises(NameClashError, match=r"diagram d has two different morphisms named s"):
+        Diagram("d", FinSet, [s], equations=[([impostor], [s])])
+    with pytest.raises(NameClashError, match=r"two different morphisms named s"):
+        Diagram("d", FinSet, [s, impostor])

@@ -130,3 +130,11 @@ def test_unknown_element_and_wrong_table_shape():
         FinSet.function("f", A, A, [0, 0, 0])
     with pytest.raises(ShapeError, match=r"repeated labels"):
         FinSetObject("D", 2, ("a", "a"))
+
+
+def test_function_from_a_large_dict():
+    # (the checks of a dict once cost O(n²): at this size, minutes)
+    n = 50_000
+    A = FinSet.object("A", [f"a{i}" for i in range(n)])
+    f = FinSet.function("f", A, A, {f"a{i}": f"a{(i + 1) % n}" for i in range(n)})
+    assert f.image_of("a7") == "a8" and f.image_of(f"a{n - 1}") == "a0"
