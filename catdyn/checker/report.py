@@ -19,8 +19,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,15 +65,30 @@ def check_spec(path: str | Path, config: CheckConfig | None = None, in_directory
     """Load one spec file and check every law of every checkable thing in it. A file met
     ``in_directory`` that binds nothing checkable is skipped rather than invalid."""
     cfg = config or CheckConfig()
+    with _torch_threads_kept():
+        try:
+            found = discover(path)
+        except NothingToCheckError as exc:
+            if in_directory:
+                return SpecReport(str(path), skipped=str(exc))
+            return SpecReport(str(path), invalid=exc)
+        except SpecError as exc:
+            return SpecReport(str(path), invalid=exc)
+        return SpecReport(str(path), [check_law(law, cfg) for c in found for law in c.laws])
+
+
+@contextlib.contextmanager
+def _torch_threads_kept() -> Iterator[None]:
+    """A spec may set torch's thread count for its own laws; it must not leak into the next
+    spec (or into the caller). Torch is not imported here unless a spec already did."""
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
     try:
-        found = discover(path)
-    except NothingToCheckError as exc:
-        if in_directory:
-            return SpecReport(str(path), skipped=str(exc))
-        return SpecReport(str(path), invalid=exc)
-    except SpecError as exc:
-        return SpecReport(str(path), invalid=exc)
-    return SpecReport(str(path), [check_law(law, cfg) for c in found for law in c.laws])
+        yield
+    finally:
+        torch = sys.modules.get("torch")
+        if torch is not None and before is not None and torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 def check_paths(paths: Iterable[str | Path], config: CheckConfig | None = None) -> list[SpecReport]:
