@@ -480,3 +480,46 @@ def flat_residual(a: Point, b: Point) -> float:
     """
     d = flatten_point(a) - flatten_point(b)
     return float((d**2).sum() ** 0.5)
+
+
+def factorisation_diagnostics(fp: FibreProduct) -> list[dict[str, float]]:
+    """What the mediating morphism does to each apex witness ``z``: its residual, how far the
+    projection ``u(z)`` moves it (parameter distance), the residual after, and how much of the
+    residual sits in *stuck* coordinates — where the right leg's value is exactly 0 (a ReLU
+    feature switched off, so no local move changes it) and the left leg's is not. When the
+    stuck part is most of the residual, no local solver can reach the fibre from ``z``, and
+    "every cone factors within tolerance" fails however the tolerance is split.
+
+    >>> import torch
+    >>> from catdyn.backends.torch.transfer_category import SampledCategory
+    >>> from catdyn.limits import Cospan
+    >>> cat = SampledCategory(atol=1e-3)
+    >>> one, B, C = cat.one, cat.space("B"), cat.space("C")
+    >>> f = cat.map("F", one, C, lambda _: torch.tensor([1.0, 2.0], dtype=torch.float64))
+    >>> g = cat.map("G", B, C, lambda b: torch.relu(b))
+    >>> fp = fibre_product(Cospan(f, g), [((), torch.tensor([0.5, -1.0], dtype=torch.float64))],
+    ...                    ConstraintSolver("augmented_lagrangian", optimiser="lbfgs", rounds=3, steps=50),
+    ...                    fixed=("left",))
+    >>> d = factorisation_diagnostics(fp)[0]
+    >>> round(d["residual"], 3), round(d["stuck_residual"], 3)   # relu(-1) = 0 can never reach 2
+    (2.0, 2.0)
+    """
+    out = []
+    f, g = fp.cospan.left, fp.cospan.right
+    for z in fp.points:
+        u = fp.project(z)
+        left, right = flatten_point(f(z[0])), flatten_point(g(z[1]))
+        diff = right - left
+        stuck = (right == 0) & (left != 0)
+        out.append(
+            {
+                "residual": fp.residual(z),
+                "parameter_norm": point_norm(z),
+                "moved_by_projection": point_distance(u, z),
+                "residual_after_projection": fp.residual(u),
+                "stuck_residual": float((diff[stuck] ** 2).sum() ** 0.5),
+                "stuck_entries": float(stuck.sum()),
+                "entries": float(diff.size),
+            }
+        )
+    return out
