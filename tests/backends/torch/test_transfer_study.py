@@ -118,3 +118,75 @@ def test_claim_verdicts_follow_their_bands():
     assert verdicts(+0.05) == "not reproduced"
     assert verdicts(-0.10) == "not reproduced"
     assert claims(rows(0.0), "d", 1)[1]["verdict"] == "not reproduced"  # 1x is not 4x
+
+
+def test_a_tiny_runs_report_has_both_figures_the_budget_and_the_fibre_law(tmp_path):
+    """The transfer_study operation's report: accuracy vs labels (every method, seed intervals),
+    residual vs accuracy (the penalty sweep), the equal-budget table, and the refuted
+    factorisation law as a claim row — drawn from the stored records by catdyn drawers."""
+    import json
+
+    import catdyn.backends.torch.transfer_ops  # noqa: F401  (registers transfer_study)
+    from catdyn.runner import Experiment
+    from catdyn.runner.report import gather, resolve_drawer, write_report
+    from catdyn.runner.run import run_experiment
+    from catdyn.runner.store import Store
+
+    pytest.importorskip("matplotlib")
+    methods = ["finetune", "linear_probe", "fibre", "pullback_identity"]
+    exp = Experiment("transfer-tiny", seed=0)
+    out = exp.stage("Results", "transfer_results")
+    exp.step(
+        "transfer",
+        None,
+        out,
+        op="transfer_study",
+        labels_per_class=[1, 2],
+        seeds=[0, 1],
+        steps=6,
+        fibre_rounds=2,
+        source_steps=30,
+        hidden=[16, 16],
+        methods=methods,
+        probe_size=16,
+        sweep_mu=[1.0, 100.0],
+    )
+    summary = run_experiment(exp, str(tmp_path), report=False)
+    assert summary.ok, summary.failed_laws  # the known-refuted law does not fail the run
+    store = Store(summary.store)
+    (section,) = gather(store, summary.run_id)["sections"]
+    figures = dict(section["figures"])
+    acc = figures["digits: accuracy vs target labels per class, every method"]
+    res = figures["digits: fibre product residual vs accuracy (penalty sweep)"]
+    assert sorted(acc["data"]["methods"]) == sorted(methods)
+    for entry in acc["data"]["methods"].values():
+        assert entry["labels"] == [1, 2] and all(len(s) == 2 for s in entry["seeds_acc_id"])
+        assert all(
+            lo <= m <= hi for m, lo, hi in zip(entry["acc_id"], entry["acc_id_lo"], entry["acc_id_hi"])
+        )
+    assert len(res["data"]["sweep"]) == 2 * 2 * 2 and len(res["data"]["tuned"]) == 2
+    json.dumps([acc, res], allow_nan=False)  # stored records stay plain JSON
+    import matplotlib.pyplot as plt
+
+    for rec in (acc, res):  # the drawers themselves succeed (the report would hide a failure)
+        fig = plt.figure()
+        resolve_drawer(rec["drawer"])(fig, rec["data"])
+        assert fig.axes[0].get_xlabel() and all(ax.get_ylabel() for ax in fig.axes)  # colour bar too
+        plt.close(fig)
+    tables = dict(section["tables"])
+    budget = tables["digits: equal budget and tuning effort (every method)"]
+    assert [r["method"] for r in budget] == methods
+    assert {(r["settings tried"], r["Adam steps per setting"]) for r in budget} == {(4, 6)}
+    laws = {r["law"]: r["status"] for r in tables["digits: fibre product laws on the study's source"]}
+    assert laws["square commutes within tolerance"] == "held"
+    assert laws["projections are jointly monic"] == "proved"
+    paths = write_report(store, summary.run_id)
+    md = open(paths["markdown"], encoding="utf-8").read()
+    pngs = sorted((tmp_path / "reports" / summary.run_id / "plots").glob("*.png"))
+    assert any("every-method" in p.name for p in pngs) and any("penalty-sweep" in p.name for p in pngs)
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+    assert "equal budget and tuning effort" in md and "every cone factors within tolerance" in md
+    claims = json.load(open(paths["claims"], encoding="utf-8"))["claims"]
+    law_claim = [c for c in claims if c["claim"].startswith("fibre product: every cone factors")]
+    assert len(law_claim) == 1 and law_claim[0]["verdict"] in ("held", "refuted")
+    assert law_claim[0]["measured"] >= 0
