@@ -213,7 +213,9 @@ def draw_landscape(fig: Any, data: Mapping[str, Any]) -> None:
             label=f"{kind} ({len(pts)})",
         )
     if x.min() <= 0 <= x.max() and y.min() <= 0 <= y.max():
-        ax.plot([0], [0], "+", color="white", markersize=16, mew=1.2, zorder=1.5, label="trained point")
+        ax.plot(
+            [0], [0], "P", mfc="white", mec="black", markersize=13, mew=0.8, zorder=1.5, label="trained point"
+        )
     floor = _num(data.get("noise_floor", 0.0))
     pairs = [p for p in data.get("pairs_h0") or [] if p.get("death") is not None]
     if pairs:
@@ -236,9 +238,44 @@ def draw_landscape(fig: Any, data: Mapping[str, Any]) -> None:
     ax.set_xlabel("direction 1")
     ax.set_ylabel("direction 2")
     ax.set_aspect("equal")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.25, 1.0), framealpha=0.9)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, framealpha=0.9)
     if data.get("title"):
         ax.set_title(str(data["title"]), fontsize=9)
+    _zoom(ax, f, x, y, crit, pairs)
+
+
+def _zoom(
+    ax: Any, f: np.ndarray, x: np.ndarray, y: np.ndarray, crit: Mapping[str, Any], pairs: list[Any]
+) -> None:
+    """An inset magnifying the box around the critical points and pair vertices near the
+    centre when they crowd into a small part of the grid (a narrow basin floor)."""
+    pts = [p for kind in ("minima", "saddles") for p in crit.get(kind, [])]
+    pts += [v for p in pairs for v in (p["birth"], p["death"])]
+    inner = [p for p in pts if 0 < p[0] < f.shape[0] - 1 and 0 < p[1] < f.shape[1] - 1]
+    if len(inner) < 2:
+        return
+    a = np.asarray(inner, dtype=int)
+    i0, i1 = max(0, a[:, 0].min() - 2), min(f.shape[0], a[:, 0].max() + 3)
+    j0, j1 = max(0, a[:, 1].min() - 2), min(f.shape[1], a[:, 1].max() + 3)
+    if (i1 - i0) * (j1 - j0) > 0.15 * f.size:  # spread out: the main view shows them
+        return
+    sub = f[i0:i1, j0:j1]
+    ins = ax.inset_axes([0.62, 0.02, 0.36, 0.36])
+    levels = np.unique(np.quantile(sub, np.linspace(0, 1, 15)))
+    if levels.size >= 2:
+        ins.contourf(x[i0:i1], y[j0:j1], sub.T, levels=levels, cmap="magma")
+    for kind in ("minima", "saddles"):
+        q = np.asarray(crit.get(kind, []), dtype=int).reshape(-1, 2)
+        q = q[(q[:, 0] >= i0) & (q[:, 0] < i1) & (q[:, 1] >= j0) & (q[:, 1] < j1)]
+        ins.plot(x[q[:, 0]], y[q[:, 1]], MARKERS[kind], color=COLOURS[kind], mec="white", ms=6, ls="none")
+    for p in pairs:
+        ins.plot(x[p["birth"][0]], y[p["birth"][1]], "o", mfc="none", mec="cyan", ms=9)
+        ins.plot(x[p["death"][0]], y[p["death"][1]], "s", mfc="none", mec="cyan", ms=9)
+    ins.set_xticks([x[i0], x[i1 - 1]])
+    ins.set_yticks([y[j0], y[j1 - 1]])
+    ins.tick_params(labelsize=6, colors="white")
+    ins.set_title(f"zoom: {sub.min():.4g} … {sub.max():.4g}", fontsize=6, color="white", pad=2)
+    ax.indicate_inset_zoom(ins, edgecolor="white")
 
 
 def _num(v: Any) -> float:
@@ -332,7 +369,7 @@ def draw_diagram(fig: Any, data: Mapping[str, Any]) -> None:
     bx.set_yticks([])
     for d in range(dims):
         bx.plot([], [], color=colours[d % len(colours)], lw=2, label=f"H{d}")
-    bx.invert_yaxis()
+    bx.set_ylim(row - 0.5, -1.0)  # top to bottom, texts included
     bx.set_xlim(lo - 0.05 * span, right + 0.2 * span)
     bx.set_xlabel("filtration value")
     bx.legend(fontsize=7, loc="lower right")
@@ -347,7 +384,7 @@ def draw_scatter(fig: Any, data: Mapping[str, Any]) -> None:
     """``data["y"]`` against ``data["x"]`` with the least-squares line ``data["fit"]``
     (``slope``, ``intercept``, ``r2``) and a reference line ``data["reference"]`` (``slope``,
     ``intercept``, ``label``; e.g. the paper's). Points are coloured by ``data["groups"]`` when
-    given. The view is fitted to the points; a reference line outside it is named in the legend
+    given, and ``data["note"]`` is written in the lower left. The view is fitted to the points; a reference line outside it is named in the legend
     with where it lies.
 
     >>> import matplotlib; matplotlib.use("Agg")
@@ -399,6 +436,8 @@ def draw_scatter(fig: Any, data: Mapping[str, Any]) -> None:
     ax.set_ylabel(str(data.get("ylabel", "y")))
     ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(alpha=0.3)
+    if data.get("note"):
+        ax.text(0.01, 0.01, str(data["note"]), transform=ax.transAxes, fontsize=7, va="bottom", wrap=True)
     if data.get("title"):
         ax.set_title(str(data["title"]), fontsize=9)
 

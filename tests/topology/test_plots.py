@@ -129,9 +129,14 @@ def test_drawers_make_pngs_from_a_real_landscape_and_diagram() -> None:
     data = landscape_figure_data(ls.values, [c.tolist() for c in ls.coords], noise_floor=0.01)
     assert data["critical"]["minima"]  # a landscape has a lowest point
     record = {"drawer": "catdyn.topology.plots:draw_landscape", "data": data}
-    png = plot_figure("contour", record)
-    _png_ok(png)
-    assert b"could not draw" not in png
+    _png_ok(plot_figure("contour", record))
+    import matplotlib.pyplot as plt
+
+    from catdyn.topology.plots import draw_landscape
+
+    fig = plt.figure()
+    draw_landscape(fig, data)  # raises if it cannot draw (plot_figure would hide it in the PNG)
+    plt.close(fig)
     d = sublevel_persistence(ls.values)
     _png_ok(
         plot_figure(
@@ -179,3 +184,28 @@ def test_scatter_and_ranking_drawers_from_study_rows() -> None:
         for x in rank([m, b])
     ]  # fmt: skip
     _png_ok(plot_figure("r", {"drawer": "catdyn.topology.plots:draw_ranking", "data": {"rows": rows}}))
+
+
+def test_tiny_preset_report_holds_the_new_figures(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")
+    pytest.importorskip("gudhi")
+    import importlib.util
+    from pathlib import Path
+
+    from catdyn.runner.run import run_experiment
+
+    path = Path(__file__).resolve().parents[2] / "specs" / "persistence_generalisation.py"
+    spec = importlib.util.spec_from_file_location("persistence_generalisation_plots", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    summary = run_experiment(module.exp, str(tmp_path), preset="tiny")
+    assert summary.ok
+    plots = Path(summary.report["claims"]).parent / "plots"
+    names = " ".join(p.name for p in plots.iterdir())
+    for part in (
+        "landscape-contour",
+        "persistence-diagram-and-barcode",
+        "gap-vs-total-persistence",
+        "Kendall",
+    ):
+        assert part in names
