@@ -180,6 +180,17 @@ def train_population(
     return {"data": data["name"], "family": family, "input_shape": list(shape), "models": models}
 
 
+def _halves(n: int, batch: int, data_seed: int) -> tuple[Tensor, Tensor]:
+    """The samples a landscape on ``batch`` of ``n`` points uses (the same draw as
+    :func:`~catdyn.backends.torch.landscape.loss_landscape`), split into two random halves."""
+    if batch < n:
+        idx = torch.randperm(n, generator=torch.Generator().manual_seed(int(data_seed)))[:batch]
+    else:
+        idx = torch.arange(n)
+    idx = idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(10_007 + int(data_seed)))]
+    return idx[: len(idx) // 2], idx[len(idx) // 2 :]
+
+
 def measure_landscapes(
     population: Mapping[str, Any],
     data: Mapping[str, Any],
@@ -190,10 +201,18 @@ def measure_landscapes(
     batch: int = 512,
     construction: str = "vertex",
     engine: str = "gudhi",
-    noise_floor: float = 0.01,
+    noise_floor: float | str = "halves",
 ) -> dict[str, Any]:
     """Landscapes, diagrams and features for every model of ``population`` and every direction
-    seed; per model the mean and standard deviation over seeds of each feature."""
+    seed; per model the mean and standard deviation over seeds of each feature.
+
+    ``noise_floor`` is a number, or ``"halves"``: per grid, sup |f_A − f_B| for the landscapes
+    f_A, f_B of the same directions on two random halves of the grid's samples. The grid is
+    their weighted mean, so by the stability law each of their diagrams lies within half that
+    bottleneck distance of the grid's: a feature whose lifetime exceeds the floor is present
+    whichever half of the data is drawn; a shorter one may be an artefact of the draw. The
+    features then include ``noise_floor`` and ``total_persistence_above_floor`` (the lifetimes,
+    H0 and H1, above it)."""
     from catdyn.backends.torch.landscape import loss_landscape
     from catdyn.topology.cubical import sublevel_persistence
     from catdyn.topology.features import summarise
@@ -210,25 +229,31 @@ def measure_landscapes(
         feats: list[dict[str, float]] = []
         grids = []
         for s in seeds:
+            common = {"steps": steps, "span": span, "seed": int(s)}
             ls = loss_landscape(
-                arch,
-                m["params"],
-                x[:n],
-                y[:n],
-                steps=steps,
-                span=span,
-                seed=int(s),
-                batch=min(batch, n),
-                data_seed=int(s),
+                arch, m["params"], x[:n], y[:n], batch=min(batch, n), data_seed=int(s), **common
             )
+            if noise_floor == "halves":
+                a, b = _halves(n, min(batch, n), int(s))
+                fa = loss_landscape(arch, m["params"], x[a], y[a], **common).values
+                fb = loss_landscape(arch, m["params"], x[b], y[b], **common).values
+                floor = float(np.abs(fa - fb).max())
+            else:
+                floor = float(noise_floor)
             dims = None if engine == "gudhi" else (0,)
             d = sublevel_persistence(ls.values, construction=construction, engine=engine, dims=dims)  # type: ignore[arg-type]
-            feats.append(summarise(d, noise_floor=noise_floor, grid=ls.values))
+            f = summarise(d, noise_floor=floor, grid=ls.values)
+            f["noise_floor"] = floor
+            f["total_persistence_above_floor"] = float(
+                sum(np.sum(life[life > floor]) for life in (d.lifetimes(k) for k in d.dims))
+            )
+            feats.append(f)
             grids.append(ls.values)
         keys = sorted(feats[0])
         row = {k: float(np.mean([f[k] for f in feats])) for k in keys}
         row.update({f"{k}_std": float(np.std([f[k] for f in feats])) for k in keys})
         row["grids"] = np.stack(grids)
+        row["noise_floors"] = [f["noise_floor"] for f in feats]
         rows.append(row)
     return {
         "construction": construction,
@@ -249,6 +274,7 @@ MEASURES: tuple[str, ...] = (
     "largest_lifetime_h0",
     "entropy_h0",
     "count_above_h0",
+    "total_persistence_above_floor",
     "basin_depth",
     "ph_dimension",
 )
@@ -293,7 +319,7 @@ def study(
                     )
                 }
             )
-            row.update({k: v for k, v in f.items() if k != "grids"})
+            row.update({k: v for k, v in f.items() if k not in ("grids", "noise_floors")})
             table.append(row)
     y = [r[target] for r in table]
     hp = [
@@ -378,7 +404,7 @@ def op_population(
     return pop
 
 
-@operation("landscape", inputs=("population", "dataset"), output="landscapes", version="1")
+@operation("landscape", inputs=("population", "dataset"), output="landscapes", version="2")
 def op_landscape(
     ctx: OpContext,
     pop: dict[str, Any],
@@ -388,9 +414,13 @@ def op_landscape(
     steps: int = 21,
     span: float = 1.0,
     batch: int = 512,
+    noise_floor: float | str = "halves",
 ) -> dict[str, Any]:
-    """Loss grids of every model along every direction seed (with their persistence features)."""
-    out = measure_landscapes(pop, data, seeds=seeds, steps=steps, span=span, batch=batch)
+    """Loss grids of every model along every direction seed (with their persistence features;
+    ``noise_floor`` a number or ``"halves"``, see :func:`measure_landscapes`)."""
+    out = measure_landscapes(
+        pop, data, seeds=seeds, steps=steps, span=span, batch=batch, noise_floor=noise_floor
+    )
     if not out["per_model"]:
         return out
     first = out["per_model"][0]["grids"][0]
@@ -400,15 +430,95 @@ def op_landscape(
     return out
 
 
-@operation("persistence", inputs=("landscapes",), output="features", version="1")
+def _landscape_figures(ctx: OpContext, ls: Mapping[str, Any], model: int, why: str) -> None:
+    """Record the contour (with critical points and H0 pairs above the floor) and the
+    persistence diagram and barcode of model ``model``'s grid for the first direction seed."""
+    from catdyn.topology.cubical import sublevel_persistence
+    from catdyn.topology.plots import landscape_figure_data
+
+    grid = np.asarray(ls["per_model"][model]["grids"][0])
+    seed = ls["seeds"][0]
+    axis = np.linspace(-float(ls["span"]), float(ls["span"]), int(ls["steps"])).tolist()
+    floors = ls["per_model"][model].get("noise_floors")
+    floor = float(floors[0]) if floors else float(ls["noise_floor"])
+    tag = f"model {model} ({why}), direction seed {seed}"
+    if grid.ndim == 2:
+        ctx.figure(
+            f"landscape contour, {tag}",
+            "catdyn.topology.plots:draw_landscape",
+            {
+                **landscape_figure_data(
+                    grid,
+                    [axis, axis],
+                    noise_floor=floor,
+                    label="training loss",
+                    pairs=ls["engine"] == "gudhi",
+                ),
+                "figsize": [6.0, 5.0],
+            },
+        )
+    d = sublevel_persistence(
+        grid,
+        construction=ls["construction"],
+        engine=ls["engine"],
+        dims=None if ls["engine"] == "gudhi" else (0,),  # type: ignore[arg-type]
+    )
+    ctx.figure(
+        f"persistence diagram and barcode, {tag}",
+        "catdyn.topology.plots:draw_diagram",
+        {**d.to_dict(), "noise_floor": floor, "figsize": [10.0, 4.2]},
+    )
+
+
+@operation("persistence", inputs=("landscapes",), output="features", version="2")
 def op_persistence(ctx: OpContext, ls: dict[str, Any]) -> dict[str, Any]:
-    """The per-model persistence features (means over direction seeds) as a table."""
-    rows = [{k: v for k, v in r.items() if k != "grids" and not k.endswith("_std")} for r in ls["per_model"]]
+    """The per-model persistence features (means over direction seeds) as a table, and the
+    pictures of two grids: model 0 (the base configuration) and the model with the largest
+    total persistence — its landscape contour with critical points, its diagram and barcode."""
+    rows = [
+        {k: v for k, v in r.items() if k not in ("grids", "noise_floors") and not k.endswith("_std")}
+        for r in ls["per_model"]
+    ]
     ctx.table("persistence features", rows)
+    if rows:
+        _landscape_figures(ctx, ls, 0, "base configuration")
+        top = int(np.argmax([r["total_persistence"] for r in rows]))
+        if top != 0:
+            _landscape_figures(ctx, ls, top, "largest total persistence")
     return {"rows": rows, "construction": ls["construction"], "engine": ls["engine"]}
 
 
-@operation("persistence_study", inputs=None, output="claims", version="1")
+def _floor_note(table: Sequence[Mapping[str, Any]]) -> str:
+    """Where total persistence stands against the measured noise floors, in words."""
+    floors = [r["noise_floor"] for r in table if math.isfinite(r.get("noise_floor", math.nan))]
+    if not floors:
+        return ""
+    above = sum(r.get("total_persistence_above_floor", 0.0) > 0 for r in table)
+    return (
+        f"noise floor (sup |f_A − f_B| over data halves): {min(floors):.3g} … {max(floors):.3g}; "
+        f"{above} of {len(table)} models have a feature above it"
+    )
+
+
+def _groups(table: Sequence[Mapping[str, Any]]) -> list[str]:
+    """For one-at-a-time designs: "base" or the hyperparameter a model varies ("lr=0.3"), the
+    base value of each hyperparameter being its most common value (per data set and family)."""
+    out = []
+    keys = {(r["data"], r["family"]) for r in table}
+    for r in table:
+        same = [q for q in table if (q["data"], q["family"]) == (r["data"], r["family"])]
+        diff = []
+        for k in HPARAMS:
+            values = [q[k] for q in same]
+            mode = max(set(values), key=values.count)
+            if r[k] != mode:
+                diff.append(f"{k}={r[k]}")
+        label = ", ".join(diff) or "base"
+        out.append(label if len(keys) == 1 else f"{r['data']} {r['family']}: {label}")
+    return out
+
+
+@operation("persistence_study", inputs=None, output="claims", version="2")
 def op_study(
     ctx: OpContext,
     *stages: dict[str, Any],
@@ -417,7 +527,8 @@ def op_study(
     target: str = "gap",
 ) -> dict[str, Any]:
     """The study over pairs of stages (population, landscapes, population, landscapes, …):
-    measures ranked by τ, a scatter of gap on total persistence, and the claims."""
+    measures ranked by τ (a table and a figure with intervals), a scatter of gap on total
+    persistence with the fitted and the paper's lines, and the claims."""
     pops, lss = list(stages[0::2]), list(stages[1::2])
     out = study(pops, lss, target=target, resamples=resamples, permutations=permutations, seed=ctx.seed)
     ctx.table(
@@ -429,26 +540,49 @@ def op_study(
                 "R²": m["r2"],
                 "CV R²": m["cv_r2"],
                 "τ": m["tau"],
+                "τ interval": "[{:.3g}, {:.3g}]".format(*m["tau_interval"]),
                 "granulated τ": m["granulated"].get("mean", math.nan),
                 "p (τ)": m["p_tau"],
                 "slope": m["slope"],
+                "kind": "baseline" if m["name"] in BASELINES else "topological",
             }
             for m in out["measures"]
         ],
     )
-    xs = [r["total_persistence"] for r in out["table"]]
-    order = np.argsort(xs)
     tp = next(m for m in out["measures"] if m["name"] == "total_persistence")
-    ctx.series(
-        "gap vs total persistence",
-        [xs[i] for i in order],
+    ctx.figure(
+        f"{target} vs total persistence",
+        "catdyn.topology.plots:draw_scatter",
         {
-            "gap": [out["table"][i][target] for i in order],
-            "fit": [tp["intercept"] + tp["slope"] * xs[i] for i in order],
-            "paper": [0.12 - 0.034 * xs[i] for i in order],
+            "x": [r["total_persistence"] for r in out["table"]],
+            "y": [r[target] for r in out["table"]],
+            "groups": _groups(out["table"]),
+            "fit": {"slope": tp["slope"], "intercept": tp["intercept"], "r2": tp["r2"]},
+            "reference": {"slope": -0.034, "intercept": 0.12, "label": "paper"},
+            "note": _floor_note(out["table"]),
+            "xlabel": "total persistence (H0 + H1, mean over direction seeds)",
+            "ylabel": f"{target} (train − test accuracy)" if target == "gap" else target,
+            "figsize": [7.0, 4.8],
         },
-        xlabel="total persistence",
-        ylabel=target,
+    )
+    ctx.figure(
+        "measures ranked by Kendall τ",
+        "catdyn.topology.plots:draw_ranking",
+        {
+            "rows": [
+                {
+                    "name": m["name"],
+                    "tau": m["tau"],
+                    "tau_interval": list(m["tau_interval"]),
+                    "p": m["p_tau"],
+                    "cv_r2": m["cv_r2"],
+                    "kind": "baseline" if m["name"] in BASELINES else "topological",
+                }
+                for m in out["measures"]
+            ],
+            "target": target,
+            "figsize": [7.0, 0.9 + 0.35 * len(out["measures"])],
+        },
     )
     for row in out["claims"]:
         ctx.claim(
