@@ -111,8 +111,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from catdyn.runner.store import Store
 
     target = os.path.abspath(args.spec)
-    if os.path.isdir(target):  # every spec of a folder that defines an experiment
-        paths = sorted(os.path.join(target, f) for f in os.listdir(target) if f.endswith(".py"))
+    if os.path.isdir(target):  # every spec of a folder that defines an experiment (as `check` picks them)
+        from catdyn.checker.discovery import spec_files
+
+        paths = [str(p) for p in spec_files(target)]
     else:
         paths = [target]
     found = []

@@ -23,8 +23,10 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -100,6 +102,35 @@ def step_seed(seed: int, step: str) -> int:
     True
     """
     return int(hashlib.sha256(f"{seed}/{step}".encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+
+@functools.lru_cache(maxsize=1)
+def source_fingerprint() -> str:
+    """SHA-256 of catdyn's own Python sources (the DSL, runner, categories and backends).
+
+    A task's key includes it, so a stored result is reused only by the code that computed it:
+    an operation hashes its own source, but the backend functions it calls can change too.
+    (Any edit to catdyn's code therefore recomputes; edits to a spec's comments do not.)
+
+    >>> len(source_fingerprint())
+    16
+    """
+    import catdyn
+    import catdyn.backends
+    import catdyn.categories
+
+    digest = hashlib.sha256()
+    for package in (catdyn, catdyn.categories, catdyn.backends):
+        for root in sorted(package.__path__):
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+                # subpackages mapped elsewhere (catdyn.categories under catdyn/) are walked on their own
+                for name in sorted(f for f in filenames if f.endswith(".py")):
+                    path = os.path.join(dirpath, name)
+                    digest.update(f"{package.__name__}:{os.path.relpath(path, root)}".encode())
+                    with open(path, "rb") as fh:
+                        digest.update(hashlib.sha256(fh.read()).digest())
+    return digest.hexdigest()[:16]
 
 
 def task_key(payload: Mapping[str, Any]) -> str:
@@ -190,6 +221,7 @@ def compile_experiment(exp: Experiment, preset: str = "smoke", device: str = "cp
         inputs = tuple(keys[by_stage[d.name].name] for d in s.dom)
         payload = {
             "catdyn": __version__,
+            "catdyn_source": source_fingerprint(),
             "experiment": exp.name,
             "step": s.name,
             "op": op.name,
@@ -216,6 +248,7 @@ def compile_experiment(exp: Experiment, preset: str = "smoke", device: str = "cp
         inputs = (keys[by_stage[eq.lhs.name].name], keys[by_stage[eq.rhs.name].name])
         payload = {
             "catdyn": __version__,
+            "catdyn_source": source_fingerprint(),
             "experiment": exp.name,
             "equation": eq.name,
             "op": op.name,

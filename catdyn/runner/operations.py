@@ -758,8 +758,9 @@ def check_realisation_law(
     result = check_law(law, CheckConfig(examples=int(examples), seed=ctx.seed, engines=("hypothesis",)))
     ctx.law(result)
     ctx.claim(
-        "realisation is a functor on the symmetry groupoid (realise(σ·θ) = P_σ·realise(θ))",
-        paper="theorem (exact)",
+        "catdyn's realisation is natural for hidden-unit symmetries on the trained members "
+        "(realise(σ·θ) = P_σ·realise(θ)): an implementation law, not the paper's theorem",
+        paper="— (the design's law; the paper's functor claim concerns trajectories)",
         measured=result.residual,
         verdict=result.status,
         figure=f"largest residual over {result.examples} (member, σ) pairs, tolerance {atol:g}",

@@ -118,6 +118,8 @@ def encode(value: Any) -> tuple[Any, dict[str, Any]]:
                 if not isinstance(k, str):
                     raise StoreError.key_not_string(k, where)
                 out[k] = walk(v, f"{where}.{k}")
+            if _RESERVED.intersection(out):  # a user's own "__tuple__" key must not decode as a tuple
+                return {"__dict__": [[k, v] for k, v in out.items()]}
             return out
         if isinstance(x, (list, tuple)):
             items = [walk(v, f"{where}[{i}]") for i, v in enumerate(x)]
@@ -127,12 +129,18 @@ def encode(value: Any) -> tuple[Any, dict[str, Any]]:
     return walk(value, ""), arrays
 
 
+_RESERVED = frozenset({"__array__", "__float__", "__tuple__", "__dict__"})
+"""Keys :func:`encode` uses as tags; a stored dict that has one is written escaped."""
+
+
 def decode(tree: Any, arrays: dict[str, Any]) -> Any:
     """Inverse of :func:`encode`.
 
     >>> import numpy as np
     >>> decode(*encode({"x": (1, 2), "y": float("inf")}))
     {'x': (1, 2), 'y': inf}
+    >>> decode(*encode({"__tuple__": [1], "k": {"__float__": "x"}}))
+    {'__tuple__': [1], 'k': {'__float__': 'x'}}
     """
     if isinstance(tree, list):
         return [decode(v, arrays) for v in tree]
@@ -143,6 +151,8 @@ def decode(tree: Any, arrays: dict[str, Any]) -> Any:
             return float(tree["__float__"])
         if "__tuple__" in tree:
             return tuple(decode(v, arrays) for v in tree["__tuple__"])
+        if "__dict__" in tree:
+            return {k: decode(v, arrays) for k, v in tree["__dict__"]}
         return {k: decode(v, arrays) for k, v in tree.items()}
     return tree
 

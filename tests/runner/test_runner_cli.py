@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,11 @@ from catdyn.runner.store import Store
 QUIET = ["--progress", "quiet", "--device", "cpu"]
 
 
-def test_the_smoke_preset_runs_end_to_end_in_under_three_minutes(tmp_path, capsys) -> None:
+def test_the_smoke_preset_runs_end_to_end(tmp_path, capsys) -> None:
+    # (its time budget, under 3 minutes on a CPU, is a performance goal: benchmarks/bench_runner.py)
     pytest.importorskip("torch")
     out = str(tmp_path / "store")
-    t0 = time.perf_counter()
     assert main(["run", MAIN_SPEC, "--out", out, *QUIET]) == 0
-    took = time.perf_counter() - t0
-    assert took < 180, f"smoke preset took {took:.0f} s"
     printed = capsys.readouterr().out
     assert "report: " in printed and "10 computed" in printed
     claims = json.loads(Path(printed.split("claims: ")[1].split()[0]).read_text())["claims"]
