@@ -1,6 +1,7 @@
 """Packaging: the wheel installs only ``catdyn`` (categories and backends inside it), and
 ``import catdyn`` loads none of torch, gudhi or ray."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,7 +15,15 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    cmd = [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(out)]
+    # build from a copy of the tracked sources: nothing is written into the checkout, and no
+    # stale build/ folder or untracked file can slip into the wheel
+    src = tmp_path_factory.mktemp("src")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout
+    for rel in filter(None, tracked.decode().split("\0")):
+        if (ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, src / rel)
+    cmd = [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q", "-w", str(out)]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     (found,) = out.glob("catdyn-*.whl")
     return found

@@ -70,13 +70,18 @@ def test_split_fraction_out_of_range() -> None:
 
 def test_mnist1d_is_generated_locally_deterministically_and_leaves_global_rngs_alone() -> None:
     pytest.importorskip("mnist1d")
-    np.random.seed(123)
-    random.seed(456)
-    expect_np, expect_py = np.random.rand(), random.random()
-    np.random.seed(123)
-    random.seed(456)
-    a = make_mnist1d(num_samples=300, seed=5)
-    assert np.random.rand() == expect_np and random.random() == expect_py
+    saved_np, saved_py = np.random.get_state(), random.getstate()
+    try:
+        np.random.seed(123)
+        random.seed(456)
+        expect_np, expect_py = np.random.rand(), random.random()
+        np.random.seed(123)
+        random.seed(456)
+        a = make_mnist1d(num_samples=300, seed=5)
+        assert np.random.rand() == expect_np and random.random() == expect_py
+    finally:  # this test must not leave the global generators seeded for the tests after it
+        np.random.set_state(saved_np)
+        random.setstate(saved_py)
     b = make_mnist1d(num_samples=300, seed=5)
     c = make_mnist1d(num_samples=300, seed=6)
     assert a.train.x.shape == (240, 40) and a.test.x.shape == (60, 40)
