@@ -47,7 +47,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from catdyn.backends.torch.transfer_category import Map, SampledCategory, Space
-from catdyn.backends.torch.transfer_fibre import within
+from catdyn.backends.torch.transfer_fibre import cone_factor_law, within
 from catdyn.category import Comparison
 from catdyn.checker.law import Law
 from catdyn.errors import TransferError
@@ -253,25 +253,8 @@ def domain_laws(dp: DomainPullback, cones: Sequence[Cone] = (), subject: str = "
         statement=f"{sq_l.name} = {sq_r.name}",
         subject=subject,
     )
-    use = list(cones) or [pb.cone]
-
-    def cases() -> list[tuple[Any, ...]]:
-        out = []
-        for cone in use:
-            u = pb.factor(cone)
-            out += [(cone, u, x) for x in cone.apex.points]  # type: ignore[attr-defined]
-        return out
-
-    factors = Law(
-        "every cone factors within tolerance",
-        "pullback",
-        lambda cone, u, x: (pb.left(u(x)), pb.right(u(x))),  # type: ignore[operator]
-        lambda cone, u, x: (cone.left(x), cone.right(x)),
-        enumerate=cases,
-        compare=close,
-        argnames=("cone", "u", "x"),
-        statement="u = factor(cone) has u >> π_D_T = cone.left and u >> lift = cone.right",
-        subject=subject,
+    factors = cone_factor_law(
+        pb, cones, close, subject, "u = factor(cone) has u >> π_D_T = cone.left and u >> lift = cone.right"
     )
 
     def same(lhs: Any, rhs: Any) -> Comparison:

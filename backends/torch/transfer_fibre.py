@@ -411,6 +411,40 @@ def _exact_pairs(lhs: Any, rhs: Any) -> Comparison:
     return Comparison(same, 0.0 if same else 1.0, exact=True)
 
 
+
+def cone_factor_law(
+    pb: Pullback,
+    cones: Iterable[Cone],
+    compare: Callable[[Any, Any], Comparison],
+    subject: str,
+    statement: str,
+) -> Law:
+    """The law "every cone factors within tolerance" of a sampled pullback: for each cone
+    (default: the pullback's own) and each of its apex's sample points ``x``, the mediating
+    ``u = pb.factor(cone)`` satisfies ``π(u(x)) ≈ cone.left(x)`` and ``π'(u(x)) ≈ cone.right(x)``.
+    Shared by the fibre product and the pullback along a domain map."""
+    use = list(cones) or [pb.cone]
+
+    def cases() -> list[tuple[Any, ...]]:
+        out = []
+        for cone in use:
+            u = pb.factor(cone)
+            out += [(cone, u, x) for x in cone.apex.points]  # type: ignore[attr-defined]
+        return out
+
+    return Law(
+        "every cone factors within tolerance",
+        "pullback",
+        lambda cone, u, x: (pb.left(u(x)), pb.right(u(x))),  # type: ignore[operator]
+        lambda cone, u, x: (cone.left(x), cone.right(x)),
+        enumerate=cases,
+        compare=compare,
+        argnames=("cone", "u", "x"),
+        statement=statement,
+        subject=subject,
+    )
+
+
 def fibre_laws(fp: FibreProduct, cones: Sequence[Cone] = (), subject: str = "") -> list[Law]:
     """The universal property of an approximate pullback, as laws (within the category's
     tolerance, so ``held`` with the largest residual, or ``refuted``):
@@ -438,25 +472,12 @@ def fibre_laws(fp: FibreProduct, cones: Sequence[Cone] = (), subject: str = "") 
         statement=f"{f.name}(π z) = {g.name}(π' z) within atol={cat.atol:g}, rtol={cat.rtol:g}",
         subject=subject,
     )
-    use = list(cones) or [pb.cone]
-
-    def cases() -> list[tuple[Any, ...]]:
-        out = []
-        for cone in use:
-            u = pb.factor(cone)
-            out += [(cone, u, x) for x in cone.apex.points]  # type: ignore[attr-defined]
-        return out
-
-    factors = Law(
-        "every cone factors within tolerance",
-        "pullback",
-        lambda cone, u, x: (pb.left(u(x)), pb.right(u(x))),  # type: ignore[operator]
-        lambda cone, u, x: (cone.left(x), cone.right(x)),
-        enumerate=cases,
-        compare=close,
-        argnames=("cone", "u", "x"),
-        statement="u = factor(cone) has u >> π = cone.left and u >> π' = cone.right (within tolerance)",
-        subject=subject,
+    factors = cone_factor_law(
+        pb,
+        cones,
+        close,
+        subject,
+        "u = factor(cone) has u >> π = cone.left and u >> π' = cone.right (within tolerance)",
     )
     monic = Law(
         "projections are jointly monic",
