@@ -350,8 +350,14 @@ class _Engine:
 
     tensors: list[Tensor]
     k: int
+    chunk_rows: Tensor | None = None
 
-    def load_batch(self, idx: Tensor) -> None:  # pragma: no cover - abstract
+    def load_chunk(self, schedule: Tensor) -> None:
+        """The index batches ``(m, K, B)`` of the next ``m`` steps (kept for :meth:`load_batch`)."""
+        self.chunk_rows = schedule
+
+    def load_batch(self, i: int) -> None:  # pragma: no cover - abstract
+        """Gather the batch of step ``i`` of the current chunk."""
         raise NotImplementedError
 
     def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:  # pragma: no cover - abstract
@@ -400,8 +406,9 @@ class _GenericEngine(_Engine):
         self._xb: Tensor | None = None
         self._yb: Tensor | None = None
 
-    def load_batch(self, idx: Tensor) -> None:
-        flat = idx.reshape(-1)
+    def load_batch(self, i: int) -> None:
+        assert self.chunk_rows is not None
+        flat = self.chunk_rows[i].reshape(-1)
         self._xb = self.x.index_select(0, flat).view(self.k, -1, *self.x.shape[1:])
         self._yb = self.y.index_select(0, flat).view(self.k, -1)
 
@@ -420,12 +427,16 @@ class _FastMLPEngine(_Engine):
     """Batched matrix products with a hand-written backward pass for plain MLPs.
 
     Every parameter lives in one flat buffer (and every gradient in another), so an optimiser
-    step is a couple of fused operations whatever the depth. A hidden layer's weight and bias
-    form one ``(K, in + 1, out)`` block (the transposed weight with the bias as its last row),
-    multiplied by activations ``(K, B, in + 1)`` that end in a column of ones: the product
-    includes the bias and ``dW = aᵀ·δ`` yields the bias gradient in its last row. The output
-    layer is kept ``(K, classes, in + 1)`` and its logits feature-major ``(K, classes, B)``,
-    where the softmax over a short axis and the thin products are fast.
+    step is one fused operation whatever the depth. A hidden layer's weight and bias form one
+    ``(K, in + 1, out)`` block (the transposed weight with the bias as its last row), multiplied
+    by activations ``(K, B, in + 1)`` that end in a column of ones: the product includes the bias
+    and ``dW = aᵀ·δ`` yields the bias gradient in its last row. The output layer is kept
+    ``(K, classes, in + 1)`` and its logits feature-major ``(K, classes, B)``, where the softmax
+    over a short axis and the thin products are fast. The batch's targets are a one-hot
+    ``(K, classes, B)`` scaled by −1/B (only the B·K entries that change are rewritten each
+    step): the loss is one dot product with the log-probabilities and ``dlogits`` one
+    log-softmax backward. Every buffer and view is made once; a step is a fixed list of
+    ``out=`` operations (no temporaries, the activation backward in place).
     """
 
     def __init__(self, arch: MLP, params: Params, data: Dataset, batch_size: int) -> None:
@@ -459,16 +470,27 @@ class _FastMLPEngine(_Engine):
         members = torch.arange(k, device=dev)
         self.member_of = torch.cat([members.repeat_interleave(size // k) for size in sizes])
         self.tensors = [self.flat]
+        self.grads = [self.gflat]
         n, d = data.x.shape
         self.x_aug = torch.cat(
             [data.x.to(dtype), torch.ones(n, 1, dtype=dtype, device=dev)], dim=1
         ).contiguous()
+        self.y = data.y.to(dev)
         n_classes = self.widths[-1]
-        # −onehot / B, gathered per step: dlogits = softmax / B + this
-        self.neg_onehot = torch.zeros(n, n_classes, dtype=dtype, device=dev)
-        self.neg_onehot[torch.arange(n, device=dev), data.y.to(dev)] = -1.0 / b
         self.xb = torch.empty(k, b, d + 1, dtype=dtype, device=dev)
-        self.ohb = torch.empty(k, b, n_classes, dtype=dtype, device=dev)
+        self.xb_rows = self.xb.view(k * b, d + 1)
+        self.xb_t = self.xb.transpose(1, 2)
+        # −onehot/B of the batch's targets, class-major like the logits
+        self.ohb = torch.zeros(k, n_classes, b, dtype=dtype, device=dev)
+        self.oh_flat = self.ohb.view(-1)
+        self.oh_rows = self.ohb.view(k, -1)
+        # offset of (member k, sample j) in ohb; a target class c adds c·B
+        self.base = (
+            torch.arange(k, device=dev)[:, None] * (n_classes * b) + torch.arange(b, device=dev)
+        ).reshape(-1)
+        self.hot: Tensor | None = None
+        self.chunk_rows: Tensor | None = None
+        self.chunk_hot: Tensor | None = None
         hidden = self.widths[1:-1]
         self.h = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
         self.a = []
@@ -476,13 +498,20 @@ class _FastMLPEngine(_Engine):
             a = torch.empty(k, b, w + 1, dtype=dtype, device=dev)
             a[:, :, w] = 1.0
             self.a.append(a)
+        self.a_act = [a[:, :, :w] for a, w in zip(self.a, hidden)]
+        self.a_t = [a.transpose(1, 2) for a in self.a]
+        # weights (without the bias row/column) as the backward products read them
+        self.w_back = [self.blocks[i][:, : self.widths[i], :].transpose(1, 2) for i in range(1, nl - 1)]
+        if nl > 1:
+            self.w_back.append(self.blocks[-1][:, :, : self.widths[-2]])
         self.logits = torch.empty(k, n_classes, b, dtype=dtype, device=dev)
         self.logp = torch.empty_like(self.logits)
+        self.logp_rows = self.logp.view(k, -1)
         self.dlogits = torch.empty_like(self.logits)
-        self.loss_terms = torch.empty_like(self.logits)
+        self.dlogits_t = self.dlogits.transpose(1, 2)
         self.da = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
-        self.dh = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
         self.act = arch.activation
+        self.dtype = dtype
 
     def _spread(self, values: Tensor) -> Tensor:
         return values[self.member_of]
@@ -490,10 +519,18 @@ class _FastMLPEngine(_Engine):
     def restore(self, frozen: list[Tensor], alive: Tensor) -> None:
         torch.where(alive[self.member_of], self.flat, frozen[0], out=self.flat)
 
-    def load_batch(self, idx: Tensor) -> None:
-        flat = idx.reshape(-1)
-        torch.index_select(self.x_aug, 0, flat, out=self.xb.view(-1, self.xb.shape[-1]))
-        torch.index_select(self.neg_onehot, 0, flat, out=self.ohb.view(-1, self.ohb.shape[-1]))
+    def load_chunk(self, schedule: Tensor) -> None:
+        rows = schedule.reshape(schedule.shape[0], -1)
+        self.chunk_rows = rows
+        self.chunk_hot = self.base + self.y[rows] * self.b  # every step's one-hot entries at once
+
+    def load_batch(self, i: int) -> None:
+        assert self.chunk_rows is not None and self.chunk_hot is not None
+        torch.index_select(self.x_aug, 0, self.chunk_rows[i], out=self.xb_rows)
+        if self.hot is not None:
+            self.oh_flat.index_fill_(0, self.hot, 0.0)
+        self.hot = self.chunk_hot[i]
+        self.oh_flat.index_fill_(0, self.hot, -1.0 / self.b)
 
     def _activate(self, h: Tensor, out: Tensor) -> None:
         if self.act == "relu":
@@ -505,45 +542,39 @@ class _FastMLPEngine(_Engine):
         else:
             out.copy_(h)
 
-    def _backprop(self, da: Tensor, h: Tensor, a: Tensor, out: Tensor) -> Tensor:
+    def _backprop_(self, da: Tensor, h: Tensor, a: Tensor) -> Tensor:
+        """δ = da ⊙ σ'(h), written over ``da``."""
         if self.act == "relu":
-            return torch.ops.aten.threshold_backward.grad_input(da, h, 0.0, grad_input=out)
+            return torch.ops.aten.threshold_backward.grad_input(da, h, 0.0, grad_input=da)
         if self.act == "tanh":
-            return torch.ops.aten.tanh_backward.grad_input(da, a, grad_input=out)
+            return torch.ops.aten.tanh_backward.grad_input(da, a, grad_input=da)
         if self.act == "sigmoid":
-            return torch.ops.aten.sigmoid_backward.grad_input(da, a, grad_input=out)
+            return torch.ops.aten.sigmoid_backward.grad_input(da, a, grad_input=da)
         return da
 
     def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:
         w, nl = self.blocks, self.n_layers
-        inp = self.xb  # (K, B, in + 1)
+        inp, inp_t = self.xb, self.xb_t  # (K, B, in + 1)
         for i in range(nl - 1):
             torch.bmm(inp, w[i], out=self.h[i])
-            self._activate(self.h[i], self.a[i][:, :, : self.widths[i + 1]])
-            inp = self.a[i]
-        torch.bmm(w[-1], inp.transpose(1, 2), out=self.logits)  # (K, C, B)
+            self._activate(self.h[i], self.a_act[i])
+            inp, inp_t = self.a[i], self.a_t[i]
+        torch.bmm(w[-1], inp_t, out=self.logits)  # (K, C, B)
         torch.log_softmax(self.logits, dim=1, out=self.logp)
-        oh_t = self.ohb.transpose(1, 2)  # (K, C, B), −onehot/B
-        torch.mul(self.logp, oh_t, out=self.loss_terms)
-        torch.sum(self.loss_terms, dim=(1, 2), out=loss_out)
-        torch.exp(self.logp, out=self.dlogits)
-        torch.add(oh_t, self.dlogits, alpha=1.0 / self.b, out=self.dlogits)
+        torch.linalg.vecdot(self.logp_rows, self.oh_rows, out=loss_out)  # mean cross-entropy
+        # softmax/B − onehot/B: log_softmax's backward with the −onehot/B upstream gradient
+        torch.ops.aten._log_softmax_backward_data.out(self.ohb, self.logp, 1, self.dtype, out=self.dlogits)
         torch.bmm(self.dlogits, inp, out=self.gblocks[-1])
         if nl == 1:
-            return [self.gflat]
-        width = self.widths[-2]
-        torch.bmm(self.dlogits.transpose(1, 2), w[-1][:, :, :width], out=self.da[-1])
-        delta = self._backprop(self.da[-1], self.h[-1], self.a[-1][:, :, :width], self.dh[-1])
+            return self.grads
+        torch.bmm(self.dlogits_t, self.w_back[-1], out=self.da[-1])
+        delta = self._backprop_(self.da[-1], self.h[-1], self.a_act[-1])
         for i in range(nl - 2, -1, -1):
-            below = self.xb if i == 0 else self.a[i - 1]
-            torch.bmm(below.transpose(1, 2), delta, out=self.gblocks[i])
+            torch.bmm(self.xb_t if i == 0 else self.a_t[i - 1], delta, out=self.gblocks[i])
             if i > 0:
-                width = self.widths[i]
-                torch.bmm(delta, w[i][:, :width, :].transpose(1, 2), out=self.da[i - 1])
-                delta = self._backprop(
-                    self.da[i - 1], self.h[i - 1], self.a[i - 1][:, :, :width], self.dh[i - 1]
-                )
-        return [self.gflat]
+                torch.bmm(delta, self.w_back[i - 1], out=self.da[i - 1])
+                delta = self._backprop_(self.da[i - 1], self.h[i - 1], self.a_act[i - 1])
+        return self.grads
 
     def export(self) -> Params:
         out: Params = {}
@@ -708,14 +739,13 @@ def _train(
     streams = [BatchStream(len(data), config.batch_size, s) for s in data_seeds]
     chunk = 256
     schedule_cpu = torch.empty(min(chunk, steps), k, config.batch_size, dtype=torch.long)
-    schedule = schedule_cpu
     for t in range(steps):
         if t % chunk == 0:  # the next chunk of every member's index batches, (m, K, B)
             m = min(chunk, steps - t)
             for j, stream in enumerate(streams):
                 stream.take(m, out=schedule_cpu[:m, j])
-            schedule = schedule_cpu.to(dev)
-        engine.load_batch(schedule[t % chunk])
+            engine.load_chunk(schedule_cpu[:m].to(dev))
+        engine.load_batch(t % chunk)
         grads = engine.loss_and_grads(losses[t])
         total = losses[t].sum() if frozen is None else torch.where(alive, losses[t], 0.0).sum()
         if not math.isfinite(float(total)):

@@ -196,6 +196,8 @@ class SGD:
         >>> p[0].flatten().tolist()
         [0.800000011920929, 0.6000000238418579]
         """
+        if self._fused_(params, grads, state, lr, weight_decay):
+            return
         lrs = _views(lr, params) or [0.0] * len(params)
         wds = _views(weight_decay, params)
         first = state.step == 0
@@ -222,6 +224,54 @@ class SGD:
             else:
                 p.addcmul_(d, lr_i, value=-1.0)
         state.step += 1
+
+    def _fused_(
+        self,
+        params: Sequence[Tensor],
+        grads: Sequence[Tensor],
+        state: OptState,
+        lr: Tensor | float | Sequence[float],
+        weight_decay: Tensor | float | Sequence[float] | None,
+    ) -> bool:
+        """torch's fused SGD kernel (one pass over parameter, gradient and momentum buffer)
+        when every member shares the learning rate and weight decay (numbers, as the ensemble
+        engine passes them) and the tensors are contiguous CPU float tensors; False otherwise."""
+        if not isinstance(lr, (int, float)) or not (
+            weight_decay is None or isinstance(weight_decay, (int, float))
+        ):
+            return False
+        if not all(
+            p.device.type == "cpu"
+            and p.is_floating_point()
+            and p.is_contiguous()
+            and g.is_contiguous()
+            and g.dtype == p.dtype
+            and g.shape == p.shape
+            for p, g in zip(params, grads)
+        ):
+            return False
+        first = state.step == 0
+        bufs: list[Tensor] = []
+        if self.momentum:
+            held = state.buffers["momentum"]
+            if first or any(b is None for b in held):
+                held[:] = [torch.empty_like(p) for p in params]
+                first = True
+            bufs = [b for b in held if b is not None]
+        torch._fused_sgd_(
+            list(params),
+            list(grads),
+            bufs,
+            weight_decay=float(weight_decay or 0.0),
+            momentum=self.momentum,
+            lr=float(lr),
+            dampening=self.dampening,
+            nesterov=self.nesterov,
+            maximize=False,
+            is_first_step=first,
+        )
+        state.step += 1
+        return True
 
     def update(
         self,
