@@ -447,21 +447,42 @@ class _FastMLPEngine(_Engine):
         self.k, dtype, dev = w0.shape[0], w0.dtype, w0.device
         k, b = self.k, batch_size
         self.b = b
+        n, d = data.x.shape
+        x = data.x.to(dtype)
+        # Input features that are zero in every training sample (e.g. digits' blank border
+        # pixels) add exact zeros to the first layer's products and get exactly zero gradient
+        # from the data, so the products skip them: their weights sit in a block of their own
+        # whose gradient stays zero (weight decay still reaches them through the optimiser).
+        dead = (x == 0).all(0) if nl > 1 else torch.zeros(d, dtype=torch.bool, device=dev)
+        self.live = torch.nonzero(~dead).flatten()
+        self.dead = torch.nonzero(dead).flatten()
+        n_live, n_dead = len(self.live), len(self.dead)
         shapes = [(k, self.widths[i] + 1, self.widths[i + 1]) for i in range(nl - 1)]
         shapes.append((k, self.widths[-1], self.widths[-2] + 1))
+        if n_dead:
+            shapes[0] = (k, n_live + 1, self.widths[1])
+            shapes.append((k, n_dead, self.widths[1]))
         sizes = [math.prod(s) for s in shapes]
         self.flat = torch.empty(sum(sizes), dtype=dtype, device=dev)
-        self.gflat = torch.empty_like(self.flat)
+        self.gflat = torch.zeros_like(self.flat)
         self.blocks, self.gblocks = [], []
         offset = 0
         for shape, size in zip(shapes, sizes):
             self.blocks.append(self.flat[offset : offset + size].view(shape))
             self.gblocks.append(self.gflat[offset : offset + size].view(shape))
             offset += size
+        self.dead_block = self.blocks.pop() if n_dead else None
+        if n_dead:
+            self.gblocks.pop()
         for i in range(nl):
             w_in = self.widths[i]
             weight, bias = params[f"fc{i}.weight"], params[f"fc{i}.bias"]
-            if i < nl - 1:
+            if i == 0 and nl > 1:
+                self.blocks[0][:, :n_live, :] = weight[:, :, self.live].transpose(1, 2)
+                self.blocks[0][:, n_live, :] = bias
+                if self.dead_block is not None:
+                    self.dead_block.copy_(weight[:, :, self.dead].transpose(1, 2))
+            elif i < nl - 1:
                 self.blocks[i][:, :w_in, :] = weight.transpose(1, 2)
                 self.blocks[i][:, w_in, :] = bias
             else:
@@ -471,14 +492,13 @@ class _FastMLPEngine(_Engine):
         self.member_of = torch.cat([members.repeat_interleave(size // k) for size in sizes])
         self.tensors = [self.flat]
         self.grads = [self.gflat]
-        n, d = data.x.shape
         self.x_aug = torch.cat(
-            [data.x.to(dtype), torch.ones(n, 1, dtype=dtype, device=dev)], dim=1
+            [x[:, self.live], torch.ones(n, 1, dtype=dtype, device=dev)], dim=1
         ).contiguous()
         self.y = data.y.to(dev)
         n_classes = self.widths[-1]
-        self.xb = torch.empty(k, b, d + 1, dtype=dtype, device=dev)
-        self.xb_rows = self.xb.view(k * b, d + 1)
+        self.xb = torch.empty(k, b, n_live + 1, dtype=dtype, device=dev)
+        self.xb_rows = self.xb.view(k * b, n_live + 1)
         self.xb_t = self.xb.transpose(1, 2)
         # −onehot/B of the batch's targets, class-major like the logits
         self.ohb = torch.zeros(k, n_classes, b, dtype=dtype, device=dev)
@@ -580,7 +600,15 @@ class _FastMLPEngine(_Engine):
         out: Params = {}
         for i, t in enumerate(self.blocks):
             w_in = self.widths[i]
-            if i < self.n_layers - 1:
+            if i == 0 and self.n_layers > 1:
+                n_live = len(self.live)
+                weight = t.new_empty(self.k, self.widths[1], w_in)
+                weight[:, :, self.live] = t[:, :n_live, :].transpose(1, 2)
+                if self.dead_block is not None:
+                    weight[:, :, self.dead] = self.dead_block.transpose(1, 2)
+                out["fc0.weight"] = weight
+                out["fc0.bias"] = t[:, n_live, :].clone()
+            elif i < self.n_layers - 1:
                 out[f"fc{i}.weight"] = t[:, :w_in, :].transpose(1, 2).contiguous()
                 out[f"fc{i}.bias"] = t[:, w_in, :].clone()
             else:
