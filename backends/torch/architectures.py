@@ -45,15 +45,18 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cached_property
+from types import MappingProxyType
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from catdyn.backends.torch.symmetry import AxisAction, LayerAction, PermGroup, SymmetrySpec
-from catdyn.errors import ShapeError
+from catdyn.errors import ArchitectureError, CatdynError, ShapeError
 
 Params = dict[str, Tensor]
 
@@ -127,6 +130,54 @@ def _batch_norm(x: Tensor, params: Mapping[str, Tensor], prefix: str, train: boo
     return normed * params[f"{prefix}.weight"].reshape(shape) + params[f"{prefix}.bias"].reshape(shape)
 
 
+def _is_whole(value: Any, least: int = 1) -> bool:
+    """Whether ``value`` is a whole number ≥ ``least`` (``3`` and ``3.0`` are, ``2.5`` and
+    ``True`` are not)."""
+    if isinstance(value, bool):
+        return False
+    try:
+        return bool(int(value) == value) and int(value) >= least
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _whole(kind: str, field: str, value: Any) -> int:
+    """``value`` as an int, or an :class:`~catdyn.errors.ArchitectureError` naming the field."""
+    if not _is_whole(value):
+        raise ArchitectureError.bad_size(kind, field, value, "a whole number ≥ 1")
+    return int(value)
+
+
+def _wholes(
+    kind: str, field: str, values: Any, least_items: int = 0, items: int | None = None
+) -> tuple[int, ...]:
+    """``values`` as a tuple of ints ≥ 1 (at least ``least_items`` of them, or exactly ``items``)."""
+    count = f"exactly {items}" if items is not None else f"at least {least_items}"
+    rule = f"a tuple of {count} whole number(s) ≥ 1"
+    try:
+        entries = tuple(values)
+    except TypeError:
+        raise ArchitectureError.bad_size(kind, field, values, rule) from None
+    wrong_count = len(entries) != items if items is not None else len(entries) < least_items
+    if wrong_count or not all(_is_whole(v) for v in entries):
+        raise ArchitectureError.bad_size(kind, field, entries, rule)
+    return tuple(int(v) for v in entries)
+
+
+def _outside_transforms() -> AbstractContextManager[Any]:
+    """A context in which random draws are allowed even under ``vmap`` (for the meta-device
+    templates of :attr:`Architecture.param_shapes`, which may first be asked for inside vmap)."""
+    disable = getattr(torch._C, "_DisableFuncTorch", None)
+    return disable() if disable is not None else nullcontext()
+
+
+def _float_dtype(params: Mapping[str, Tensor]) -> torch.dtype | None:
+    for t in params.values():
+        if isinstance(t, Tensor) and t.is_floating_point():
+            return t.dtype
+    return None
+
+
 def _activation(name: str) -> Callable[[Tensor], Tensor]:
     if name not in ACTIVATIONS:
         raise ShapeError(f"unknown activation {name!r}", f"Choose one of {sorted(ACTIVATIONS)}")
@@ -180,14 +231,110 @@ class Architecture(ABC):
 
     def apply(self, params: Mapping[str, Tensor], x: Tensor, *, train: bool = False) -> Tensor:
         """The logits ``f_θ(x)``, shape ``(N, classes)``. ``train=True`` makes batch norm use the
-        batch's statistics."""
-        return self._forward(params, x, train)[0]
+        batch's statistics.
+
+        Nothing is checked on the way in (``apply`` runs in training loops, under ``vmap`` and
+        ``grad``); when torch fails, :meth:`check_params` and :meth:`check_input` name the cause.
+
+        >>> net = MLP((2, 3, 2))
+        >>> net.apply(net.init(torch.Generator().manual_seed(0)), torch.zeros(4, 5))
+        Traceback (most recent call last):
+        ...
+        catdyn.errors.ArchitectureError: the input to mlp(2-3-2) has shape (4, 5) but mlp(2-3-2) takes (N, 2). Give a batch of inputs of that shape (the batch first), or build the architecture for this data.
+        """
+        return self._run(params, x, train)[0]
 
     def features(self, params: Mapping[str, Tensor], x: Tensor, layer: str, *, train: bool = False) -> Tensor:
         """The activations of ``layer`` on ``x`` as an ``(N, width)`` matrix (conv and token
         dimensions averaged)."""
         self._check_layer(layer)
-        return self._forward(params, x, train)[1][layer]
+        return self._run(params, x, train)[1][layer]
+
+    def _run(self, params: Mapping[str, Tensor], x: Tensor, train: bool) -> tuple[Tensor, dict[str, Tensor]]:
+        """:meth:`_forward`, with torch's failures explained (free when nothing fails)."""
+        try:
+            return self._forward(params, x, train)
+        except (KeyError, IndexError, RuntimeError, TypeError, ValueError) as err:
+            found = self._explain(params, x)
+            if found is None:
+                raise
+            raise found from err
+
+    def _explain(self, params: Mapping[str, Tensor], x: Tensor) -> CatdynError | None:
+        """The catdyn error that explains a failed forward pass, or None if the checks find
+        nothing (or cannot run, e.g. on data-dependent checks under a transform)."""
+        try:
+            self.check_params(params, extra_ok=True)
+            self.check_input(x, _float_dtype(params))
+        except CatdynError as found:
+            return found
+        except Exception:
+            return None
+        return None
+
+    @cached_property
+    def param_shapes(self) -> Mapping[str, tuple[int, ...]]:
+        """The shape of every entry of the parameter dict, in :meth:`init`'s order (computed once,
+        without allocating a tensor).
+
+        >>> dict(MLP((2, 3, 1)).param_shapes)
+        {'fc0.weight': (3, 2), 'fc0.bias': (3,), 'fc1.weight': (1, 3), 'fc1.bias': (1,)}
+        """
+        with _outside_transforms(), torch.device("meta"):
+            params = self.init(torch.Generator())
+        return MappingProxyType({k: tuple(v.shape) for k, v in params.items()})
+
+    def check_params(self, params: Mapping[str, Tensor], *, extra_ok: bool = False) -> None:
+        """Raise an :class:`~catdyn.errors.ArchitectureError` (a ShapeError) naming the tensor
+        unless ``params`` holds every tensor of this architecture with its shape (and, unless
+        ``extra_ok``, nothing else). Cheap: shapes only, no data is read.
+
+        >>> net = MLP((2, 3, 1))
+        >>> net.check_params({**net.init(torch.Generator().manual_seed(0)), "fc0.bias": torch.zeros(4)})
+        Traceback (most recent call last):
+        ...
+        catdyn.errors.ArchitectureError: parameter fc0.bias of mlp(2-3-1) has shape (4,) but the architecture needs (3,). Pass parameters made for mlp(2-3-1) (its init gives the layout), or build the architecture they were made for.
+        """
+        expected = self.param_shapes
+        for name, shape in expected.items():
+            if name not in params:
+                raise ArchitectureError.missing_tensor(self.name, name, shape, list(params))
+            t = params[name]
+            if not isinstance(t, Tensor):
+                raise ArchitectureError.not_a_tensor(self.name, name, t)
+            if t.shape != shape:
+                raise ArchitectureError.tensor_shape(self.name, name, tuple(t.shape), shape)
+        if not extra_ok and len(params) != len(expected):
+            extra = [k for k in params if k not in expected]
+            raise ArchitectureError.extra_tensors(self.name, extra, list(expected))
+
+    def _input_dims(self) -> tuple[int | str, ...]:
+        """The shape of one input: a size, or a name where any size will do. (The families say it
+        outright: this default draws an example, which vmap refuses.)"""
+        with _outside_transforms(), torch.device("meta"):
+            return tuple(self.example_input(1, torch.Generator()).shape[1:])
+
+    def _input_text(self) -> str:
+        return "(N, " + ", ".join(map(str, self._input_dims())) + ")"
+
+    def check_input(self, x: Tensor, dtype: torch.dtype | None = None) -> None:
+        """Raise an :class:`~catdyn.errors.ArchitectureError` (a ShapeError) unless ``x`` is a
+        batch of inputs this architecture takes (and, given ``dtype``, floating inputs of that
+        dtype). Token ids are also checked against the vocabulary (which reads the data).
+
+        >>> MLP((2, 3, 1)).check_input(torch.zeros(4, 2))
+        >>> GRU(3, 5, 2).check_input(torch.zeros(4, 9, 3))
+        """
+        if not isinstance(x, Tensor):
+            raise ArchitectureError.input_dtype(self.name, type(x).__name__, "torch tensors")
+        dims = self._input_dims()
+        shape = tuple(x.shape)
+        if len(shape) != len(dims) + 1 or any(isinstance(d, int) and s != d for s, d in zip(shape[1:], dims)):
+            raise ArchitectureError.input_shape(self.name, shape, self._input_text())
+        if not x.is_floating_point():
+            raise ArchitectureError.input_dtype(self.name, x.dtype, "floating-point inputs")
+        if dtype is not None and x.dtype != dtype:
+            raise ArchitectureError.input_dtype(self.name, x.dtype, f"{dtype}, the dtype of its parameters")
 
     def layer_width(self, layer: str) -> int:
         """The number of coordinates of ``layer``'s features."""
@@ -198,8 +345,12 @@ class Architecture(ABC):
             raise ShapeError(f"{self.name} has no layer {layer!r}", f"Its layers are {list(self.layers())}")
 
     def _check_sizes(self, sizes: Mapping[str, int]) -> None:
-        for g in sizes:
+        """Every key a group of this architecture (else a ShapeError listing them), every size a
+        whole number ≥ 1."""
+        for g, n in sizes.items():
             self.symmetry[g]
+            if not _is_whole(n):
+                raise ArchitectureError.bad_size(self.name, f"size of group {g}", n, "a whole number ≥ 1")
 
 
 def recalibrate(arch: Architecture, params: Mapping[str, Tensor], x: Tensor) -> Params:
@@ -214,6 +365,8 @@ def recalibrate(arch: Architecture, params: Mapping[str, Tensor], x: Tensor) -> 
     >>> bool(torch.allclose(net.apply(fixed, x), net.apply(theta, x, train=True), atol=1e-5))
     True
     """
+    arch.check_params(params)
+    arch.check_input(x, _float_dtype(params))
     recorder = _Recording(params)
     arch._forward(recorder, x, True)
     return {**params, **recorder.statistics}
@@ -236,9 +389,7 @@ class MLP(Architecture):
     batch_norm: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
-        if len(self.widths) < 2:
-            raise ShapeError(f"an MLP needs at least input and output widths, got {self.widths}", "")
+        object.__setattr__(self, "widths", _wholes("MLP", "widths", self.widths, least_items=2))
         _activation(self.activation)
 
     @property
@@ -307,6 +458,9 @@ class MLP(Architecture):
             return ()
         return tuple(f"bn{i}.{s}" for i in range(self._hidden) for s in ("running_mean", "running_var"))
 
+    def _input_dims(self) -> tuple[int | str, ...]:
+        return (self.widths[0],)
+
     def example_input(self, n: int, generator: torch.Generator, dtype: torch.dtype = torch.float32) -> Tensor:
         return torch.randn(n, self.widths[0], generator=generator, dtype=dtype)
 
@@ -335,8 +489,18 @@ class CNN(Architecture):
     batch_norm: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
-        object.__setattr__(self, "input_shape", tuple(int(c) for c in self.input_shape))
+        object.__setattr__(self, "channels", _wholes("CNN", "channels", self.channels, least_items=1))
+        object.__setattr__(self, "input_shape", _wholes("CNN", "input_shape", self.input_shape, items=3))
+        object.__setattr__(self, "classes", _whole("CNN", "classes", self.classes))
+        object.__setattr__(self, "kernel", _whole("CNN", "kernel", self.kernel))
+        side = 2 ** len(self.channels) if self.pool is not None else 1
+        if min(self.input_shape[1:]) < side:
+            raise ArchitectureError.bad_size(
+                "CNN",
+                "input_shape",
+                self.input_shape,
+                f"at least {side}×{side} pixels for {len(self.channels)} 2×2 pooling layer(s)",
+            )
         if (
             self.kernel % 2 != 1
             or self.pool not in ("max", "avg", None)
@@ -435,6 +599,10 @@ class CNN(Architecture):
             return ()
         return tuple(f"bn{i}.{s}" for i in range(len(self.channels)) for s in ("running_mean", "running_var"))
 
+    def _input_dims(self) -> tuple[int | str, ...]:
+        c, h, w = self.input_shape
+        return (c, h, w) if self.readout == "flatten" else (c, "H", "W")
+
     def example_input(self, n: int, generator: torch.Generator, dtype: torch.dtype = torch.float32) -> Tensor:
         return torch.randn(n, *self.input_shape, generator=generator, dtype=dtype)
 
@@ -464,8 +632,10 @@ class ResNet(Architecture):
     batch_norm: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "inner", tuple(int(c) for c in self.inner))
-        object.__setattr__(self, "input_shape", tuple(int(c) for c in self.input_shape))
+        object.__setattr__(self, "inner", _wholes("ResNet", "inner", self.inner))
+        object.__setattr__(self, "input_shape", _wholes("ResNet", "input_shape", self.input_shape, items=3))
+        object.__setattr__(self, "width", _whole("ResNet", "width", self.width))
+        object.__setattr__(self, "classes", _whole("ResNet", "classes", self.classes))
         _activation(self.activation)
 
     @property
@@ -568,6 +738,9 @@ class ResNet(Architecture):
         prefixes = ["stem_bn"] + [f"block{b}.bn{j}" for b in range(len(self.inner)) for j in (1, 2)]
         return tuple(f"{p}.{s}" for p in prefixes for s in ("running_mean", "running_var"))
 
+    def _input_dims(self) -> tuple[int | str, ...]:
+        return (self.input_shape[0], "H", "W")
+
     def example_input(self, n: int, generator: torch.Generator, dtype: torch.dtype = torch.float32) -> Tensor:
         return torch.randn(n, *self.input_shape, generator=generator, dtype=dtype)
 
@@ -608,8 +781,14 @@ class Transformer(Architecture):
     vocab: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "heads", tuple(int(h) for h in self.heads))
-        object.__setattr__(self, "mlp", tuple(int(m) for m in self.mlp))
+        object.__setattr__(self, "heads", _wholes("Transformer", "heads", self.heads))
+        object.__setattr__(self, "mlp", _wholes("Transformer", "mlp", self.mlp))
+        for attr in ("seq_len", "d_model", "head_dim", "classes"):
+            object.__setattr__(self, attr, _whole("Transformer", attr, getattr(self, attr)))
+        if self.vocab is None:
+            object.__setattr__(self, "input_dim", _whole("Transformer", "input_dim", self.input_dim))
+        else:
+            object.__setattr__(self, "vocab", _whole("Transformer", "vocab", self.vocab))
         if len(self.heads) != len(self.mlp):
             raise ShapeError(
                 f"Transformer heads {self.heads} and mlp {self.mlp} must give one entry per layer",
@@ -754,6 +933,35 @@ class Transformer(Architecture):
                 mlp[int(g[len("layer") : -len(".mlp")])] = int(n)
         return replace(self, d_model=d, heads=tuple(heads), mlp=tuple(mlp))
 
+    def _input_dims(self) -> tuple[int | str, ...]:
+        return (self.seq_len,) if self.vocab is not None else (self.seq_len, self.input_dim)
+
+    def _input_text(self) -> str:
+        if self.vocab is None:
+            return super()._input_text()
+        return f"(N, {self.seq_len}) integer token ids below {self.vocab}"
+
+    def check_input(self, x: Tensor, dtype: torch.dtype | None = None) -> None:
+        """As :meth:`Architecture.check_input`; with ``vocab``, integer token ids inside the
+        vocabulary (``dtype`` does not apply to them).
+
+        >>> net = Transformer(3, 4, 8, (2,), 4, (6,), 2, vocab=5)
+        >>> net.check_input(torch.tensor([[0, 1, 4, 9]]))
+        Traceback (most recent call last):
+        ...
+        catdyn.errors.ArchitectureError: the input to transformer(v5x4;d8;h2x4;m6;2) holds token ids from 0 to 9, outside its vocabulary 0 … 4. Encode the tokens with the vocabulary the architecture was built for, or enlarge vocab.
+        """
+        if self.vocab is None:
+            return super().check_input(x, dtype)
+        if not isinstance(x, Tensor):
+            raise ArchitectureError.input_dtype(self.name, type(x).__name__, "torch tensors")
+        if x.dim() != 2 or x.shape[1] != self.seq_len:
+            raise ArchitectureError.input_shape(self.name, tuple(x.shape), self._input_text())
+        if x.dtype not in (torch.long, torch.int):
+            raise ArchitectureError.input_dtype(self.name, x.dtype, "integer token ids (torch.long)")
+        if x.numel() and (int(x.min()) < 0 or int(x.max()) >= self.vocab):
+            raise ArchitectureError.token_range(self.name, int(x.min()), int(x.max()), self.vocab)
+
     def example_input(self, n: int, generator: torch.Generator, dtype: torch.dtype = torch.float32) -> Tensor:
         if self.vocab is not None:
             return torch.randint(self.vocab, (n, self.seq_len), generator=generator)
@@ -780,6 +988,13 @@ class GRU(Architecture):
     hidden: int
     classes: int
     seq_len: int = 6
+
+    def __post_init__(self) -> None:
+        for attr in ("input_dim", "hidden", "classes", "seq_len"):
+            object.__setattr__(self, attr, _whole("GRU", attr, getattr(self, attr)))
+
+    def _input_dims(self) -> tuple[int | str, ...]:
+        return ("T", self.input_dim)
 
     @property
     def name(self) -> str:
