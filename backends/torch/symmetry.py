@@ -278,6 +278,10 @@ def permute(arch: Architecture, params: Mapping[str, Tensor], sigma: GroupElemen
     """``σ·θ``: the parameter dict with every declared axis permuted (a new dict; tensors not
     touched by ``σ`` are shared, not copied). The network computes the same function.
 
+    ``params`` must be exactly ``arch``'s parameters (every tensor, its shape, nothing else):
+    otherwise an :class:`~catdyn.errors.ArchitectureError` (a ShapeError) names the tensor, rather
+    than a row being dropped silently.
+
     >>> import torch
     >>> from catdyn.backends.torch.architectures import GRU
     >>> net = GRU(2, 3, 2)
@@ -287,6 +291,7 @@ def permute(arch: Architecture, params: Mapping[str, Tensor], sigma: GroupElemen
     >>> bool(torch.allclose(net.apply(moved, x), net.apply(theta, x), atol=1e-6))
     True
     """
+    arch.check_params(params)
     elements = element_dict(arch, sigma)
     out = dict(params)
     for g in arch.symmetry.groups:
