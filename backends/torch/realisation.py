@@ -112,8 +112,13 @@ class Realisation(Functor):
         return data
 
     def realise(self, space: ParamSpace, params: Mapping[str, Tensor]) -> Tensor:
-        """The element of ``R(space)`` that ``θ`` realises: its ``(N, width)`` activation matrix."""
-        return self._on_space(space).check(space.arch.features(params, self.inputs(params), self.layer))
+        """The element of ``R(space)`` that ``θ`` realises: its ``(N, width)`` activation matrix.
+        ``θ`` and the probe are checked against ``space``'s architecture first (a ShapeError
+        naming the tensor or the probe's shape)."""
+        space.arch.check_params(params)
+        x = self.inputs(params)
+        space.arch.check_input(x)
+        return self._on_space(space).check(space.arch.features(params, x, self.layer))
 
 
 def _params(sample: ParamSample | Mapping[str, Tensor]) -> Mapping[str, Tensor]:

@@ -98,7 +98,8 @@ def reindex(
 ) -> tuple[Architecture, Params]:
     """Apply unit maps ``{group: (source, fraction)}`` (groups not named are unchanged) and
     return the target architecture and its parameters. The generic engine behind widening;
-    it reads only the architecture's symmetry declaration.
+    it reads only the architecture's symmetry declaration. ``params`` must be exactly
+    ``source_arch``'s parameters (:meth:`~catdyn.backends.torch.architectures.Architecture.check_params`).
 
     >>> from catdyn.backends.torch.architectures import MLP
     >>> net = MLP((1, 2, 1))
@@ -108,6 +109,7 @@ def reindex(
     >>> out["fc0.weight"].flatten().tolist(), out["fc1.weight"].flatten().tolist()
     ([1.0, 2.0, 2.0], [3.0, 1.0, 3.0])
     """
+    source_arch.check_params(params)
     out = dict(params)
     sizes = {}
     for name, (source, fraction) in maps.items():
