@@ -216,7 +216,16 @@ class ParamCategory(Category):
         split: Split = "equal",
         name: str = "w",
     ) -> UnitMap:
-        """A Net2Net widening of the groups in ``sizes`` (extra units copy random units)."""
+        """A Net2Net widening of the groups in ``sizes`` (extra units copy random units). A name
+        that is not one of the architecture's groups is refused, listing them.
+
+        >>> from catdyn.backends.torch.architectures import MLP
+        >>> Param.widening(Param.space(MLP((2, 3, 1))), {"hiddenX": 5}, torch.Generator())
+        Traceback (most recent call last):
+        ...
+        catdyn.errors.ShapeError: mlp(2-3-1) has no symmetry group 'hiddenX'. Its groups are ['hidden0'].
+        """
+        space.arch._check_sizes(sizes)
         sources, fractions = [], []
         for g in space.arch.symmetry.groups:
             n = int(sizes.get(g.name, g.size))
