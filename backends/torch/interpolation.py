@@ -50,6 +50,7 @@ A linear path between two small networks:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -59,7 +60,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from catdyn.backends.torch.architectures import MLP, Architecture, recalibrate
+from catdyn.backends.torch.architectures import MLP, Architecture, _activation, recalibrate
 from catdyn.errors import HomotopyError
 
 Params = dict[str, Tensor]
@@ -263,15 +264,19 @@ def pair_paths(
     bn: BNMode = "auto",
     partners: Mapping[str, Tensor] | None = None,
     method: Literal["auto", "vmap", "affine-first-layer"] = "auto",
+    workers: int | Literal["auto"] = "auto",
 ) -> dict[tuple[str, str], Tensor]:
     """Loss and error along the linear paths of many pairs at many points, batched.
 
     ``models`` is a stacked parameter dict of ``N`` models; pair ``(i, j)`` runs from model ``i``
     to model ``j`` — or, when ``partners`` is given (a stacked dict with one entry per pair, e.g.
     model ``j`` aligned to model ``i``), to ``partners[p]``. Returns ``{(metric, split): (P, A)
-    tensor}``. ``method="affine-first-layer"`` (the default for BN-free MLPs) computes each model's
-    first-layer pre-activation once and combines them per point; ``"vmap"`` evaluates every point's
-    network; both give the same numbers to float rounding.
+    tensor}``. ``method="affine-first-layer"`` (the default for BN-free MLPs) computes each
+    model's first-layer pre-activation once and combines them per point (see
+    :func:`_mlp_pair_paths` for the layout); ``"vmap"`` evaluates every point's network; both
+    give the same numbers to float rounding. ``workers`` (CPU, affine route only) splits the
+    pairs over that many Python threads, each running torch single-threaded (``"auto"``: one per
+    intra-op thread); torch's intra-op thread count is 1 for the whole process meanwhile.
 
     >>> import torch
     >>> from catdyn.backends.torch.architectures import MLP
@@ -289,24 +294,31 @@ def pair_paths(
     idx_i = torch.tensor([p[0] for p in pairs], dtype=torch.long)
     idx_j = torch.tensor([p[1] for p in pairs], dtype=torch.long)
     dev = next(iter(models.values())).device
+    if partners is not None and next(iter(partners.values())).shape[0] != len(pairs):
+        raise HomotopyError.bad_option("partners", "a stacked dict", f"one entry per pair ({len(pairs)})")
+    use_fast = method == "affine-first-layer" or (method == "auto" and _fast_mlp(arch, label))
+    if use_fast and not _fast_mlp(arch, label):
+        raise HomotopyError.bad_option("method", method, "used only with a batch-norm-free MLP")
+    if use_fast:
+        # one bank of endpoint models; each pair is two indices into it
+        n_models = next(iter(models.values())).shape[0]
+        if partners is None:
+            bank, ia, ib = dict(models), idx_i, idx_j
+        else:
+            bank = {k: torch.cat([models[k], partners[k]]) for k in models}
+            ia, ib = idx_i, n_models + torch.arange(len(pairs))
+        moved = {s: (x.to(dev), y.to(dev)) for s, (x, y) in splits.items()}
+        return _sharded(arch, bank, ia, ib, al, moved, _n_workers(workers, dev, len(pairs)))  # type: ignore[arg-type]
     start = {k: v[idx_i.to(dev)] for k, v in models.items()}
     end = (
         {k: v[idx_j.to(dev)] for k, v in models.items()}
         if partners is None
         else {k: partners[k] for k in models}
     )
-    if partners is not None and next(iter(end.values())).shape[0] != len(pairs):
-        raise HomotopyError.bad_option("partners", "a stacked dict", f"one entry per pair ({len(pairs)})")
-    use_fast = method == "affine-first-layer" or (method == "auto" and _fast_mlp(arch, label))
-    if use_fast and not _fast_mlp(arch, label):
-        raise HomotopyError.bad_option("method", method, "used only with a batch-norm-free MLP")
     out: dict[tuple[str, str], Tensor] = {}
     for split, (x, y) in splits.items():
         x, y = x.to(dev), y.to(dev)
-        if use_fast:
-            loss, err = _mlp_pair_paths(arch, start, end, al, x, y)  # type: ignore[arg-type]
-        else:
-            loss, err = _vmap_pair_paths(arch, start, end, al, x, y, label, splits)
+        loss, err = _vmap_pair_paths(arch, start, end, al, x, y, label, splits)
         out["loss", split] = loss
         out["error", split] = err
     return out
@@ -340,48 +352,156 @@ def _vmap_pair_paths(
     return torch.cat(losses), torch.cat(errors)
 
 
-def _mlp_pair_paths(
-    arch: MLP, start: Params, end: Params, al: Tensor, x: Tensor, y: Tensor
-) -> tuple[Tensor, Tensor]:
-    """The affine-first-layer route for a BN-free MLP (see the module docstring): the first
-    layer's pre-activations ``U = X·W₀ᵀ + b₀`` are computed once per endpoint (``2P`` products,
-    not ``P·A``), each point's are ``lerp(U_a, U_b, α)``, and the later layers run as batched
-    matrix products with interpolated weights."""
-    from catdyn.backends.torch.architectures import _activation
+# --- the affine-first-layer route (BN-free MLPs) ----------------------------------------------
+_CPU_BLOCK = 2**20
+"""Elements of one hidden-layer block on the CPU (about 4 MB: a pair's points stay in cache)."""
 
-    act = _activation(arch.activation)
+_BANK_ELEMENTS = 2**24
+"""Bound on the first-layer pre-activations kept at once (models × width × samples)."""
+
+_IN_PLACE = {"relu": torch.relu_, "tanh": torch.tanh_, "sigmoid": torch.sigmoid_, "identity": lambda t: t}
+
+
+def _n_workers(setting: int | str, device: torch.device, n_pairs: int) -> int:
+    if device.type != "cpu" or n_pairs < 2:
+        return 1
+    if setting == "auto":
+        return max(1, min(torch.get_num_threads(), n_pairs // 2))
+    return max(1, min(int(setting), n_pairs))
+
+
+def _sharded(
+    arch: MLP,
+    bank: Params,
+    ia: Tensor,
+    ib: Tensor,
+    al: Tensor,
+    splits: Mapping[str, tuple[Tensor, Tensor]],
+    workers: int,
+) -> dict[tuple[str, str], Tensor]:
+    """:func:`_mlp_pair_paths` on ``workers`` contiguous shards of the pairs, side by side."""
+    if workers == 1:
+        return _mlp_pair_paths(arch, bank, ia, ib, al, splits)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = [round(k * ia.numel() / workers) for k in range(workers + 1)]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="catdyn-pairs") as pool:
+            futures = [
+                pool.submit(_mlp_pair_paths, arch, bank, ia[lo:hi], ib[lo:hi], al, splits)
+                for lo, hi in itertools.pairwise(bounds)
+            ]
+            parts = [f.result() for f in futures]
+    finally:
+        torch.set_num_threads(threads)
+    return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+
+
+def _mlp_pair_paths(
+    arch: MLP,
+    bank: Params,
+    ia: Tensor,
+    ib: Tensor,
+    al: Tensor,
+    splits: Mapping[str, tuple[Tensor, Tensor]],
+) -> dict[tuple[str, str], Tensor]:
+    """The affine-first-layer route for a BN-free MLP (see the module docstring).
+
+    The first layer's pre-activations ``U = W₀·Xᵀ + b₀`` (features × samples) are computed once
+    per model of ``bank`` that some pair uses (not once per pair or per point); pair ``p`` runs
+    from ``bank[ia[p]]`` to ``bank[ib[p]]``. Each block of points of a pair is
+    ``act(U_a + α·(U_b − U_a))`` as one ``(points, features, samples)`` tensor, the later layers
+    are batched products with the interpolated weights in the same layout, and loss and error
+    are reduced over the class axis, which is not the innermost one, so every step is a
+    vectorised pass over samples. On the CPU a block holds about a million activations (it
+    stays in cache) and is one pair; on a GPU blocks hold many pairs. Returns sums divided by
+    the number of samples, so samples can be cut into blocks too (large data sets).
+    """
+    act_name = arch.activation
+    act = _IN_PLACE.get(act_name) or _activation(act_name)
     n_layers = len(arch.widths) - 1
-    n_pairs, n_pts, n = next(iter(start.values())).shape[0], al.numel(), x.shape[0]
+    used = torch.unique(torch.cat([ia, ib]))
+    where = torch.full((int(used.max()) + 1,), -1, dtype=torch.long)
+    where[used] = torch.arange(used.numel())
+    pa, pb = where[ia].tolist(), where[ib].tolist()
+    dev = bank["fc0.weight"].device
+    params = {k: v[used.to(dev)] for k, v in bank.items()}
+    w0, b0 = params["fc0.weight"], params["fc0.bias"]  # (M, H, in), (M, H)
+    m, width = w0.shape[0], w0.shape[1]
     widest = max(arch.widths[1:])
-    per_pair = _chunk(n_pairs, n_pts * n * widest // 2)
-    w = al.to(x.device, x.dtype)
-    losses, errors = [], []
+    n_pairs, n_pts = ia.numel(), al.numel()
+    budget = _CPU_BLOCK if dev.type == "cpu" else _MAX_ELEMENTS
+    out: dict[tuple[str, str], Tensor] = {}
     with torch.no_grad():
-        for s in range(0, n_pairs, per_pair):
-            a = {k: v[s : s + per_pair] for k, v in start.items()}
-            b = {k: v[s : s + per_pair] for k, v in end.items()}
-            p = next(iter(a.values())).shape[0]
-            # one GEMM for every endpoint: (N, in) @ (in, 2·P·H)
-            w0 = torch.cat([a["fc0.weight"], b["fc0.weight"]])  # (2P, H, in)
-            u = (x @ w0.reshape(-1, w0.shape[-1]).T).reshape(n, 2 * p, -1).transpose(0, 1)
-            u = u + torch.cat([a["fc0.bias"], b["fc0.bias"]]).unsqueeze(1)
-            ua, ub = u[:p], u[p:]
-            h = torch.lerp(ua.unsqueeze(1), ub.unsqueeze(1), w.reshape(1, -1, 1, 1))  # (P, A, N, H)
-            for i in range(1, n_layers):
-                h = act(h).reshape(p * n_pts, n, -1)
-                wa, wb = a[f"fc{i}.weight"], b[f"fc{i}.weight"]
-                weight = torch.lerp(wa.unsqueeze(1), wb.unsqueeze(1), w.reshape(1, -1, 1, 1))
-                ba, bb = a[f"fc{i}.bias"], b[f"fc{i}.bias"]
-                bias = torch.lerp(ba.unsqueeze(1), bb.unsqueeze(1), w.reshape(1, -1, 1))
-                h = torch.baddbmm(
-                    bias.reshape(p * n_pts, 1, -1),
-                    h,
-                    weight.reshape(p * n_pts, *wa.shape[1:]).transpose(1, 2),
-                )
-            loss, err = _loss_error(h.reshape(p, n_pts, n, -1), y)
-            losses.append(loss)
-            errors.append(err)
-    return torch.cat(losses), torch.cat(errors)
+        w = al.to(dev, w0.dtype)
+        for split, (x, y) in splits.items():
+            n = x.shape[0]
+            loss_sum = torch.zeros(n_pairs, n_pts, dtype=w0.dtype, device=dev)
+            wrong = torch.zeros(n_pairs, n_pts, dtype=w0.dtype, device=dev)
+            per_block = max(1, min(n, budget // widest, _BANK_ELEMENTS // (m * width)))
+            pts = max(1, min(n_pts, budget // (widest * per_block)))
+            per = max(1, min(n_pairs, budget // (widest * per_block * n_pts))) if pts == n_pts else 1
+            for s0 in range(0, n, per_block):
+                xs, ys = x[s0 : s0 + per_block], y[s0 : s0 + per_block]
+                u = torch.baddbmm(b0.unsqueeze(2), w0, xs.T.unsqueeze(0).expand(m, -1, -1))  # (M, H, n)
+                for p0 in range(0, n_pairs, per):
+                    ua, ub = u[pa[p0 : p0 + per]], u[pb[p0 : p0 + per]]  # (q, H, n)
+                    q = ua.shape[0]
+                    d = ub - ua
+                    for k0 in range(0, n_pts, pts):
+                        wk = w[k0 : k0 + pts]
+                        a = wk.numel()
+                        h = torch.addcmul(ua.unsqueeze(1), wk.reshape(1, -1, 1, 1), d.unsqueeze(1))
+                        h = act(h.reshape(q * a, width, -1))
+                        for i in range(1, n_layers):
+                            wt = _lerp_points(params[f"fc{i}.weight"], pa, pb, p0, q, wk)  # (q·a, out, in)
+                            bt = _lerp_points(params[f"fc{i}.bias"], pa, pb, p0, q, wk)  # (q·a, out)
+                            h = torch.baddbmm(bt.unsqueeze(2), wt, h)
+                            if i < n_layers - 1:
+                                h = act(h)
+                        ls, er = _loss_error_sums(h, ys)  # logits (q·a, classes, n)
+                        loss_sum[p0 : p0 + q, k0 : k0 + a] += ls.reshape(q, a)
+                        wrong[p0 : p0 + q, k0 : k0 + a] += er.reshape(q, a)
+            out["loss", split] = loss_sum / n
+            out["error", split] = wrong / n
+    return out
+
+
+def _lerp_points(t: Tensor, pa: list[int], pb: list[int], p0: int, q: int, wk: Tensor) -> Tensor:
+    """``(1 − α)·t[pa] + α·t[pb]`` for the ``q`` pairs from ``p0`` and every ``α`` of ``wk``,
+    flattened to ``(q·len(wk), ...)``."""
+    ta, tb = t[pa[p0 : p0 + q]], t[pb[p0 : p0 + q]]
+    shape = (1, -1) + (1,) * (ta.dim() - 1)
+    out = torch.lerp(ta.unsqueeze(1), tb.unsqueeze(1), wk.reshape(shape))
+    return out.reshape(-1, *ta.shape[1:])
+
+
+def _loss_error_sums(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """Summed cross-entropy and number of misclassified samples of ``(B, C, N)`` logits.
+
+    The class axis is reduced as whole vectors over samples (no per-sample reductions).
+    ``argmax`` semantics are kept exactly: a sample is wrong when another class has a larger
+    logit, and where the maximum is tied (or NaN) the first maximal class decides.
+
+    >>> import torch
+    >>> lg = torch.tensor([[[2.0, 0.0, 1.0], [1.0, 0.0, 1.0]]])   # (1 net, 2 classes, 3 samples)
+    >>> loss, wrong = _loss_error_sums(lg, torch.tensor([0, 1, 1]))
+    >>> wrong.tolist()     # sample 2 ties; argmax picks class 0, so it is wrong
+    [2.0]
+    >>> ref, _ = _loss_error(lg.transpose(1, 2), torch.tensor([0, 1, 1]))
+    >>> bool(torch.allclose(loss / 3, ref))
+    True
+    """
+    top = logits.amax(1, keepdim=True)
+    lse = (logits - top).exp_().sum(1).log_().add_(top.squeeze(1))
+    target = logits.gather(1, y.reshape(1, 1, -1).expand(logits.shape[0], 1, -1)).squeeze(1)
+    wrong = target < top.squeeze(1)
+    unsure = ((logits == top).sum(1) > 1) | torch.isnan(top.squeeze(1))
+    if bool(unsure.any()):
+        wrong = torch.where(unsure, logits.argmax(1) != y, wrong)
+    return (lse - target).sum(-1), wrong.to(logits.dtype).sum(-1)
 
 
 # --- barriers ---------------------------------------------------------------------------------

@@ -79,3 +79,70 @@ def test_split_and_merge_give_the_whole() -> None:
     assert merged.pairs == whole.pairs
     assert np.allclose(merged.matrix("error", "train"), whole.matrix("error", "train"))
     assert sum(len(p) for p in split_pairs(all_pairs(7), 4)) == 21
+
+
+def _flipped(net: MLP, m: dict) -> dict:
+    """``m`` with its first layer negated: every first-layer pre-activation changes sign, so
+    every ReLU entry crosses zero somewhere on the path (the hard case for any scheme that
+    treats the sign-stable entries as linear in α)."""
+    out = dict(m)
+    out["fc0.weight"], out["fc0.bias"] = -m["fc0.weight"], -m["fc0.bias"]
+    return out
+
+
+def _crossing_density(net: MLP, a: dict, b: dict, x: torch.Tensor) -> float:
+    za = x @ a["fc0.weight"].T + a["fc0.bias"]
+    zb = x @ b["fc0.weight"].T + b["fc0.bias"]
+    return float(((za > 0) != (zb > 0)).float().mean())
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "gelu"])
+def test_affine_route_equals_the_loop_with_many_sign_crossings(activation: str) -> None:
+    net = MLP((6, 12, 4), activation=activation)
+    data = _data((6,), 50, 4, 4)
+    base = [net.init(torch.Generator().manual_seed(s)) for s in range(3)]
+    models = [*base, _flipped(net, base[0]), _flipped(net, base[1])]
+    assert _crossing_density(net, models[0], models[3], data["train"][0]) > 0.95
+    fast = barrier_matrix(net, models, data, points=9, alignment="none")
+    slow = barrier_matrix_loop(net, models, data, points=9)
+    for key in slow.profiles:
+        assert np.abs(fast.profiles[key] - slow.profiles[key]).max() < 1e-5, key
+
+
+@pytest.mark.parametrize("block", [2**6, 2**11, 2**24], ids=["samples-cut", "points-cut", "many-pairs"])
+def test_affine_route_blocks_and_workers_give_the_same_profiles(monkeypatch, block: int) -> None:
+    """Cutting samples into blocks, points into chunks, several pairs per block (the GPU
+    layout) and several worker threads all reproduce the loop."""
+    import catdyn.backends.torch.interpolation as interp
+
+    monkeypatch.setattr(interp, "_CPU_BLOCK", block)
+    net = MLP((5, 8, 6, 3))
+    data = _data((5,), 70, 3, 5)
+    models = [net.init(torch.Generator().manual_seed(s)) for s in range(4)]
+    models.append(_flipped(net, models[0]))
+    slow = barrier_matrix_loop(net, models, data, points=7)
+    for workers in (1, 3):
+        out = interp.pair_paths(
+            net, interp.stack(models), all_pairs(5), interp.alpha_grid(7), data, workers=workers
+        )
+        for key in slow.profiles:
+            assert np.abs(out[key].double().numpy() - slow.profiles[key]).max() < 1e-5, (key, workers)
+
+
+def test_affine_route_keeps_argmax_ties_and_partners() -> None:
+    """A network with a zero output layer ties every class (argmax picks class 0), and aligned
+    partners replace the second model of each pair."""
+    net = MLP((4, 6, 3))
+    data = _data((4,), 30, 3, 6)
+    models = [net.init(torch.Generator().manual_seed(s)) for s in range(3)]
+    for m in models[:2]:
+        m["fc1.weight"], m["fc1.bias"] = torch.zeros_like(m["fc1.weight"]), torch.zeros_like(m["fc1.bias"])
+    partners = [_flipped(net, models[j]) for _, j in all_pairs(3)]
+    from catdyn.backends.torch.interpolation import alpha_grid, pair_paths, stack
+
+    fast = pair_paths(net, stack(models), all_pairs(3), alpha_grid(5), data, partners=stack(partners))
+    slow = barrier_matrix_loop(net, models, data, points=5, partners=partners)
+    for key in slow.profiles:
+        assert np.abs(fast[key].double().numpy() - slow.profiles[key]).max() < 1e-5, key
+    y = data["test"][1]
+    assert fast["error", "test"][0, 0].item() == pytest.approx(float((y != 0).float().mean()))
