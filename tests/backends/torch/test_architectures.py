@@ -32,13 +32,6 @@ ARCHS: list[Architecture] = [
 IDS = [a.name for a in ARCHS]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 @pytest.mark.parametrize("arch", ARCHS, ids=IDS)
 def test_init_is_deterministic_and_ordered(arch: Architecture) -> None:

@@ -25,13 +25,6 @@ from catdyn.errors import ShapeError  # noqa: E402
 CONFIG = CheckConfig(examples=15, seed=0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def data(arch, n=6):
     g = torch.Generator().manual_seed(0)

@@ -37,13 +37,6 @@ ARCHS: list[Architecture] = [
 IDS = [a.name for a in ARCHS]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def elements(arch: Architecture):
     """Hypothesis-generated Perm morphisms of the architecture's symmetry group."""

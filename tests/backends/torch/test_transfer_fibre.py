@@ -19,14 +19,6 @@ from catdyn.limits import Cone, Cospan
 D = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny problems: one thread (two threads on a shared 2-core machine thrash)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 AL = ConstraintSolver("augmented_lagrangian", penalty=1000.0, rounds=5, steps=40, optimiser="lbfgs")
 

@@ -30,13 +30,6 @@ ARCHS: list[Architecture] = [
 IDS = [a.name for a in ARCHS]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 @pytest.mark.parametrize("arch", ARCHS, ids=IDS)
 @given(seed=st.integers(0, 2**16), extra=st.integers(0, 3), split=st.sampled_from(["equal", "random"]))
