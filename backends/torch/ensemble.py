@@ -50,6 +50,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import torch
@@ -572,7 +573,23 @@ class _FastMLPEngine(_Engine):
             return torch.ops.aten.sigmoid_backward.grad_input(da, a, grad_input=da)
         return da
 
-    def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:
+    def accumulate_into(self, buffer: Tensor) -> None:
+        """Write gradients into ``buffer`` (laid out as :attr:`flat`) instead of :attr:`gflat`,
+        so that :meth:`loss_and_grads` with ``beta`` can fold a momentum update into the products."""
+        self.gblocks = [
+            buffer[g.storage_offset() : g.storage_offset() + g.numel()].view(g.shape) for g in self.gblocks
+        ]
+        self.grads = [buffer]
+
+    def _grad(self, a: Tensor, b: Tensor, out: Tensor, beta: float, alpha: float) -> None:
+        if beta == 0.0 and alpha == 1.0:
+            torch.bmm(a, b, out=out)
+        else:
+            out.baddbmm_(a, b, beta=beta, alpha=alpha)
+
+    def loss_and_grads(self, loss_out: Tensor, beta: float = 0.0, alpha: float = 1.0) -> list[Tensor]:
+        """Loss into ``loss_out``; gradients ``g`` written as ``beta·g_old + alpha·∇`` (plain
+        ``∇`` by default; with :meth:`accumulate_into`, an SGD momentum buffer's update)."""
         w, nl = self.blocks, self.n_layers
         inp, inp_t = self.xb, self.xb_t  # (K, B, in + 1)
         for i in range(nl - 1):
@@ -584,13 +601,13 @@ class _FastMLPEngine(_Engine):
         torch.linalg.vecdot(self.logp_rows, self.oh_rows, out=loss_out)  # mean cross-entropy
         # softmax/B − onehot/B: log_softmax's backward with the −onehot/B upstream gradient
         torch.ops.aten._log_softmax_backward_data.out(self.ohb, self.logp, 1, self.dtype, out=self.dlogits)
-        torch.bmm(self.dlogits, inp, out=self.gblocks[-1])
+        self._grad(self.dlogits, inp, self.gblocks[-1], beta, alpha)
         if nl == 1:
             return self.grads
         torch.bmm(self.dlogits_t, self.w_back[-1], out=self.da[-1])
         delta = self._backprop_(self.da[-1], self.h[-1], self.a_act[-1])
         for i in range(nl - 2, -1, -1):
-            torch.bmm(self.xb_t if i == 0 else self.a_t[i - 1], delta, out=self.gblocks[i])
+            self._grad(self.xb_t if i == 0 else self.a_t[i - 1], delta, self.gblocks[i], beta, alpha)
             if i > 0:
                 torch.bmm(delta, self.w_back[i - 1], out=self.da[i - 1])
                 delta = self._backprop_(self.da[i - 1], self.h[i - 1], self.a_act[i - 1])
@@ -657,14 +674,22 @@ def train_ensemble(
         raise EnsembleError.option(
             "batch_size", config.batch_size, f"at most the number of samples ({len(data)})"
         )
-    params = dict(init) if init is not None else init_ensemble(arch, seeds, dtype, "cpu")
-    params = {
-        n: t.to(device=dev, dtype=dtype if t.is_floating_point() else t.dtype) for n, t in params.items()
-    }
-    if any(t.shape[0] != k for t in params.values()):
-        raise EnsembleError.option(
-            "init", {n: tuple(t.shape) for n, t in params.items()}, f"tensors stacked over {k} members"
-        )
+    if init is not None:
+        params = {
+            n: t.to(device=dev, dtype=dtype if t.is_floating_point() else t.dtype) for n, t in init.items()
+        }
+        if any(t.shape[0] != k for t in params.values()):
+            raise EnsembleError.option(
+                "init", {n: tuple(t.shape) for n, t in params.items()}, f"tensors stacked over {k} members"
+            )
+
+        def shard_params(sh: slice) -> Params:
+            return {n: t[sh] for n, t in params.items()}
+    else:  # seeded: each shard initialises its own members (in its worker thread)
+
+        def shard_params(sh: slice) -> Params:
+            return init_ensemble(arch, seeds[sh], dtype, dev)
+
     data = data.to(dev, dtype)
 
     reason = fast_path_reason(arch, data)
@@ -676,7 +701,7 @@ def train_ensemble(
     workers = _workers(config.workers, dev, k)
     if workers == 1:
         losses, failed_at, final, checkpoints = _train(
-            arch, data, data_seeds, params, lr, wd, config, use_fast, progress
+            arch, data, data_seeds, partial(shard_params, slice(0, k)), lr, wd, config, use_fast, progress
         )
     else:
         bounds = [round(i * k / workers) for i in range(workers + 1)]
@@ -691,7 +716,7 @@ def train_ensemble(
                         arch,
                         data,
                         data_seeds[sh],
-                        {n: t[sh] for n, t in params.items()},
+                        partial(shard_params, sh),
                         lr[sh],
                         wd[sh],
                         config,
@@ -734,7 +759,7 @@ def _train(
     arch: Architecture,
     data: Dataset,
     data_seeds: Sequence[int],
-    params: Params,
+    make_params: Callable[[], Params],
     lr: Tensor,
     wd: Tensor,
     config: TrainConfig,
@@ -743,6 +768,7 @@ def _train(
 ) -> tuple[Tensor, Tensor, Params, dict[int, Params]]:
     """Train one shard of members: losses, failure steps, final parameters, checkpoints."""
     k = len(data_seeds)
+    params = make_params()
     dtype, dev = lr.dtype, lr.device
     engine: _Engine
     if use_fast:
@@ -753,6 +779,13 @@ def _train(
     lr_arg, wd_arg = engine.hyper(lr), engine.hyper(wd)
     opt = config.optimiser
     state: OptState = opt.init(engine.tensors)
+    # SGD with momentum on the fast path: the gradient products write the momentum buffer's
+    # update themselves (baddbmm's beta/alpha), so no gradient buffer is written and re-read
+    fold = isinstance(engine, _FastMLPEngine) and isinstance(opt, SGD) and opt.can_fold(wd_arg)
+    if fold:
+        assert isinstance(engine, _FastMLPEngine) and isinstance(opt, SGD)
+        momentum = torch.zeros_like(engine.flat)
+        engine.accumulate_into(momentum)
 
     steps = config.steps
     losses = torch.full((steps, k), math.nan, dtype=dtype, device=dev)
@@ -774,7 +807,10 @@ def _train(
                 stream.take(m, out=schedule_cpu[:m, j])
             engine.load_chunk(schedule_cpu[:m].to(dev))
         engine.load_batch(t % chunk)
-        grads = engine.loss_and_grads(losses[t])
+        if fold:
+            grads = engine.loss_and_grads(losses[t], *opt.fold_coefficients(state))  # type: ignore[union-attr, call-arg]
+        else:
+            grads = engine.loss_and_grads(losses[t])
         total = losses[t].sum() if frozen is None else torch.where(alive, losses[t], 0.0).sum()
         if not math.isfinite(float(total)):
             bad = (~torch.isfinite(losses[t])) & alive
@@ -784,7 +820,10 @@ def _train(
                 # members that failed earlier already hold their frozen values (restored after
                 # every step), so the parameters as they are now are every dead member's snapshot
                 frozen = [p.detach().clone() for p in engine.tensors]
-        opt.update_(engine.tensors, grads, state, lr_arg, wd_arg)
+        if fold:
+            opt.folded_update_(engine.tensors, grads, state, lr_arg)  # type: ignore[union-attr]
+        else:
+            opt.update_(engine.tensors, grads, state, lr_arg, wd_arg)
         if frozen is not None:
             engine.restore(frozen, alive)
         if t + 1 in wanted:

@@ -225,6 +225,52 @@ class SGD:
                 p.addcmul_(d, lr_i, value=-1.0)
         state.step += 1
 
+    def can_fold(self, weight_decay: Tensor | float | Sequence[float] | None) -> bool:
+        """Whether a gradient computation may write the momentum buffer's update itself.
+
+        With momentum, no Nesterov term and no weight decay, ``b ← μ·b + (1 − τ)·∇`` (``b ← ∇``
+        on the first step) is an affine map of the gradient that a matrix product computes in
+        its epilogue (``baddbmm``'s beta and alpha, see :meth:`fold_coefficients`); the step
+        then only needs :meth:`folded_update_`.
+
+        >>> SGD(0.9).can_fold(None), SGD(0.9, nesterov=True).can_fold(None), SGD(0.9).can_fold(0.1)
+        (True, False, False)
+        """
+        return self.momentum > 0 and not self.nesterov and weight_decay is None
+
+    def fold_coefficients(self, state: OptState) -> tuple[float, float]:
+        """``(beta, alpha)`` with ``b ← beta·b + alpha·∇`` for the step ``state`` is at.
+
+        >>> opt = SGD(0.9, dampening=0.5); opt.fold_coefficients(OptState(0)), opt.fold_coefficients(OptState(3))
+        ((0.0, 1.0), (0.9, 0.5))
+        """
+        return (0.0, 1.0) if state.step == 0 else (self.momentum, 1.0 - self.dampening)
+
+    def folded_update_(
+        self,
+        params: Sequence[Tensor],
+        buffers: Sequence[Tensor],
+        state: OptState,
+        lr: Tensor | float | Sequence[float] | None,
+    ) -> None:
+        """The rest of a step whose momentum buffers were updated by the gradient computation
+        (with :meth:`fold_coefficients`): ``θ ← θ − lr·b``; ``lr`` as in :meth:`update_`.
+
+        >>> opt = SGD(0.9); p = [torch.ones(2, 1)]; s = opt.init(p)
+        >>> opt.folded_update_(p, [torch.ones(2, 1)], s, [0.1, 0.2])
+        >>> [round(v, 6) for v in p[0].flatten().tolist()], s.step
+        ([0.9, 0.8], 1)
+        """
+        lrs = _views(lr, params)
+        if lrs is not None:
+            for p, b, lr_i in zip(params, buffers, lrs):
+                if isinstance(lr_i, float):
+                    p.add_(b, alpha=-lr_i)
+                else:
+                    p.addcmul_(b, lr_i, value=-1.0)
+        state.buffers["momentum"] = list(buffers)
+        state.step += 1
+
     def _fused_(
         self,
         params: Sequence[Tensor],
