@@ -9,22 +9,48 @@ per split, in the same process on the same device. Both give every profile; the 
 difference of the loss profiles and of both barrier definitions is reported (goal 1e-5), and the
 number of points whose error differs (an argmax tie broken differently in float32). A second
 line times the generic vmap route. Set ``CATDYN_BENCH_DEVICE=cuda`` to time both on a GPU.
+
+Also recorded: the loop's time single-threaded (on a 2-core machine torch's two intra-op threads
+can make the loop slower, not faster, so both baselines are kept), the 1-minute load average
+before and after, and the *crossing density* — the fraction of first-layer ReLU entries whose
+sign differs between the two ends of a path, for raw pairs and for weight-matched ones. Entries
+with the same sign at both ends are linear in α, so a scheme that treats only the crossing ones
+per point can only win where this fraction is small.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import torch
 
 from benchmarks.harness import Result, best_time
+from catdyn.backends.torch.alignment import weight_matching
 from catdyn.backends.torch.architectures import MLP
 from catdyn.backends.torch.barrier_matrix import all_pairs, barrier_matrix, barrier_matrix_loop
 from catdyn.backends.torch.data import load_digits
 from catdyn.backends.torch.ensemble import TrainConfig, train_ensemble
 from catdyn.backends.torch.interpolation import alpha_grid, pair_paths, unstack
 from catdyn.backends.torch.optim import SGD
+from catdyn.backends.torch.symmetry import permute
+
+
+def crossing_density(net: MLP, models: list[dict], x: torch.Tensor, pairs: list[tuple[int, int]]) -> dict:
+    """Mean fraction of first-layer ReLU entries on ``x`` whose sign differs at the two ends of
+    each pair's path, raw and after weight matching the second model to the first."""
+
+    def pre(m: dict) -> torch.Tensor:
+        return x @ m["fc0.weight"].T + m["fc0.bias"]
+
+    raw, matched = [], []
+    for i, j in pairs:
+        za = pre(models[i])
+        raw.append(float(((za > 0) != (pre(models[j]) > 0)).float().mean()))
+        b = permute(net, models[j], weight_matching(net, models[i], models[j]).permutation)
+        matched.append(float(((za > 0) != (pre(b) > 0)).float().mean()))
+    return {"raw": float(np.mean(raw)), "weight_matched": float(np.mean(matched))}
 
 
 def _sync(dev: torch.device) -> None:
@@ -73,6 +99,15 @@ def run(quick: bool = False) -> list[Result]:
         _sync(dev)
         return out
 
+    def loop_one_thread() -> object:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return loop()
+        finally:
+            torch.set_num_threads(threads)
+
+    load_before = os.getloadavg()[0]
     fast, ref = batched(), loop()
     vm = vmapped()
     loss_err = max(float(np.abs(fast.profiles["loss", s] - ref.profiles["loss", s]).max()) for s in data)
@@ -89,6 +124,11 @@ def run(quick: bool = False) -> list[Result]:
     t_loop = best_time(loop, repeat=1, warmup=0)
     t_fast = best_time(batched, repeat=3)
     t_vmap = best_time(vmapped, repeat=2)
+    t_loop1 = best_time(loop_one_thread, repeat=1, warmup=0)
+    t0 = time.perf_counter()
+    cpu_models = unstack(trained.params)
+    density = crossing_density(net, cpu_models, splits.train.x, [(0, j) for j in range(1, n_models)])
+    t_density = time.perf_counter() - t0
     label = f"barrier matrix, {n_models} models × {points} points ({dev.type})"
     extra = {
         "device": str(dev),
@@ -97,6 +137,11 @@ def run(quick: bool = False) -> list[Result]:
         "max_barrier_error": barrier_err,
         "error_points_differing": flips,
         "threads": torch.get_num_threads(),
+        "loop_single_thread_s": t_loop1,
+        "ratio_vs_single_thread_loop": t_loop1 / t_fast,
+        "crossing_density": density,
+        "crossing_density_s": t_density,
+        "load_average_1min": [load_before, os.getloadavg()[0]],
     }
     return [
         Result(

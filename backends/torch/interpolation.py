@@ -481,9 +481,11 @@ def _lerp_points(t: Tensor, pa: list[int], pb: list[int], p0: int, q: int, wk: T
 def _loss_error_sums(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """Summed cross-entropy and number of misclassified samples of ``(B, C, N)`` logits.
 
-    The class axis is reduced as whole vectors over samples (no per-sample reductions).
-    ``argmax`` semantics are kept exactly: a sample is wrong when another class has a larger
-    logit, and where the maximum is tied (or NaN) the first maximal class decides.
+    The class axis is reduced as whole vectors over samples (``F.cross_entropy`` on the
+    ``(B, C, N)`` layout; no per-sample reductions). ``argmax`` semantics are kept exactly: a
+    sample is wrong when another class has a larger logit; where the target class only ties the
+    maximum (possible only when its loss is at least log 2) or the logits are NaN, the first
+    maximal class decides, computed for those samples alone.
 
     >>> import torch
     >>> lg = torch.tensor([[[2.0, 0.0, 1.0], [1.0, 0.0, 1.0]]])   # (1 net, 2 classes, 3 samples)
@@ -494,14 +496,21 @@ def _loss_error_sums(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     >>> bool(torch.allclose(loss / 3, ref))
     True
     """
-    top = logits.amax(1, keepdim=True)
-    lse = (logits - top).exp_().sum(1).log_().add_(top.squeeze(1))
-    target = logits.gather(1, y.reshape(1, 1, -1).expand(logits.shape[0], 1, -1)).squeeze(1)
-    wrong = target < top.squeeze(1)
-    unsure = ((logits == top).sum(1) > 1) | torch.isnan(top.squeeze(1))
+    b, n = logits.shape[0], logits.shape[-1]
+    loss = F.cross_entropy(logits, y.expand(b, n), reduction="none")  # (B, N)
+    top = logits.amax(1)
+    target = logits.gather(1, y.reshape(1, 1, -1).expand(b, 1, -1)).squeeze(1)
+    below = target < top
+    # a tie at the top means two terms exp(0) = 1 in the softmax sum, so loss >= log 2
+    unsure = ~below & ~(loss < _LOG2_BELOW)
     if bool(unsure.any()):
-        wrong = torch.where(unsure, logits.argmax(1) != y, wrong)
-    return (lse - target).sum(-1), wrong.to(logits.dtype).sum(-1)
+        bi, ni = unsure.nonzero(as_tuple=True)
+        below[bi, ni] = logits[bi, :, ni].argmax(1) != y[ni]
+    return loss.sum(-1), below.to(logits.dtype).sum(-1)
+
+
+_LOG2_BELOW = 0.69
+"""Just under log 2: a sample whose target ties the largest logit has at least this loss."""
 
 
 # --- barriers ---------------------------------------------------------------------------------

@@ -105,3 +105,21 @@ def test_cnn_path_uses_vmap_and_matches_apply() -> None:
     )
     with pytest.raises(HomotopyError):
         pair_paths(net, stack([a, b]), [(0, 1)], alpha_grid(3), (x, y), method="affine-first-layer")
+
+
+def test_class_axis_loss_and_error_match_the_row_reductions() -> None:
+    """The ``(B, C, N)`` reductions of the affine route give the reference's loss and exactly
+    its argmax errors, with ties (integer logits), confident columns and NaN columns mixed."""
+    from catdyn.backends.torch.interpolation import _loss_error, _loss_error_sums
+
+    g = torch.Generator().manual_seed(0)
+    lg = torch.randint(-2, 3, (6, 5, 400), generator=g).float()  # many exact ties
+    lg[:, :, 100:200] = torch.randn(6, 5, 100, generator=g) * 8
+    lg[1, 2, 7] = float("nan")
+    y = torch.randint(0, 5, (400,), generator=g)
+    loss, wrong = _loss_error_sums(lg, y)
+    ref_loss, ref_err = _loss_error(lg.transpose(1, 2), y)
+    assert torch.equal(wrong, ref_err * 400)
+    finite = torch.isfinite(ref_loss)
+    assert torch.allclose(loss[finite] / 400, ref_loss[finite], atol=1e-6)
+    assert torch.isnan(loss[1]) and torch.isnan(ref_loss[1])
