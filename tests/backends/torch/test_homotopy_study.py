@@ -7,7 +7,12 @@ import os
 import pytest
 
 from catdyn.backends.torch.data import load_digits
-from catdyn.backends.torch.homotopy_study import homotopy_study
+from catdyn.backends.torch.homotopy_study import (
+    DENDROGRAM_DRAWER,
+    dendrogram_data,
+    draw_barrier_dendrogram,
+    homotopy_study,
+)
 
 
 def _data() -> dict:
@@ -44,6 +49,9 @@ def test_study_records_every_claim_with_a_verdict() -> None:
     laws = [r[3] for r in ctx.records if r[0] == "law"]
     assert laws and all(law["status"] == "held" for law in laws)
     assert math.isfinite(out["within"][0]) or len(out["class_sizes"]) == 6
+    (fig,) = [r[3] for r in ctx.records if r[0] == "figure" and "dendrogram" in r[1]]
+    assert fig["drawer"] == DENDROGRAM_DRAWER and fig["data"]["n"] == 6
+    assert len(fig["data"]["merges"]) == 5 and len(set(fig["data"]["labels"])) == len(out["class_sizes"])
 
 
 def test_spec_runs_through_the_runner(tmp_path) -> None:
@@ -57,3 +65,43 @@ def test_spec_runs_through_the_runner(tmp_path) -> None:
         "within-class spread of test accuracy",
         "number of homotopy classes",
     }
+
+
+@pytest.mark.parametrize("shift", [0.0, -0.3], ids=["non-negative", "negative-barriers"])
+def test_dendrogram_cut_at_c_gives_the_classes(shift: float) -> None:
+    """Three planted classes: the dendrogram's subtrees below c are exactly the classes, its
+    links are coloured by class, the barcode has one bar alive at c per class, and negative
+    barriers (possible for the mean-endpoint definition) still draw."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster
+
+    from catdyn.classes import H0Persistence, classes_at, h0_persistence
+    from catdyn.runner.report import plot_figure
+
+    rng = np.random.default_rng(0)
+    g = np.repeat([0, 1, 2], [4, 5, 3])
+    b = np.where(g[:, None] == g[None, :], rng.uniform(0, 0.05, (12, 12)), rng.uniform(0.2, 0.6, (12, 12)))
+    b = np.triu(b, 1) + shift
+    b = np.triu(b, 1) + np.triu(b, 1).T
+    c = 0.1 + shift
+    labels = classes_at(b, c)
+    pers = h0_persistence(b)
+    data = dendrogram_data(pers, labels, c, names=[f"{labels[i]}:{i}" for i in range(12)])
+    z = H0Persistence(12, pers.deaths, pers.merges).linkage()
+    low = min(0.0, float(z[:, 2].min()))
+    z[:, 2] -= low  # scipy refuses negative heights
+    cut = fcluster(z, c - low, criterion="distance")
+    same = lambda lab: {(i, j) for i in range(12) for j in range(12) if lab[i] == lab[j]}  # noqa: E731
+    assert same(cut) == same(labels) == same(g)
+    fig = plt.figure(figsize=data["figsize"])
+    draw_barrier_dendrogram(fig, data)  # raises if the drawing fails (plot_figure would hide it)
+    tree, bars = fig.axes[:2]
+    link_colours = {tuple(np.round(col.get_colors()[0][:3], 3)) for col in tree.collections}
+    assert len(link_colours) == 4  # one per class and grey for the links above c
+    assert "3 bar(s) alive at c" in bars.get_title()
+    plt.close(fig)
+    assert plot_figure("H0", {"drawer": DENDROGRAM_DRAWER, "data": data})[:4] == b"\x89PNG"
