@@ -733,6 +733,15 @@ def draw_barrier_dendrogram(fig: Any, data: dict[str, Any]) -> None:
             k = names.index(tick.get_text())
             tick.set_color(colours[labels[k]])
         ax_tree.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v + base:.3g}"))
+        if max(heights) - base < 0.02 * span:  # the tree is flat at this scale: say so
+            ax_tree.text(
+                0.5,
+                0.5,
+                f"all {n} models merge at levels ≤ {max(heights):.3g}",
+                ha="center",
+                fontsize=8,
+                transform=ax_tree.transAxes,
+            )
         ax_tree.set_ylim(0, span * 1.08 + 1e-12)
     else:
         ax_tree.text(

@@ -443,22 +443,33 @@ def _mlp_pair_paths(
             per_block = max(1, min(n, budget // widest, _BANK_ELEMENTS // (m * width)))
             pts = max(1, min(n_pts, budget // (widest * per_block)))
             per = max(1, min(n_pairs, budget // (widest * per_block * n_pts))) if pts == n_pts else 1
+            # one buffer for every block's first hidden layer (no allocation per block)
+            buf = torch.empty(per * pts * width * min(n, per_block), dtype=w0.dtype, device=dev)
             for s0 in range(0, n, per_block):
                 xs, ys = x[s0 : s0 + per_block], y[s0 : s0 + per_block]
                 u = torch.baddbmm(b0.unsqueeze(2), w0, xs.T.unsqueeze(0).expand(m, -1, -1))  # (M, H, n)
                 for p0 in range(0, n_pairs, per):
-                    ua, ub = u[pa[p0 : p0 + per]], u[pb[p0 : p0 + per]]  # (q, H, n)
-                    q = ua.shape[0]
+                    q = min(per, n_pairs - p0)
+                    ua, ub = _rows(u, pa, p0, q), _rows(u, pb, p0, q)  # (q, H, n)
                     d = ub - ua
+                    # every point's later-layer parameters of these pairs, once: (q, A, ...)
+                    later = [
+                        (
+                            _lerp_points(params[f"fc{i}.weight"], pa, pb, p0, q, w),
+                            _lerp_points(params[f"fc{i}.bias"], pa, pb, p0, q, w),
+                        )
+                        for i in range(1, n_layers)
+                    ]
                     for k0 in range(0, n_pts, pts):
                         wk = w[k0 : k0 + pts]
                         a = wk.numel()
-                        h = torch.addcmul(ua.unsqueeze(1), wk.reshape(1, -1, 1, 1), d.unsqueeze(1))
-                        h = act(h.reshape(q * a, width, -1))
-                        for i in range(1, n_layers):
-                            wt = _lerp_points(params[f"fc{i}.weight"], pa, pb, p0, q, wk)  # (q·a, out, in)
-                            bt = _lerp_points(params[f"fc{i}.bias"], pa, pb, p0, q, wk)  # (q·a, out)
-                            h = torch.baddbmm(bt.unsqueeze(2), wt, h)
+                        h = buf[: q * a * width * xs.shape[0]].view(q, a, width, -1)
+                        torch.addcmul(ua.unsqueeze(1), wk.reshape(1, -1, 1, 1), d.unsqueeze(1), out=h)
+                        h = act(h.view(q * a, width, -1))
+                        for i, (wt, bt) in enumerate(later, start=1):
+                            wt_k = wt[:, k0 : k0 + a].reshape(q * a, *wt.shape[2:])  # (q·a, out, in)
+                            bt_k = bt[:, k0 : k0 + a].reshape(q * a, -1, 1)
+                            h = torch.baddbmm(bt_k, wt_k, h)
                             if i < n_layers - 1:
                                 h = act(h)
                         ls, er = _loss_error_sums(h, ys)  # logits (q·a, classes, n)
@@ -469,13 +480,17 @@ def _mlp_pair_paths(
     return out
 
 
+def _rows(t: Tensor, index: list[int], p0: int, q: int) -> Tensor:
+    """``t[index[p0 : p0 + q]]``; a view, not a copy, for one row."""
+    return t[index[p0]].unsqueeze(0) if q == 1 else t[index[p0 : p0 + q]]
+
+
 def _lerp_points(t: Tensor, pa: list[int], pb: list[int], p0: int, q: int, wk: Tensor) -> Tensor:
-    """``(1 − α)·t[pa] + α·t[pb]`` for the ``q`` pairs from ``p0`` and every ``α`` of ``wk``,
-    flattened to ``(q·len(wk), ...)``."""
-    ta, tb = t[pa[p0 : p0 + q]], t[pb[p0 : p0 + q]]
+    """``(1 − α)·t[pa] + α·t[pb]`` for the ``q`` pairs from ``p0`` and every ``α`` of ``wk``:
+    shape ``(q, len(wk), ...)``."""
+    ta, tb = _rows(t, pa, p0, q), _rows(t, pb, p0, q)
     shape = (1, -1) + (1,) * (ta.dim() - 1)
-    out = torch.lerp(ta.unsqueeze(1), tb.unsqueeze(1), wk.reshape(shape))
-    return out.reshape(-1, *ta.shape[1:])
+    return torch.lerp(ta.unsqueeze(1), tb.unsqueeze(1), wk.reshape(shape))
 
 
 def _loss_error_sums(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
