@@ -65,6 +65,10 @@ def test_spec_runs_through_the_runner(tmp_path) -> None:
         "within-class spread of test accuracy",
         "number of homotopy classes",
     }
+    # the dendrogram's figure record reaches the report as an embedded plot
+    (report_dir,) = [f.parent for f in tmp_path.glob("reports/*/claims.json")]
+    assert list(report_dir.glob("plots/*H0-dendrogram-and-barcode*.png"))
+    assert "H0 dendrogram and barcode" in (report_dir / "report.html").read_text()
 
 
 @pytest.mark.parametrize("shift", [0.0, -0.3], ids=["non-negative", "negative-barriers"])
