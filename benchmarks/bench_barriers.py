@@ -3,7 +3,8 @@
 16 MLPs (64-64-10, trained briefly on scikit-learn's digits), 25 points on every one of the 120
 linear paths, loss and error on the training (1,438) and test (359) splits. Candidate:
 :func:`~catdyn.backends.torch.barrier_matrix.barrier_matrix` without alignment (the
-affine-first-layer route for a BN-free MLP, batched over pairs and points); baseline:
+affine-first-layer route for a BN-free MLP: first layer once per model, each pair's points in
+cache-sized blocks, pairs over single-threaded worker threads on the CPU); baseline:
 :func:`~catdyn.backends.torch.barrier_matrix.barrier_matrix_loop`, one forward pass per network
 per split, in the same process on the same device. Both give every profile; the largest
 difference of the loss profiles and of both barrier definitions is reported (goal 1e-5), and the
@@ -15,7 +16,11 @@ can make the loop slower, not faster, so both baselines are kept), the 1-minute 
 before and after, and the *crossing density* — the fraction of first-layer ReLU entries whose
 sign differs between the two ends of a path, for raw pairs and for weight-matched ones. Entries
 with the same sign at both ends are linear in α, so a scheme that treats only the crossing ones
-per point can only win where this fraction is small.
+per point can only win where this fraction is small. (Measured on these models: about 0.45
+raw and 0.18 weight-matched; nearly every hidden unit crosses somewhere in every block of 64
+samples, and scatter-based sparse corrections cost more per pair than the dense block, so the
+route stays dense. Its floor on 2 cores is about 0.1 s: 3.45 G multiply-adds in the output
+layer, 345 M hidden activations and 54 M logits through the cross-entropy.)
 """
 
 from __future__ import annotations
