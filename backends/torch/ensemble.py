@@ -69,6 +69,12 @@ Path = Literal["auto", "generic", "fast"]
 FAST_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 """MLP activations the fast path differentiates by hand."""
 
+FIRST_LAYER_KERNELS: dict[tuple[int, int, int, int, torch.dtype], tuple[bool, bool, float]] = {}
+"""The fast path's first-layer kernel choice on the CPU, timed once per process and shape
+(members, batch, inputs + 1, outputs, dtype): (oneDNN forward?, oneDNN weight gradient?,
+seconds the timing took). Like ``torch.backends.cudnn.benchmark``, only the first ensemble of a
+shape pays for the timing; the choice changes speed only, never results."""
+
 
 class EnsembleError(CatdynError):
     """An ensemble that cannot be trained as asked (bad sizes, seeds, steps or engine).
@@ -579,6 +585,12 @@ class _FastMLPEngine(_Engine):
     def _choose_first_layer_kernels(self) -> None:
         import time
 
+        key = (self.k, self.b, self.xb.shape[-1], self.widths[1], self.dtype)
+        if key in FIRST_LAYER_KERNELS:
+            self.conv_fwd0, self.conv_grad0, _ = FIRST_LAYER_KERNELS[key]
+            return
+        start = time.perf_counter()
+
         def best(fn: Callable[[], object]) -> float:
             fn()
             times = []
@@ -597,6 +609,7 @@ class _FastMLPEngine(_Engine):
             self.conv_grad0 = best(self._conv_grad0) < bmm_grad
         except RuntimeError:  # a build whose oneDNN lacks these primitives: keep the products
             self.conv_fwd0 = self.conv_grad0 = False
+        FIRST_LAYER_KERNELS[key] = (self.conv_fwd0, self.conv_grad0, time.perf_counter() - start)
 
     def _spread(self, values: Tensor) -> Tensor:
         return values[self.member_of]
