@@ -196,6 +196,7 @@ def run(quick: bool = False) -> list[Result]:
     kernels = [
         {
             "members_batch_inputs_outputs": list(key[:4]),
+            "beside_other_shard_threads": key[5],
             "forward": "oneDNN" if fwd else "MKL bmm",
             "weight_gradient": "oneDNN" if grad else "MKL bmm",
             "choice_timing_s": round(secs, 4),

@@ -51,7 +51,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import Literal, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -64,14 +64,24 @@ from catdyn.backends.torch.optim import SGD, Optimiser, OptState
 from catdyn.errors import CatdynError
 
 Params = dict[str, Tensor]
+_T = TypeVar("_T")
 Path = Literal["auto", "generic", "fast"]
 
 FAST_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 """MLP activations the fast path differentiates by hand."""
 
-FIRST_LAYER_KERNELS: dict[tuple[int, int, int, int, torch.dtype], tuple[bool, bool, float]] = {}
+# aten overloads resolved once (a call through the packet, torch.ops.aten.name(...), resolves the
+# overload again each time, tens of µs of Python with the GIL held)
+_CONV_BACKWARD = torch.ops.aten.convolution_backward.default
+_THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.grad_input
+_TANH_BACKWARD = torch.ops.aten.tanh_backward.grad_input
+_SIGMOID_BACKWARD = torch.ops.aten.sigmoid_backward.grad_input
+_LOG_SOFTMAX_BACKWARD = torch.ops.aten._log_softmax_backward_data.out
+
+FIRST_LAYER_KERNELS: dict[tuple[int, int, int, int, torch.dtype, bool], tuple[bool, bool, float]] = {}
 """The fast path's first-layer kernel choice on the CPU, timed once per process and shape
-(members, batch, inputs + 1, outputs, dtype): (oneDNN forward?, oneDNN weight gradient?,
+(members, batch, inputs + 1, outputs, dtype, beside other shards' threads): (oneDNN forward?,
+oneDNN weight gradient?,
 seconds the timing took). Like ``torch.backends.cudnn.benchmark``, only the first ensemble of a
 shape pays for the timing; the choice changes speed only, never results."""
 
@@ -446,7 +456,9 @@ class _FastMLPEngine(_Engine):
     ``out=`` operations (no temporaries, the activation backward in place).
     """
 
-    def __init__(self, arch: MLP, params: Params, data: Dataset, batch_size: int) -> None:
+    def __init__(
+        self, arch: MLP, params: Params, data: Dataset, batch_size: int, beside_threads: bool = False
+    ) -> None:
         self.arch = arch
         self.widths = arch.widths
         self.n_layers = nl = len(self.widths) - 1
@@ -516,8 +528,8 @@ class _FastMLPEngine(_Engine):
             torch.arange(k, device=dev)[:, None] * (n_classes * b) + torch.arange(b, device=dev)
         ).reshape(-1)
         self.hot: Tensor | None = None
-        self.chunk_rows: Tensor | None = None
-        self.chunk_hot: Tensor | None = None
+        self.chunk_rows: Sequence[Tensor] | None = None  # type: ignore[assignment]
+        self.chunk_hot: Sequence[Tensor] | None = None
         hidden = self.widths[1:-1]
         self.h = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
         self.a = []
@@ -541,7 +553,7 @@ class _FastMLPEngine(_Engine):
         self.dtype = dtype
         self.conv_fwd0 = self.conv_grad0 = False
         if nl > 1 and dev.type == "cpu" and dtype == torch.float32 and torch.backends.mkldnn.is_available():
-            self._choose_first_layer_kernels()
+            self._choose_first_layer_kernels(beside_threads)
 
     # The first layer's two big products as grouped 1×1 convolutions (oneDNN): member k's batch
     # x_k (B, in+1) is the filter bank of group k, applied to its weight block (in+1, out) as a
@@ -550,44 +562,46 @@ class _FastMLPEngine(_Engine):
     # vector units where MKL may not (on AMD Zen it runs its AVX2 path: ≈ 113 GFLOP/s a core
     # against oneDNN's ≈ 250 on a large product). Which kernel is faster depends on the
     # shapes, so each is timed once on this engine's own shapes and the faster kept.
-    def _conv_fwd0(self) -> Tensor:
+    def _conv_views(self) -> None:
         k, b, w_out = self.k, self.b, self.widths[1]
         w_in = self.xb.shape[-1]
-        return torch.mkldnn_convolution(
-            self.blocks[0].view(1, k * w_in, w_out, 1),
-            self.xb.view(k * b, w_in, 1, 1),
-            None,
-            [0, 0],
-            [1, 1],
-            [1, 1],
-            k,
-        ).view(k, b, w_out)
+        self.conv_w = self.blocks[0].view(1, k * w_in, w_out, 1)  # the weights as one image
+        self.conv_x = self.xb.view(k * b, w_in, 1, 1)  # the batches as filter banks
+        self.conv_delta = self.da[0].view(1, k * b, w_out, 1)
+        self.conv_act = self.a_act[0].view(k * b, w_out).unsqueeze(0).unsqueeze(-1)
+
+    def _conv_fwd0(self) -> Tensor:
+        return torch.mkldnn_convolution(self.conv_w, self.conv_x, None, [0, 0], [1, 1], [1, 1], self.k)
 
     def _conv_grad0(self) -> Tensor:
-        k, b, w_out = self.k, self.b, self.widths[1]
-        w_in = self.xb.shape[-1]
         # dilation 2 is a no-op for a 1×1 kernel; it makes torch pick its oneDNN backend, which it
         # skips for single-threaded 1×1 convolutions of one image
-        return torch.ops.aten.convolution_backward(
-            self.da[0].view(1, k * b, w_out, 1),
-            self.blocks[0].view(1, k * w_in, w_out, 1),
-            self.xb.view(k * b, w_in, 1, 1),
+        return _CONV_BACKWARD(
+            self.conv_delta,
+            self.conv_w,
+            self.conv_x,
             None,
             [1, 1],
             [0, 0],
             [2, 2],
             False,
             [0, 0],
-            k,
+            self.k,
             [True, False, False],
-        )[0].view(k, w_in, w_out)
+        )[0]
 
-    def _choose_first_layer_kernels(self) -> None:
+    def _choose_first_layer_kernels(self, beside_threads: bool) -> None:
+        """Time the first layer's kernels once per shape. ``beside_threads``: other shards run in
+        threads of this process; the weight gradient then stays on MKL, because oneDNN's is
+        reached through ``torch.ops`` whose call holds the GIL for its argument handling and
+        stalls the other shards (K = 64 in two shards, quiet machine, best of 12: forward on
+        oneDNN 122 ms, both on oneDNN 131 ms, both on MKL 128 ms)."""
         import time
 
-        key = (self.k, self.b, self.xb.shape[-1], self.widths[1], self.dtype)
+        key = (self.k, self.b, self.xb.shape[-1], self.widths[1], self.dtype, beside_threads)
         if key in FIRST_LAYER_KERNELS:
             self.conv_fwd0, self.conv_grad0, _ = FIRST_LAYER_KERNELS[key]
+            self._conv_views()
             return
         start = time.perf_counter()
 
@@ -600,13 +614,14 @@ class _FastMLPEngine(_Engine):
                 times.append(time.perf_counter() - t0)
             return min(times)
 
+        self._conv_views()
         self.xb.copy_(self.x_aug[: self.b].expand(self.k, -1, -1))
         self.da[0].normal_()
         try:
             bmm_fwd = best(lambda: torch.bmm(self.xb, self.blocks[0], out=self.h[0]))
             self.conv_fwd0 = best(self._conv_fwd0) < bmm_fwd
             bmm_grad = best(lambda: torch.bmm(self.xb_t, self.da[0], out=self.gblocks[0]))
-            self.conv_grad0 = best(self._conv_grad0) < bmm_grad
+            self.conv_grad0 = not beside_threads and best(self._conv_grad0) < bmm_grad
         except RuntimeError:  # a build whose oneDNN lacks these primitives: keep the products
             self.conv_fwd0 = self.conv_grad0 = False
         FIRST_LAYER_KERNELS[key] = (self.conv_fwd0, self.conv_grad0, time.perf_counter() - start)
@@ -619,8 +634,8 @@ class _FastMLPEngine(_Engine):
 
     def load_chunk(self, schedule: Tensor) -> None:
         rows = schedule.reshape(schedule.shape[0], -1)
-        self.chunk_rows = rows
-        self.chunk_hot = self.base + self.y[rows] * self.b  # every step's one-hot entries at once
+        self.chunk_rows = rows.unbind(0)  # type: ignore[assignment]
+        self.chunk_hot = (self.base + self.y[rows] * self.b).unbind(0)  # every step's one-hot entries
 
     def load_batch(self, i: int) -> None:
         assert self.chunk_rows is not None and self.chunk_hot is not None
@@ -643,11 +658,11 @@ class _FastMLPEngine(_Engine):
     def _backprop_(self, da: Tensor, h: Tensor, a: Tensor) -> Tensor:
         """δ = da ⊙ σ'(h), written over ``da``."""
         if self.act == "relu":  # a = relu(h) > 0 exactly where h > 0
-            return torch.ops.aten.threshold_backward.grad_input(da, a, 0.0, grad_input=da)
+            return _THRESHOLD_BACKWARD(da, a, 0.0, grad_input=da)
         if self.act == "tanh":
-            return torch.ops.aten.tanh_backward.grad_input(da, a, grad_input=da)
+            return _TANH_BACKWARD(da, a, grad_input=da)
         if self.act == "sigmoid":
-            return torch.ops.aten.sigmoid_backward.grad_input(da, a, grad_input=da)
+            return _SIGMOID_BACKWARD(da, a, grad_input=da)
         return da
 
     def accumulate_into(self, buffer: Tensor) -> None:
@@ -671,7 +686,7 @@ class _FastMLPEngine(_Engine):
         inp, inp_t = self.xb, self.xb_t  # (K, B, in + 1)
         for i in range(nl - 1):
             if i == 0 and self.conv_fwd0:
-                self._activate(self._conv_fwd0(), self.a_act[0])
+                self._activate(self._conv_fwd0(), self.conv_act)
             else:
                 torch.bmm(inp, w[i], out=self.h[i])
                 self._activate(self.h[i], self.a_act[i])
@@ -680,7 +695,7 @@ class _FastMLPEngine(_Engine):
         torch.log_softmax(self.logits, dim=1, out=self.logp)
         torch.linalg.vecdot(self.logp_rows, self.oh_rows, out=loss_out)  # mean cross-entropy
         # softmax/B − onehot/B: log_softmax's backward with the −onehot/B upstream gradient
-        torch.ops.aten._log_softmax_backward_data.out(self.ohb, self.logp, 1, self.dtype, out=self.dlogits)
+        _LOG_SOFTMAX_BACKWARD(self.ohb, self.logp, 1, self.dtype, out=self.dlogits)
         self._grad(self.dlogits, inp, self.gblocks[-1], beta, alpha)
         if nl == 1:
             return self.grads
@@ -688,7 +703,7 @@ class _FastMLPEngine(_Engine):
         delta = self._backprop_(self.da[-1], self.h[-1], self.a_act[-1])
         for i in range(nl - 2, -1, -1):
             if i == 0 and self.conv_grad0:
-                _accumulate(self.gblocks[0], self._conv_grad0(), beta, alpha)
+                _accumulate(self.gblocks[0], self._conv_grad0().view(self.gblocks[0].shape), beta, alpha)
                 continue
             self._grad(self.xb_t if i == 0 else self.a_t[i - 1], delta, self.gblocks[i], beta, alpha)
             if i > 0:
@@ -803,6 +818,7 @@ def train_ensemble(
             with ThreadPoolExecutor(workers, thread_name_prefix="catdyn-ensemble") as pool:
                 futures = [
                     pool.submit(
+                        _single_threaded,
                         _train,
                         arch,
                         data,
@@ -813,6 +829,7 @@ def train_ensemble(
                         config,
                         use_fast,
                         progress if i == 0 else None,
+                        True,
                     )
                     for i, sh in enumerate(shards)
                 ]
@@ -837,6 +854,15 @@ def train_ensemble(
     )
 
 
+def _single_threaded(fn: Callable[..., _T], *args: object) -> _T:
+    """Run ``fn`` in this (worker) thread with one intra-op thread. OpenMP's thread count is
+    per thread: a fresh worker starts at the machine's core count whatever the main thread set,
+    so without this MKL and oneDNN would fork a full team inside every shard (measured on 2
+    cores: two shards' batched products ran 240 µs a pair instead of 178)."""
+    torch.set_num_threads(1)
+    return fn(*args)
+
+
 def _workers(setting: int | str, device: torch.device, k: int) -> int:
     if device.type != "cpu":
         return 1
@@ -856,6 +882,7 @@ def _train(
     config: TrainConfig,
     use_fast: bool,
     progress: Callable[[int], None] | None,
+    beside_threads: bool = False,
 ) -> tuple[Tensor, Tensor, Params, dict[int, Params]]:
     """Train one shard of members: losses, failure steps, final parameters, checkpoints."""
     k = len(data_seeds)
@@ -864,7 +891,7 @@ def _train(
     engine: _Engine
     if use_fast:
         assert isinstance(arch, MLP)
-        engine = _FastMLPEngine(arch, params, data, config.batch_size)
+        engine = _FastMLPEngine(arch, params, data, config.batch_size, beside_threads)
     else:
         engine = _GenericEngine(arch, params, data)
     lr_arg, wd_arg = engine.hyper(lr), engine.hyper(wd)
@@ -898,13 +925,14 @@ def _train(
                 stream.take(m, out=schedule_cpu[:m, j])
             engine.load_chunk(schedule_cpu[:m].to(dev))
         engine.load_batch(t % chunk)
+        loss_t = losses[t]
         if fold:
-            grads = engine.loss_and_grads(losses[t], *opt.fold_coefficients(state))  # type: ignore[union-attr, call-arg]
+            grads = engine.loss_and_grads(loss_t, *opt.fold_coefficients(state))  # type: ignore[union-attr, call-arg]
         else:
-            grads = engine.loss_and_grads(losses[t])
-        total = losses[t].sum() if frozen is None else torch.where(alive, losses[t], 0.0).sum()
+            grads = engine.loss_and_grads(loss_t)
+        total = loss_t.sum() if frozen is None else torch.where(alive, loss_t, 0.0).sum()
         if not math.isfinite(float(total)):
-            bad = (~torch.isfinite(losses[t])) & alive
+            bad = (~torch.isfinite(loss_t)) & alive
             if bool(bad.any()):
                 alive &= ~bad
                 failed_at[bad.cpu()] = t
