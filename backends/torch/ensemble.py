@@ -18,11 +18,16 @@ PyTorch loop). Two engines compute the gradients:
 * ``"fast"`` — for plain MLPs (no batch norm; relu, tanh, sigmoid or identity): batched matrix
   products with a hand-written backward pass, biases folded into the weights, logits kept
   feature-major so that the small output layer's products and softmax stay fast, one flat
-  buffer for all parameters (an optimiser step is two fused operations) and every buffer
-  preallocated. ``"auto"`` (the default) picks it whenever it applies.
+  buffer for all parameters and every buffer preallocated. With SGD momentum the gradient
+  products write the momentum buffer's update themselves (``baddbmm``'s beta), so a step ends
+  with one ``θ −= lr·b`` pass; other optimisers get gradients and take torch's fused step.
+  Input features that are zero in every training sample are left out of the first layer's
+  products (they contribute exact zeros). On the CPU the first layer's big products may run
+  through oneDNN as grouped 1×1 convolutions, chosen by timing once per shape (see
+  :data:`FIRST_LAYER_KERNELS`). ``"auto"`` (the default) picks this path whenever it applies.
 
 On the CPU the members are split into shards trained side by side by worker threads
-(``TrainConfig.workers``), each running torch single-threaded.
+(``TrainConfig.workers``), each running torch (and OpenMP) single-threaded.
 
 A member whose training loss becomes NaN or ±inf at step ``t`` is **frozen** (its parameters
 keep their value from before that step) and marked failed at ``t``; the other members go on
