@@ -629,3 +629,43 @@ class ArchitectureError(ShapeError):
     @classmethod
     def bad_size(cls, arch: str, field: str, value: Any, rule: str) -> ArchitectureError:
         return cls(f"{arch} {field} = {value!r} is not allowed", f"It must be {rule}")
+
+
+class OptimiserError(CatdynError):
+    """Hyperparameters an optimiser cannot use (negative rate, Nesterov without momentum…).
+
+    >>> str(OptimiserError.bad("momentum", -1.0, "0 ≤ momentum < 1")).split(":")[0]
+    'optimiser hyperparameter momentum = -1.0 is invalid'
+    """
+
+    @classmethod
+    def bad(cls, name: str, value: object, rule: str) -> OptimiserError:
+        """A hyperparameter outside its allowed range."""
+        return cls(
+            f"optimiser hyperparameter {name} = {value!r} is invalid: it must satisfy {rule}",
+            f"Give {name} a value with {rule}",
+        )
+
+
+class EnsembleError(CatdynError):
+    """An ensemble that cannot be trained as asked (bad sizes, seeds, steps or engine).
+
+    >>> str(EnsembleError.option("steps", -1, "≥ 0")).split(".")[0]
+    'ensemble option steps = -1 is invalid'
+    """
+
+    @classmethod
+    def option(cls, name: str, value: object, rule: str) -> EnsembleError:
+        """An option outside its range."""
+        return cls(f"ensemble option {name} = {value!r} is invalid", f"It must be {rule}")
+
+    @classmethod
+    def no_fast_path(cls, arch: Any, reason: str) -> EnsembleError:
+        """The fast path was asked for an architecture it does not cover."""
+        return cls(
+            f"the fast ensemble path does not cover {arch.name}: {reason}",
+            "Use path='generic' (torch.func, every architecture) or path='auto'",
+        )
+
+
+# ------------------------------------------------------------------------------------------

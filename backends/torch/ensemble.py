@@ -66,7 +66,7 @@ from catdyn.backends.torch.architectures import MLP, Architecture
 from catdyn.backends.torch.data import Dataset
 from catdyn.backends.torch.device import DeviceSpec, resolve_device
 from catdyn.backends.torch.optim import SGD, Optimiser, OptState
-from catdyn.errors import CatdynError
+from catdyn.errors import EnsembleError
 
 Params = dict[str, Tensor]
 _T = TypeVar("_T")
@@ -91,28 +91,6 @@ seconds the timing took). Like ``torch.backends.cudnn.benchmark``, only the firs
 shape pays for the timing; the choice changes speed only, never results."""
 
 
-class EnsembleError(CatdynError):
-    """An ensemble that cannot be trained as asked (bad sizes, seeds, steps or engine).
-
-    >>> str(EnsembleError.option("steps", -1, "≥ 0")).split(".")[0]
-    'ensemble option steps = -1 is invalid'
-    """
-
-    @classmethod
-    def option(cls, name: str, value: object, rule: str) -> EnsembleError:
-        """An option outside its range."""
-        return cls(f"ensemble option {name} = {value!r} is invalid", f"It must be {rule}")
-
-    @classmethod
-    def no_fast_path(cls, arch: Architecture, reason: str) -> EnsembleError:
-        """The fast path was asked for an architecture it does not cover."""
-        return cls(
-            f"the fast ensemble path does not cover {arch.name}: {reason}",
-            "Use path='generic' (torch.func, every architecture) or path='auto'",
-        )
-
-
-# ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainConfig:
     """How an ensemble is trained (shared by all members, except the per-member values).

@@ -35,23 +35,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from catdyn.errors import CatdynError
-
-
-class OptimiserError(CatdynError):
-    """Hyperparameters an optimiser cannot use (negative rate, Nesterov without momentum…).
-
-    >>> str(OptimiserError.bad("momentum", -1.0, "0 ≤ momentum < 1")).split(":")[0]
-    'optimiser hyperparameter momentum = -1.0 is invalid'
-    """
-
-    @classmethod
-    def bad(cls, name: str, value: object, rule: str) -> OptimiserError:
-        """A hyperparameter outside its allowed range."""
-        return cls(
-            f"optimiser hyperparameter {name} = {value!r} is invalid: it must satisfy {rule}",
-            f"Give {name} a value with {rule}",
-        )
+from catdyn.errors import OptimiserError
 
 
 @dataclass
@@ -121,8 +105,32 @@ def _views(
     return [per_member(h, p) for p in params]
 
 
+class _PureUpdate:
+    """The pure form of an optimiser's in-place ``update_``, shared by SGD and Adam."""
+
+    def update(
+        self,
+        params: Sequence[Tensor],
+        grads: Sequence[Tensor],
+        state: OptState,
+        lr: Tensor | float | Sequence[float],
+        weight_decay: Tensor | float | Sequence[float] | None = None,
+    ) -> tuple[list[Tensor], OptState]:
+        """The pure form of ``update_``: new parameters and state, inputs left unchanged.
+
+        >>> p = [torch.ones(1, 1)]; opt = SGD(); s = opt.init(p)
+        >>> new, s2 = opt.update(p, [torch.ones(1, 1)], s, 0.25)
+        >>> (new[0].item(), p[0].item(), s.step, s2.step)
+        (0.75, 1.0, 0, 1)
+        """
+        new_params = [p.clone() for p in params]
+        new_state = state.clone()
+        self.update_(new_params, [g.clone() for g in grads], new_state, lr, weight_decay)
+        return new_params, new_state
+
+
 @dataclass(frozen=True)
-class SGD:
+class SGD(_PureUpdate):
     """Stochastic gradient descent with optional (Nesterov) momentum, as :class:`torch.optim.SGD`.
 
     >>> opt = SGD(momentum=0.9, nesterov=True)
@@ -319,29 +327,9 @@ class SGD:
         state.step += 1
         return True
 
-    def update(
-        self,
-        params: Sequence[Tensor],
-        grads: Sequence[Tensor],
-        state: OptState,
-        lr: Tensor | float | Sequence[float],
-        weight_decay: Tensor | float | Sequence[float] | None = None,
-    ) -> tuple[list[Tensor], OptState]:
-        """The pure form of :meth:`update_`: new parameters and state, inputs left unchanged.
-
-        >>> p = [torch.ones(1, 1)]; opt = SGD(); s = opt.init(p)
-        >>> new, s2 = opt.update(p, [torch.ones(1, 1)], s, 0.25)
-        >>> (new[0].item(), p[0].item(), s.step, s2.step)
-        (0.75, 1.0, 0, 1)
-        """
-        new_params = [p.clone() for p in params]
-        new_state = state.clone()
-        self.update_(new_params, [g.clone() for g in grads], new_state, lr, weight_decay)
-        return new_params, new_state
-
 
 @dataclass(frozen=True)
-class Adam:
+class Adam(_PureUpdate):
     """Adam as :class:`torch.optim.Adam` (L2 weight decay), or AdamW with ``decoupled=True``.
 
     >>> opt = Adam()
@@ -438,26 +426,6 @@ class Adam:
                 p.addcdiv_(m, denom, value=-lr_i / bc1)
             else:
                 p.addcmul_(m.div(denom), lr_i, value=-1.0 / bc1)
-
-    def update(
-        self,
-        params: Sequence[Tensor],
-        grads: Sequence[Tensor],
-        state: OptState,
-        lr: Tensor | float | Sequence[float],
-        weight_decay: Tensor | float | Sequence[float] | None = None,
-    ) -> tuple[list[Tensor], OptState]:
-        """The pure form of :meth:`update_`.
-
-        >>> p = [torch.zeros(1, 1)]; opt = Adam(); s = opt.init(p)
-        >>> new, s2 = opt.update(p, [torch.ones(1, 1)], s, 0.5)
-        >>> (round(new[0].item(), 4), p[0].item(), s2.step)
-        (-0.5, 0.0, 1)
-        """
-        new_params = [p.clone() for p in params]
-        new_state = state.clone()
-        self.update_(new_params, [g.clone() for g in grads], new_state, lr, weight_decay)
-        return new_params, new_state
 
 
 Optimiser = SGD | Adam
