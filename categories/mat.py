@@ -38,6 +38,7 @@ True
 from __future__ import annotations
 
 import numbers
+from abc import abstractmethod
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -227,38 +228,49 @@ class MatCategory(Category):
         return rows.map(lambda r: LinearMap("f", dom, cod, r))
 
     # --- arithmetic, per field ----------------------------------------------------------
+    @abstractmethod
     def _coerce(self, name: str, dom: VectorSpace, cod: VectorSpace, data: Any) -> Any:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _data_key(self, m: Any) -> Hashable:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _eye(self, n: int) -> Any:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _zeros(self, rows: int, cols: int) -> Any:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _matmul(self, a: Any, b: Any) -> Any:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _neg(self, a: Any) -> Any:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _hstack(self, a: Any, b: Any) -> Any:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _vstack(self, a: Any, b: Any) -> Any:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _kernel(self, m: Any) -> Any:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _solve_in_basis(self, basis: Any, rhs: Any) -> tuple[Any, float, float]:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
+    @abstractmethod
     def _entries(self) -> SearchStrategy[Any]:
-        raise NotImplementedError
+        """Field-specific arithmetic: MatQ and MatR each supply it."""
 
 
 def _rows(name: str, dom: VectorSpace, cod: VectorSpace, data: Any) -> tuple[tuple[int, int], list[Any]]:

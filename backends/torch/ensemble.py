@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -340,7 +341,7 @@ def fast_path_reason(arch: Architecture, data: Dataset) -> str | None:
     return None
 
 
-class _Engine:
+class _Engine(ABC):
     """One ensemble's training state; subclasses compute losses and gradients.
 
     ``tensors`` are what the optimiser updates, in the engine's own layout; ``hyper`` shapes a
@@ -356,15 +357,17 @@ class _Engine:
         """The index batches ``(m, K, B)`` of the next ``m`` steps (kept for :meth:`load_batch`)."""
         self.chunk_rows = schedule
 
-    def load_batch(self, i: int) -> None:  # pragma: no cover - abstract
+    @abstractmethod
+    def load_batch(self, i: int) -> None:
         """Gather the batch of step ``i`` of the current chunk."""
-        raise NotImplementedError
 
-    def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def loss_and_grads(self, loss_out: Tensor) -> list[Tensor]:
+        """Write each member's loss into ``loss_out`` and return the gradients."""
 
-    def export(self) -> Params:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def export(self) -> Params:
+        """The members' parameters as an ordered dict of stacked tensors."""
 
     def hyper(self, values: Tensor) -> Tensor | float | None:
         """A ``(K,)`` hyperparameter as the optimiser should get it: ``None`` when all zero, a

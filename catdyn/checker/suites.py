@@ -45,12 +45,14 @@ How cones are generated and uniqueness is tested, per category:
 from __future__ import annotations
 
 import itertools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from catdyn.category import Category, Comparison, Morphism, Object, compose_all
 from catdyn.checker.law import Law
 from catdyn.diagram import Diagram, Equation, path_name
+from catdyn.errors import CategoryError
 from catdyn.functor import Functor, NaturalTransformation
 from catdyn.limits import Cone, Pullback
 
@@ -404,7 +406,7 @@ def cone_laws(cone: Cone, subject: str = "") -> list[Law]:
 
 
 # --- pullbacks --------------------------------------------------------------------------------
-class _Cones:
+class _Cones(ABC):
     """How to generate cones over a pullback's cospan and list factorisations through it.
 
     ``factor_cases``: every cone (a complete enumeration) or ``None``; ``unique_cases``: cones
@@ -425,8 +427,9 @@ class _Cones:
     def strategy(self) -> Any:
         return None
 
+    @abstractmethod
     def factorisations(self, cone: Cone) -> list[Morphism]:
-        raise NotImplementedError
+        """Every morphism ``cone.apex → apex`` through which ``cone`` factors."""
 
 
 class _FinSetCones(_Cones):
@@ -654,7 +657,11 @@ class _EnumeratedCones(_Cones):
         cat = self.sp.category
         hom = _hom_list(cat, cone.apex, self.pb.apex, MAX_ENUMERATION)
         if hom is None:
-            raise NotImplementedError(f"cannot enumerate {cat.name}({cone.apex.name}, {self.pb.apex.name})")
+            raise CategoryError(
+                f"cannot enumerate {cat.name}({cone.apex.name}, {self.pb.apex.name}) to decide whether "
+                f"factorisations through {self.pb.apex.name} are unique",
+                "Give the category a hom() enumeration for small objects, or check the pullback over listed objects",
+            )
         out = []
         for u in hom:
             if (

@@ -33,6 +33,7 @@ from __future__ import annotations
 import importlib.util
 import time
 import traceback
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -132,7 +133,7 @@ def execute_task(
     return TaskResult(value, ctx.records, time.perf_counter() - t0)
 
 
-class Executor:
+class Executor(ABC):
     """The scheduler shared by every executor; subclasses say how a claimed task is computed
     (:meth:`submit`) and how finished ones come back (:meth:`collect`)."""
 
@@ -143,17 +144,19 @@ class Executor:
         self.spec_path: str | None = None
 
     # -- what subclasses provide -----------------------------------------------------------
-    def submit(self, task: Task, inputs: tuple[Any, ...], progress: Progress) -> None:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def submit(self, task: Task, inputs: tuple[Any, ...], progress: Progress) -> None:
+        """Start a task on its inputs."""
 
-    def collect(self, block: bool) -> list[tuple[Task, TaskResult]]:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def collect(self, block: bool) -> list[tuple[Task, TaskResult]]:
+        """The tasks finished since the last call (waiting for one when ``block``)."""
 
     def capacity(self) -> int:
         """How many tasks may be in flight at once."""
         return 1
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> None:  # noqa: B027 - a hook: most executors hold nothing to release
         """Release resources (a Ray instance this executor started)."""
 
     # -- the scheduler ---------------------------------------------------------------------
