@@ -297,31 +297,33 @@ def _count(params: Mapping[str, Tensor], names: Sequence[str]) -> int:
 
 
 # --- the methods -------------------------------------------------------------------------------
+def _plain_fit(
+    source: SourceModel, data: TransferData, budget: Budget, lr: float, seed: int, which: str, scratch: bool
+) -> Trained:
+    """Adam on the cross-entropy of the target data, training the ``which`` parameters from the
+    source's weights (or from a fresh initialisation when ``scratch``)."""
+    p0 = _start(source, data.n_classes, seed, scratch=scratch)
+    names = _trainable(source, which)
+    r = adam_fit(p0, names, _ce(source, data.train), budget.steps, lr)
+    return _network(source, r.params, _count(p0, names), r.seconds)
+
+
 def _scratch(
     source: SourceModel, data: TransferData, budget: Budget, hp: Mapping[str, float], seed: int
 ) -> Trained:
-    p0 = _start(source, data.n_classes, seed, scratch=True)
-    names = _trainable(source, "all")
-    r = adam_fit(p0, names, _ce(source, data.train), budget.steps, hp["lr"])
-    return _network(source, r.params, _count(p0, names), r.seconds)
+    return _plain_fit(source, data, budget, hp["lr"], seed, "all", scratch=True)
 
 
 def _finetune(
     source: SourceModel, data: TransferData, budget: Budget, hp: Mapping[str, float], seed: int
 ) -> Trained:
-    p0 = _start(source, data.n_classes, seed)
-    names = _trainable(source, "all")
-    r = adam_fit(p0, names, _ce(source, data.train), budget.steps, hp["lr"])
-    return _network(source, r.params, _count(p0, names), r.seconds)
+    return _plain_fit(source, data, budget, hp["lr"], seed, "all", scratch=False)
 
 
 def _linear_probe(
     source: SourceModel, data: TransferData, budget: Budget, hp: Mapping[str, float], seed: int
 ) -> Trained:
-    p0 = _start(source, data.n_classes, seed)
-    names = _trainable(source, "head")
-    r = adam_fit(p0, names, _ce(source, data.train), budget.steps, hp["lr"])
-    return _network(source, r.params, _count(p0, names), r.seconds)
+    return _plain_fit(source, data, budget, hp["lr"], seed, "head", scratch=False)
 
 
 def _lp_ft(

@@ -279,8 +279,8 @@ def plot_figure(name: str, record: dict[str, Any]) -> bytes:
     except Exception as exc:  # the report must still be written: show what went wrong
         fig.clf()
         fig.text(0.02, 0.5, f"could not draw {name}:\n{type(exc).__name__}: {exc}", fontsize=8, wrap=True)
-    if record.get("caption") or name:
-        fig.suptitle(name, fontsize=10)
+    caption = record.get("caption", "")
+    fig.suptitle(f"{name}\n{caption}" if caption else name, fontsize=10)
     return _png(fig)
 
 
