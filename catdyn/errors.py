@@ -668,4 +668,36 @@ class EnsembleError(CatdynError):
         )
 
 
+class WorkerError(CatdynError):
+    """A worker process of catdyn's process pool failed: the function it ran raised (the
+    remote traceback is kept in :attr:`remote_traceback`) or the process died.
+
+    >>> str(WorkerError.died(2, -9, "")).split(" (")[0]
+    'worker process 2 of catdyn\'s process pool died with exit status -9'
+    """
+
+    remote_traceback: str = ""
+
+    @classmethod
+    def raised(cls, function: str, kind: str, message: str, remote_traceback: str) -> WorkerError:
+        """The function raised ``kind: message`` inside a worker process."""
+        err = cls(
+            f"{function} raised {kind} in a worker process: {message}",
+            "The traceback from the worker is in the error's remote_traceback; run with "
+            "parallel='threads' to debug in this process",
+        )
+        err.remote_traceback = remote_traceback
+        return err
+
+    @classmethod
+    def died(cls, index: int, status: int | None, stderr_tail: str) -> WorkerError:
+        """A worker exited (killed, out of memory, crashed) before answering."""
+        tail = f" (its last output: {stderr_tail.strip()[-400:]})" if stderr_tail.strip() else ""
+        return cls(
+            f"worker process {index} of catdyn's process pool died with exit status {status}{tail}",
+            "The pool is discarded and the next call starts a fresh one; if it keeps dying, check "
+            "memory (each worker holds its own copy of the data) or use parallel='threads'",
+        )
+
+
 # ------------------------------------------------------------------------------------------

@@ -1,0 +1,65 @@
+"""The process pool: jobs run in other processes, results come back in order, errors come back
+as errors (catdyn's own type where it pickles), a dead worker is reported and replaced."""
+
+import os
+
+import pytest
+
+from catdyn.backends.torch.worker_pool import WorkerPool, shared_pool
+from catdyn.errors import DeviceError, WorkerError
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with WorkerPool(2) as p:
+        yield p
+
+
+def test_results_come_back_in_job_order_from_other_processes(pool):
+    pids = pool.map("os", "getpid", [()] * 5)
+    assert os.getpid() not in pids
+    assert len(set(pids)) == 2  # five jobs over both workers
+    assert pool.map("math", "gcd", [(12, 18), (35, 14), (9, 6), (7, 5)]) == [6, 7, 3, 1]
+
+
+def test_workers_run_torch_single_threaded(pool):
+    assert pool.map("torch", "get_num_threads", [(), ()]) == [1, 1]
+
+
+def test_tensors_round_trip(pool):
+    import torch
+
+    x = torch.arange(12.0).reshape(3, 4)
+    (y,) = pool.map("torch", "mul", [(x, 2.0)])
+    assert torch.equal(y, x * 2)
+
+
+def test_a_catdyn_error_comes_back_as_itself(pool):
+    with pytest.raises(DeviceError, match="unknown device 'tpu'"):
+        pool.map("catdyn.backends.torch.device", "resolve_device", [("cpu",), ("tpu",)])
+
+
+def test_other_errors_carry_the_remote_traceback(pool):
+    with pytest.raises(WorkerError, match=r"math\.sqrt raised ValueError in a worker process") as err:
+        pool.map("math", "sqrt", [(4.0,), (-1.0,)])
+    assert "Traceback" in err.value.remote_traceback
+    assert pool.map("math", "sqrt", [(9.0,)]) == [3.0]  # the pool is still usable
+
+
+def test_prints_in_a_job_do_not_corrupt_the_answers(pool):
+    assert pool.map("builtins", "print", [("noise on stdout",)]) == [None]
+    assert pool.map("math", "gcd", [(10, 4)]) == [2]
+
+
+def test_a_dead_worker_is_reported_and_the_shared_pool_replaced():
+    first = shared_pool(1)
+    with pytest.raises(WorkerError, match="died with exit status 3"):
+        first.map("os", "_exit", [(3,)])
+    assert not first.alive
+    second = shared_pool(1)
+    assert second is not first and second.map("math", "gcd", [(6, 4)]) == [2]
+
+
+def test_a_pool_needs_a_worker():
+    with pytest.raises(ValueError, match="at least one worker"):
+        WorkerPool(0)
