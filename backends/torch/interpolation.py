@@ -67,6 +67,7 @@ Params = dict[str, Tensor]
 Definition = Literal["mean-endpoint", "line-endpoint"]
 Metric = Literal["loss", "error"]
 BNMode = Literal["auto", "recompute", "stored"]
+Parallel = Literal["threads", "processes"]
 
 DEFINITIONS: tuple[str, ...] = ("mean-endpoint", "line-endpoint")
 """The two barrier definitions, by name (Frankle et al.; Entezari et al.)."""
@@ -265,6 +266,7 @@ def pair_paths(
     partners: Mapping[str, Tensor] | None = None,
     method: Literal["auto", "vmap", "affine-first-layer"] = "auto",
     workers: int | Literal["auto"] = "auto",
+    parallel: Parallel = "threads",
 ) -> dict[tuple[str, str], Tensor]:
     """Loss and error along the linear paths of many pairs at many points, batched.
 
@@ -275,8 +277,21 @@ def pair_paths(
     model's first-layer pre-activation once and combines them per point (see
     :func:`_mlp_pair_paths` for the layout); ``"vmap"`` evaluates every point's network; both
     give the same numbers to float rounding. ``workers`` (CPU, affine route only) splits the
-    pairs over that many Python threads, each running torch single-threaded (``"auto"``: one per
-    intra-op thread); torch's intra-op thread count is 1 for the whole process meanwhile.
+    pairs into that many contiguous shards run side by side (``"auto"``: one per intra-op
+    thread), each with torch single-threaded; ``parallel`` says where:
+
+    * ``"threads"`` (default): Python threads of this process; torch's intra-op thread count is
+      1 for the whole process meanwhile. No start-up cost, but the threads hand the GIL back and
+      forth around thousands of small torch calls (16 digits MLPs, 120 pairs × 25 points on 2
+      cores: 0.195 s in threads against 0.15 s for the same two shards in two processes).
+    * ``"processes"``: the persistent worker processes of
+      :func:`~catdyn.backends.torch.worker_pool.shared_pool` (arguments and results pickled; the
+      shard's models and the data, a few hundred kB for digits). The first call of a Python
+      process starts the workers (each imports torch: about 1–2 s); later calls reuse them.
+      Errors come back as the same :class:`~catdyn.errors.CatdynError` or a
+      :class:`~catdyn.errors.WorkerError`.
+
+    Both give the same numbers (each shard runs the same code on the same pairs).
 
     >>> import torch
     >>> from catdyn.backends.torch.architectures import MLP
@@ -287,7 +302,12 @@ def pair_paths(
     >>> slow = pair_paths(net, models, [(0, 1), (1, 2)], alpha_grid(4), data, method="vmap")
     >>> fast["loss", "test"].shape, bool(torch.allclose(fast["loss", "test"], slow["loss", "test"], atol=1e-5))
     (torch.Size([2, 4]), True)
+    >>> procs = pair_paths(net, models, [(0, 1), (1, 2)], alpha_grid(4), data, workers=2, parallel="processes")
+    >>> bool(torch.equal(procs["loss", "test"], fast["loss", "test"]))
+    True
     """
+    if parallel not in ("threads", "processes"):
+        raise HomotopyError.bad_option("parallel", parallel, "'threads' or 'processes'")
     splits = as_splits(data)
     label = bn_label(arch, bn)
     al = torch.as_tensor(alphas, dtype=torch.float64)
@@ -308,7 +328,8 @@ def pair_paths(
             bank = {k: torch.cat([models[k], partners[k]]) for k in models}
             ia, ib = idx_i, n_models + torch.arange(len(pairs))
         moved = {s: (x.to(dev), y.to(dev)) for s, (x, y) in splits.items()}
-        return _sharded(arch, bank, ia, ib, al, moved, _n_workers(workers, dev, len(pairs)))  # type: ignore[arg-type]
+        n_workers = _n_workers(workers, dev, len(pairs))
+        return _sharded(arch, bank, ia, ib, al, moved, n_workers, parallel)  # type: ignore[arg-type]
     start = {k: v[idx_i.to(dev)] for k, v in models.items()}
     end = (
         {k: v[idx_j.to(dev)] for k, v in models.items()}
@@ -356,6 +377,9 @@ def _vmap_pair_paths(
 _CPU_BLOCK = 2**20
 """Elements of one hidden-layer block on the CPU (about 4 MB: a pair's points stay in cache)."""
 
+_LOGITS_BLOCK = 2**19
+"""Logits of consecutive blocks gathered for one loss-and-error call on the CPU (2 MB)."""
+
 _BANK_ELEMENTS = 2**24
 """Bound on the first-layer pre-activations kept at once (models × width × samples)."""
 
@@ -378,25 +402,56 @@ def _sharded(
     al: Tensor,
     splits: Mapping[str, tuple[Tensor, Tensor]],
     workers: int,
+    parallel: Parallel = "threads",
 ) -> dict[tuple[str, str], Tensor]:
-    """:func:`_mlp_pair_paths` on ``workers`` contiguous shards of the pairs, side by side."""
+    """:func:`_mlp_pair_paths` on ``workers`` contiguous shards of the pairs, side by side, in
+    threads or worker processes (see :func:`pair_paths`)."""
     if workers == 1:
         return _mlp_pair_paths(arch, bank, ia, ib, al, splits)
-    from concurrent.futures import ThreadPoolExecutor
-
     bounds = [round(k * ia.numel() / workers) for k in range(workers + 1)]
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with ThreadPoolExecutor(workers, thread_name_prefix="catdyn-pairs") as pool:
-            futures = [
-                pool.submit(_mlp_pair_paths, arch, bank, ia[lo:hi], ib[lo:hi], al, splits)
-                for lo, hi in itertools.pairwise(bounds)
-            ]
-            parts = [f.result() for f in futures]
-    finally:
-        torch.set_num_threads(threads)
+    shards = [(ia[lo:hi], ib[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
+    if parallel == "processes":
+        from catdyn.backends.torch.worker_pool import shared_pool
+
+        jobs = [_shard_job(arch, bank, sa, sb, al, splits) for sa, sb in shards]
+        parts = shared_pool(workers).map("catdyn.backends.torch.interpolation", "_mlp_pair_paths", jobs)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(workers, thread_name_prefix="catdyn-pairs") as pool:
+                futures = [pool.submit(_mlp_pair_paths, arch, bank, sa, sb, al, splits) for sa, sb in shards]
+                parts = [f.result() for f in futures]
+        finally:
+            torch.set_num_threads(threads)
     return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+
+
+def _shard_job(
+    arch: MLP,
+    bank: Params,
+    ia: Tensor,
+    ib: Tensor,
+    al: Tensor,
+    splits: Mapping[str, tuple[Tensor, Tensor]],
+) -> tuple[Any, ...]:
+    """The arguments of :func:`_mlp_pair_paths` for one shard, as a worker process receives them:
+    only the bank's models that the shard uses (renumbered), and every tensor in its own compact
+    storage (pickling a view would send the whole storage it looks into)."""
+    used = torch.unique(torch.cat([ia, ib]))
+    local = torch.empty(int(used.max()) + 1, dtype=torch.long)
+    local[used] = torch.arange(used.numel())
+    models = {k: v[used] for k, v in bank.items()}
+    data = {s: (_compact(x), _compact(y)) for s, (x, y) in splits.items()}
+    return (arch, models, local[ia], local[ib], _compact(al), data)
+
+
+def _compact(t: Tensor) -> Tensor:
+    """``t`` itself when it fills its storage, else a compact copy."""
+    whole = t.is_contiguous() and t.storage_offset() == 0
+    return t if whole and t.untyped_storage().nbytes() == t.numel() * t.element_size() else t.clone()
 
 
 def _mlp_pair_paths(
@@ -406,6 +461,7 @@ def _mlp_pair_paths(
     ib: Tensor,
     al: Tensor,
     splits: Mapping[str, tuple[Tensor, Tensor]],
+    endpoints: bool = True,
 ) -> dict[tuple[str, str], Tensor]:
     """The affine-first-layer route for a BN-free MLP (see the module docstring).
 
@@ -418,6 +474,12 @@ def _mlp_pair_paths(
     vectorised pass over samples. On the CPU a block holds about a million activations (it
     stays in cache) and is one pair; on a GPU blocks hold many pairs. Returns sums divided by
     the number of samples, so samples can be cut into blocks too (large data sets).
+
+    **Endpoints** (``endpoints=True``): at ``α = 0`` the loop's network ``1·θ_a + 0·θ_b`` *is*
+    ``θ_a`` (and ``θ_b`` at ``α = 1``), so those columns are each endpoint model's own loss and
+    error, evaluated once per model of the bank rather than once per pair (16 models, 120 pairs:
+    2 of 25 points of every pair become 16 model evaluations; about 8 % of the work). Where a
+    parameter is not finite, ``0·θ`` is not zero, so every point is computed along the path.
     """
     act_name = arch.activation
     act = _IN_PLACE.get(act_name) or _activation(act_name)
@@ -430,25 +492,46 @@ def _mlp_pair_paths(
     params = {k: v[used.to(dev)] for k, v in bank.items()}
     w0, b0 = params["fc0.weight"], params["fc0.bias"]  # (M, H, in), (M, H)
     m, width = w0.shape[0], w0.shape[1]
-    widest = max(arch.widths[1:])
+    widest, classes = max(arch.widths[1:]), arch.widths[-1]
     n_pairs, n_pts = ia.numel(), al.numel()
     budget = _CPU_BLOCK if dev.type == "cpu" else _MAX_ELEMENTS
+    at0, at1 = (al == 0).tolist(), (al == 1).tolist()
+    shortcut = endpoints and (any(at0) or any(at1)) and all(bool(v.isfinite().all()) for v in params.values())
+    inner = [k for k in range(n_pts) if not (shortcut and (at0[k] or at1[k]))]
+    ends = sorted({*(pa if shortcut and any(at0) else ()), *(pb if shortcut and any(at1) else ())})
     out: dict[tuple[str, str], Tensor] = {}
     with torch.no_grad():
-        w = al.to(dev, w0.dtype)
+        w = al[inner].to(dev, w0.dtype)
+        n_in = len(inner)
         for split, (x, y) in splits.items():
             n = x.shape[0]
-            loss_sum = torch.zeros(n_pairs, n_pts, dtype=w0.dtype, device=dev)
-            wrong = torch.zeros(n_pairs, n_pts, dtype=w0.dtype, device=dev)
+            loss_sum = torch.zeros(n_pairs, n_in, dtype=w0.dtype, device=dev)
+            wrong = torch.zeros(n_pairs, n_in, dtype=w0.dtype, device=dev)
+            end_loss = torch.zeros(m, dtype=w0.dtype, device=dev)
+            end_wrong = torch.zeros(m, dtype=w0.dtype, device=dev)
             per_block = max(1, min(n, budget // widest, _BANK_ELEMENTS // (m * width)))
-            pts = max(1, min(n_pts, budget // (widest * per_block)))
-            per = max(1, min(n_pairs, budget // (widest * per_block * n_pts))) if pts == n_pts else 1
-            # one buffer for every block's first hidden layer (no allocation per block)
-            buf = torch.empty(per * pts * width * min(n, per_block), dtype=w0.dtype, device=dev)
+            pts = max(1, min(n_in, budget // (widest * per_block)))
+            # equal chunks of points: 23 as 8, 8, 7 rather than 11, 11, 1
+            pts = -(-n_in // -(-n_in // pts)) if n_in else 1
+            per = max(1, min(n_pairs, budget // (widest * per_block * max(n_in, 1)))) if pts == n_in else 1
+            # one buffer for every block's first hidden layer (no allocation per block), and one
+            # that gathers the logits of consecutive blocks for one loss-and-error call
+            nb = min(n, per_block)
+            buf = torch.empty(per * pts * width * nb, dtype=w0.dtype, device=dev)
+            cap = max(per * pts, (_LOGITS_BLOCK if dev.type == "cpu" else _MAX_ELEMENTS) // (classes * nb))
+            logits = torch.empty(cap * classes * nb, dtype=w0.dtype, device=dev)
+            flat_loss, flat_wrong = loss_sum.view(-1), wrong.view(-1)
             for s0 in range(0, n, per_block):
                 xs, ys = x[s0 : s0 + per_block], y[s0 : s0 + per_block]
+                ns = xs.shape[0]
                 u = torch.baddbmm(b0.unsqueeze(2), w0, xs.T.unsqueeze(0).expand(m, -1, -1))  # (M, H, n)
-                for p0 in range(0, n_pairs, per):
+                off = _off_target(ys, classes, w0.dtype)
+                _models_sums(
+                    u, params, ends, act, n_layers, ys, off, budget // (widest * ns), end_loss, end_wrong
+                )
+                # rows of `logits` hold (pair, point) entries in the order of the flat (P·A) profile
+                first, filled = 0, 0
+                for p0 in range(0, n_pairs if n_in else 0, per):
                     q = min(per, n_pairs - p0)
                     ua, ub = _rows(u, pa, p0, q), _rows(u, pb, p0, q)  # (q, H, n)
                     d = ub - ua
@@ -460,24 +543,91 @@ def _mlp_pair_paths(
                         )
                         for i in range(1, n_layers)
                     ]
-                    for k0 in range(0, n_pts, pts):
+                    for k0 in range(0, n_in, pts):
                         wk = w[k0 : k0 + pts]
                         a = wk.numel()
-                        h = buf[: q * a * width * xs.shape[0]].view(q, a, width, -1)
+                        if filled + q * a > cap:
+                            _add_sums(logits, filled, ys, off, flat_loss, flat_wrong, first)
+                            first, filled = first + filled, 0
+                        h = buf[: q * a * width * ns].view(q, a, width, -1)
                         torch.addcmul(ua.unsqueeze(1), wk.reshape(1, -1, 1, 1), d.unsqueeze(1), out=h)
                         h = act(h.view(q * a, width, -1))
                         for i, (wt, bt) in enumerate(later, start=1):
                             wt_k = wt[:, k0 : k0 + a].reshape(q * a, *wt.shape[2:])  # (q·a, out, in)
                             bt_k = bt[:, k0 : k0 + a].reshape(q * a, -1, 1)
-                            h = torch.baddbmm(bt_k, wt_k, h)
                             if i < n_layers - 1:
-                                h = act(h)
-                        ls, er = _loss_error_sums(h, ys)  # logits (q·a, classes, n)
-                        loss_sum[p0 : p0 + q, k0 : k0 + a] += ls.reshape(q, a)
-                        wrong[p0 : p0 + q, k0 : k0 + a] += er.reshape(q, a)
-            out["loss", split] = loss_sum / n
-            out["error", split] = wrong / n
+                                h = act(torch.baddbmm(bt_k, wt_k, h))
+                            else:
+                                rows = logits[filled * classes * ns : (filled + q * a) * classes * ns]
+                                torch.baddbmm(bt_k, wt_k, h, out=rows.view(q * a, classes, ns))
+                        filled += q * a
+                _add_sums(logits, filled, ys, off, flat_loss, flat_wrong, first)
+            out["loss", split] = _with_ends(loss_sum, end_loss, inner, at0, at1, pa, pb, shortcut) / n
+            out["error", split] = _with_ends(wrong, end_wrong, inner, at0, at1, pa, pb, shortcut) / n
     return out
+
+
+def _add_sums(
+    logits: Tensor, rows: int, y: Tensor, off: Tensor, loss_sum: Tensor, wrong: Tensor, first: int
+) -> None:
+    """Add the summed loss and error of the first ``rows`` blocks of ``(classes, N)`` logits held
+    in the flat buffer ``logits`` to ``loss_sum[first : first + rows]`` and ``wrong[...]``."""
+    if rows:
+        ls, er = _loss_error_sums(
+            logits[: rows * off.shape[1] * y.shape[0]].view(rows, -1, y.shape[0]), y, off
+        )
+        loss_sum[first : first + rows] += ls
+        wrong[first : first + rows] += er
+
+
+def _models_sums(
+    u: Tensor,
+    params: Params,
+    models: list[int],
+    act: Any,
+    n_layers: int,
+    y: Tensor,
+    off_target: Tensor,
+    per: int,
+    loss_sum: Tensor,
+    wrong: Tensor,
+) -> None:
+    """Add each listed model's own summed loss and error on one block of samples (``u`` holds
+    every model's first-layer pre-activations) to ``loss_sum[model]`` and ``wrong[model]``,
+    ``per`` models at a time."""
+    per = max(1, per)
+    for s in range(0, len(models), per):
+        idx = models[s : s + per]
+        h = act(u[idx])  # advanced indexing copies, so u is left as it was
+        for i in range(1, n_layers):
+            h = torch.baddbmm(params[f"fc{i}.bias"][idx].unsqueeze(2), params[f"fc{i}.weight"][idx], h)
+            if i < n_layers - 1:
+                h = act(h)
+        ls, er = _loss_error_sums(h, y, off_target)
+        loss_sum[idx] += ls
+        wrong[idx] += er
+
+
+def _with_ends(
+    inner_values: Tensor,
+    model_values: Tensor,
+    inner: list[int],
+    at0: list[bool],
+    at1: list[bool],
+    pa: list[int],
+    pb: list[int],
+    shortcut: bool,
+) -> Tensor:
+    """The ``(P, A)`` profile: computed columns ``inner``, and with the endpoint shortcut the
+    ``α = 0`` columns from the pairs' first models and the ``α = 1`` columns from their second."""
+    if not shortcut:
+        return inner_values
+    full = inner_values.new_empty(inner_values.shape[0], len(at0))
+    full[:, inner] = inner_values
+    for k, (zero, one) in enumerate(zip(at0, at1, strict=True)):
+        if zero or one:
+            full[:, k] = model_values[pa if zero else pb]
+    return full
 
 
 def _rows(t: Tensor, index: list[int], p0: int, q: int) -> Tensor:
@@ -493,14 +643,21 @@ def _lerp_points(t: Tensor, pa: list[int], pb: list[int], p0: int, q: int, wk: T
     return torch.lerp(ta.unsqueeze(1), tb.unsqueeze(1), wk.reshape(shape))
 
 
-def _loss_error_sums(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def _loss_error_sums(logits: Tensor, y: Tensor, off_target: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Summed cross-entropy and number of misclassified samples of ``(B, C, N)`` logits.
 
-    The class axis is reduced as whole vectors over samples (``F.cross_entropy`` on the
-    ``(B, C, N)`` layout; no per-sample reductions). ``argmax`` semantics are kept exactly: a
-    sample is wrong when another class has a larger logit; where the target class only ties the
-    maximum (possible only when its loss is at least log 2) or the logits are NaN, the first
-    maximal class decides, computed for those samples alone.
+    One ``log_softmax`` over the class axis (on the ``(B, C, N)`` layout every step is a
+    vectorised pass over samples) serves both: the loss is minus its target entry, and a sample
+    is wrong when the largest of its *other* entries (the target entry set to −∞ in the
+    log-softmax by adding ``off_target``, :func:`_off_target` of ``y``, then ``amax``) exceeds
+    the target's. ``log_softmax`` subtracts the same two
+    numbers from every class of a sample, a monotone map, so a strict order between its entries
+    is a strict order between the logits; an equal pair (a tie at the top, or one made by
+    rounding) or a NaN (a NaN or infinite logit) is settled by ``argmax`` of those samples'
+    logits alone, which keeps ``argmax``'s semantics exactly: the first maximal class decides,
+    and a NaN counts as maximal. (Measured on 11 × 10 × 1,438 digits logits: 0.17 ms against
+    0.23 ms for ``F.cross_entropy`` plus an ``amax`` test with a fallback for every sample whose
+    loss reached log 2 — 3.5 % of them.)
 
     >>> import torch
     >>> lg = torch.tensor([[[2.0, 0.0, 1.0], [1.0, 0.0, 1.0]]])   # (1 net, 2 classes, 3 samples)
@@ -512,20 +669,28 @@ def _loss_error_sums(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     True
     """
     b, n = logits.shape[0], logits.shape[-1]
-    loss = F.cross_entropy(logits, y.expand(b, n), reduction="none")  # (B, N)
-    top = logits.amax(1)
-    target = logits.gather(1, y.reshape(1, 1, -1).expand(b, 1, -1)).squeeze(1)
-    below = target < top
-    # a tie at the top means two terms exp(0) = 1 in the softmax sum, so loss >= log 2
-    unsure = ~below & ~(loss < _LOG2_BELOW)
+    lsm = torch.log_softmax(logits, 1)
+    target = lsm.gather(1, y.reshape(1, 1, -1).expand(b, 1, n))  # (B, 1, N): minus each loss
+    # −∞ at the target by an add (a vectorised pass; scatter_ took twice as long)
+    lsm += _off_target(y, logits.shape[1], logits.dtype) if off_target is None else off_target
+    other = lsm.amax(1, keepdim=True)  # the largest non-target entry
+    wrong = other > target
+    unsure = ~wrong & ~(other < target)  # equal, or NaN
     if bool(unsure.any()):
-        bi, ni = unsure.nonzero(as_tuple=True)
-        below[bi, ni] = logits[bi, :, ni].argmax(1) != y[ni]
-    return loss.sum(-1), below.to(logits.dtype).sum(-1)
+        bi, _, ni = unsure.nonzero(as_tuple=True)
+        wrong[bi, 0, ni] = logits[bi, :, ni].argmax(1) != y[ni]
+    return -target.sum((1, 2)), wrong.sum((1, 2)).to(logits.dtype)
 
 
-_LOG2_BELOW = 0.69
-"""Just under log 2: a sample whose target ties the largest logit has at least this loss."""
+def _off_target(y: Tensor, classes: int, dtype: torch.dtype) -> Tensor:
+    """``(1, classes, N)``: −∞ at each sample's target class, 0 elsewhere (see
+    :func:`_loss_error_sums`).
+
+    >>> _off_target(torch.tensor([1, 0]), 2, torch.float32).tolist()
+    [[[0.0, -inf], [-inf, 0.0]]]
+    """
+    out = torch.zeros(1, classes, y.shape[0], dtype=dtype, device=y.device)
+    return out.scatter_(1, y.reshape(1, 1, -1), float("-inf"))
 
 
 # --- barriers ---------------------------------------------------------------------------------
