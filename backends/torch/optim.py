@@ -260,15 +260,27 @@ class SGD(_PureUpdate):
         buffers: Sequence[Tensor],
         state: OptState,
         lr: Tensor | float | Sequence[float] | None,
+        unfolded: Sequence[tuple[Tensor, Tensor, Tensor]] = (),
     ) -> None:
         """The rest of a step whose momentum buffers were updated by the gradient computation
         (with :meth:`fold_coefficients`): ``θ ← θ − lr·b``; ``lr`` as in :meth:`update_`.
+
+        ``unfolded`` are ``(θ, ∇, b)`` triples whose gradient came from a kernel that cannot
+        fold the buffer update (e.g. oneDNN's convolution backward): they get the whole step,
+        ``b ← μ·b + (1 − τ)·∇`` (``b ← ∇`` on the first step) and ``θ ← θ − lr·b``, in one
+        pass through torch's fused SGD kernel when ``lr`` is one number (one pass instead of
+        three over the three tensors).
 
         >>> opt = SGD(0.9); p = [torch.ones(2, 1)]; s = opt.init(p)
         >>> opt.folded_update_(p, [torch.ones(2, 1)], s, [0.1, 0.2])
         >>> [round(v, 6) for v in p[0].flatten().tolist()], s.step
         ([0.9, 0.8], 1)
+        >>> q, b = torch.ones(3), torch.ones(3)
+        >>> opt.folded_update_([], [], s, 0.5, unfolded=[(q, torch.full((3,), 2.0), b)])
+        >>> b.tolist(), q.tolist()  # b = 0.9·1 + 2, θ = 1 − 0.5·b
+        ([2.9000000953674316, 2.9000000953674316, 2.9000000953674316], [-0.4500000476837158, -0.4500000476837158, -0.4500000476837158])
         """
+        first = state.step == 0
         lrs = _views(lr, params)
         if lrs is not None:
             for p, b, lr_i in zip(params, buffers, lrs):
@@ -276,8 +288,44 @@ class SGD(_PureUpdate):
                     p.add_(b, alpha=-lr_i)
                 else:
                     p.addcmul_(b, lr_i, value=-1.0)
-        state.buffers["momentum"] = list(buffers)
+        if unfolded:
+            self._unfolded_(unfolded, first, lr)
+        state.buffers["momentum"] = [*buffers, *(b for _, _, b in unfolded)]
         state.step += 1
+
+    def _unfolded_(
+        self,
+        triples: Sequence[tuple[Tensor, Tensor, Tensor]],
+        first: bool,
+        lr: Tensor | float | Sequence[float] | None,
+    ) -> None:
+        if isinstance(lr, (int, float)) and all(
+            p.device.type == "cpu" and p.is_contiguous() and g.is_contiguous() and b.is_contiguous()
+            for p, g, b in triples
+        ):
+            torch._fused_sgd_(
+                [p for p, _, _ in triples],
+                [g for _, g, _ in triples],
+                [b for _, _, b in triples],
+                weight_decay=0.0,
+                momentum=self.momentum,
+                lr=float(lr),
+                dampening=self.dampening,
+                nesterov=False,
+                maximize=False,
+                is_first_step=first,
+            )
+            return
+        params = [p for p, _, _ in triples]
+        lrs = _views(lr, params)
+        for i, (p, g, b) in enumerate(triples):
+            if first:
+                b.copy_(g)
+            else:  # in torch.optim.SGD's order (scale, then add)
+                b.mul_(self.momentum).add_(g, alpha=1.0 - self.dampening)
+            if lrs is not None:
+                lr_i = lrs[i]
+                p.add_(b, alpha=-lr_i) if isinstance(lr_i, float) else p.addcmul_(b, lr_i, value=-1.0)
 
     def _fused_(
         self,
