@@ -26,8 +26,9 @@ PyTorch loop). Two engines compute the gradients:
   through oneDNN as grouped 1×1 convolutions, chosen by timing once per shape (see
   :data:`FIRST_LAYER_KERNELS`). ``"auto"`` (the default) picks this path whenever it applies.
 
-On the CPU the members are split into shards trained side by side by worker threads
-(``TrainConfig.workers``), each running torch (and OpenMP) single-threaded.
+On the CPU the members are split into shards trained side by side (``TrainConfig.workers``),
+each running torch (and OpenMP) single-threaded, by threads of this process or, with
+``TrainConfig.parallel="processes"``, by worker processes (see :class:`TrainConfig`).
 
 A member whose training loss becomes NaN or ±inf at step ``t`` is **frozen** (its parameters
 keep their value from before that step) and marked failed at ``t``; the other members go on
@@ -105,8 +106,25 @@ class TrainConfig:
     own threads (an OpenMP barrier waits for a descheduled thread; a shard does not). While it
     runs, torch's intra-op thread count is 1 for the whole process (restored afterwards).
 
+    ``parallel`` says what runs the shards when there are several: ``"threads"`` (the default)
+    or ``"processes"``, where the calling thread trains the first shard and the others go to
+    persistent single-threaded worker processes
+    (:func:`~catdyn.backends.torch.worker_pool.shared_pool`). Threads of one process hand the
+    GIL back and forth around each of a shard's thousands of small torch calls; processes do
+    not, which pays on long runs (K = 64 digits MLPs, 200 steps, 2 cores: see
+    ``python -m benchmarks ensemble``), but the first call of a process starts the workers,
+    about a second each (torch's import), so short jobs are better off in threads. Results are
+    the same either way (to float rounding; the first layer's kernel is chosen per process), and
+    so is ``progress``: it follows the first shard, which in both modes runs in the calling
+    process. The shards' arguments and results travel pickled (data, init tensors, checkpoints).
+    On other devices, or with one shard, ``parallel`` changes nothing.
+
     >>> TrainConfig(steps=10).optimiser
     SGD(momentum=0.0, nesterov=False, dampening=0.0)
+    >>> from catdyn.backends.torch.data import make_moons
+    >>> cfg = TrainConfig(steps=20, batch_size=20, lr=0.1, workers=2, parallel="processes")
+    >>> train_ensemble(MLP((2, 8, 2)), make_moons(200).train, [0, 1, 2, 3], cfg, device="cpu").status
+    ['ok', 'ok', 'ok', 'ok']
     """
 
     steps: int
@@ -763,7 +781,8 @@ def train_ensemble(
     """Train ``len(seeds)`` members of ``arch`` on ``data`` at once (see the module docstring).
 
     ``data_seeds`` default to ``seeds``; ``init`` (stacked) replaces the seeded initialisation;
-    ``progress(step)`` is called after every step if given.
+    ``progress(step)`` is called after every step if given (with several shards, after every
+    step of the first shard, which runs in this process whatever ``config.parallel`` says).
 
     >>> from catdyn.backends.torch.data import make_moons
     >>> from catdyn.backends.torch.optim import Adam
@@ -964,7 +983,7 @@ def _train(
         engine.accumulate_into(momentum)
     # the first layer's weight gradient from oneDNN (no beta to fold into): that block gets the
     # whole step in torch's fused SGD kernel, one pass over θ, ∇ and b, instead of b ← μ·b
-    # (mul_), b += ∇ (add_) and θ −= lr·b (K = 32, one thread: 200 steps ≈ N ms less)
+    # (mul_), b += ∇ (add_) and θ −= lr·b (K = 32 on one thread, 200 steps: about 2 ms of 118 less, no change in the result)
     defer = fold and isinstance(engine, _FastMLPEngine) and engine.conv_grad0 and isinstance(lr_arg, float)
     if defer:
         assert isinstance(engine, _FastMLPEngine)

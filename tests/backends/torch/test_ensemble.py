@@ -353,6 +353,8 @@ def test_bad_options_are_catdyn_errors(kwargs: dict, match: str) -> None:
         dict(steps=2, batch_size=0),
         dict(steps=3, checkpoints=(4,)),
         dict(steps=2, path="turbo"),
+        dict(steps=2, workers=0),
+        dict(steps=2, parallel="forks"),
     ],
 )
 def test_bad_configs(kwargs: dict) -> None:
@@ -404,3 +406,86 @@ def test_shards_train_the_same_members(path: str) -> None:
             torch.testing.assert_close(r.checkpoints[6][n], runs[1].checkpoints[6][n], rtol=0, atol=1e-6)
         torch.testing.assert_close(r.losses, runs[1].losses, rtol=0, atol=1e-5, equal_nan=True)
     assert torch.get_num_threads() == threads  # restored
+
+
+# ------------------------------------------------------------------------------------------
+def _assert_same_members(r, ref, steps_checked=(0, 6, 12)) -> None:
+    assert r.status == ref.status and torch.equal(r.failed_at, ref.failed_at)
+    assert sorted(r.checkpoints) == sorted(ref.checkpoints) == list(steps_checked)
+    for n in ref.params:
+        torch.testing.assert_close(r.params[n], ref.params[n], rtol=0, atol=1e-6)
+        for s in steps_checked:
+            torch.testing.assert_close(r.checkpoints[s][n], ref.checkpoints[s][n], rtol=0, atol=1e-6)
+    torch.testing.assert_close(r.losses, ref.losses, rtol=0, atol=1e-5, equal_nan=True)
+
+
+@pytest.mark.parametrize("optimiser", [SGD(momentum=0.9), Adam()], ids=["sgd", "adam"])
+def test_shards_in_processes_are_the_members_of_threads(optimiser) -> None:
+    """parallel="processes": the first shard here, the others in worker processes; the members,
+    losses, failures and checkpoints are those of the thread run and of one unsharded run; a
+    member that diverges is frozen there too; progress follows every step."""
+    arch = MLP((64, 16, 10))
+    seeds = [0, 1, 2, 3, 4]
+    lrs = [0.05, 1e30, 0.01, 0.02, 0.03] if isinstance(optimiser, Adam) else [0.05, 1e30, 0.1, 0.02, 0.08]
+
+    def run(parallel: str, workers: int, **kwargs):
+        cfg = TrainConfig(
+            12,
+            32,
+            optimiser,
+            lrs,
+            weight_decay=[0.0, 0.0, 1e-3, 0.0, 1e-2],
+            checkpoints=(0, 6, 12),
+            workers=workers,
+            parallel=parallel,  # type: ignore[arg-type]
+        )
+        return train_ensemble(
+            arch, DIGITS.train, seeds, cfg, data_seeds=[5, 6, 7, 8, 9], device="cpu", **kwargs
+        )
+
+    steps_seen: list = []
+    processes = run("processes", 2, progress=steps_seen.append)
+    assert steps_seen == list(range(1, 13))
+    assert processes.status == ["ok", "failed", "ok", "ok", "ok"]
+    _assert_same_members(processes, run("threads", 2))
+    _assert_same_members(processes, run("threads", 1))
+    # stacked init tensors (rather than seeds) travel to the workers too
+    _assert_same_members(run("processes", 2, init=init_ensemble(arch, seeds)), processes)
+    cfg = TrainConfig(12, 32, optimiser, lrs[4], weight_decay=1e-2)
+    solo = _solo_mlp(arch, DIGITS.train, 4, 9, cfg, 4, torch.float32)
+    assert _max_diff(solo, processes.member(4)) < 1e-5
+
+
+def test_a_member_born_with_nan_in_a_worker_process() -> None:
+    arch = MLP((64, 8, 10))
+    init = init_ensemble(arch, [0, 1, 2, 3])
+    init["fc0.weight"][3, 0, 5] = float("nan")  # member 3 is in the worker's shard
+    cfg = TrainConfig(
+        steps=5, batch_size=32, optimiser=SGD(momentum=0.9), lr=0.1, workers=2, parallel="processes"
+    )
+    r = train_ensemble(arch, DIGITS.train, [0, 1, 2, 3], cfg, init=init, device="cpu")
+    alone = train_ensemble(arch, DIGITS.train, [0, 1, 2, 3], cfg, device="cpu")
+    assert r.failed_at.tolist() == [-1, -1, -1, 0]
+    for n in init:
+        a, b = r.params[n][3], init[n][3]
+        assert torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(0.0), b.nan_to_num(0.0))
+        assert torch.equal(r.params[n][:3], alone.params[n][:3])
+
+
+@pytest.mark.parametrize("kernels", [(True, True), (False, False)], ids=["onednn", "mkl"])
+@pytest.mark.parametrize("lr", [0.05, [0.05, 0.1, 0.02]], ids=["shared-lr", "per-member-lr"])
+def test_first_layer_kernels_equal_solo(kernels: tuple, lr, monkeypatch) -> None:
+    """Either first-layer kernel, with the momentum step folded into the products or (oneDNN's
+    weight gradient, one learning rate) taken in one fused pass: member k is still the solo model.
+    The kernel is forced through the timing cache that normally chooses it."""
+    if kernels[0] and not torch.backends.mkldnn.is_available():
+        pytest.skip("no oneDNN in this build")
+    from catdyn.backends.torch import ensemble as E
+
+    arch = MLP((64, 32, 10))
+    n_live = int((DIGITS.train.x != 0).any(0).sum())
+    monkeypatch.setitem(E.FIRST_LAYER_KERNELS, (3, 32, n_live + 1, 32, torch.float32, False), (*kernels, 0.0))
+    cfg = TrainConfig(steps=50, batch_size=32, optimiser=SGD(momentum=0.9, dampening=0.1), lr=lr, workers=1)
+    result = train_ensemble(arch, DIGITS.train, [3, 4, 5], cfg, device="cpu")
+    for k, s in enumerate([3, 4, 5]):
+        assert _max_diff(_solo_mlp(arch, DIGITS.train, s, s, cfg, k, torch.float32), result.member(k)) < 1e-5
