@@ -43,6 +43,7 @@ from catdyn.backends.torch.interpolation import (
     BNMode,
     Definition,
     Metric,
+    Parallel,
     _loss_error,
     alpha_grid,
     as_splits,
@@ -222,10 +223,17 @@ def barrier_matrix(
     probe: Tensor | None = None,
     bn: BNMode = "auto",
     seed: int = 0,
+    workers: int | Literal["auto"] = "auto",
+    parallel: Parallel = "threads",
 ) -> BarrierMatrix:
     """Profiles of the linear paths between ``models`` (a list of parameter dicts or one stacked
     dict) for ``pairs`` (default all), each second model aligned to the first by ``alignment``
     (``"activation"`` uses ``probe`` inputs, default the first 256 training inputs).
+
+    ``workers`` and ``parallel`` (``"threads"`` or ``"processes"``) say how the pairs are spread
+    over the CPU cores for a batch-norm-free MLP (see
+    :func:`~catdyn.backends.torch.interpolation.pair_paths`): worker processes avoid the GIL
+    hand-offs of threads, but the first call of a Python process starts them (about 1–2 s).
 
     >>> import torch
     >>> from catdyn.backends.torch.architectures import MLP
@@ -267,7 +275,9 @@ def barrier_matrix(
     if not pairs:
         profiles = {(m, s): np.zeros((0, points)) for m in ("loss", "error") for s in splits}
         return BarrierMatrix(n, al.numpy(), [], profiles, label, alignment, [])
-    out = pair_paths(arch, stacked, pairs, al, splits, bn=bn, partners=partners)
+    out = pair_paths(
+        arch, stacked, pairs, al, splits, bn=bn, partners=partners, workers=workers, parallel=parallel
+    )
     profiles = {k: v.double().cpu().numpy() for k, v in out.items()}
     return BarrierMatrix(n, al.numpy(), list(pairs), profiles, label, alignment, perms)
 
