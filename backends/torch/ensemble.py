@@ -1015,6 +1015,7 @@ def _train(
     streams = [BatchStream(len(data), config.batch_size, s) for s in data_seeds]
     chunk = 256
     schedule_cpu = torch.empty(min(chunk, steps), k, config.batch_size, dtype=torch.long)
+    loss_rows = losses.unbind(0)  # views made once (losses[t] costs 0.6 µs a step)
     for t in range(steps):
         if t % chunk == 0:  # the next chunk of every member's index batches, (m, K, B)
             m = min(chunk, steps - t)
@@ -1022,13 +1023,14 @@ def _train(
                 stream.take(m, out=schedule_cpu[:m, j])
             engine.load_chunk(schedule_cpu[:m].to(dev))
         engine.load_batch(t % chunk)
-        loss_t = losses[t]
+        loss_t = loss_rows[t]
         if fold:
             grads = engine.loss_and_grads(loss_t, *opt.fold_coefficients(state))  # type: ignore[union-attr, call-arg]
         else:
             grads = engine.loss_and_grads(loss_t)
-        total = loss_t.sum() if frozen is None else torch.where(alive, loss_t, 0.0).sum()
-        if not math.isfinite(float(total)):
+        # summed in Python (double, no overflow of finite losses): 0.7 µs against 1.4 for sum + item
+        total = sum((loss_t if frozen is None else torch.where(alive, loss_t, 0.0)).tolist())
+        if not math.isfinite(total):
             bad = (~torch.isfinite(loss_t)) & alive
             if bool(bad.any()):
                 alive &= ~bad
