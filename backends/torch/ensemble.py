@@ -831,6 +831,8 @@ def train_ensemble(
     lr = _per_member(config.lr, k, "lr", dtype, dev)
     wd = _per_member(config.weight_decay, k, "weight_decay", dtype, dev)
     workers = _workers(config.workers, dev, k)
+    if workers > 1 and config.parallel == "processes":
+        _check_importable(arch, config.optimiser)
 
     def job(sh: slice) -> _ShardJob:
         """One shard's arguments to :func:`_train` (picklable: seeds or init tensors, no closures)."""
@@ -932,6 +934,19 @@ def _train_in_processes(
     if failure:
         raise failure[0]
     return [local, *remote]
+
+
+def _check_importable(*objects: object) -> None:
+    """Worker processes rebuild a shard's arguments by importing their classes: one defined in
+    the caller's ``__main__`` (a script, a notebook) cannot be found there."""
+    for obj in objects:
+        if type(obj).__module__ == "__main__":
+            raise EnsembleError.option(
+                "parallel",
+                "processes",
+                f"'threads' for a {type(obj).__name__} defined in __main__ (worker processes cannot "
+                "import it; move the class to a module)",
+            )
 
 
 def _single_threaded(fn: Callable[..., _T], *args: object) -> _T:

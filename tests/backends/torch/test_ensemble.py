@@ -489,3 +489,17 @@ def test_first_layer_kernels_equal_solo(kernels: tuple, lr, monkeypatch) -> None
     result = train_ensemble(arch, DIGITS.train, [3, 4, 5], cfg, device="cpu")
     for k, s in enumerate([3, 4, 5]):
         assert _max_diff(_solo_mlp(arch, DIGITS.train, s, s, cfg, k, torch.float32), result.member(k)) < 1e-5
+
+
+def test_processes_refuse_classes_a_worker_cannot_import() -> None:
+    """A worker process rebuilds the shard by importing its classes; one from __main__ is refused
+    up front (an EnsembleError naming the option) rather than failing inside the worker."""
+    Local = type("Local", (SGD,), {"__module__": "__main__"})
+    cfg = TrainConfig(2, 8, optimiser=Local(momentum=0.9), workers=2, parallel="processes")
+    with pytest.raises(EnsembleError, match="parallel"):
+        train_ensemble(MLP((64, 4, 10)), DIGITS.train, [0, 1, 2, 3], cfg, device="cpu")
+    threads = TrainConfig(2, 8, optimiser=Local(momentum=0.9), workers=2)
+    assert (
+        train_ensemble(MLP((64, 4, 10)), DIGITS.train, [0, 1, 2, 3], threads, device="cpu").status
+        == ["ok"] * 4
+    )
