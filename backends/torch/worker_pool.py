@@ -71,15 +71,18 @@ def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _receive(stream: IO[bytes]) -> tuple[bool, Any]:
-    """``(True, object)``, or ``(False, None)`` when the other end closed the pipe."""
+def _receive_bytes(stream: IO[bytes]) -> bytes | None:
+    """One message's pickled bytes, or ``None`` when the other end closed the pipe."""
     head = _read_exact(stream, _HEADER.size)
     if head is None:
-        return False, None
-    body = _read_exact(stream, _HEADER.unpack(head)[0])
-    if body is None:
-        return False, None
-    return True, pickle.loads(body)
+        return None
+    return _read_exact(stream, _HEADER.unpack(head)[0])
+
+
+def _receive(stream: IO[bytes]) -> tuple[bool, Any]:
+    """``(True, object)``, or ``(False, None)`` when the other end closed the pipe."""
+    body = _receive_bytes(stream)
+    return (False, None) if body is None else (True, pickle.loads(body))
 
 
 class WorkerPool:
@@ -252,11 +255,11 @@ def _serve() -> None:
     except ImportError:  # pragma: no cover - the pool is used by the torch backend only
         pass
     while True:
-        ok, job = _receive(jobs)
-        if not ok:
+        body = _receive_bytes(jobs)
+        if body is None:
             return
-        module, function, args = job
-        try:
+        try:  # a job that cannot be unpickled here (a class defined in the caller's __main__) is an error, not a crash
+            module, function, args = pickle.loads(body)
             fn = getattr(importlib.import_module(module), function)
             reply: tuple[str, Any] = ("ok", fn(*args))
         except BaseException as err:

@@ -63,3 +63,15 @@ def test_a_dead_worker_is_reported_and_the_shared_pool_replaced():
 def test_a_pool_needs_a_worker():
     with pytest.raises(ValueError, match="at least one worker"):
         WorkerPool(0)
+
+
+def test_a_job_the_worker_cannot_unpickle_is_an_error_not_a_dead_worker(pool, monkeypatch):
+    import sys
+    import types
+
+    only_here = types.ModuleType("catdyn_module_only_in_the_caller")
+    only_here.Thing = type("Thing", (), {"__module__": only_here.__name__})
+    monkeypatch.setitem(sys.modules, only_here.__name__, only_here)
+    with pytest.raises(WorkerError, match="ModuleNotFoundError"):
+        pool.map("builtins", "repr", [(only_here.Thing(),)])
+    assert pool.alive and pool.map("math", "gcd", [(8, 12)]) == [4]
