@@ -157,7 +157,7 @@ def run(quick: bool = False) -> list[Result]:
     def worker_pids() -> list[int]:
         from catdyn.backends.torch.worker_pool import shared_pool
 
-        return [proc.pid for proc in shared_pool(n_workers)._procs]
+        return shared_pool(n_workers).pids
 
     def workers_maxrss() -> list[float]:
         from catdyn.backends.torch.worker_pool import shared_pool

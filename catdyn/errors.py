@@ -672,8 +672,8 @@ class WorkerError(CatdynError):
     """A worker process of catdyn's process pool failed: the function it ran raised (the
     remote traceback is kept in :attr:`remote_traceback`) or the process died.
 
-    >>> str(WorkerError.died(2, -9, "")).split(" (")[0]
-    'worker process 2 of catdyn\'s process pool died with exit status -9'
+    >>> print(str(WorkerError.died(2, -9, "")).split(". ")[0])
+    worker process 2 of catdyn's process pool died with exit status -9
     """
 
     remote_traceback: str = ""

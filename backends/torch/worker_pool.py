@@ -130,6 +130,11 @@ class WorkerPool:
             del tail[:-20]
 
     @property
+    def pids(self) -> list[int]:
+        """The workers' process ids (to watch their memory, say)."""
+        return [p.pid for p in self._procs]
+
+    @property
     def alive(self) -> bool:
         """Whether every worker is still running."""
         return bool(self._procs) and all(p.poll() is None for p in self._procs)

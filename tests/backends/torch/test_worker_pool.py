@@ -75,3 +75,7 @@ def test_a_job_the_worker_cannot_unpickle_is_an_error_not_a_dead_worker(pool, mo
     with pytest.raises(WorkerError, match="ModuleNotFoundError"):
         pool.map("builtins", "repr", [(only_here.Thing(),)])
     assert pool.alive and pool.map("math", "gcd", [(8, 12)]) == [4]
+
+
+def test_pids_name_the_worker_processes(pool):
+    assert sorted(pool.pids) == sorted(set(pool.map("os", "getpid", [(), ()])))
