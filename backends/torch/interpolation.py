@@ -50,6 +50,7 @@ A linear path between two small networks:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -450,7 +451,9 @@ def _shard_job(
     local[used] = torch.arange(used.numel())
     models = {k: _to_wire(v[used]) for k, v in bank.items()}
     data = {s: (_to_wire(x), _to_wire(y)) for s, (x, y) in splits.items()}
-    return (arch, models, _to_wire(local[ia]), _to_wire(local[ib]), _to_wire(al), data)
+    # a fresh copy of the architecture: the cached properties of a used one (its symmetry group,
+    # after an alignment) need not pickle
+    return (dataclasses.replace(arch), models, _to_wire(local[ia]), _to_wire(local[ib]), _to_wire(al), data)
 
 
 def _shard(

@@ -146,3 +146,59 @@ def test_affine_route_keeps_argmax_ties_and_partners() -> None:
         assert np.abs(fast[key].double().numpy() - slow.profiles[key]).max() < 1e-5, key
     y = data["test"][1]
     assert fast["error", "test"][0, 0].item() == pytest.approx(float((y != 0).float().mean()))
+
+
+def test_endpoint_columns_are_the_end_models_own_values_for_given_pairs_and_partners() -> None:
+    """At alpha = 0 and 1 the batched route reports each end model's own evaluation (once per
+    model, not per pair): equal to the loop for explicit pairs in any order (reversed, repeated,
+    a model with itself) and with aligned partners replacing the second models."""
+    from catdyn.backends.torch.alignment import weight_matching
+    from catdyn.backends.torch.interpolation import _loss_error, alpha_grid, pair_paths, stack
+
+    net = MLP((5, 8, 6, 3))
+    data = _data((5,), 45, 3, 7)
+    models = [net.init(torch.Generator().manual_seed(s)) for s in range(4)]
+    pairs = [(2, 0), (1, 3), (2, 0), (3, 3), (0, 1)]
+    fast = barrier_matrix(net, models, data, points=6, pairs=pairs, alignment="none")
+    slow = barrier_matrix_loop(net, models, data, points=6, pairs=pairs)
+    for key in slow.profiles:
+        assert np.abs(fast.profiles[key] - slow.profiles[key]).max() < 1e-5, key
+    for p, (i, j) in enumerate(pairs):
+        for col, m in ((0, i), (-1, j)):
+            loss, err = _loss_error(net.apply(models[m], data["test"][0]).unsqueeze(0), data["test"][1])
+            assert fast.profiles["loss", "test"][p, col] == pytest.approx(float(loss[0]), abs=1e-6)
+            assert fast.profiles["error", "test"][p, col] == pytest.approx(float(err[0]), abs=1e-9)
+    partners = [
+        permute(net, models[j], weight_matching(net, models[i], models[j]).permutation) for i, j in pairs
+    ]
+    out = pair_paths(net, stack(models), pairs, alpha_grid(6), data, partners=stack(partners))
+    slow = barrier_matrix_loop(net, models, data, points=6, pairs=pairs, partners=partners)
+    for key in slow.profiles:
+        assert np.abs(out[key].double().numpy() - slow.profiles[key]).max() < 1e-5, key
+
+
+def test_non_finite_parameters_turn_the_endpoint_shortcut_off() -> None:
+    """With an infinite weight, the loop's 0·θ at an endpoint is NaN, not 0: every point is then
+    computed along the path, as the loop does, NaNs where the loop has them."""
+    net = MLP((4, 6, 3))
+    data = _data((4,), 20, 3, 8)
+    models = [net.init(torch.Generator().manual_seed(s)) for s in range(3)]
+    models[2]["fc1.weight"][0, 0] = float("inf")
+    fast = barrier_matrix(net, models, data, points=5, alignment="none")
+    slow = barrier_matrix_loop(net, models, data, points=5)
+    for key in slow.profiles:
+        a, b = fast.profiles[key], slow.profiles[key]
+        assert np.array_equal(np.isnan(a), np.isnan(b)), key
+        assert np.allclose(a, b, atol=1e-5, equal_nan=True), key
+    assert np.isnan(slow.profiles["loss", "test"][1, 0])  # pair (0, 2) at alpha = 0: 1·θ₀ + 0·inf
+
+
+def test_matrix_in_worker_processes_equals_threads_with_alignment() -> None:
+    net = MLP((5, 8, 3))
+    data = _data((5,), 30, 3, 9)
+    models = [net.init(torch.Generator().manual_seed(s)) for s in range(4)]
+    threads = barrier_matrix(net, models, data, points=5, parallel="threads", workers=2)
+    procs = barrier_matrix(net, models, data, points=5, parallel="processes", workers=2)
+    assert procs.pairs == threads.pairs
+    for key in threads.profiles:
+        assert np.array_equal(procs.profiles[key], threads.profiles[key]), key

@@ -123,3 +123,110 @@ def test_class_axis_loss_and_error_match_the_row_reductions() -> None:
     finite = torch.isfinite(ref_loss)
     assert torch.allclose(loss[finite] / 400, ref_loss[finite], atol=1e-6)
     assert torch.isnan(loss[1]) and torch.isnan(ref_loss[1])
+
+
+def _reference_sums(lg: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[int]]:
+    """Per network of ``(B, C, N)`` logits: the summed cross-entropy and the number of samples
+    whose ``argmax`` (first maximal class; NaN counts as maximal) is not the target, one sample
+    at a time."""
+    losses, wrongs = [], []
+    for b in range(lg.shape[0]):
+        rows = lg[b].T  # (N, C)
+        losses.append(sum(F.cross_entropy(rows[n : n + 1], y[n : n + 1]).item() for n in range(len(y))))
+        wrongs.append(sum(int(torch.argmax(rows[n]).item() != y[n].item()) for n in range(len(y))))
+    return losses, wrongs
+
+
+def test_fused_loss_and_error_match_cross_entropy_and_argmax_sample_by_sample() -> None:
+    """One log-softmax for both: the loss is F.cross_entropy's and the error is argmax's, with
+    exact ties (small integer logits), a tie made by rounding in the log-softmax only, NaN,
+    +inf and -inf logits; also summed over ranges of samples (``cuts``)."""
+    from catdyn.backends.torch.interpolation import _loss_error_sums
+
+    g = torch.Generator().manual_seed(1)
+    lg = torch.randint(-1, 2, (4, 4, 60), generator=g).float()  # many exact ties at the top
+    lg[:, :, 30:] = torch.randn(4, 4, 30, generator=g) * 5
+    lg[0, 1, 3] = float("nan")
+    lg[1, 2, 4] = float("inf")
+    lg[2, 0, 5] = float("-inf")
+    # distinct logits whose log-softmax entries round to one value: the target (class 0) is
+    # the unique maximum, so the sample is right; the fallback to argmax must see that
+    lg[3, :, 6] = torch.tensor([0.0, -1e-8, -0.5, -0.5])
+    shifted = torch.log_softmax(lg[3:4, :, 6:7], 1).flatten()
+    assert shifted[0] == shifted[1] and lg[3, 0, 6] > lg[3, 1, 6]
+    y = torch.randint(0, 4, (60,), generator=g)
+    y[3], y[4], y[5], y[6] = 1, 2, 0, 0
+    loss, wrong = _loss_error_sums(lg, y)
+    ref_loss, ref_wrong = _reference_sums(lg, y)
+    assert wrong.tolist() == [float(w) for w in ref_wrong]
+    for got, ref in zip(loss.tolist(), ref_loss, strict=True):
+        assert (np.isnan(got) and np.isnan(ref)) or got == pytest.approx(ref, rel=1e-5, abs=1e-4)
+    halves = _loss_error_sums(lg, y, cuts=[(0, 0, 25), (1, 25, 60)])
+    assert torch.equal(halves[1].sum(1), wrong)
+    first = _loss_error_sums(lg[:, :, :25].contiguous(), y[:25])
+    assert torch.equal(halves[1][:, 0], first[1])
+    assert torch.allclose(halves[0][:, 0], first[0], equal_nan=True)
+
+
+def test_batched_affine_both_kernels_agree_with_baddbmm(monkeypatch) -> None:
+    """The oneDNN grouped convolution (where the check on first use accepts it) and the
+    baddbmm fallback give the same products, into a fresh tensor or a given one."""
+    import catdyn.backends.torch.interpolation as interp
+
+    g = torch.Generator().manual_seed(2)
+    w, h, b = (
+        torch.randn(5, 10, 13, generator=g),
+        torch.randn(5, 13, 29, generator=g),
+        torch.randn(5, 10, generator=g),
+    )
+    ref = torch.baddbmm(b.unsqueeze(2), w, h)
+    for usable in (interp._onednn_ok(), False):
+        monkeypatch.setattr(interp, "_ONEDNN", [usable])
+        out = torch.empty(5, 10, 29)
+        assert torch.allclose(interp._batched_affine(w, h, b), ref, atol=1e-5)
+        assert interp._batched_affine(w, h, b, out=out) is out and torch.allclose(out, ref, atol=1e-5)
+    assert torch.allclose(interp._batched_affine(w.double(), h.double(), b.double()), ref.double(), atol=1e-5)
+
+
+def test_worker_processes_give_the_threads_numbers() -> None:
+    """Shards in worker processes run the same code on the same pairs as shards in threads:
+    the same numbers exactly, and both are the loop's to 1e-5 (an endpoint-free grid too)."""
+    from catdyn.backends.torch.barrier_matrix import all_pairs, barrier_matrix_loop
+
+    net = MLP((5, 9, 6, 4))
+    g = torch.Generator().manual_seed(3)
+    data = {
+        "train": (torch.randn(40, 5, generator=g), torch.randint(0, 4, (40,), generator=g)),
+        "test": (torch.randn(17, 5, generator=g), torch.randint(0, 4, (17,), generator=g)),
+    }
+    models = [net.init(torch.Generator().manual_seed(s)) for s in range(4)]
+    pairs = all_pairs(4)
+    threads = pair_paths(net, stack(models), pairs, alpha_grid(5), data, workers=2, parallel="threads")
+    procs = pair_paths(net, stack(models), pairs, alpha_grid(5), data, workers=2, parallel="processes")
+    slow = barrier_matrix_loop(net, models, data, points=5)
+    for key in slow.profiles:
+        assert torch.equal(threads[key], procs[key]), key
+        assert np.abs(procs[key].double().numpy() - slow.profiles[key]).max() < 1e-5, key
+    inner = [0.2, 0.6]  # no endpoint on the grid: every point computed along the path
+    procs = pair_paths(net, stack(models), pairs, inner, data, workers=3, parallel="processes")
+    for p, (i, j) in enumerate(pairs):
+        for k, a in enumerate(inner):
+            theta = {n: (1 - a) * models[i][n] + a * models[j][n] for n in models[i]}
+            x, y = data["test"]
+            assert procs["loss", "test"][p, k].item() == pytest.approx(
+                F.cross_entropy(_manual_mlp(theta, x), y).item(), abs=1e-5
+            )
+
+
+def test_parallel_must_be_named() -> None:
+    net = MLP((2, 3, 2))
+    models = stack([net.init(torch.Generator().manual_seed(s)) for s in range(2)])
+    with pytest.raises(HomotopyError):
+        pair_paths(
+            net,
+            models,
+            [(0, 1)],
+            alpha_grid(3),
+            (torch.randn(4, 2), torch.tensor([0, 1, 0, 1])),
+            parallel="fork",
+        )
