@@ -140,7 +140,7 @@ def _reference_sums(lg: torch.Tensor, y: torch.Tensor) -> tuple[list[float], lis
 def test_fused_loss_and_error_match_cross_entropy_and_argmax_sample_by_sample() -> None:
     """One log-softmax for both: the loss is F.cross_entropy's and the error is argmax's, with
     exact ties (small integer logits), a tie made by rounding in the log-softmax only, NaN,
-    +inf and -inf logits; also summed over ranges of samples (``cuts``)."""
+    +inf and -inf logits; also summed over ranges of samples."""
     from catdyn.backends.torch.interpolation import _loss_error_sums
 
     g = torch.Generator().manual_seed(1)
@@ -161,7 +161,7 @@ def test_fused_loss_and_error_match_cross_entropy_and_argmax_sample_by_sample() 
     assert wrong.tolist() == [float(w) for w in ref_wrong]
     for got, ref in zip(loss.tolist(), ref_loss, strict=True):
         assert (np.isnan(got) and np.isnan(ref)) or got == pytest.approx(ref, rel=1e-5, abs=1e-4)
-    halves = _loss_error_sums(lg, y, cuts=[(0, 0, 25), (1, 25, 60)])
+    halves = _loss_error_sums(lg, y, ranges=[(0, 25), (25, 60)])
     assert torch.equal(halves[1].sum(1), wrong)
     first = _loss_error_sums(lg[:, :, :25].contiguous(), y[:25])
     assert torch.equal(halves[1][:, 0], first[1])
