@@ -283,11 +283,14 @@ def pair_paths(
     * ``"threads"`` (default): Python threads of this process; torch's intra-op thread count is
       1 for the whole process meanwhile. No start-up cost, but the threads hand the GIL back and
       forth around thousands of small torch calls (16 digits MLPs, 120 pairs × 25 points on 2
-      cores: 0.195 s in threads against 0.15 s for the same two shards in two processes).
+      cores, ``python -m benchmarks barriers``: 0.121–0.129 s in threads against
+      0.108–0.112 s for the same two shards in two worker processes).
     * ``"processes"``: the persistent worker processes of
-      :func:`~catdyn.backends.torch.worker_pool.shared_pool` (arguments and results pickled; the
-      shard's models and the data, a few hundred kB for digits). The first call of a Python
-      process starts the workers (each imports torch: about 1–2 s); later calls reuse them.
+      :func:`~catdyn.backends.torch.worker_pool.shared_pool` (arguments and results pickled as
+      numpy arrays: the shard's models and the data, about 0.7 MB a shard for digits). The
+      first call of a Python process starts the workers (each imports torch: 0.8–0.9 s there)
+      and its first job imports catdyn's modules and builds oneDNN's kernels (0.4 s); later
+      calls reuse them.
       Errors come back as the same :class:`~catdyn.errors.CatdynError` or a
       :class:`~catdyn.errors.WorkerError`.
 
@@ -302,7 +305,9 @@ def pair_paths(
     >>> slow = pair_paths(net, models, [(0, 1), (1, 2)], alpha_grid(4), data, method="vmap")
     >>> fast["loss", "test"].shape, bool(torch.allclose(fast["loss", "test"], slow["loss", "test"], atol=1e-5))
     (torch.Size([2, 4]), True)
-    >>> procs = pair_paths(net, models, [(0, 1), (1, 2)], alpha_grid(4), data, workers=2, parallel="processes")
+    >>> procs = pair_paths(
+    ...     net, models, [(0, 1), (1, 2)], alpha_grid(4), data, workers=2, parallel="processes"
+    ... )
     >>> bool(torch.equal(procs["loss", "test"], fast["loss", "test"]))
     True
     """
@@ -475,7 +480,8 @@ def _shard(
     >>> data = {"test": (torch.randn(5, 2), torch.tensor([0, 1, 1, 0, 1]))}
     >>> ia, ib = torch.tensor([0]), torch.tensor([1])
     >>> out = _shard(*_shard_job(net, bank, ia, ib, alpha_grid(3), data))
-    >>> bool(torch.equal(_from_wire(out["loss", "test"]), _mlp_pair_paths(net, bank, ia, ib, alpha_grid(3), data)["loss", "test"]))
+    >>> here = _mlp_pair_paths(net, bank, ia, ib, alpha_grid(3), data)
+    >>> bool(torch.equal(_from_wire(out["loss", "test"]), here["loss", "test"]))
     True
     """
     out = _mlp_pair_paths(
@@ -792,15 +798,20 @@ def _loss_error_sums(
     vectorised pass over samples) serves both: the loss is minus its target entry, and a sample
     is wrong when the largest of its *other* entries (the target entry set to −∞ in the
     log-softmax by adding ``off_target``, :func:`_off_target` of ``y``, then ``amax``) exceeds
-    the target's. ``log_softmax`` subtracts the same two
-    numbers from every class of a sample, a monotone map, so a strict order between its entries
-    is a strict order between the logits; an equal pair (a tie at the top, or one made by
-    rounding) or a NaN (a NaN or infinite logit) is settled by ``argmax`` of those samples'
-    logits alone, which keeps ``argmax``'s semantics exactly: the first maximal class decides,
-    and a NaN counts as maximal. With ``ranges`` (``(first, last)`` ranges of samples) the sums
-    are ``(B, len(ranges))``, one column per range. (Measured on 11 × 10 × 1,438 digits logits: 0.17 ms against
-    0.23 ms for ``F.cross_entropy`` plus an ``amax`` test with a fallback for every sample whose
-    loss reached log 2 — 3.5 % of them.)
+    the target's. ``log_softmax`` subtracts the same two numbers from every class of a sample,
+    a monotone map, so a strict order between its entries is a strict order between the
+    logits; an equal pair (a tie at the top, or one made by rounding) or a NaN (a NaN or
+    infinite logit) is settled by ``argmax`` of those samples' logits alone, which keeps
+    ``argmax``'s semantics exactly: the first maximal class decides, and a NaN counts as
+    maximal. With ``ranges`` (``(first, last)`` ranges of samples) the sums are
+    ``(B, len(ranges))``, one column per range.
+
+    Measured on 11 × 10 × 1,438 digits logits: 0.17 ms against 0.23 ms for ``F.cross_entropy``
+    plus an ``amax`` test with an ``argmax`` fallback for every sample whose loss reached
+    log 2 (3.5 % of them, and the fallback was a third of the time); the target's entry taken by
+    ``index_select`` on the flat ``(B, C·N)`` view (half the time of ``gather`` with an
+    expanded index), −∞ put in by an add (``scatter_`` took twice as long). In the whole route
+    (120 pairs × 25 points, one thread) loss and error went from 105 ms to about 40 ms.
 
     >>> import torch
     >>> lg = torch.tensor([[[2.0, 0.0, 1.0], [1.0, 0.0, 1.0]]])   # (1 net, 2 classes, 3 samples)
@@ -813,11 +824,9 @@ def _loss_error_sums(
     """
     b, n = logits.shape[0], logits.shape[-1]
     lsm = torch.log_softmax(logits, 1)
-    # (B, 1, N): minus each sample's loss; index_select on the flat (B, C·N) view takes half
-    # the time of gather with an expanded index
+    # (B, 1, N): minus each sample's loss
     flat = y * n + torch.arange(n, device=y.device)
     target = lsm.view(b, -1).index_select(1, flat).view(b, 1, n)
-    # −∞ at the target by an add (a vectorised pass; scatter_ took twice as long)
     lsm += _off_target(y, logits.shape[1], logits.dtype) if off_target is None else off_target
     other = lsm.amax(1, keepdim=True)  # the largest non-target entry
     wrong = other > target
@@ -827,11 +836,6 @@ def _loss_error_sums(
         wrong[bi, 0, ni] = logits[bi, :, ni].argmax(1) != y[ni]
     if ranges is None:
         return -target.sum((1, 2)), wrong.sum((1, 2)).to(logits.dtype)
-    if len(ranges) == 1:
-        lo, hi = ranges[0]
-        return -target[:, :, lo:hi].sum((1, 2)).unsqueeze(1), wrong[:, :, lo:hi].sum((1, 2)).to(
-            logits.dtype
-        ).unsqueeze(1)
     # (index_add_ over the sample axis, one call for every range, took 15 % of the route: a
     # scatter; a slice and a sum per range are cheap)
     loss = torch.stack([target[:, 0, lo:hi].sum(1) for lo, hi in ranges], 1)
