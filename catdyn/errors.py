@@ -690,6 +690,14 @@ class WorkerError(CatdynError):
         return err
 
     @classmethod
+    def closed(cls) -> WorkerError:
+        """A job was given to a pool that was closed."""
+        return cls(
+            "this worker pool is closed",
+            "Use catdyn.backends.torch.worker_pool.shared_pool(n), which starts a fresh pool when needed",
+        )
+
+    @classmethod
     def died(cls, index: int, status: int | None, stderr_tail: str) -> WorkerError:
         """A worker exited (killed, out of memory, crashed) before answering."""
         tail = f" (its last output: {stderr_tail.strip()[-400:]})" if stderr_tail.strip() else ""

@@ -141,28 +141,49 @@ class WorkerPool:
 
     def map(self, module: str, function: str, jobs: Sequence[tuple[Any, ...]]) -> list[Any]:
         """``[module.function(*job) for job in jobs]``, the jobs spread over the workers (at
-        most ``size`` run at once), results in the jobs' order."""
+        most ``size`` run at once), results in the jobs' order.
+
+        A job that raises leaves the pool usable (every other answer of its round is read
+        before the error is raised here); a job that cannot be pickled fails before any job is
+        sent. An interrupt (Ctrl-C) while jobs run kills the workers at once: their answers
+        would otherwise be read as the next call's, so the pool is discarded."""
+        name = f"{module}.{function}"
+        payloads = [pickle.dumps((module, function, tuple(job)), protocol=pickle.HIGHEST_PROTOCOL) for job in jobs]
         results: list[Any] = [None] * len(jobs)
         with self._lock:
-            for start in range(0, len(jobs), self.size):
-                batch = list(enumerate(jobs[start : start + self.size], start=start))
-                for w, (_, job) in enumerate(batch):
-                    self._post(w, (module, function, tuple(job)))
-                failure: BaseException | None = None
-                for w, (j, _) in enumerate(batch):  # collect every answer before raising
-                    try:
-                        results[j] = self._answer(w, f"{module}.{function}")
-                    except BaseException as err:
-                        failure = failure or err
-                if failure is not None:
-                    raise failure
+            if not self._procs:
+                raise WorkerError.closed()
+            pending: set[int] = set()  # workers sent a job whose answer is not read yet
+            try:
+                for start in range(0, len(jobs), self.size):
+                    batch = list(range(start, min(start + self.size, len(jobs))))
+                    for w, j in enumerate(batch):
+                        pending.add(w)
+                        self._post(w, payloads[j])
+                    failure: BaseException | None = None
+                    for w, j in enumerate(batch):
+                        try:
+                            results[j] = self._answer(w, name)
+                        except (CatdynError, WorkerError) as err:  # the job raised, or a worker died
+                            failure = failure or err
+                            if not self._procs:  # a worker died: the pool is closed
+                                pending.clear()
+                                break
+                        pending.discard(w)
+                    if failure is not None:
+                        raise failure
+            finally:
+                if pending and self._procs:
+                    self.close(kill=True)
         return results
 
-    def _post(self, w: int, job: tuple[str, str, tuple[Any, ...]]) -> None:
+    def _post(self, w: int, payload: bytes) -> None:
         proc = self._procs[w]
         assert proc.stdin is not None
         try:
-            _send(proc.stdin, job)
+            proc.stdin.write(_HEADER.pack(len(payload)))
+            proc.stdin.write(payload)
+            proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise self._died(w) from None
 
@@ -192,17 +213,20 @@ class WorkerPool:
         except subprocess.TimeoutExpired:
             status = None
         tail = b"".join(self._stderr_tail[w]).decode("utf-8", "replace")
-        self.close()
+        self.close(kill=True)  # the others' answers of this round cannot be matched any more
         return WorkerError.died(w, status, tail)
 
-    def close(self) -> None:
-        """Stop the workers (closing their pipes ends them; stragglers are killed)."""
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers: closing their pipes ends them once their job is done (after 5 s
+        they are killed); ``kill`` kills them at once."""
         for proc in self._procs:
             try:
                 if proc.stdin is not None:
                     proc.stdin.close()
             except OSError:
                 pass
+            if kill:
+                proc.kill()
         for proc in self._procs:
             try:
                 proc.wait(timeout=5)

@@ -79,3 +79,23 @@ def test_a_job_the_worker_cannot_unpickle_is_an_error_not_a_dead_worker(pool, mo
 
 def test_pids_name_the_worker_processes(pool):
     assert sorted(pool.pids) == sorted(set(pool.map("os", "getpid", [(), ()])))
+
+
+def test_a_job_that_cannot_be_pickled_fails_before_any_is_sent(pool):
+    with pytest.raises(Exception, match="pickle"):
+        pool.map("math", "gcd", [(6, 4), (lambda: 0,)])
+    assert pool.map("math", "gcd", [(9, 6)]) == [3]  # no answer of the failed call is left behind
+
+
+def test_an_interrupt_while_jobs_run_kills_the_workers():
+    p = WorkerPool(2)
+
+    def interrupted(w, name):
+        raise KeyboardInterrupt
+
+    p._answer = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        p.map("time", "sleep", [(30,), (30,)])
+    assert not p.alive and p.pids == []  # killed, not waited for
+    with pytest.raises(WorkerError, match="closed"):
+        p.map("math", "gcd", [(1, 2)])
