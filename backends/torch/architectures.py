@@ -272,6 +272,24 @@ class Architecture(ABC):
             return None
         return None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the fields only: what cached properties hold (shapes, symmetry groups; some of
+        it, like a read-only mapping, does not pickle) is recomputed on first use after loading,
+        so an architecture that has been used can still be sent to a worker process.
+
+        >>> import pickle
+        >>> net = MLP((2, 3, 1)); _ = net.param_shapes
+        >>> pickle.loads(pickle.dumps(net)) == net
+        True
+        """
+        cached = {
+            name
+            for klass in type(self).__mro__
+            for name, attr in vars(klass).items()
+            if isinstance(attr, cached_property)
+        }
+        return {k: v for k, v in self.__dict__.items() if k not in cached}
+
     @cached_property
     def param_shapes(self) -> Mapping[str, tuple[int, ...]]:
         """The shape of every entry of the parameter dict, in :meth:`init`'s order (computed once,

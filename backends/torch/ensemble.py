@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -841,9 +840,10 @@ def train_ensemble(
             data,
             data_seeds[sh],
             seeds[sh] if params is None else None,
-            None if params is None else {n: t[sh] for n, t in params.items()},
-            lr[sh],
-            wd[sh],
+            # copies, not views: a pickled view would carry its whole storage to every worker
+            None if params is None else {n: t[sh].clone() for n, t in params.items()},
+            lr[sh].clone(),
+            wd[sh].clone(),
             config,
             use_fast,
         )
@@ -909,34 +909,23 @@ def _train_in_processes(
 
     The calling thread keeps a shard of its own rather than idling while it waits: one worker
     fewer to start (each import of torch costs about a second, once per process) and
-    ``progress`` reports real steps. The pool is driven from a helper thread that spends the
-    run blocked on the workers' pipes (the GIL released), so no shard waits for the GIL
-    (``beside_threads`` is False: the weight-gradient kernel may be oneDNN's); the shards still
-    share the machine's caches and memory bandwidth (K = 64 digits MLPs in two shards of 32 on
-    2 cores: 111–118 ms a shard side by side against about 113 alone, plus about 3 ms for a
-    remote shard's pipe round trip). The remote shards hold their own copy of the data and
-    parameters; results come back pickled."""
+    ``progress`` reports real steps. The other shards are pickled and sent before the local one
+    starts (an argument a worker cannot take fails at once, not after the local shard), so no
+    shard waits for the GIL (``beside_threads`` is False: the weight-gradient kernel may be
+    oneDNN's); the shards still share the machine's caches and memory bandwidth (K = 64 digits
+    MLPs in two shards of 32 on 2 cores: 111–118 ms a shard side by side against about 113
+    alone, plus about 3 ms for a remote shard's pipe round trip). If the local shard fails or is
+    interrupted, the workers are stopped at once rather than waited for. The remote shards hold
+    their own copy of the data and parameters; results come back pickled."""
     from catdyn.backends.torch.worker_pool import shared_pool
 
-    pool = shared_pool(len(jobs) - 1)
-    remote: list[_ShardResult] = []
-    failure: list[BaseException] = []
-
-    def drive() -> None:
-        try:
-            remote.extend(pool.map(__name__, "_train", list(jobs[1:])))
-        except BaseException as err:  # re-raised in the calling thread
-            failure.append(err)
-
-    helper = threading.Thread(target=drive, name="catdyn-ensemble-pool", daemon=True)
-    helper.start()
+    running = shared_pool(len(jobs) - 1).start(__name__, "_train", list(jobs[1:]))
     try:
         local = _single_threaded(_train, *jobs[0], progress)
-    finally:
-        helper.join()  # never leave the workers mid-job: the shared pool serves the next call
-    if failure:
-        raise failure[0]
-    return [local, *remote]
+    except BaseException:
+        running.cancel()
+        raise
+    return [local, *running.results()]
 
 
 def _check_importable(*objects: object) -> None:

@@ -2,17 +2,20 @@
 
 Why processes: catdyn's batched CPU routes (the fast ensemble, the barrier matrix) cut their
 work into shards and run one shard per core. As threads of one process, the shards hand the
-GIL back and forth around every one of their thousands of small torch calls; on a 2-core
-machine that costs 15 % (the ensemble: K = 64 in two shards, 138 ms in threads against 121 ms
-for the same two shards in two processes) to 30 % (the barrier matrix of 16 models: 0.195 s
-against 0.15 s). Worker processes share nothing, so the shards run side by side at full speed.
+GIL back and forth around every one of their many small torch calls. How much that costs
+depends on how many calls a shard makes: when this pool was written (2 cores) the ensemble's
+two shards took 138 ms as threads against 121 ms in two processes, and the barrier matrix 0.195 s
+against 0.15 s; after both routes were trimmed to fewer calls, the gaps measured ≈ 10 % and
+≈ 3 % (`python -m benchmarks ensemble` / `barriers` print both settings each time).
 
 Why not :mod:`multiprocessing`: its ``spawn`` and ``forkserver`` start methods re-import the
 caller's ``__main__`` (a script without an ``if __name__ == "__main__"`` guard would start
 workers recursively), and ``fork`` after torch's OpenMP runtime has started can deadlock. The
 workers here are plain ``python -m catdyn.backends.torch.worker_pool`` subprocesses that read
-jobs from a pipe: ``(module, function, args, kwargs)`` pickled, answered by the pickled result
-or the pickled exception. Each worker runs with one intra-op thread (``OMP_NUM_THREADS=1`` is
+jobs from a pipe: ``(module, function, args)`` pickled, answered by the pickled result or the
+pickled exception. They run in a session of their own (a Ctrl-C at the terminal reaches this
+process, which then stops them, not the idle workers), with this process's ``sys.path`` (so
+they import what it imports). Each worker runs with one intra-op thread (``OMP_NUM_THREADS=1`` is
 set before it imports torch) and keeps its imports warm between jobs.
 
 Cost: starting a worker imports torch (about 1–2 s); pools are created on first use and kept
@@ -102,7 +105,10 @@ class WorkerPool:
         self.size = size
         self._lock = threading.Lock()
         self._procs: list[subprocess.Popen[bytes]] = []
-        env = {**os.environ, **_SINGLE_THREAD_ENV, "PYTHONUNBUFFERED": "1"}
+        # the workers import what this process imports: its sys.path (a script's folder, any
+        # sys.path.insert), not only the current directory that ``python -m`` puts first
+        path = os.pathsep.join(p for p in sys.path if p)
+        env = {**os.environ, **_SINGLE_THREAD_ENV, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
         try:
             for _ in range(size):
                 self._procs.append(
@@ -112,22 +118,28 @@ class WorkerPool:
                         stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE,
                         env=env,
+                        start_new_session=True,
                     )
                 )
         except BaseException:
             self.close()
             raise
         # a worker writes its diagnostics to stderr; drain it so a chatty job cannot fill the pipe
-        self._stderr_tail: list[list[bytes]] = [[] for _ in range(size)]
-        for i, proc in enumerate(self._procs):
-            threading.Thread(target=self._drain, args=(i, proc), daemon=True).start()
+        self._stderr_tail: list[bytearray] = [bytearray() for _ in range(size)]
+        self._drains = [
+            threading.Thread(target=self._drain, args=(i, proc), daemon=True)
+            for i, proc in enumerate(self._procs)
+        ]
+        for thread in self._drains:
+            thread.start()
 
     def _drain(self, i: int, proc: subprocess.Popen[bytes]) -> None:
+        """Keep the last 4 kB a worker wrote to stderr (read in chunks: a line may be endless)."""
         assert proc.stderr is not None
         tail = self._stderr_tail[i]
-        for line in proc.stderr:
-            tail.append(line)
-            del tail[:-20]
+        while chunk := proc.stderr.read1(65536):  # type: ignore[attr-defined]
+            tail += chunk
+            del tail[:-4096]
 
     @property
     def pids(self) -> list[int]:
@@ -147,35 +159,40 @@ class WorkerPool:
         before the error is raised here); a job that cannot be pickled fails before any job is
         sent. An interrupt (Ctrl-C) while jobs run kills the workers at once: their answers
         would otherwise be read as the next call's, so the pool is discarded."""
-        name = f"{module}.{function}"
-        payloads = [pickle.dumps((module, function, tuple(job)), protocol=pickle.HIGHEST_PROTOCOL) for job in jobs]
-        results: list[Any] = [None] * len(jobs)
-        with self._lock:
-            if not self._procs:
-                raise WorkerError.closed()
-            pending: set[int] = set()  # workers sent a job whose answer is not read yet
-            try:
-                for start in range(0, len(jobs), self.size):
-                    batch = list(range(start, min(start + self.size, len(jobs))))
-                    for w, j in enumerate(batch):
-                        pending.add(w)
-                        self._post(w, payloads[j])
-                    failure: BaseException | None = None
-                    for w, j in enumerate(batch):
-                        try:
-                            results[j] = self._answer(w, name)
-                        except (CatdynError, WorkerError) as err:  # the job raised, or a worker died
-                            failure = failure or err
-                            if not self._procs:  # a worker died: the pool is closed
-                                pending.clear()
-                                break
-                        pending.discard(w)
-                    if failure is not None:
-                        raise failure
-            finally:
-                if pending and self._procs:
-                    self.close(kill=True)
+        results: list[Any] = []
+        for start in range(0, len(jobs), self.size):
+            results += self.start(module, function, jobs[start : start + self.size]).results()
         return results
+
+    def start(self, module: str, function: str, jobs: Sequence[tuple[Any, ...]]) -> Round:
+        """Send one job to each of the first ``len(jobs)`` workers (at most ``size``) and return
+        at once; :meth:`Round.results` waits for the answers. The pool serves nothing else until
+        the round's results are read or it is cancelled, so always end a round (``try/finally``
+        with :meth:`Round.cancel`).
+
+        >>> with WorkerPool(2) as pool:
+        ...     running = pool.start("math", "factorial", [(5,), (6,)])
+        ...     # ... other work here, while the workers compute ...
+        ...     running.results()
+        [120, 720]
+        """
+        if len(jobs) > self.size:
+            raise ValueError(f"a round holds at most {self.size} job(s) (one a worker), not {len(jobs)}")
+        name = f"{module}.{function}"
+        # every job pickled before any is sent: one that cannot be fails with nothing posted
+        payloads = [pickle.dumps((module, function, tuple(job)), protocol=pickle.HIGHEST_PROTOCOL) for job in jobs]
+        self._lock.acquire()
+        if not self._procs:
+            self._lock.release()
+            raise WorkerError.closed()
+        running = Round(self, name, len(jobs))
+        try:
+            for w, payload in enumerate(payloads):
+                self._post(w, payload)
+        except BaseException:
+            running.cancel()
+            raise
+        return running
 
     def _post(self, w: int, payload: bytes) -> None:
         proc = self._procs[w]
@@ -212,7 +229,9 @@ class WorkerPool:
             status = proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             status = None
-        tail = b"".join(self._stderr_tail[w]).decode("utf-8", "replace")
+        if w < len(self._drains):
+            self._drains[w].join(timeout=1)  # what it wrote last, before it died
+        tail = bytes(self._stderr_tail[w]).decode("utf-8", "replace")
         self.close(kill=True)  # the others' answers of this round cannot be matched any more
         return WorkerError.died(w, status, tail)
 
@@ -245,31 +264,81 @@ class WorkerPool:
         self.close()
 
 
-_POOLS: dict[int, WorkerPool] = {}
-_POOLS_LOCK = threading.Lock()
+class Round:
+    """Jobs running on a pool's workers (see :meth:`WorkerPool.start`)."""
+
+    def __init__(self, pool: WorkerPool, name: str, n: int) -> None:
+        self._pool, self._name, self._n = pool, name, n
+        self._open = True
+
+    def results(self) -> list[Any]:
+        """Wait for every answer; results in the jobs' order. A job that raised raises here
+        (after every other answer is read, so the pool stays usable); a dead worker raises
+        :class:`~catdyn.errors.WorkerError` and the pool is discarded."""
+        if not self._open:
+            raise WorkerError.closed()
+        pool, out, failure = self._pool, [], None
+        try:
+            for w in range(self._n):
+                try:
+                    out.append(pool._answer(w, self._name))
+                except CatdynError as err:  # the job raised (read on), or a worker died (pool closed)
+                    failure = failure or err
+                    out.append(None)
+                    if not pool._procs:
+                        break
+            else:
+                self._n = 0  # every answer read
+        finally:
+            self._end()
+        if failure is not None:
+            raise failure
+        return out
+
+    def cancel(self) -> None:
+        """Stop the round: the workers are killed (their answers would be read as the next
+        round's) and the pool is discarded; the next :func:`shared_pool` call starts a fresh one."""
+        if self._open:
+            self._end()
+
+    def _end(self) -> None:
+        pool = self._pool
+        self._open = False
+        try:
+            if self._n and pool._procs:  # answers left unread
+                pool.close(kill=True)
+        finally:
+            pool._lock.release()
+
+
+_POOL: list[WorkerPool] = []  # this process's shared pool (at most one)
+_POOL_LOCK = threading.Lock()
 
 
 def shared_pool(size: int) -> WorkerPool:
-    """This process's pool of ``size`` workers, started on first use and kept until exit (or
-    until a worker dies, after which a fresh one is started).
+    """This process's pool of at least ``size`` workers, started on first use and kept until
+    exit. One pool serves every caller (a call that needs more workers replaces it with a
+    larger one); a pool with a dead worker is replaced by a fresh one.
 
     >>> shared_pool(1) is shared_pool(1)
     True
     """
-    with _POOLS_LOCK:
-        pool = _POOLS.get(size)
-        if pool is None or not pool.alive:
+    with _POOL_LOCK:
+        pool = _POOL[0] if _POOL else None
+        if pool is None or not pool.alive or pool.size < size:
+            wanted = max(size, pool.size if pool is not None and pool.alive else 0)
             if pool is not None:
-                pool.close()
-            pool = _POOLS[size] = WorkerPool(size)
-        return pool
+                with pool._lock:  # not while one of its rounds runs in another thread
+                    pool.close(kill=not pool.alive)
+            _POOL[:] = [WorkerPool(wanted)]
+        return _POOL[0]
 
 
 @atexit.register
 def _close_pools() -> None:
-    for pool in list(_POOLS.values()):
+    for pool in _POOL:
         pool.close()
-    _POOLS.clear()
+    _POOL.clear()
 
 
 def _serve() -> None:

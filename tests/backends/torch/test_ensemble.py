@@ -503,3 +503,23 @@ def test_processes_refuse_classes_a_worker_cannot_import() -> None:
         train_ensemble(MLP((64, 4, 10)), DIGITS.train, [0, 1, 2, 3], threads, device="cpu").status
         == ["ok"] * 4
     )
+
+
+def test_processes_take_a_used_architecture_and_the_fused_sgd_step() -> None:
+    """An architecture whose cached shapes and symmetry were computed (they do not all pickle)
+    still travels to a worker; with one learning rate and no weight decay the workers take the
+    fused SGD step, and the members are still those of an unsharded run and of solo models."""
+    from catdyn.backends.torch.symmetry import permute, random_element
+
+    arch = MLP((64, 16, 10))
+    theta = arch.init(torch.Generator().manual_seed(0))
+    arch.check_params(theta)
+    permute(arch, theta, random_element(arch, torch.Generator().manual_seed(1)))  # fills cached symmetry
+    cfg = TrainConfig(10, 32, SGD(momentum=0.9), 0.05, workers=2, parallel="processes")
+    r = train_ensemble(arch, DIGITS.train, [0, 1, 2, 3], cfg, device="cpu")
+    one = train_ensemble(
+        arch, DIGITS.train, [0, 1, 2, 3], TrainConfig(10, 32, SGD(momentum=0.9), 0.05, workers=1), device="cpu"
+    )
+    _assert_same_members(r, one, steps_checked=())
+    solo = _solo_mlp(arch, DIGITS.train, 3, 3, cfg, 3, torch.float32)
+    assert _max_diff(solo, r.member(3)) < 1e-5

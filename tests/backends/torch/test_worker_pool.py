@@ -99,3 +99,37 @@ def test_an_interrupt_while_jobs_run_kills_the_workers():
     assert not p.alive and p.pids == []  # killed, not waited for
     with pytest.raises(WorkerError, match="closed"):
         p.map("math", "gcd", [(1, 2)])
+
+
+def test_one_shared_pool_grows_to_the_largest_size_asked():
+    small = shared_pool(1)
+    large = shared_pool(2)
+    assert large.size == 2 and not small.alive  # replaced, its worker stopped
+    assert shared_pool(1) is large  # a smaller request is served by the larger pool
+
+
+def test_a_round_runs_while_the_caller_works_and_can_be_cancelled(pool):
+    running = pool.start("math", "factorial", [(5,), (6,)])
+    assert sum(range(1000)) == 499500  # the caller's own work meanwhile
+    assert running.results() == [120, 720]
+    with pytest.raises(ValueError, match="at most 2 job"):
+        pool.start("math", "factorial", [(1,)] * 3)
+    with WorkerPool(1) as p:
+        running = p.start("time", "sleep", [(30,)])
+        running.cancel()  # kills the worker instead of waiting for it
+        assert not p.alive
+
+
+def test_workers_import_what_the_caller_can_and_live_in_their_own_session(pool, tmp_path, monkeypatch):
+    (tmp_path / "catdyn_test_only_helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with WorkerPool(1) as p:  # started after the path was added
+        assert p.map("catdyn_test_only_helpers", "double", [(21,)]) == [42]
+        assert p.map("os", "getsid", [(0,)]) != [os.getsid(0)]  # a Ctrl-C at the terminal misses them
+
+
+def test_a_dying_worker_reports_its_last_words():
+    with WorkerPool(1) as p:
+        p.map("os", "write", [(2, b"x" * 100_000 + b"last words before dying")])  # no newline
+        with pytest.raises(WorkerError, match="last words before dying"):
+            p.map("os", "_exit", [(4,)])
