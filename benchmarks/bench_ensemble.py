@@ -6,10 +6,11 @@ that model's own mini-batches. catdyn trains the same 64 models — same initial
 batches, same learning rates — as one ensemble (``train_ensemble``, fast MLP path), its shards
 run side by side either by threads of this process (``parallel="threads"``, the default) or by
 worker processes (``parallel="processes"``: one shard in this process, the others in
-``worker_pool`` subprocesses); the headline figure is the faster of the two and the other is
-printed beside it. The torch.func path (``vmap`` over ``grad`` of ``arch.apply``, same batched optimiser, one shard) is
-timed beside it as the plain-vmap figure. All run in one process, interleaved over rounds; each
-figure is a variant's fastest run. Every variant first runs once untimed (a warm-up whose time is
+``worker_pool`` subprocesses); the headline figure is the process one (chosen in advance, not
+as the faster of the two measurements) and the thread one is printed beside it. The torch.func path (``vmap`` over ``grad`` of ``arch.apply``, same batched optimiser, one shard) is
+timed beside it as the plain-vmap figure. All run in one process, interleaved over five rounds
+of one run each; each figure is a variant's fastest run, the same number of runs for every
+variant (the ratio of medians is printed too). Every variant first runs once untimed (a warm-up whose time is
 reported as ``first_call_s``); for the fast path that run also holds its one-off per-process
 costs, oneDNN's kernel JIT and the timing that picks the first layer's kernels (oneDNN or MKL,
 ``first_layer_kernels``), and for the process variant the start of its worker processes (each
@@ -171,9 +172,9 @@ def run(quick: bool = False) -> list[Result]:
     variants: dict[str, tuple[Callable[[], Any], int, int]] = {
         "sequential": (sequential, default_threads, 1),
         "sequential_1thread": (sequential, 1, 1),
-        "fast": (ensemble("fast", "auto"), default_threads, 4),
-        "fast_processes": (ensemble("fast", "auto", "processes"), default_threads, 4),
-        "vmap": (ensemble("generic", 1), default_threads, 2),
+        "fast": (ensemble("fast", "auto"), default_threads, 1),
+        "fast_processes": (ensemble("fast", "auto", "processes"), default_threads, 1),
+        "vmap": (ensemble("generic", 1), default_threads, 1),
     }
     if default_threads == 1:  # one shard: nothing to run side by side
         del variants["sequential_1thread"], variants["fast_processes"]
@@ -181,7 +182,9 @@ def run(quick: bool = False) -> list[Result]:
     outputs: dict[str, Any] = {}
     memory: dict[str, dict[str, float]] = {}
     first_call: dict[str, float] = {}
-    rounds = 1 if quick else 3
+    # every variant the same number of runs (a best of 12 against a best of 3 would flatter
+    # the candidate)
+    rounds = 1 if quick else 5
     try:
         for name, (fn, threads, _) in variants.items():  # warm-up (timed, reported apart)
             torch.set_num_threads(threads)
@@ -222,8 +225,9 @@ def run(quick: bool = False) -> list[Result]:
         )
 
     diffs = {name: max_diff(outputs[name]) for name in ("fast", "fast_processes", "vmap") if name in outputs}
-    # the headline: catdyn's fastest offered configuration of the fast path
-    fastest = min(("fast", "fast_processes"), key=lambda n: best.get(n, float("inf")))
+    # the headline: worker processes, the configuration catdyn offers for speed (named in
+    # advance rather than picked as the faster of two measurements, which would flatter it)
+    fastest = "fast_processes" if "fast_processes" in best else "fast"
     ratio = baseline_s / best[fastest]
     ratio_vmap = baseline_s / best["vmap"]
     ratio_default = best["sequential"] / best[fastest]
@@ -239,6 +243,10 @@ def run(quick: bool = False) -> list[Result]:
         f"threads {baseline_s / best['fast']:.1f}×, processes {baseline_s / best.get('fast_processes', nan):.1f}×, "
         f"vmap {ratio_vmap:.1f}×; vs the sequential loop at torch's default threads: fast {ratio_default:.1f}×, "
         f"vmap {best['sequential'] / best['vmap']:.1f}×"
+    )
+    print(
+        f"[ensemble] ratio of medians: {fastest} {median[baseline_name] / median[fastest]:.1f}×, "
+        f"threads {median[baseline_name] / median['fast']:.1f}×, vmap {median[baseline_name] / median['vmap']:.1f}×"
     )
     print(
         f"[ensemble] members vs sequential models, max |Δθ| after {steps} steps: "
@@ -278,6 +286,7 @@ def run(quick: bool = False) -> list[Result]:
         "default_threads": default_threads,
         "best_s": {n: round(v, 4) for n, v in best.items()},
         "median_s": {n: round(v, 4) for n, v in median.items()},
+        "ratio_of_medians": round(median[baseline_name] / median[fastest], 2),
         "runs": {n: len(v) for n, v in times.items()},
         "baseline_used": baseline_name,
         "plain_vmap_s": round(best["vmap"], 4),
