@@ -166,6 +166,19 @@ def test_fused_loss_and_error_match_cross_entropy_and_argmax_sample_by_sample() 
     first = _loss_error_sums(lg[:, :, :25].contiguous(), y[:25])
     assert torch.equal(halves[1][:, 0], first[1])
     assert torch.allclose(halves[0][:, 0], first[0], equal_nan=True)
+    # the route's form: the log-softmax computed already (per piece of rows), the logits handed
+    # over on demand for the tie fallback only; the same sums to the bit
+    pieces = [lg[:2].clone(), lg[2:].clone()]
+    lsm = torch.cat([torch.log_softmax(p, 1) for p in pieces])
+    asked = []
+    pre = _loss_error_sums(
+        lsm, y, ranges=[(0, 25), (25, 60)], logits_of=lambda: asked.append(1) or torch.cat(pieces)
+    )
+    assert asked  # these logits have ties, so the fallback ran
+    assert torch.equal(pre[1], halves[1]) and torch.allclose(pre[0], halves[0], equal_nan=True)
+    # without ties or NaN the logits are never asked for
+    clean = torch.randn(3, 4, 50, generator=g)
+    _loss_error_sums(torch.log_softmax(clean, 1), y[:50], logits_of=lambda: pytest.fail("asked"))
 
 
 def test_batched_affine_both_kernels_agree_with_baddbmm(monkeypatch) -> None:
