@@ -243,3 +243,31 @@ def test_parallel_must_be_named() -> None:
             (torch.randn(4, 2), torch.tensor([0, 1, 0, 1])),
             parallel="fork",
         )
+
+
+@pytest.mark.parametrize(
+    "cpu_block, logits_block, bank", [(2**20, 2**19, 2**24), (64, 40, 2**24), (200, 3000, 100), (7, 1, 2**24)]
+)
+@pytest.mark.parametrize("grid", [alpha_grid(5), torch.tensor([0.1, 0.5, 0.9]), torch.tensor([1.0, 0.0, 1.0])])
+def test_every_block_layout_gives_the_same_profiles(cpu_block, logits_block, bank, grid, monkeypatch) -> None:
+    """The affine route cuts samples, points and pairs into blocks by three budgets; with
+    budgets shrunk to force many sample blocks (splits straddling a block's edge), one point per
+    block, flushed logit buffers and single-pair blocks, it still gives the vmap route's numbers."""
+    from catdyn.backends.torch import interpolation as I
+
+    net = MLP((5, 6, 3))
+    bank_models = stack([net.init(torch.Generator().manual_seed(s)) for s in range(4)])
+    g = torch.Generator().manual_seed(3)
+    data = {
+        "train": (torch.randn(23, 5, generator=g), torch.randint(0, 3, (23,), generator=g)),
+        "test": (torch.randn(11, 5, generator=g), torch.randint(0, 3, (11,), generator=g)),
+    }
+    pairs = [(0, 1), (2, 3), (1, 3), (3, 3), (1, 0)]
+    slow = pair_paths(net, bank_models, pairs, grid, data, method="vmap")
+    monkeypatch.setattr(I, "_CPU_BLOCK", cpu_block)
+    monkeypatch.setattr(I, "_LOGITS_BLOCK", logits_block)
+    monkeypatch.setattr(I, "_BANK_ELEMENTS", bank)
+    for workers in (1, 2):
+        fast = pair_paths(net, bank_models, pairs, grid, data, workers=workers)
+        for key in slow:
+            torch.testing.assert_close(fast[key], slow[key], rtol=0, atol=1e-6)
