@@ -690,6 +690,20 @@ class WorkerError(CatdynError):
         return err
 
     @classmethod
+    def reentered(cls) -> WorkerError:
+        """A thread asked a pool for a second round while its own first round was open."""
+        return cls(
+            "this thread already has a round of jobs open on catdyn's worker pool",
+            "Read that round's results (or cancel it) before starting another; a callback that runs "
+            "while the round is open (a progress function, say) must not start parallel work",
+        )
+
+    @classmethod
+    def round_over(cls) -> WorkerError:
+        """Results were asked of a round that was already read or cancelled."""
+        return cls("this round of jobs is over (read or cancelled)", "Start a new round")
+
+    @classmethod
     def closed(cls) -> WorkerError:
         """A job was given to a pool that was closed."""
         return cls(

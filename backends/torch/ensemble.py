@@ -917,15 +917,11 @@ def _train_in_processes(
     alone, plus about 3 ms for a remote shard's pipe round trip). If the local shard fails or is
     interrupted, the workers are stopped at once rather than waited for. The remote shards hold
     their own copy of the data and parameters; results come back pickled."""
-    from catdyn.backends.torch.worker_pool import shared_pool
+    from catdyn.backends.torch.worker_pool import shared_round
 
-    running = shared_pool(len(jobs) - 1).start(__name__, "_train", list(jobs[1:]))
-    try:
+    with shared_round(__name__, "_train", list(jobs[1:])) as running:  # cancelled if we fail
         local = _single_threaded(_train, *jobs[0], progress)
-    except BaseException:
-        running.cancel()
-        raise
-    return [local, *running.results()]
+        return [local, *running.results()]
 
 
 def _check_importable(*objects: object) -> None:

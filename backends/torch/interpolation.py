@@ -416,13 +416,14 @@ def _sharded(
     bounds = [round(k * ia.numel() / workers) for k in range(workers + 1)]
     shards = [(ia[lo:hi], ib[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
     if parallel == "processes":
-        from catdyn.backends.torch.worker_pool import shared_pool
+        from catdyn.backends.torch.worker_pool import shared_round
 
         # (the calling process running one shard itself while workers - 1 processes ran the
         # rest was measured too: 0.120 s against 0.116 s for all shards in workers, medians of
         # 21 on 2 cores; the waiting process only reads the answers)
         jobs = [_shard_job(arch, bank, sa, sb, al, splits) for sa, sb in shards]
-        answers = shared_pool(workers).map("catdyn.backends.torch.interpolation", "_shard", jobs)
+        with shared_round("catdyn.backends.torch.interpolation", "_shard", jobs) as running:
+            answers = running.results()
         parts = [{k: _from_wire(v) for k, v in r.items()} for r in answers]
     else:
         from concurrent.futures import ThreadPoolExecutor

@@ -18,7 +18,7 @@ process, which then stops them, not the idle workers), with this process's ``sys
 they import what it imports). Each worker runs with one intra-op thread (``OMP_NUM_THREADS=1`` is
 set before it imports torch) and keeps its imports warm between jobs.
 
-Cost: starting a worker imports torch (about 1–2 s); pools are created on first use and kept
+Cost: starting a worker imports torch (about 1 s on the machine this was written on); pools are created on first use and kept
 (:func:`shared_pool`), so only the first call of a process pays it. Arguments and results are
 pickled (a digits-sized data set is a few hundred kB: well under a millisecond).
 
@@ -43,6 +43,7 @@ import subprocess
 import sys
 import threading
 import traceback
+import weakref
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -91,8 +92,9 @@ def _receive(stream: IO[bytes]) -> tuple[bool, Any]:
 class WorkerPool:
     """``size`` worker processes; :meth:`map` runs one job per worker at a time.
 
-    ``map`` calls from several threads are serialised (a lock); the pool is meant to be shared
-    by one process's calls (see :func:`shared_pool`).
+    One round of jobs runs at a time (:meth:`start` holds the pool until the round's answers are
+    read or it is cancelled); another thread's round waits, the same thread's is refused. The
+    pool is meant to be shared by one process's calls (see :func:`shared_pool`).
 
     >>> with WorkerPool(1) as pool:
     ...     pool.map("operator", "add", [(1, 2)])
@@ -104,6 +106,7 @@ class WorkerPool:
             raise ValueError(f"a worker pool needs at least one worker, not {size}")
         self.size = size
         self._lock = threading.Lock()
+        self._owner: int | None = None  # the thread whose round is open
         self._procs: list[subprocess.Popen[bytes]] = []
         # the workers import what this process imports: its sys.path (a script's folder, any
         # sys.path.insert), not only the current directory that ``python -m`` puts first
@@ -122,24 +125,19 @@ class WorkerPool:
                     )
                 )
         except BaseException:
-            self.close()
+            self.close(kill=True)
             raise
-        # a worker writes its diagnostics to stderr; drain it so a chatty job cannot fill the pipe
+        # a worker writes its diagnostics to stderr; drain it so a chatty job cannot fill the
+        # pipe (plain functions holding no reference to the pool, so a pool dropped without
+        # close() is still collected, and its finaliser stops the workers)
         self._stderr_tail: list[bytearray] = [bytearray() for _ in range(size)]
         self._drains = [
-            threading.Thread(target=self._drain, args=(i, proc), daemon=True)
-            for i, proc in enumerate(self._procs)
+            threading.Thread(target=_drain, args=(proc, tail), daemon=True)
+            for proc, tail in zip(self._procs, self._stderr_tail, strict=True)
         ]
         for thread in self._drains:
             thread.start()
-
-    def _drain(self, i: int, proc: subprocess.Popen[bytes]) -> None:
-        """Keep the last 4 kB a worker wrote to stderr (read in chunks: a line may be endless)."""
-        assert proc.stderr is not None
-        tail = self._stderr_tail[i]
-        while chunk := proc.stderr.read1(65536):  # type: ignore[attr-defined]
-            tail += chunk
-            del tail[:-4096]
+        self._finalizer = weakref.finalize(self, _kill_all, list(self._procs))
 
     @property
     def pids(self) -> list[int]:
@@ -152,65 +150,82 @@ class WorkerPool:
         return bool(self._procs) and all(p.poll() is None for p in self._procs)
 
     def map(self, module: str, function: str, jobs: Sequence[tuple[Any, ...]]) -> list[Any]:
-        """``[module.function(*job) for job in jobs]``, the jobs spread over the workers (at
-        most ``size`` run at once), results in the jobs' order.
+        """``[module.function(*job) for job in jobs]``, the jobs spread over the workers (in
+        rounds of at most ``size``), results in the jobs' order.
 
-        A job that raises leaves the pool usable (every other answer of its round is read
-        before the error is raised here); a job that cannot be pickled fails before any job is
-        sent. An interrupt (Ctrl-C) while jobs run kills the workers at once: their answers
-        would otherwise be read as the next call's, so the pool is discarded."""
+        Every job is pickled before any is sent (one that cannot be fails with nothing run). A
+        job that raises leaves the pool usable (every other answer of its round is read before
+        the error is raised here). An interrupt (Ctrl-C) while jobs run kills the workers at
+        once: their answers would otherwise be read as the next call's."""
+        payloads = [_job_bytes(module, function, job) for job in jobs]
         results: list[Any] = []
-        for start in range(0, len(jobs), self.size):
-            results += self.start(module, function, jobs[start : start + self.size]).results()
+        for lo in range(0, len(jobs), self.size):
+            with self._start(f"{module}.{function}", payloads[lo : lo + self.size]) as running:
+                results += running.results()
         return results
 
     def start(self, module: str, function: str, jobs: Sequence[tuple[Any, ...]]) -> Round:
         """Send one job to each of the first ``len(jobs)`` workers (at most ``size``) and return
         at once; :meth:`Round.results` waits for the answers. The pool serves nothing else until
-        the round's results are read or it is cancelled, so always end a round (``try/finally``
-        with :meth:`Round.cancel`).
+        the round's results are read or it is cancelled: use the round as a context manager
+        (leaving the block early cancels it).
 
         >>> with WorkerPool(2) as pool:
-        ...     running = pool.start("math", "factorial", [(5,), (6,)])
-        ...     # ... other work here, while the workers compute ...
-        ...     running.results()
+        ...     with pool.start("math", "factorial", [(5,), (6,)]) as running:
+        ...         # ... other work here, while the workers compute ...
+        ...         print(running.results())
         [120, 720]
         """
         if len(jobs) > self.size:
             raise ValueError(f"a round holds at most {self.size} job(s) (one a worker), not {len(jobs)}")
-        name = f"{module}.{function}"
-        # every job pickled before any is sent: one that cannot be fails with nothing posted
-        payloads = [pickle.dumps((module, function, tuple(job)), protocol=pickle.HIGHEST_PROTOCOL) for job in jobs]
+        return self._start(f"{module}.{function}", [_job_bytes(module, function, job) for job in jobs])
+
+    def _start(self, name: str, payloads: list[bytes]) -> Round:
+        me = threading.get_ident()
+        if self._owner == me:
+            raise WorkerError.reentered()
         self._lock.acquire()
-        if not self._procs:
-            self._lock.release()
-            raise WorkerError.closed()
-        running = Round(self, name, len(jobs))
+        running = None
         try:
+            self._owner = me
+            if not self._procs:
+                raise WorkerError.closed()
+            running = Round(self, name, len(payloads))
             for w, payload in enumerate(payloads):
                 self._post(w, payload)
+            return running
         except BaseException:
-            running.cancel()
+            if running is not None:
+                running.cancel()
+            else:
+                self._owner = None
+                self._lock.release()
             raise
-        return running
 
     def _post(self, w: int, payload: bytes) -> None:
+        if w >= len(self._procs):
+            raise WorkerError.closed()
         proc = self._procs[w]
         assert proc.stdin is not None
         try:
             proc.stdin.write(_HEADER.pack(len(payload)))
             proc.stdin.write(payload)
             proc.stdin.flush()
-        except (BrokenPipeError, OSError):
+        except (BrokenPipeError, OSError, ValueError):
             raise self._died(w) from None
 
     def _answer(self, w: int, name: str) -> Any:
+        if w >= len(self._procs):  # closed meanwhile (by close() from another thread)
+            raise WorkerError.closed()
         proc = self._procs[w]
         assert proc.stdout is not None
-        ok, reply = _receive(proc.stdout)
-        if not ok:
+        try:
+            body = _receive_bytes(proc.stdout)
+        except (OSError, ValueError):  # its pipe was closed under us
+            body = None
+        if body is None:
             raise self._died(w)
-        status, payload = reply
+        status, payload = pickle.loads(body)
         if status == "ok":
             return payload
         kind, message, remote_tb, exc_bytes = payload
@@ -224,21 +239,24 @@ class WorkerPool:
         raise WorkerError.raised(name, kind, message, remote_tb)
 
     def _died(self, w: int) -> WorkerError:
+        if w >= len(self._procs):
+            return WorkerError.closed()
         proc = self._procs[w]
         try:
             status = proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             status = None
-        if w < len(self._drains):
-            self._drains[w].join(timeout=1)  # what it wrote last, before it died
+        self._drains[w].join(timeout=1)  # what it wrote last, before it died
         tail = bytes(self._stderr_tail[w]).decode("utf-8", "replace")
         self.close(kill=True)  # the others' answers of this round cannot be matched any more
         return WorkerError.died(w, status, tail)
 
     def close(self, kill: bool = False) -> None:
         """Stop the workers: closing their pipes ends them once their job is done (after 5 s
-        they are killed); ``kill`` kills them at once."""
-        for proc in self._procs:
+        they are killed); ``kill`` kills them at once. Not meant to race a round that another
+        thread has open (that round then fails with a :class:`~catdyn.errors.WorkerError`)."""
+        procs, self._procs = self._procs, []
+        for proc in procs:
             try:
                 if proc.stdin is not None:
                     proc.stdin.close()
@@ -246,7 +264,7 @@ class WorkerPool:
                 pass
             if kill:
                 proc.kill()
-        for proc in self._procs:
+        for proc in procs:
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -255,7 +273,6 @@ class WorkerPool:
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
-        self._procs = []
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -265,7 +282,8 @@ class WorkerPool:
 
 
 class Round:
-    """Jobs running on a pool's workers (see :meth:`WorkerPool.start`)."""
+    """Jobs running on a pool's workers (see :meth:`WorkerPool.start`); a context manager that
+    cancels the round if its block is left before :meth:`results` was read."""
 
     def __init__(self, pool: WorkerPool, name: str, n: int) -> None:
         self._pool, self._name, self._n = pool, name, n
@@ -276,13 +294,13 @@ class Round:
         (after every other answer is read, so the pool stays usable); a dead worker raises
         :class:`~catdyn.errors.WorkerError` and the pool is discarded."""
         if not self._open:
-            raise WorkerError.closed()
+            raise WorkerError.round_over()
         pool, out, failure = self._pool, [], None
         try:
             for w in range(self._n):
                 try:
                     out.append(pool._answer(w, self._name))
-                except CatdynError as err:  # the job raised (read on), or a worker died (pool closed)
+                except CatdynError as err:  # the job raised (read on), or the pool is gone
                     failure = failure or err
                     out.append(None)
                     if not pool._procs:
@@ -296,8 +314,9 @@ class Round:
         return out
 
     def cancel(self) -> None:
-        """Stop the round: the workers are killed (their answers would be read as the next
-        round's) and the pool is discarded; the next :func:`shared_pool` call starts a fresh one."""
+        """Stop the round: if answers are still due, the workers are killed (their answers would
+        be read as the next round's) and the pool is closed; :func:`shared_pool` then starts a
+        fresh one."""
         if self._open:
             self._end()
 
@@ -308,7 +327,40 @@ class Round:
             if self._n and pool._procs:  # answers left unread
                 pool.close(kill=True)
         finally:
+            pool._owner = None
             pool._lock.release()
+
+    def __enter__(self) -> Round:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
+    def __del__(self) -> None:  # a round dropped unread must not hold its pool forever
+        if getattr(self, "_open", False):
+            self.cancel()
+
+
+def _job_bytes(module: str, function: str, job: tuple[Any, ...]) -> bytes:
+    return pickle.dumps((module, function, tuple(job)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _drain(proc: subprocess.Popen[bytes], tail: bytearray) -> None:
+    """Keep the last 4 kB a worker wrote to stderr (read in chunks: a line may be endless)."""
+    assert proc.stderr is not None
+    try:
+        while chunk := proc.stderr.read1(65536):  # type: ignore[attr-defined]
+            tail += chunk
+            del tail[:-4096]
+    except (OSError, ValueError):  # the pool closed the pipe
+        pass
+
+
+def _kill_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 _POOL: list[WorkerPool] = []  # this process's shared pool (at most one)
@@ -318,7 +370,9 @@ _POOL_LOCK = threading.Lock()
 def shared_pool(size: int) -> WorkerPool:
     """This process's pool of at least ``size`` workers, started on first use and kept until
     exit. One pool serves every caller (a call that needs more workers replaces it with a
-    larger one); a pool with a dead worker is replaced by a fresh one.
+    larger one, once its open round, if any, has ended); a pool with a dead worker is replaced
+    by a fresh one. Prefer :func:`shared_round`, which also copes with another thread replacing
+    the pool between the two calls.
 
     >>> shared_pool(1) is shared_pool(1)
     True
@@ -326,6 +380,8 @@ def shared_pool(size: int) -> WorkerPool:
     with _POOL_LOCK:
         pool = _POOL[0] if _POOL else None
         if pool is None or not pool.alive or pool.size < size:
+            if pool is not None and pool._owner == threading.get_ident():
+                raise WorkerError.reentered()
             wanted = max(size, pool.size if pool is not None and pool.alive else 0)
             if pool is not None:
                 with pool._lock:  # not while one of its rounds runs in another thread
@@ -334,18 +390,41 @@ def shared_pool(size: int) -> WorkerPool:
         return _POOL[0]
 
 
+def shared_round(module: str, function: str, jobs: Sequence[tuple[Any, ...]]) -> Round:
+    """Start ``jobs`` (one a worker) on :func:`shared_pool` ``(len(jobs))``; if another thread
+    replaced that pool in between, start them on the new one.
+
+    >>> with shared_round("math", "gcd", [(12, 18), (35, 14)]) as running:
+    ...     running.results()
+    [6, 7]
+    """
+    for _ in range(3):
+        pool = shared_pool(len(jobs))
+        try:
+            return pool.start(module, function, jobs)
+        except WorkerError:
+            if _POOL and _POOL[0] is not pool:  # replaced meanwhile: try the new one
+                continue
+            raise
+    return shared_pool(len(jobs)).start(module, function, jobs)
+
+
 @atexit.register
 def _close_pools() -> None:
     for pool in _POOL:
-        pool.close()
+        pool.close(kill=True)  # at exit nothing will read their answers
     _POOL.clear()
 
 
 def _serve() -> None:
     """The worker's loop: read a job, run it, answer; end when the pipe closes."""
-    jobs = sys.stdin.buffer
+    # the protocol gets its own copies of the pipes; a job's prints go to stderr and a job that
+    # reads stdin reads nothing (it must not swallow the next job)
+    jobs = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a job's prints must not corrupt the protocol
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    with open(os.devnull, "rb") as nothing:
+        os.dup2(nothing.fileno(), sys.stdin.fileno())
     try:
         import torch
 

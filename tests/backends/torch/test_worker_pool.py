@@ -133,3 +133,63 @@ def test_a_dying_worker_reports_its_last_words():
         p.map("os", "write", [(2, b"x" * 100_000 + b"last words before dying")])  # no newline
         with pytest.raises(WorkerError, match="last words before dying"):
             p.map("os", "_exit", [(4,)])
+
+
+def test_a_second_round_in_the_same_thread_is_refused_not_a_hang(pool):
+    from catdyn.backends.torch.worker_pool import shared_round
+
+    with pool.start("math", "gcd", [(6, 4)]) as running:
+        with pytest.raises(WorkerError, match="already has a round"):
+            pool.map("math", "gcd", [(1, 1)])
+        assert running.results() == [2]
+    with pytest.raises(WorkerError, match="is over"):
+        running.results()
+    with shared_round("math", "gcd", [(8, 12)]) as running:
+        with pytest.raises(WorkerError, match="already has a round"):
+            shared_pool(running._pool.size + 1)  # would wait for this very round
+        assert running.results() == [4]
+
+
+def test_map_pickles_every_job_before_running_any(tmp_path):
+    made = tmp_path / "made"
+    with WorkerPool(1) as p:  # two rounds of one job each
+        with pytest.raises(Exception, match="pickle"):
+            p.map("os", "mkdir", [(str(made),), (lambda: 0,)])
+        assert not made.exists()
+
+
+def test_a_job_reading_stdin_reads_nothing(pool):
+    with pytest.raises(WorkerError, match="EOFError"):  # not the next job's bytes, not a hang
+        pool.map("builtins", "input", [()])
+    assert pool.map("math", "gcd", [(3, 9)]) == [3]
+
+
+def test_a_pool_dropped_without_close_stops_its_workers():
+    import gc
+    import time
+
+    p = WorkerPool(1)
+    (pid,) = p.pids
+    del p
+    gc.collect()
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the worker outlived its pool")
+
+
+def test_a_round_closed_under_it_by_another_thread_fails_cleanly():
+    import threading
+
+    with WorkerPool(1) as p:
+        running = p.start("time", "sleep", [(30,)])
+        closer = threading.Thread(target=p.close, kwargs={"kill": True})
+        closer.start()
+        closer.join()
+        with pytest.raises(WorkerError):
+            running.results()
+        assert not p.alive
