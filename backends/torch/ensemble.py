@@ -905,7 +905,7 @@ def _train_in_processes(
     jobs: Sequence[_ShardJob], progress: Callable[[int], None] | None
 ) -> list[_ShardResult]:
     """Train ``jobs[0]`` in this process (calling ``progress``) while the other shards run in
-    :func:`~catdyn.backends.torch.worker_pool.shared_pool` worker processes.
+    :func:`~catdyn.backends.torch.worker_pool.shared_round` worker processes.
 
     The calling thread keeps a shard of its own rather than idling while it waits: one worker
     fewer to start (each import of torch costs about a second, once per process) and

@@ -57,11 +57,15 @@ _SINGLE_THREAD_ENV = {
 }
 
 
-def _send(stream: IO[bytes], obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)))
-    stream.write(data)
+def _write(stream: IO[bytes], payload: bytes) -> None:
+    """One message: its length, then its pickled bytes."""
+    stream.write(_HEADER.pack(len(payload)))
+    stream.write(payload)
     stream.flush()
+
+
+def _send(stream: IO[bytes], obj: Any) -> None:
+    _write(stream, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
@@ -81,12 +85,6 @@ def _receive_bytes(stream: IO[bytes]) -> bytes | None:
     if head is None:
         return None
     return _read_exact(stream, _HEADER.unpack(head)[0])
-
-
-def _receive(stream: IO[bytes]) -> tuple[bool, Any]:
-    """``(True, object)``, or ``(False, None)`` when the other end closed the pipe."""
-    body = _receive_bytes(stream)
-    return (False, None) if body is None else (True, pickle.loads(body))
 
 
 class WorkerPool:
@@ -208,9 +206,7 @@ class WorkerPool:
         proc = self._procs[w]
         assert proc.stdin is not None
         try:
-            proc.stdin.write(_HEADER.pack(len(payload)))
-            proc.stdin.write(payload)
-            proc.stdin.flush()
+            _write(proc.stdin, payload)
         except (BrokenPipeError, OSError, ValueError):
             raise self._died(w) from None
 
