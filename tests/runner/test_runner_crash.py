@@ -200,3 +200,57 @@ def test_two_runs_writing_one_store_at_once_do_not_corrupt_it(tmp_path, preset) 
     assert max(r.started for r in runs) < min(r.finished for r in runs)  # they really ran side by side
     assert s.verify().ok
     assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+KILL_IN_REPORT = """
+import sys, time
+import catdyn.runner.report as report
+real_write = report.write_atomic
+def write(path, data, *args, **kwargs):
+    if str(path).endswith("claims.json"):  # the plots are written; claims, report.md and .html are not
+        open(sys.argv[1], "w").close()
+        time.sleep(60)
+    return real_write(path, data, *args, **kwargs)
+report.write_atomic = write
+from catdyn.runner.commands import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _complete_report(folder: str) -> bool:
+    return {"report.md", "report.html", "claims.json", "plots"} <= set(os.listdir(folder))
+
+
+def test_sigkill_while_writing_the_report_leaves_no_partial_report_and_a_rerun_resumes(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    store, log, marker = str(tmp_path / "store"), tmp_path / "log", tmp_path / "writing"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_IN_REPORT, str(marker), "run", CHAIN, "--out", store, "--progress", "quiet"],
+        env=_env(log),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(marker.exists, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    s = Store(store, create=False)
+    killed = s.resolve_run("latest").id
+    s.close()
+    reports = os.path.join(store, "reports")
+    shown = [name for name in os.listdir(reports) if not name.startswith(".")] if os.path.isdir(reports) else []
+    assert shown == []  # no report folder at all rather than an empty or partial one
+    assert main(["verify", "--out", store]) == 0
+    capsys.readouterr()
+    assert main(["report", killed, "--out", store]) == 0  # the killed run's report can be written later
+    assert _complete_report(os.path.join(reports, killed))
+    monkeypatch.setenv("CATDYN_TEST_LOG", str(log))
+    assert main(["run", CHAIN, "--out", store, "--progress", "quiet"]) == 0  # resume: all reused
+    assert "14 reused" in capsys.readouterr().out
+    s = Store(store, create=False)
+    latest = s.resolve_run("latest").id
+    s.close()
+    assert _complete_report(os.path.join(reports, latest))
+    assert sorted(os.listdir(reports)) == sorted([killed, latest])  # the killed writer's leftovers are gone
+    assert sorted(set(_starts(log))) == sorted(CHAIN_STEPS) and len(_starts(log)) == len(CHAIN_STEPS)

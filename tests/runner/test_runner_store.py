@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -119,17 +120,25 @@ def test_an_unwritable_store_folder_is_a_clear_error(tmp_path) -> None:
         Store(str(blocker / "store"))
 
 
-def test_a_task_claimed_by_a_dead_process_is_taken_over_and_a_live_one_is_busy(tmp_path) -> None:
-    s = Store(str(tmp_path))
-    run = s.begin_run("spec.py", "", "smoke", "cpu", "local", {})
-    s.claim_task("d" * 64, run, "d", "op")
-    host = store_mod.socket.gethostname()
-    with s._tx() as c:  # as if pid 1 (alive) had claimed it
-        c.execute("UPDATE tasks SET owner = ? WHERE key = ?", (f"{host}:1", "d" * 64))
-    assert s.claim_task("d" * 64, run, "d", "op") == "busy"
-    with s._tx() as c:  # a pid that does not exist
-        c.execute("UPDATE tasks SET owner = ? WHERE key = ?", (f"{host}:999999999", "d" * 64))
-    assert s.claim_task("d" * 64, run, "d", "op") == "claimed"
+def test_a_task_is_busy_while_its_owner_renews_its_lease_and_taken_over_when_the_owner_is_gone(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("CATDYN_LEASE_S", "0.4")
+    owner, other = Store(str(tmp_path)), Store(str(tmp_path))  # two owners, as two processes would be
+    run = owner.begin_run("spec.py", "", "smoke", "cpu", "local", {})
+    owner.claim_task("d" * 64, run, "d", "op")
+    time.sleep(1.0)  # more than two leases: only the heartbeat keeps it
+    assert other.claim_task("d" * 64, run, "d", "op") == "busy"
+    with owner._tx() as c:  # the owner stops beating (a frozen machine): its lease runs out
+        owner._heartbeat.stop()
+        c.execute("UPDATE owners SET heartbeat = heartbeat - 10 WHERE id = ?", (owner.owner.id,))
+    assert other.runs()[0].status == "stale"
+    assert other.claim_task("d" * 64, run, "d", "op") == "claimed"
+    with other._tx() as c:  # a dead owner on this machine: a PID no process has
+        c.execute("UPDATE owners SET heartbeat = ?, pid = ? WHERE id = ?", (time.time(), 2**22 + 1, owner.owner.id))
+        c.execute("UPDATE tasks SET owner = ? WHERE key = ?", (owner.owner.id, "d" * 64))
+    assert other.runs()[0].status == "interrupted"
+    assert other.claim_task("d" * 64, run, "d", "op") == "claimed"
 
 
 def test_runs_are_listed_and_resolved_by_prefix(tmp_path) -> None:
