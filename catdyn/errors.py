@@ -723,3 +723,72 @@ class WorkerError(CatdynError):
 
 
 # ------------------------------------------------------------------------------------------
+
+
+class StoreFailureError(StoreError):
+    """A store that fails under a command: a damaged database, a full disk, an artifact whose
+    hash holds but whose structure does not, a report that cannot be written where asked."""
+
+    @classmethod
+    def damaged_database(cls, db: str, reason: str) -> StoreFailureError:
+        return cls(
+            f"the store database {db} is damaged ({reason})",
+            "Nothing more was written. `catdyn verify` says what it can still read; copy the store's "
+            "artifacts elsewhere if they matter, then point --out at a fresh folder (or delete this one)",
+        )
+
+    @classmethod
+    def database_failed(cls, db: str, reason: str) -> StoreFailureError:
+        return cls(
+            f"the store database {db} failed ({reason})",
+            "What was committed before stays; check that the folder is readable and writable and that no "
+            "other program holds the database, then rerun (it resumes)",
+        )
+
+    @classmethod
+    def disk_full(cls, root: str, reason: str) -> StoreFailureError:
+        return cls(
+            f"the disk holding the store {root} is full ({reason})",
+            "Everything committed before stays intact and a rerun resumes from it: free some space, or "
+            "point --out at a disk with room",
+        )
+
+    @classmethod
+    def malformed_artifact(cls, rel: str, key: str, reason: str) -> StoreFailureError:
+        return cls(
+            f"artifact {rel} of task {key[:12]} matches its recorded SHA-256 but is malformed ({reason})",
+            "`catdyn run SPEC --repair` recomputes it",
+        )
+
+    @classmethod
+    def report_target(cls, path: str, problem: str) -> StoreFailureError:
+        return cls(
+            f"cannot write the report to {path}: {problem}",
+            "Give --to a new folder, or one that holds an earlier report (it is replaced as a whole)",
+        )
+
+    @classmethod
+    def empty_out(cls) -> StoreFailureError:
+        return cls("--out is empty", "Name the store folder, e.g. --out catdyn-runs (the default)")
+
+
+class RayAddressError(RunError):
+    """A ``--address`` for Ray that is malformed or where nothing listens (checked before Ray
+    starts, so Ray never dials anything else)."""
+
+    @classmethod
+    def malformed(cls, address: str) -> RayAddressError:
+        return cls(
+            f"--address {address!r} is not HOST:PORT",
+            "Give the head node's address as HOST:PORT (e.g. 127.0.0.1:6379), or omit --address to start "
+            "a local Ray",
+        )
+
+    @classmethod
+    def unreachable(cls, address: str, seconds: float, reason: str) -> RayAddressError:
+        return cls(
+            f"nothing answers at --address {address} (a TCP connection to exactly that host and port "
+            f"failed within {seconds:g} s: {reason}); Ray was not started and nothing was written",
+            "Start the cluster's head there (`ray start --head --port PORT`), fix the address, or omit "
+            "--address to start a local Ray",
+        )

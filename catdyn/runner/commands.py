@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from catdyn.errors import CatdynError, RunError
+from catdyn.errors import CatdynError, RunError, StoreFailureError
+from catdyn.runner.store import store_failure
 
 DEFAULT_OUT = "catdyn-runs"
 """Where runs are stored when ``--out`` is not given (relative to the working directory)."""
@@ -68,7 +70,14 @@ def add_commands(subparsers: Any) -> None:
     run.add_argument("--address", default=None, help="a Ray cluster's address (default: start a local Ray)")
     run.add_argument("--experiment", default=None, help="run only the experiment with this name")
     run.add_argument("--fresh", action="store_true", help="recompute every task (ignore stored results)")
-    run.add_argument("--repair", action="store_true", help="recompute tasks whose stored files are damaged")
+    run.add_argument(
+        "--repair", action="store_true", help="recompute tasks whose stored values are missing or inconsistent"
+    )
+    run.add_argument(
+        "--take-over",
+        action="store_true",
+        help="compute tasks another process holds, even under a valid lease (when you know it is gone)",
+    )
     run.add_argument(
         "--progress",
         default="auto",
@@ -129,8 +138,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from catdyn.runner.run import resolve_device
 
     args.device = resolve_device(args.device)  # an unavailable device is refused before the store exists
-    store = Store(args.out)
-    executor = make_executor(args.executor, args.address)
+    executor = make_executor(args.executor, args.address)  # an unreachable --address too
+    try:
+        store = Store(args.out)
+    except BaseException:
+        executor.shutdown()
+        raise
     code = 0
     try:
         for exp, spec_path in found:
@@ -145,6 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 report=not args.no_report,
                 fresh=args.fresh,
                 repair=args.repair,
+                take_over=args.take_over,
             )
             counts = ", ".join(f"{v} {k}" for k, v in summary.counts().items())
             print(f"run {summary.run_id} of {exp.name}: {'ok' if summary.ok else 'FAILED'} ({counts})")
@@ -160,13 +174,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                 code = 1
     finally:
         executor.shutdown()
+        store.close()
     return code
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
     """``catdyn runs``."""
-    from catdyn.runner.store import Store
+    from catdyn.runner.store import Store, StoreError
 
+    if not os.path.isdir(args.out):  # a file, or nothing: not a store (an empty folder is one with no runs)
+        raise StoreError.not_a_store(os.path.abspath(args.out), Store.DB)
     store = Store(args.out, create=False) if os.path.exists(os.path.join(args.out, Store.DB)) else None
     runs = store.runs() if store is not None else []
     if not runs:
@@ -194,14 +211,21 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """``catdyn verify``: exit 0 when intact, 1 when damage was found."""
-    from catdyn.runner.store import Store
+    from catdyn.runner.store import Store, StoreError
 
-    store = Store(args.out, create=False)
+    try:
+        store = Store(args.out, create=False)
+    except StoreError as exc:
+        if not isinstance(exc.__cause__, sqlite3.DatabaseError):
+            raise
+        print(f"DAMAGED: {exc.what}")  # the database exists but cannot be read: that is damage found
+        print(f"store {os.path.abspath(args.out)}: its database is damaged; nothing in it can be trusted")
+        return 1
     keys = None
     if args.run is not None:
         run = store.resolve_run(args.run)
         keys = [t["key"] for t in store.run_tasks(run.id)]
-    result = store.verify(keys)
+    result = store.verify(keys, None if args.run is None else [run.id])
     for note in result.notes:
         print(f"note: {note}")
     for problem in result.problems:
@@ -245,11 +269,21 @@ def dispatch(args: argparse.Namespace) -> int:
     """
     handler = COMMANDS[args.command]
     try:
+        if getattr(args, "out", None) == "":
+            raise StoreFailureError.empty_out()
         return handler(args)
     except CatdynError as exc:
         if getattr(args, "debug", False):
             traceback.print_exc()
         _err(str(exc))
+        return 2
+    except (sqlite3.Error, OSError) as exc:  # the store's disk or database failed under the command
+        failure = store_failure(exc, os.path.abspath(getattr(args, "out", "") or "."))
+        if failure is None:
+            raise
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        _err(str(failure))
         return 2
     except KeyboardInterrupt:
         _err("interrupted; finished tasks are stored and a rerun resumes from them")

@@ -15,7 +15,7 @@ needs no access to it.
 >>> import tempfile
 >>> from catdyn.runner.experiment import Experiment
 >>> from catdyn.runner.compiler import compile_experiment
->>> from catdyn.runner.store import Store
+>>> from catdyn.runner.store import Store, store_failure
 >>> exp = Experiment("demo", seed=0)
 >>> xs, m = exp.stage("xs", "array"), exp.stage("m", "metrics")
 >>> _ = exp.step("draw", None, xs, op="random_normal", n=4)
@@ -39,11 +39,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from catdyn.errors import CatdynError, RunError
+from catdyn.errors import CatdynError, RayAddressError, RunError
 from catdyn.runner import operations as ops
 from catdyn.runner.compiler import Plan, Task
 from catdyn.runner.progress import Progress
-from catdyn.runner.store import Store
+from catdyn.runner.store import Store, store_failure
 
 
 @dataclass(frozen=True)
@@ -167,9 +167,11 @@ class Executor(ABC):
         run_id: str,
         progress: Progress | None = None,
         spec_path: str | None = None,
+        take_over: bool = False,
     ) -> list[Outcome]:
         """Run every task of ``plan`` not already in ``store``; returns one outcome per task, in
-        plan order.
+        plan order. A task another process holds under a valid lease is waited for, unless
+        ``take_over``.
 
         Results are written *behind* the computation: a finished task's value goes to a writer
         thread (file, fsync, rename, then the SQLite commit that marks it done) while the next
@@ -221,6 +223,9 @@ class Executor(ABC):
                 try:
                     fut.result()
                 except Exception as exc:  # the disk failed under us: the task is not stored
+                    stop = store_failure(exc, store.root)
+                    if stop is not None:  # a full disk or a failing database: nothing more can be stored
+                        raise stop from exc
                     failed(task, TaskResult(None, [], result.seconds, f"storing the value failed: {exc}"))
                 else:
                     finish(Outcome(task.key, task.step, task.op, "computed", result.seconds))
@@ -243,7 +248,7 @@ class Executor(ABC):
                         continue
                     if not all(i in available for i in task.inputs):
                         continue
-                    state = store.claim_task(task.key, run_id, task.step, task.op)
+                    state = store.claim_task(task.key, run_id, task.step, task.op, take_over)
                     if state == "busy":
                         if task.key not in waiting_noted:
                             waiting_noted.add(task.key)
@@ -273,7 +278,7 @@ class Executor(ABC):
                         prepared = None
                         if not result.failed:
                             try:
-                                prepared = store.prepare(task.key, result.value)
+                                prepared = store.prepare(task.key, result.value, result.records, task.op)
                             except CatdynError as exc:
                                 result = TaskResult(None, result.records, result.seconds, str(exc))
                         if prepared is None:
@@ -282,9 +287,7 @@ class Executor(ABC):
                         available.add(task.key)
                         if consumers.get(task.key):
                             values[task.key] = result.value
-                        fut = writer.submit(
-                            store.commit, prepared, run_id, result.records, result.seconds, task.step
-                        )
+                        fut = writer.submit(store.commit, prepared, run_id, result.seconds, task.step)
                         commits.append((task, result, fut))
                 if not progressed:
                     if commits:
@@ -351,6 +354,8 @@ class RayExecutor(Executor):
         num_gpus: float = 1.0,
     ) -> None:
         super().__init__()
+        if address:  # before Ray starts: it would otherwise wait minutes, and may dial elsewhere
+            check_address(address)
         if not ray_available():
             raise RunError.no_ray()
         import ray
@@ -417,6 +422,39 @@ class RayExecutor(Executor):
             self._ray.shutdown()
 
 
+ADDRESS_TIMEOUT_S = 3.0
+"""How long :func:`check_address` waits for a TCP connection."""
+
+
+def check_address(address: str, timeout_s: float = ADDRESS_TIMEOUT_S) -> None:
+    """Refuse a Ray ``--address`` that is not ``HOST:PORT`` (``ray://`` allowed) or where nothing
+    accepts a TCP connection within ``timeout_s``: one connection attempt to exactly that host
+    and port, nothing else. ``auto`` and ``local`` (Ray's own lookups) are left to Ray.
+
+    >>> import socket
+    >>> with socket.socket() as s:
+    ...     s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    >>> check_address(f"127.0.0.1:{port}")
+    Traceback (most recent call last):
+    ...
+    catdyn.errors.RayAddressError: nothing answers at --address 127.0.0.1:... Start the cluster's head there ...
+    """
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    rest = address.removeprefix("ray://")
+    host, sep, port = rest.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise RayAddressError.malformed(address)
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise RayAddressError.unreachable(address, timeout_s, exc.strerror or str(exc) or type(exc).__name__) from exc
+
+
 def make_executor(name: str, address: str | None = None) -> Executor:
     """``local`` or ``ray``.
 
@@ -436,6 +474,7 @@ __all__ = [
     "Outcome",
     "RayExecutor",
     "TaskResult",
+    "check_address",
     "execute_task",
     "make_executor",
     "ray_available",

@@ -414,9 +414,26 @@ img{max-width:100%;height:auto;display:block;margin:.5em 0}code{background:#f4f4
 """
 
 
+REPORT_ENTRIES = {"report.md", "report.html", "claims.json", "plots"}
+"""What a report folder holds (an existing folder with anything else is not replaced)."""
+
+
 def write_report(store: Store, run_id: str | None = None, out_dir: str | None = None) -> dict[str, str]:
-    """Write ``report.md``, ``report.html`` and ``claims.json`` for a run (default: the latest);
-    returns their paths."""
+    """Write ``report.md``, ``report.html`` and ``claims.json`` for a run (default: the latest)
+    into ``out_dir`` (default ``STORE/reports/RUN``); returns their paths. The folder is written
+    as a whole (:mod:`catdyn.runner.atomic_folder`): a kill while writing leaves no partial
+    report."""
+    from catdyn.runner.atomic_folder import written_as_a_whole
+
+    run = store.resolve_run(run_id or "latest")
+    final = os.path.abspath(out_dir or os.path.join(store.root, "reports", run.id))
+    with written_as_a_whole(final, store.owner.id, REPORT_ENTRIES, store.abandoned) as staging:
+        paths = _write_into(store, run.id, staging)
+    return {kind: os.path.join(final, os.path.relpath(path, staging)) for kind, path in paths.items()}
+
+
+def _write_into(store: Store, run_id: str | None = None, out_dir: str | None = None) -> dict[str, str]:
+    """Write the report files of a run into the folder ``out_dir``; returns their paths."""
     info = gather(store, run_id or "latest")
     run = info["run"]
     exp = info["config"].get("experiment") or {"name": run.experiment, "stages": [], "steps": []}

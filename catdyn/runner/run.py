@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import socket
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,39 @@ from catdyn.runner.progress import Progress
 from catdyn.runner.store import Store, StoreError
 
 FAILED_LAW_STATES = ("refuted", "error")
+
+
+@contextlib.contextmanager
+def tool_state_under(root: str) -> Iterator[None]:
+    """Keep the state tools write while a run computes under ``root`` (the store), not in the
+    working directory: hypothesis, which the law checks use, otherwise writes ``.hypothesis/``
+    there. Its own ``HYPOTHESIS_STORAGE_DIRECTORY``, when set, is respected.
+
+    >>> saved = os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+    >>> with tool_state_under("/tmp/store"):
+    ...     print(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"])
+    /tmp/store/.hypothesis
+    >>> "HYPOTHESIS_STORAGE_DIRECTORY" in os.environ
+    False
+    >>> if saved is not None: os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = saved
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    where = os.path.join(root, ".hypothesis")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = where  # read by hypothesis, also in worker processes
+    configuration = None
+    with contextlib.suppress(ImportError):
+        from hypothesis import configuration
+    previous = getattr(configuration, "__hypothesis_home_directory", None)
+    if configuration is not None:
+        configuration.set_hypothesis_home_dir(where)
+    try:
+        yield
+    finally:
+        os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+        if configuration is not None:
+            configuration.set_hypothesis_home_dir(previous)
 
 
 def resolve_device(device: str) -> str:
@@ -86,13 +120,15 @@ def run_experiment(
     report: bool = True,
     fresh: bool = False,
     repair: bool = False,
+    take_over: bool = False,
 ) -> RunSummary:
     """Compile ``exp`` with ``preset``, run it into the store at ``out`` and (by default) write
     its report. ``fresh`` forgets this plan's stored tasks first, so everything is recomputed.
 
     A stored value this plan would reuse whose file is missing or fails its hash stops the run
     with a :class:`~catdyn.runner.store.StoreError` before anything is written, unless
-    ``repair`` is set: then exactly those tasks are recomputed."""
+    ``repair`` is set: then exactly those tasks are recomputed. ``take_over`` claims tasks
+    another process holds under a valid lease (see :mod:`catdyn.runner.leases`)."""
     device = resolve_device(device)
     plan = compile_experiment(exp, preset, device)
     store = out if isinstance(out, Store) else Store(out)
@@ -113,7 +149,6 @@ def run_experiment(
         "preset": preset,
         "device": device,
         "executor": executor.name,
-        "owner": f"{socket.gethostname()}:{os.getpid()}",
         "tasks": [
             {"key": t.key, "step": t.step, "op": t.op, "stage": t.stage, "inputs": list(t.inputs)}
             for t in plan.tasks
@@ -121,18 +156,20 @@ def run_experiment(
     }
     spec_hash = file_hash(spec_path) if spec_path and os.path.isfile(spec_path) else ""
     run_id = store.begin_run(spec_path or "", spec_hash, preset, device, executor.name, config, exp.name)
-    status = "failed"
     try:
-        outcomes = executor.run(plan, store, run_id, progress, spec_path)
+        with tool_state_under(store.root):
+            outcomes = executor.run(plan, store, run_id, progress, spec_path, take_over)
         failed_laws = []
         for t in plan.tasks:
             for _, name, _, data in store.records(t.key, "law"):
                 if data and data.get("status") in FAILED_LAW_STATES:
                     failed_laws.append(f"{t.step}: {name} {data.get('status')}")
         summary = RunSummary(run_id, store.root, exp.name, outcomes, failed_laws)
-        status = "done" if summary.ok else "failed"
-    finally:
-        store.end_run(run_id, status if "summary" in locals() else "interrupted")
+    except BaseException:
+        with contextlib.suppress(Exception):  # the store may be what failed (a full disk)
+            store.end_run(run_id, "interrupted")
+        raise
+    store.end_run(run_id, "done" if summary.ok else "failed")
     if report:
         from catdyn.runner.report import write_report
 

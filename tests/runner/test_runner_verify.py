@@ -63,11 +63,11 @@ def test_a_deleted_task_row_is_found_by_verify(tmp_path) -> None:
 
 
 def test_an_edited_run_outcome_is_found_by_verify(tmp_path) -> None:
-    s, run, key = _store_with_a_claim(str(tmp_path))
+    s, _, key = _store_with_a_claim(str(tmp_path))
     with s._tx() as c:
         c.execute("UPDATE run_tasks SET outcome = 'failed', note = 'forged' WHERE key = ?", (key,))
     assert not s.verify().ok
-    s2, run2, key2 = _store_with_a_claim(str(tmp_path / "other"))
+    s2, _, key2 = _store_with_a_claim(str(tmp_path / "other"))
     with s2._tx() as c:
         c.execute("DELETE FROM run_tasks WHERE key = ?", (key2,))
     assert not s2.verify().ok
