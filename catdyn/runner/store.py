@@ -441,15 +441,20 @@ class Store:
         if self._heartbeat is not None:
             return
         row = self.owner.row(time.time(), self.lease_s)
-        with self._tx() as c:
+        with self._tx() as c:  # owners that gave up their lease read as dead whether their row is kept or not
+            c.execute("DELETE FROM owners WHERE released = 1")
             c.execute(
                 f"INSERT OR REPLACE INTO owners ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 tuple(row.values()),
             )
         self._heartbeat = leases.Heartbeat(self._db, self.owner.id, self.lease_s)
 
-    def _owner_rows(self, conn: sqlite3.Connection | None = None) -> dict[str, dict[str, Any]]:
-        cur = (conn or self.conn).execute("SELECT * FROM owners")
+    def _owner_rows(self, conn: sqlite3.Connection | None = None, owner_id: str | None = None) -> dict[str, dict[str, Any]]:
+        """Rows of the ``owners`` table by id (only ``owner_id``'s, when given)."""
+        if owner_id is None:
+            cur = (conn or self.conn).execute("SELECT * FROM owners")
+        else:
+            cur = (conn or self.conn).execute("SELECT * FROM owners WHERE id = ?", (owner_id,))
         names = [d[0] for d in cur.description]
         return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
 
@@ -637,7 +642,7 @@ class Store:
                     status == "running"
                     and owner != self.owner.id
                     and not take_over
-                    and self.owner_state(owner, self._owner_rows(c)) == "live"
+                    and self.owner_state(owner, self._owner_rows(c, owner or "")) == "live"
                 ):
                     return "busy"
             c.execute(
