@@ -15,7 +15,7 @@ needs no access to it.
 >>> import tempfile
 >>> from catdyn.runner.experiment import Experiment
 >>> from catdyn.runner.compiler import compile_experiment
->>> from catdyn.runner.store import Store, store_failure
+>>> from catdyn.runner.store import Store
 >>> exp = Experiment("demo", seed=0)
 >>> xs, m = exp.stage("xs", "array"), exp.stage("m", "metrics")
 >>> _ = exp.step("draw", None, xs, op="random_normal", n=4)
@@ -30,6 +30,7 @@ needs no access to it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import time
 import traceback
@@ -44,6 +45,7 @@ from catdyn.runner import operations as ops
 from catdyn.runner.compiler import Plan, Task
 from catdyn.runner.progress import Progress
 from catdyn.runner.store import Store, store_failure
+from catdyn.runner.tool_state import tool_state_under
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,11 @@ def execute_task(
     spec_path: str | None = None,
     threads: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    state_dir: str | None = None,
 ) -> TaskResult:
     """Run one operation and capture its value and records (never raises for the op's errors).
+    ``state_dir`` (a store's folder) is where tools keep their state meanwhile (see
+    :mod:`catdyn.runner.tool_state`): a Ray worker's working directory is the caller's.
 
     >>> r = execute_task("random_normal", (), {"n": 2}, 0, "cpu", "draw")
     >>> r.value.shape, r.failed
@@ -119,7 +124,8 @@ def execute_task(
     t0 = time.perf_counter()
     try:
         op = _resolve_op(op_name, spec_path)
-        value = op(ctx, *inputs, **params)
+        with tool_state_under(state_dir) if state_dir else contextlib.nullcontext():
+            value = op(ctx, *inputs, **params)
     except CatdynError as exc:
         return TaskResult(None, ctx.records, time.perf_counter() - t0, str(exc), traceback.format_exc())
     except Exception as exc:
@@ -142,6 +148,7 @@ class Executor(ABC):
 
     def __init__(self) -> None:
         self.spec_path: str | None = None
+        self.state_dir: str | None = None
 
     # -- what subclasses provide -----------------------------------------------------------
     @abstractmethod
@@ -180,6 +187,7 @@ class Executor(ABC):
         every write is committed."""
         progress = progress or Progress()
         self.spec_path = spec_path
+        self.state_dir = store.root
         by_key = plan.by_key()
         consumers: dict[str, int] = {k: 0 for k in by_key}
         for t in plan.tasks:
@@ -400,6 +408,7 @@ class RayExecutor(Executor):
             self.spec_path,
             self._threads,
             None,
+            self.state_dir if self._started else None,  # a remote cluster's machines lack the store folder
         )
         self._refs[ref] = task
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,41 +24,9 @@ from catdyn.runner.executors import Executor, LocalExecutor, Outcome
 from catdyn.runner.experiment import Experiment, file_hash
 from catdyn.runner.progress import Progress
 from catdyn.runner.store import Store, StoreError
+from catdyn.runner.tool_state import tool_state_under
 
 FAILED_LAW_STATES = ("refuted", "error")
-
-
-@contextlib.contextmanager
-def tool_state_under(root: str) -> Iterator[None]:
-    """Keep the state tools write while a run computes under ``root`` (the store), not in the
-    working directory: hypothesis, which the law checks use, otherwise writes ``.hypothesis/``
-    there. Its own ``HYPOTHESIS_STORAGE_DIRECTORY``, when set, is respected.
-
-    >>> saved = os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
-    >>> with tool_state_under("/tmp/store"):
-    ...     print(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"])
-    /tmp/store/.hypothesis
-    >>> "HYPOTHESIS_STORAGE_DIRECTORY" in os.environ
-    False
-    >>> if saved is not None: os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = saved
-    """
-    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-        yield
-        return
-    where = os.path.join(root, ".hypothesis")
-    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = where  # read by hypothesis, also in worker processes
-    configuration = None
-    with contextlib.suppress(ImportError):
-        from hypothesis import configuration
-    previous = getattr(configuration, "__hypothesis_home_directory", None)
-    if configuration is not None:
-        configuration.set_hypothesis_home_dir(where)
-    try:
-        yield
-    finally:
-        os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
-        if configuration is not None:
-            configuration.set_hypothesis_home_dir(previous)
 
 
 def resolve_device(device: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from conftest import MAIN_SPEC, artifact_files
 
@@ -12,9 +14,12 @@ pytest.importorskip("ray", reason="the optional ray extra is not installed")
 pytest.importorskip("torch")
 
 
-def test_ray_and_local_store_the_same_numbers(tiny_store, tmp_path, capsys) -> None:
+def test_ray_and_local_store_the_same_numbers(tiny_store, tmp_path, monkeypatch, capsys) -> None:
     local_out, local_run = tiny_store
     ray_out = str(tmp_path / "ray")
+    work = tmp_path / "work"  # Ray's workers start here: they too keep their tool state under --out
+    work.mkdir()
+    monkeypatch.chdir(work)
     assert (
         main(
             [
@@ -36,6 +41,7 @@ def test_ray_and_local_store_the_same_numbers(tiny_store, tmp_path, capsys) -> N
         == 0
     )
     assert "10 computed" in capsys.readouterr().out
+    assert os.listdir(work) == []
     ray_store, local_store = Store(ray_out, create=False), Store(local_out, create=False)
     assert ray_store.resolve_run("latest").executor == "ray"
     ray_keys = [t["key"] for t in ray_store.run_tasks(ray_store.resolve_run("latest").id)]
