@@ -10,9 +10,11 @@ Exit codes:
   measured as *not reproduced* is a result, not a failure: it is in the report, exit 0.
 * ``1`` — the run finished but some task failed (its operation raised; everything downstream
   is blocked) or a law checked in the run was refuted or errored; ``verify`` found damage.
-* ``2`` — bad input, nothing run: an unknown preset, an unwritable ``--out``, a spec with no
-  experiment or that does not load, an unknown run, a damaged artifact the run would reuse
-  (``--repair`` recomputes it). One paragraph on stderr; ``--debug`` adds the traceback.
+* ``2`` — bad input, nothing run: an unknown preset, an empty or unwritable ``--out``, a spec
+  with no experiment or that does not load, an unknown run, a Ray ``--address`` where nothing
+  answers, a stored value the run would reuse that is missing or inconsistent (``--repair``
+  recomputes it); or the store failed under the command (a damaged database, a full disk:
+  what was committed stays). One paragraph on stderr; ``--debug`` adds the traceback.
 
 >>> import tempfile
 >>> main(["runs", "--out", tempfile.mkdtemp()])
