@@ -111,10 +111,10 @@ def test_a_live_owner_that_renews_its_lease_is_waited_for_not_taken_over(tmp_pat
     _namespaces_or_skip("--pid", "--fork")
     store, log = str(tmp_path / "store"), tmp_path / "log"
     cmd = ["unshare", "--pid", "--fork", *RUN, "--out", store]
-    owner = _owner_inside_c(cmd, log, _env(log, CATDYN_TEST_SLOW="c", CATDYN_TEST_SLOW_S="6", CATDYN_LEASE_S="1"))
+    owner = _owner_inside_c(cmd, log, _env(log, CATDYN_TEST_SLOW="c", CATDYN_TEST_SLOW_S="8", CATDYN_LEASE_S="2"))
     try:
         assert _status(store) == "running"
-        second = _rerun(store, log, 120, CATDYN_LEASE_S="1")  # c's owner lives for 6 s, 6 leases long
+        second = _rerun(store, log, 120, CATDYN_LEASE_S="2")  # c's owner lives for 8 s, 4 leases long
     finally:
         owner.wait(timeout=120)
     assert owner.returncode == 0 and second.returncode == 0, second.stderr

@@ -123,11 +123,11 @@ def test_an_unwritable_store_folder_is_a_clear_error(tmp_path) -> None:
 def test_a_task_is_busy_while_its_owner_renews_its_lease_and_taken_over_when_the_owner_is_gone(
     tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setenv("CATDYN_LEASE_S", "0.4")
+    monkeypatch.setenv("CATDYN_LEASE_S", "1")
     owner, other = Store(str(tmp_path)), Store(str(tmp_path))  # two owners, as two processes would be
     run = owner.begin_run("spec.py", "", "smoke", "cpu", "local", {})
     owner.claim_task("d" * 64, run, "d", "op")
-    time.sleep(1.0)  # more than two leases: only the heartbeat keeps it
+    time.sleep(2.5)  # more than two leases: only the heartbeat keeps it
     assert other.claim_task("d" * 64, run, "d", "op") == "busy"
     with owner._tx() as c:  # the owner stops beating (a frozen machine): its lease runs out
         owner._heartbeat.stop()
