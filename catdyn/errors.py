@@ -768,6 +768,15 @@ class StoreFailureError(StoreError):
         )
 
     @classmethod
+    def unsound_run(cls, run: str, problems: list[str]) -> StoreFailureError:
+        return cls(
+            f"run {run} does not pass `catdyn verify`: {'; '.join(problems[:3])}"
+            + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""),
+            "No report was written. A run whose task list differs from its seal was edited after it "
+            "ended; rerun the spec for a fresh run and report that one",
+        )
+
+    @classmethod
     def empty_out(cls) -> StoreFailureError:
         return cls("--out is empty", "Name the store folder, e.g. --out catdyn-runs (the default)")
 

@@ -249,9 +249,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     store = Store(args.out, create=False)
     run = store.resolve_run(args.run)
-    damaged = store.damaged_keys([t["key"] for t in store.run_tasks(run.id)])
-    if damaged:  # a report vouches for the run's stored results: refuse to write one over damage
-        raise StoreError.damaged_run(run.id, damaged)
+    keys = [t["key"] for t in store.run_tasks(run.id)]
+    check = store.verify(keys, [run.id])
+    if not check.ok:  # a report vouches for the run's stored results: refuse to write one over damage
+        damaged = store.damaged_keys(keys)
+        if damaged:
+            raise StoreError.damaged_run(run.id, damaged)
+        raise StoreFailureError.unsound_run(run.id, check.problems)
     paths = write_report(store, run.id, args.to)
     for kind in ("markdown", "html", "claims"):
         print(f"{kind}: {paths[kind]}")

@@ -172,3 +172,19 @@ def test_an_artifact_whose_hash_matches_but_whose_structure_does_not_is_one_para
     assert "Traceback" not in err and err.count("\n") == 1 and key[:12] in err
     assert _chain_run(out, log, monkeypatch, "--repair") == 0
     assert main(["verify", "--out", out]) == 0
+
+
+def test_report_refuses_a_run_whose_task_list_differs_from_its_seal(tmp_path, monkeypatch, capsys) -> None:
+    out, log = str(tmp_path / "s"), tmp_path / "log"
+    assert _chain_run(out, log, monkeypatch) == 0
+    s = Store(out, create=False)
+    run = s.resolve_run("latest").id
+    with s._tx() as c:
+        c.execute("UPDATE run_tasks SET outcome = 'blocked', note = 'forged' WHERE run_id = ? AND morphism = 'c'",
+                  (run,))
+    s.close()
+    capsys.readouterr()
+    assert main(["report", run, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert run in err and "seal" in err and err.count("\n") == 1
+    assert not os.path.exists(os.path.join(out, "reports", run))
