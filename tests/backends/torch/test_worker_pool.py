@@ -245,10 +245,11 @@ def test_a_stopped_worker_is_given_up_after_its_stall_timeout_and_the_shared_poo
 def test_a_busy_job_is_not_a_stalled_one_but_a_sleeping_one_is():
     from catdyn.errors import WorkerTimeoutError
 
-    with WorkerPool(1) as p:  # a few seconds of CPU, much longer than the stall timeout
-        assert p.map("builtins", "sum", [(range(10**8),)], stall_timeout=0.5) == [sum(range(10**8))]
-    with WorkerPool(1) as p, pytest.raises(WorkerTimeoutError, match=r"time\.sleep .* used no CPU time for 0\.5 s"):
-        p.map("time", "sleep", [(30,)], stall_timeout=0.5)
+    n = 2 * 10**8
+    with WorkerPool(1) as p:  # seconds of CPU, longer than the stall timeout
+        assert p.map("builtins", "sum", [(range(n),)], stall_timeout=1.0) == [n * (n - 1) // 2]
+    with WorkerPool(1) as p, pytest.raises(WorkerTimeoutError, match=r"time\.sleep .* used no CPU time for 1 s"):
+        p.map("time", "sleep", [(30,)], stall_timeout=1.0)
 
 
 def test_a_job_past_its_timeout_is_killed_and_named():
