@@ -801,3 +801,23 @@ class RayAddressError(RunError):
             "Start the cluster's head there (`ray start --head --port PORT`), fix the address, or omit "
             "--address to start a local Ray",
         )
+
+
+class WorkerTimeoutError(WorkerError):
+    """A job of catdyn's worker pool was given up: it ran past its ``timeout``, or its worker
+    made no progress (used no CPU time, moved no bytes) for ``stall_timeout`` seconds, as a
+    worker stopped by SIGSTOP does. The worker was killed and the pool discarded.
+
+    >>> print(str(WorkerTimeoutError.overdue("m.f", 0, 61.0, "it did not answer within its timeout of 60 s")))
+    m.f on worker process 0 of catdyn's process pool was given up after 61.0 s: it did not answer within its timeout of 60 s. The worker was killed and the pool discarded (the next call starts a fresh one); if the job is only slow, pass a larger timeout= or stall_timeout=.
+    """
+
+    @classmethod
+    def overdue(cls, function: str, index: int, elapsed: float, reason: str) -> WorkerTimeoutError:
+        """``function`` on worker ``index`` ran ``elapsed`` seconds and was given up for ``reason``."""
+        return cls(
+            f"{function} on worker process {index} of catdyn's process pool was given up after {elapsed:.1f} s: "
+            f"{reason}",
+            "The worker was killed and the pool discarded (the next call starts a fresh one); if the job is "
+            "only slow, pass a larger timeout= or stall_timeout=",
+        )

@@ -11,6 +11,22 @@ MatQ entries are strings: integers, fractions and polynomial expressions in name
 names, ``+ - * /`` and integer powers — never Python's ``eval``, so a JSON document cannot
 run code.
 
+A document is untrusted input, so reading it is bounded in time and memory (each refusal is a
+:class:`~catdyn.errors.SpecError` naming the field, raised before the expensive step):
+
+* the document: at most :data:`MAX_DOCUMENT_CHARS` characters, nested at most
+  :data:`MAX_NESTING` deep, integers of at most :data:`MAX_INTEGER_BITS` bits; sizes and
+  dimensions are JSON integers (not ``"3"``, not ``true``) of at most :data:`MAX_SIZE`;
+  names of objects and of morphisms are unique;
+* a MatQ document: at most :data:`MAX_ENTRIES` entries, each at most
+  :data:`MAX_ENTRY_CHARS` characters and :data:`MAX_EXPRESSION_DEPTH` deep; every
+  intermediate result of an entry is bounded (:mod:`catdyn._expression_bounds`: terms once
+  expanded, degree, coefficient bits) before sympy computes it; a division by zero is
+  refused;
+* the composites of its equations (built when the diagram is, and expanded when
+  ``check_laws`` compares the two sides) are bounded the same way, and all of them together
+  may take at most :data:`~catdyn._expression_bounds.MAX_WORK` products of monomials.
+
 >>> from catdyn.categories.finset import FinSet
 >>> A, B = FinSet.object("A", ["x", "y"]), FinSet.object("B", 1)
 >>> d = Diagram("d", FinSet, [FinSet.function("f", A, B, [0, 0])])
@@ -33,17 +49,34 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from catdyn._expression_bounds import MAX_WORK, Bound, composite_cost, difference_cost
 from catdyn.category import Morphism, Object
 from catdyn.diagram import Diagram
-from catdyn.errors import CatdynError, SpecError, UnknownObjectError
+from catdyn.errors import CatdynError, NameClashError, SpecError, UnknownObjectError
 
 FORMAT = "catdyn.diagram/1"
 
 
+MAX_DOCUMENT_CHARS = 16_000_000
+"""The longest JSON document :func:`diagram_from_json` reads, in characters."""
+MAX_NESTING = 32
+"""The deepest nesting of JSON arrays and objects in a document."""
+MAX_SIZE = 10_000_000
+"""The largest size of a FinSet object, block of a Perm object, or dimension of a MatQ object."""
+MAX_ENTRIES = 100_000
+"""The most matrix entries a MatQ document may hold, all morphisms together."""
+MAX_ENTRY_CHARS = 2_000
+"""The longest symbolic entry, in characters."""
+MAX_EXPRESSION_DEPTH = 64
+"""The deepest nesting of operations in a symbolic entry."""
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a size is a JSON integer, never "3" or true
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+Size = Annotated[int, Field(ge=0, le=MAX_SIZE)]
 Label = int | str | list[Any]
 
 
@@ -54,7 +87,7 @@ class EquationModel(_Model):
 
 class FinSetObjectModel(_Model):
     name: str
-    size: int = Field(ge=0)
+    size: Size
     labels: list[Label] | None = None
 
 
@@ -67,7 +100,7 @@ class FinFunctionModel(_Model):
 
 class PermObjectModel(_Model):
     name: str
-    sizes: list[Annotated[int, Field(ge=0)]]
+    sizes: list[Size]
 
 
 class PermutationModel(_Model):
@@ -79,7 +112,7 @@ class PermutationModel(_Model):
 
 class MatObjectModel(_Model):
     name: str
-    dim: int = Field(ge=0)
+    dim: Size
 
 
 class MatrixModel(_Model):
@@ -124,7 +157,7 @@ class DiagramDocument(_Model):
 MAX_EXPONENT = 64
 """The largest power an entry may write (a document must not be able to stall the reader)."""
 MAX_INTEGER_BITS = 256
-"""The largest integer literal an entry may write, in bits."""
+"""The largest integer an entry (or the document) may write, in bits."""
 
 _BINARY = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__"}
 
@@ -132,48 +165,90 @@ _BINARY = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div:
 def parse_entry(text: str | int) -> Any:
     """A sympy number or polynomial expression from a string, without ``eval``.
 
+    Every intermediate result is bounded before it is computed (see the module's docstring);
+    what is refused raises :class:`ValueError`.
+
     >>> parse_entry("1/2 + a*b**2")
     a*b**2 + 1/2
     >>> parse_entry("__import__('os')")
     Traceback (most recent call last):
     ...
     ValueError: unsupported syntax in "__import__('os')": Call
+    >>> parse_entry("((2**64)**64)**64")
+    Traceback (most recent call last):
+    ...
+    ValueError: '((2**64)**64)**64' is too large: an intermediate result would have a numerator with a coefficient of 8192 bits (the cap is 1024)
     """
+    return _parse_bounded(text)[0]
+
+
+def _parse_bounded(text: str | int) -> tuple[Any, Bound]:
+    """:func:`parse_entry`, with the bound of the result."""
     import sympy
 
     if isinstance(text, int):
-        return sympy.Integer(text)
+        if abs(text).bit_length() > MAX_INTEGER_BITS:
+            raise ValueError(f"integer entry has more than {MAX_INTEGER_BITS} bits")
+        return sympy.Integer(text), Bound.integer(text)
+    if len(text) > MAX_ENTRY_CHARS:
+        raise ValueError(f"entry of {len(text)} characters is longer than {MAX_ENTRY_CHARS}")
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ValueError(f"cannot parse {text!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ValueError(f"entry {text[:40]!r}… is nested too deeply") from None
+    return _Walk(text).value(tree.body, 1)
 
-    def walk(node: ast.AST) -> Any:
-        if isinstance(node, ast.Expression):
-            return walk(node.body)
+
+class _Walk:
+    """The evaluation of one entry's syntax tree, bounding each node before computing it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def value(self, node: ast.AST, depth: int) -> tuple[Any, Bound]:
+        import sympy
+
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ValueError(f"{self.text[:40]!r} is nested more than {MAX_EXPRESSION_DEPTH} deep")
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
             if abs(node.value).bit_length() > MAX_INTEGER_BITS:
-                raise ValueError(f"integer in {text!r} has more than {MAX_INTEGER_BITS} bits")
-            return sympy.Integer(node.value)
+                raise ValueError(f"integer in {self.text!r} has more than {MAX_INTEGER_BITS} bits")
+            return sympy.Integer(node.value), Bound.integer(node.value)
         if isinstance(node, ast.Name) and node.id.isidentifier() and not node.id.startswith("_"):
-            return sympy.Symbol(node.id)
+            return sympy.Symbol(node.id), Bound.symbol()
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            value = walk(node.operand)
-            return -value if isinstance(node.op, ast.USub) else value
+            value, bound = self.value(node.operand, depth + 1)
+            return (-value if isinstance(node.op, ast.USub) else value), bound
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            return getattr(walk(node.left), _BINARY[type(node.op)])(walk(node.right))
+            (left, lb), (right, rb) = self.value(node.left, depth + 1), self.value(node.right, depth + 1)
+            if isinstance(node.op, ast.Div):
+                bound = self.checked(lb.divide(rb))
+                if sympy.expand(right) == 0:  # bounded: right is within the caps
+                    raise ValueError(f"division by zero in {self.text!r}")
+            else:
+                bound = self.checked(lb.times(rb) if isinstance(node.op, ast.Mult) else lb.plus(rb))
+            return getattr(left, _BINARY[type(node.op)])(right), bound
         if (
             isinstance(node, ast.BinOp)
             and isinstance(node.op, ast.Pow)
             and isinstance(node.right, ast.Constant)
             and isinstance(node.right.value, int)
+            and not isinstance(node.right.value, bool)
         ):
             if not 0 <= node.right.value <= MAX_EXPONENT:
-                raise ValueError(f"exponent {node.right.value} in {text!r} is outside 0 … {MAX_EXPONENT}")
-            return walk(node.left) ** node.right.value
-        raise ValueError(f"unsupported syntax in {text!r}: {type(node).__name__}")
+                raise ValueError(f"exponent {node.right.value} in {self.text!r} is outside 0 … {MAX_EXPONENT}")
+            base, bound = self.value(node.left, depth + 1)
+            bound = self.checked(bound.power(node.right.value))  # before the power is computed
+            return base**node.right.value, bound
+        raise ValueError(f"unsupported syntax in {self.text!r}: {type(node).__name__}")
 
-    return walk(tree)
+    def checked(self, bound: Bound) -> Bound:
+        reason = bound.over_cap()
+        if reason is not None:
+            raise ValueError(f"{self.text!r} is too large: an intermediate result would have {reason}")
+        return bound
 
 
 # --- per-category conversion ---------------------------------------------------------------
@@ -239,7 +314,9 @@ def diagram_to_json(diagram: Diagram, indent: int | None = 2) -> str:
     return json.dumps(doc, indent=indent, ensure_ascii=False)
 
 
-def _builders(kind: str) -> tuple[Any, Callable[[Any], Object], Callable[[Any, Object, Object], Morphism]]:
+def _builders(
+    kind: str, matrices: dict[str, list[list[Any]]]
+) -> tuple[Any, Callable[[Any], Object], Callable[[Any, Object, Object], Morphism]]:
     if kind == "FinSet":
         from catdyn.categories.finset import FinSet, FinSetObject
 
@@ -258,15 +335,20 @@ def _builders(kind: str) -> tuple[Any, Callable[[Any], Object], Callable[[Any, O
         )
     from catdyn.categories.mat import MatQ
 
-    def matrix(m: MatrixModel, d: Object, c: Object) -> Morphism:
-        rows = [[parse_entry(e) for e in row] for row in m.entries]
-        return MatQ.matrix(m.name, d, c, rows)
-
-    return MatQ, lambda o: MatQ.object(o.name, o.dim), matrix
+    return MatQ, lambda o: MatQ.object(o.name, o.dim), lambda m, d, c: MatQ.matrix(m.name, d, c, matrices[m.name])
 
 
-def diagram_from_json(text: str, source: str = "<string>") -> Diagram:
-    """Read a diagram from its JSON document; every field is validated first."""
+def _refused(source: str, where: str, problem: object) -> SpecError:
+    return SpecError(f"{source}: field {where}: {problem}", "Fix that field; catdyn read nothing from this document")
+
+
+def _read_json(text: str, source: str) -> Any:
+    """The parsed document, within the caps on length, nesting and integers."""
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise SpecError(
+            f"{source}: the document has {len(text)} characters, more than the {MAX_DOCUMENT_CHARS} catdyn reads",
+            "Split the diagram; catdyn read nothing from this document",
+        )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -274,8 +356,33 @@ def diagram_from_json(text: str, source: str = "<string>") -> Diagram:
             f"{source}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
             "Fix the syntax; catdyn read nothing from this document",
         ) from None
+    except (ValueError, RecursionError) as exc:  # an integer of thousands of digits; nesting too deep
+        problem = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+        raise SpecError(f"{source}: not a JSON document catdyn reads ({problem})",
+                        "Fix it; catdyn read nothing from this document") from None
+    _check_nesting(raw, source)
+    return raw
+
+
+def _check_nesting(raw: Any, source: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_NESTING` and integers over :data:`MAX_INTEGER_BITS`
+    bits (iteratively: the check itself must not recurse)."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(raw, ())]
+    while stack:
+        value, loc = stack.pop()
+        if len(loc) > MAX_NESTING:
+            raise SpecError.validation(source, loc[:MAX_NESTING], f"nested more than {MAX_NESTING} deep")
+        if isinstance(value, dict):
+            stack.extend((v, (*loc, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*loc, i)) for i, v in enumerate(value))
+        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INTEGER_BITS:
+            raise SpecError.validation(source, loc, f"integer of more than {MAX_INTEGER_BITS} bits")
+
+
+def _validated(raw: Any, source: str) -> Any:
     try:
-        doc = DiagramDocument.model_validate({"diagram": raw}).diagram
+        return DiagramDocument.model_validate({"diagram": raw}).diagram
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])[1:]  # drop the wrapper's "diagram"
@@ -284,7 +391,75 @@ def diagram_from_json(text: str, source: str = "<string>") -> Diagram:
         if not loc and str(first["type"]).startswith("union_tag"):
             loc = ("category",)
         raise SpecError.validation(source, loc, first["msg"]) from None
-    category, make_object, make_morphism = _builders(doc.category)
+
+
+def _check_unique_names(doc: Any, source: str) -> None:
+    for kind, items in (("object", doc.objects), ("morphism", doc.morphisms)):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.name in seen:
+                first = f"{kind}s.{seen[item.name]}"
+                raise _refused(source, f"{kind}s.{i}", NameClashError(
+                    f"{kind} name {item.name!r} is used twice in diagram {doc.name} (first by {first})",
+                    f"Give each {kind} its own name"))
+            seen[item.name] = i
+
+
+def _parse_matrices(doc: Any, source: str) -> dict[str, tuple[list[list[Any]], Bound]]:
+    """Each MatQ morphism's entries, parsed within the caps, with the widest bound of its entries."""
+    total = sum(len(row) for m in doc.morphisms for row in m.entries)
+    if total > MAX_ENTRIES:
+        raise _refused(source, "morphisms", f"{total} matrix entries in all, more than the cap of {MAX_ENTRIES}")
+    out = {}
+    for i, m in enumerate(doc.morphisms):
+        rows, widest = [], Bound.integer(0)
+        for r, row in enumerate(m.entries):
+            rows.append([])
+            for c, entry in enumerate(row):
+                try:
+                    value, bound = _parse_bounded(entry)
+                except ValueError as exc:
+                    raise _refused(source, f"morphisms.{i}.entries.{r}.{c}", exc) from None
+                rows[-1].append(value)
+                widest = widest.widest(bound)
+        out[m.name] = (rows, widest)
+    return out
+
+
+def _check_equation_costs(doc: Any, source: str, matrices: dict[str, tuple[list[list[Any]], Bound]]) -> None:
+    """Refuse equations whose composites, or the comparison of their sides, would pass a cap
+    (computed from the entries' bounds, before anything is composed)."""
+    dims = {o.name: o.dim for o in doc.objects}
+    shapes = {m.name: (dims.get(m.cod, 0), dims.get(m.dom, 0), matrices[m.name][1]) for m in doc.morphisms}
+    work = 0
+    for i, e in enumerate(doc.equations):
+        if any(name not in shapes for name in (*e.lhs, *e.rhs)):
+            continue  # an unknown morphism: the diagram names it when it is built
+        try:
+            lhs, lwork = composite_cost([shapes[n] for n in e.lhs], MAX_WORK - work)
+            rhs, rwork = composite_cost([shapes[n] for n in e.rhs], MAX_WORK - work - lwork)
+            rows, cols = shapes[e.lhs[-1]][0], shapes[e.lhs[0]][1]
+            work += lwork + rwork + difference_cost(rows, cols, lhs, rhs)
+            if work > MAX_WORK:
+                raise ValueError(f"comparing its sides takes more than {MAX_WORK} products of monomials (the cap)")
+            reason = lhs.plus(rhs).over_cap()
+            if reason is not None:
+                raise ValueError(f"the difference of its sides would have {reason}")
+        except ValueError as exc:
+            raise _refused(source, f"equations.{i}", f"{exc}, with the equations before it") from None
+
+
+def diagram_from_json(text: str, source: str = "<string>") -> Diagram:
+    """Read a diagram from its JSON document; every field is validated first, within the caps
+    of the module's docstring."""
+    doc = _validated(_read_json(text, source), source)
+    _check_unique_names(doc, source)
+    matrices: dict[str, list[list[Any]]] = {}
+    if doc.category == "MatQ":
+        parsed = _parse_matrices(doc, source)
+        _check_equation_costs(doc, source, parsed)
+        matrices = {name: rows for name, (rows, _) in parsed.items()}
+    category, make_object, make_morphism = _builders(doc.category, matrices)
     objects: dict[str, Object] = {}
     where = ""
     try:
@@ -306,8 +481,8 @@ def diagram_from_json(text: str, source: str = "<string>") -> Diagram:
             objects=objects.values(),
             equations=[(e.lhs, e.rhs) for e in doc.equations],
         )
-    except (CatdynError, ValueError) as exc:
-        raise SpecError(f"{source}: field {where}: {exc}", "Fix that field; catdyn read nothing from this document") from None
+    except (CatdynError, ValueError, OverflowError) as exc:
+        raise _refused(source, where, exc) from None
 
 
 def equal_diagrams(a: Diagram, b: Diagram) -> bool:

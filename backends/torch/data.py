@@ -33,14 +33,17 @@ True
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import pickle
 import random
 import struct
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 import torch
@@ -278,11 +281,35 @@ _MNIST_FILES = {
 }
 
 
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+MAX_IDX_BYTES = 1 << 30
+"""The largest idx body :func:`read_idx` reads by default (1 GiB; MNIST's training images are
+47 MB): a header may declare any shape, and the file is untrusted."""
+_CHUNK = 1 << 24
+
+
+def idx_header(path: str | os.PathLike[str]) -> tuple[np.dtype, tuple[int, ...]]:
+    """The element type and shape an idx file's header declares (only the header is read).
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte")
+    >>> with open(path, "wb") as fh:
+    ...     _ = fh.write(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))
+    >>> idx_header(path)
+    (dtype('uint8'), (3,))
+    """
+    with _open_idx(Path(path)) as fh:
+        return _read_header(fh, Path(path))
+
+
+def read_idx(path: str | os.PathLike[str], max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Read an idx file (the MNIST format; ``.gz`` is decompressed) into a numpy array.
 
     The header is two zero bytes, a type code (0x08 = uint8, …), the number of dimensions, then
-    each dimension as a big-endian 32-bit integer; the data follow in C order.
+    each dimension as a big-endian 32-bit integer; the data follow in C order. The header is
+    read first: a body it declares larger than ``max_bytes`` is refused before anything else
+    is read, and the body is read (decompressed) only up to the size it declares, so a file
+    with more data than that is refused after one byte too many, not after decompressing all
+    of it.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte")
@@ -292,26 +319,72 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     [7, 2, 1]
     """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
-        raise DatasetError.malformed(path, f"cannot read it ({exc})") from exc
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
-        raise DatasetError.malformed(path, "no idx header (two zero bytes and a type code)")
-    ndim = raw[3]
-    if ndim == 0 or len(raw) < 4 + 4 * ndim:
-        raise DatasetError.malformed(path, f"idx header announces {ndim} dimensions but is truncated")
-    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
-    dtype = np.dtype(_IDX_TYPES[raw[2]])
-    count = int(np.prod(shape))
-    body = raw[4 + 4 * ndim :]
-    if len(body) != count * dtype.itemsize:
-        raise DatasetError.malformed(
-            path, f"header says shape {shape} ({count * dtype.itemsize} bytes), file has {len(body)}"
-        )
+    with _open_idx(path) as fh:
+        dtype, shape = _read_header(fh, path)
+        size = math.prod(shape) * dtype.itemsize  # Python integers: a declared shape cannot overflow
+        if size > max_bytes:
+            raise DatasetError.malformed(
+                path, f"its header declares shape {shape} ({size} bytes), more than the cap of {max_bytes} bytes"
+            )
+        body = _read_body(fh, path, size)
+        if len(body) != size:
+            raise DatasetError.malformed(path, f"header says shape {shape} ({size} bytes), file has {len(body)}")
+        if _read_or_fail(fh, path, 1):
+            raise DatasetError.malformed(path, f"it holds more data than its header declares (shape {shape})")
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+@contextmanager
+def _open_idx(path: Path) -> Iterator[BinaryIO]:
+    """The file, decompressed as it is read if it ends in ``.gz``; errors as DatasetError."""
+    try:
+        fh: BinaryIO = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # type: ignore[assignment]
+    except OSError as exc:
+        raise DatasetError.malformed(path, f"cannot read it ({exc})") from exc
+    with fh:
+        yield fh
+
+
+def _read_or_fail(fh: BinaryIO, path: Path, n: int) -> bytes:
+    try:
+        return fh.read(n)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DatasetError.malformed(path, f"cannot read it ({exc})") from exc
+
+
+def _read_header(fh: BinaryIO, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
+    head = _read_or_fail(fh, path, 4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES:
+        raise DatasetError.malformed(path, "no idx header (two zero bytes and a type code)")
+    ndim = head[3]
+    dims = _read_or_fail(fh, path, 4 * ndim)
+    if ndim == 0 or len(dims) < 4 * ndim:
+        raise DatasetError.malformed(path, f"idx header announces {ndim} dimensions but is truncated")
+    return np.dtype(_IDX_TYPES[head[2]]), struct.unpack(f">{ndim}I", dims)
+
+
+def _read_body(fh: BinaryIO, path: Path, size: int) -> bytearray:
+    """At most ``size`` bytes, in chunks: memory grows with the data that is there, not with
+    what the header declares."""
+    body = bytearray()
+    while len(body) < size:
+        chunk = _read_or_fail(fh, path, min(_CHUNK, size - len(body)))
+        if not chunk:
+            break
+        body += chunk
+    return body
+
+
+def _check_mnist_headers(images: Path, labels: Path) -> None:
+    """Images ``(N, 28, 28)`` and labels ``(N,)``, both unsigned bytes, as the headers declare."""
+    (img_type, img_shape), (lab_type, lab_shape) = idx_header(images), idx_header(labels)
+    if len(img_shape) != 3 or len(lab_shape) != 1 or img_shape[0] != lab_shape[0]:
+        raise DatasetError.malformed(images, f"images {img_shape} do not match labels {lab_shape}")
+    if img_shape[1:] != (28, 28):
+        raise DatasetError.malformed(images, f"images are {img_shape[1]}×{img_shape[2]}, not 28×28")
+    for path, dtype in ((images, img_type), (labels, lab_type)):
+        if dtype != np.uint8:
+            raise DatasetError.malformed(path, f"its values are {dtype}, not unsigned bytes (type code 0x08)")
 
 
 def _find(root: Path, folder: str, base: str) -> Path | None:
@@ -367,11 +440,12 @@ def load_mnist(
         raise DatasetError.missing(kind, root, missing)
     parts: dict[str, Dataset] = {}
     for split, (img_name, lab_name) in _MNIST_FILES.items():
-        images, labels = read_idx(found[img_name]), read_idx(found[lab_name])  # type: ignore[arg-type]
-        if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-            raise DatasetError.malformed(
-                found[img_name], f"images {images.shape} do not match labels {labels.shape}"
-            )  # type: ignore[arg-type]
+        img_path, lab_path = found[img_name], found[lab_name]
+        assert img_path is not None and lab_path is not None
+        _check_mnist_headers(img_path, lab_path)  # before either body is read
+        images, labels = read_idx(img_path), read_idx(lab_path)
+        if labels.size and int(labels.max()) >= 10:
+            raise DatasetError.malformed(lab_path, f"a label is {int(labels.max())}; MNIST's are 0 … 9")
         x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
         parts[split] = Dataset(x, torch.from_numpy(labels.astype(np.int64)), kind, 10, split)
     if validation_fraction > 0:
@@ -403,11 +477,19 @@ class _ArrayUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def load_array_pickle(path: str | os.PathLike[str]) -> object:
+MAX_PICKLE_BYTES = 1 << 27
+"""The largest pickle :func:`load_array_pickle` reads by default (128 MiB, four times a CIFAR-10
+batch), checked before a byte of it is unpickled."""
+
+
+def load_array_pickle(path: str | os.PathLike[str], max_bytes: int = MAX_PICKLE_BYTES) -> object:
     """Unpickle a file that may hold only dicts, lists, strings, numbers and numpy arrays.
 
     Any other global (a function, a class) is refused with :class:`DatasetError`, so a pickle
-    cannot run code while it is read.
+    cannot run code while it is read; a file over ``max_bytes`` is refused unread. Unpickling
+    itself builds nothing much larger than the file (a list referenced many times is shared,
+    not copied); what the caller then makes of it (``np.asarray`` of shared nested lists can
+    expand a few hundred bytes into gigabytes) is the caller's to check first.
 
     >>> import tempfile, os, pickle
     >>> path = os.path.join(tempfile.mkdtemp(), "batch")
@@ -417,28 +499,56 @@ def load_array_pickle(path: str | os.PathLike[str]) -> object:
     {'labels': [3, 1]}
     """
     try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise DatasetError.malformed(path, f"it has {size} bytes, more than the cap of {max_bytes} for a pickle")
         with open(path, "rb") as fh:
             return _ArrayUnpickler(fh, encoding="latin1").load()
     except pickle.UnpicklingError as exc:
         raise DatasetError.malformed(path, f"unsafe or corrupt pickle ({exc})") from exc
-    except (EOFError, ValueError, TypeError, AttributeError) as exc:
+    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError, OSError) as exc:
         raise DatasetError.malformed(path, f"cannot unpickle it ({type(exc).__name__}: {exc})") from exc
 
 
+_CIFAR_PIXELS = 3 * 32 * 32
+
+
 def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A batch's images and labels, their types checked before any conversion (a list where the
+    array should be could be shared nested lists that expand to gigabytes)."""
     obj = load_array_pickle(path)
     if not isinstance(obj, dict):
         raise DatasetError.malformed(path, f"expected a dict, found {type(obj).__name__}")
+    odd = sorted({type(k).__name__ for k in obj if not isinstance(k, (str, bytes))})
+    if odd:
+        raise DatasetError.malformed(path, f"its keys must be strings or bytes, found keys of type {', '.join(odd)}")
     d = {(k.decode("latin1") if isinstance(k, bytes) else k): v for k, v in obj.items()}
     if "data" not in d or "labels" not in d:
         raise DatasetError.malformed(path, f"expected keys 'data' and 'labels', found {sorted(d)}")
-    data = np.asarray(d["data"])
-    labels = np.asarray(d["labels"], dtype=np.int64)
-    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or data.shape[0] != labels.shape[0]:
-        raise DatasetError.malformed(
-            path, f"data {data.shape} and labels {labels.shape} are not N×3072 and N"
-        )
-    return data.astype(np.uint8, copy=False), labels
+    data = d["data"]
+    if not isinstance(data, np.ndarray) or data.dtype.kind not in "ui":
+        kind = type(data).__name__ if not isinstance(data, np.ndarray) else f"array of {data.dtype}"
+        raise DatasetError.malformed(path, f"'data' must be a numpy array of integers, found a {kind}")
+    if data.ndim != 2 or data.shape[1] != _CIFAR_PIXELS:
+        raise DatasetError.malformed(path, f"data {data.shape} is not N×{_CIFAR_PIXELS}")
+    return data.astype(np.uint8, copy=False), _cifar_labels(path, d["labels"], data.shape)
+
+
+def _cifar_labels(path: Path, labels: object, shape: tuple[int, ...]) -> np.ndarray:
+    """``labels`` as int64 if they are ``shape[0]`` integers in 0 … 9 (a list of ints or a 1-D
+    integer array)."""
+    if isinstance(labels, np.ndarray):
+        ok = labels.ndim == 1 and labels.dtype.kind in "ui"
+    else:
+        ok = isinstance(labels, (list, tuple)) and all(type(v) is int for v in labels)
+    if not ok:
+        raise DatasetError.malformed(path, "'labels' must be a list of integers (or a 1-D integer array)")
+    if len(labels) != shape[0]:  # type: ignore[arg-type]
+        raise DatasetError.malformed(path, f"data {shape} and {len(labels)} labels are not N×{_CIFAR_PIXELS} and N")  # type: ignore[arg-type]
+    out = np.asarray(labels, dtype=np.int64)
+    if out.size and (out.min() < 0 or out.max() >= 10):
+        raise DatasetError.malformed(path, f"labels run from {out.min()} to {out.max()}; CIFAR-10's are 0 … 9")
+    return out
 
 
 def load_cifar10(

@@ -27,6 +27,21 @@ Errors: a function that raises in a worker raises the same exception here when i
 carrying the remote traceback; a worker that dies raises :class:`~catdyn.errors.WorkerError` and
 the pool is discarded (the next call starts a fresh one).
 
+Watching: while a round runs, the caller watches every worker of the round at once (not only
+the one whose answer is due next), so a worker that dies is reported as soon as its pipe closes,
+whatever the others are doing. Each job has two deadlines, after which its worker is killed, the
+pool discarded and a :class:`~catdyn.errors.WorkerTimeoutError` raised naming the job and the
+time it ran:
+
+* ``stall_timeout`` (default :data:`STALL_TIMEOUT_S`): the worker made no progress for that
+  long: it used no CPU time and moved no bytes through its pipes. The jobs are CPU-bound shards,
+  so a working job always makes progress however long it runs; a worker stopped by SIGSTOP, or
+  one waiting for something that never comes, does not. The pool cannot know how long a job
+  will take, but it can see whether the job is being worked on: this default follows the job
+  itself. (CPU time is read from ``/proc``; where there is none, only ``timeout`` applies.)
+* ``timeout`` (default ``None``, no limit): wall-clock seconds from the moment the job is sent,
+  for a caller that knows how long its job may take.
+
 >>> pool = shared_pool(2)
 >>> pool.map("math", "gcd", [(12, 18), (35, 14)])
 [6, 7]
@@ -38,16 +53,18 @@ import atexit
 import importlib
 import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 import weakref
 from collections.abc import Sequence
 from typing import IO, Any
 
-from catdyn.errors import CatdynError, WorkerError
+from catdyn.errors import CatdynError, WorkerError, WorkerTimeoutError
 
 _HEADER = struct.Struct("<Q")
 _SINGLE_THREAD_ENV = {
@@ -66,6 +83,63 @@ def _write(stream: IO[bytes], payload: bytes) -> None:
 
 def _send(stream: IO[bytes], obj: Any) -> None:
     _write(stream, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+STALL_TIMEOUT_S = 60.0
+"""The default ``stall_timeout``: seconds a worker may go without using CPU time or moving a byte
+while its job is due (see the module's docstring)."""
+_TICK_S = 0.2  # how often a waiting caller looks at its workers' progress
+
+_STOPPED_STATES = {"T": "stopped (SIGSTOP or a job-control stop)", "t": "stopped by a debugger"}
+
+
+def _cpu_ticks(pid: int) -> tuple[int, str] | None:
+    """A process's CPU time so far (user + system, in clock ticks) and its state letter, from
+    ``/proc/PID/stat``; ``None`` where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+        fields = stat[stat.rindex(b")") + 2 :].split()  # the name, in parentheses, may hold spaces
+        return int(fields[11]) + int(fields[12]), fields[0].decode("ascii", "replace")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _Watch:
+    """When each worker of a round last made progress, and whether one is past a deadline."""
+
+    def __init__(self, pids: Sequence[int], timeout: float | None, stall_timeout: float | None) -> None:
+        for name, value in (("timeout", timeout), ("stall_timeout", stall_timeout)):
+            if value is not None and not value > 0:
+                raise ValueError(f"a worker pool's {name} must be a positive number of seconds or None, not {value}")
+        self.timeout, self.stall_timeout = timeout, stall_timeout
+        self.started = self._checked = time.monotonic()
+        self._pids = list(pids)
+        self._last = {w: self.started for w in range(len(pids))}
+        self._cpu = {w: _cpu_ticks(pid) for w, pid in enumerate(pids)}
+
+    def progressed(self, w: int) -> None:
+        """Worker ``w`` moved bytes through its pipes."""
+        self._last[w] = time.monotonic()
+
+    def overdue(self, due: Sequence[int]) -> tuple[int, str] | None:
+        """The first worker among ``due`` past a deadline, with the reason; at most once a tick."""
+        now = time.monotonic()
+        if now - self._checked < _TICK_S:
+            return None
+        self._checked = now
+        for w in due:
+            if self.timeout is not None and now - self.started > self.timeout:
+                return w, f"it did not answer within its timeout of {self.timeout:g} s"
+            cpu = _cpu_ticks(self._pids[w])
+            if cpu is None:
+                continue
+            if self._cpu[w] is None or cpu[0] != self._cpu[w][0]:  # type: ignore[index]
+                self._cpu[w], self._last[w] = cpu, now
+            elif self.stall_timeout is not None and now - self._last[w] > self.stall_timeout:
+                state = _STOPPED_STATES.get(cpu[1], f"in state {cpu[1]}, waiting for something that did not come")
+                return w, f"its process used no CPU time for {self.stall_timeout:g} s (it is {state})"
+        return None
 
 
 def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
@@ -147,26 +221,43 @@ class WorkerPool:
         """Whether every worker is still running."""
         return bool(self._procs) and all(p.poll() is None for p in self._procs)
 
-    def map(self, module: str, function: str, jobs: Sequence[tuple[Any, ...]]) -> list[Any]:
+    def map(
+        self,
+        module: str,
+        function: str,
+        jobs: Sequence[tuple[Any, ...]],
+        timeout: float | None = None,
+        stall_timeout: float | None = STALL_TIMEOUT_S,
+    ) -> list[Any]:
         """``[module.function(*job) for job in jobs]``, the jobs spread over the workers (in
         rounds of at most ``size``), results in the jobs' order.
 
         Every job is pickled before any is sent (one that cannot be fails with nothing run). A
         job that raises leaves the pool usable (every other answer of its round is read before
-        the error is raised here). An interrupt (Ctrl-C) while jobs run kills the workers at
-        once: their answers would otherwise be read as the next call's."""
+        the error is raised here). A worker that dies, or a job past ``timeout`` or
+        ``stall_timeout`` (see the module's docstring), raises at once and the pool is
+        discarded. An interrupt (Ctrl-C) while jobs run kills the workers at once: their answers
+        would otherwise be read as the next call's."""
         payloads = [_job_bytes(module, function, job) for job in jobs]
         results: list[Any] = []
         for lo in range(0, len(jobs), self.size):
-            with self._start(f"{module}.{function}", payloads[lo : lo + self.size]) as running:
+            round_jobs = payloads[lo : lo + self.size]
+            with self._start(f"{module}.{function}", round_jobs, timeout, stall_timeout) as running:
                 results += running.results()
         return results
 
-    def start(self, module: str, function: str, jobs: Sequence[tuple[Any, ...]]) -> Round:
+    def start(
+        self,
+        module: str,
+        function: str,
+        jobs: Sequence[tuple[Any, ...]],
+        timeout: float | None = None,
+        stall_timeout: float | None = STALL_TIMEOUT_S,
+    ) -> Round:
         """Send one job to each of the first ``len(jobs)`` workers (at most ``size``) and return
-        at once; :meth:`Round.results` waits for the answers. The pool serves nothing else until
-        the round's results are read or it is cancelled: use the round as a context manager
-        (leaving the block early cancels it).
+        at once; :meth:`Round.results` waits for the answers (``timeout`` and ``stall_timeout``
+        as in :meth:`map`). The pool serves nothing else until the round's results are read or
+        it is cancelled: use the round as a context manager (leaving the block early cancels it).
 
         >>> with WorkerPool(2) as pool:
         ...     with pool.start("math", "factorial", [(5,), (6,)]) as running:
@@ -176,21 +267,23 @@ class WorkerPool:
         """
         if len(jobs) > self.size:
             raise ValueError(f"a round holds at most {self.size} job(s) (one a worker), not {len(jobs)}")
-        return self._start(f"{module}.{function}", [_job_bytes(module, function, job) for job in jobs])
+        payloads = [_job_bytes(module, function, job) for job in jobs]
+        return self._start(f"{module}.{function}", payloads, timeout, stall_timeout)
 
-    def _start(self, name: str, payloads: list[bytes]) -> Round:
+    def _start(self, name: str, payloads: list[bytes], timeout: float | None, stall: float | None) -> Round:
         me = threading.get_ident()
         if self._owner == me:
             raise WorkerError.reentered()
+        watch = _Watch(self.pids[: len(payloads)], timeout, stall)  # checks the arguments first
         self._lock.acquire()
         running = None
         try:
             self._owner = me
             if not self._procs:
                 raise WorkerError.closed()
-            running = Round(self, name, len(payloads))
+            running = Round(self, name, len(payloads), watch)
             for w, payload in enumerate(payloads):
-                self._post(w, payload)
+                self._post(w, payload, name, watch)
             return running
         except BaseException:
             if running is not None:
@@ -200,27 +293,93 @@ class WorkerPool:
                 self._lock.release()
             raise
 
-    def _post(self, w: int, payload: bytes) -> None:
+    def _post(self, w: int, payload: bytes, name: str, watch: _Watch) -> None:
+        """Write one job to worker ``w``, watching it while the pipe is full (a stopped worker
+        does not empty it)."""
         if w >= len(self._procs):
             raise WorkerError.closed()
         proc = self._procs[w]
         assert proc.stdin is not None
+        message = memoryview(_HEADER.pack(len(payload)) + payload)
         try:
-            _write(proc.stdin, payload)
+            fd = proc.stdin.fileno()
+            os.set_blocking(fd, False)
+            while message:
+                try:
+                    sent = os.write(fd, message)
+                except BlockingIOError:
+                    sent = 0
+                if sent:
+                    message = message[sent:]
+                    watch.progressed(w)
+                    continue
+                select.select([], [fd], [], _TICK_S)
+                self._give_up_if_overdue([w], name, watch)
         except (BrokenPipeError, OSError, ValueError):
             raise self._died(w) from None
 
-    def _answer(self, w: int, name: str) -> Any:
-        if w >= len(self._procs):  # closed meanwhile (by close() from another thread)
+    def _collect(self, name: str, n: int, watch: _Watch) -> tuple[list[Any], CatdynError | None]:
+        """The answers of workers ``0 … n-1``, read as they come, and the first error a job
+        raised (every answer is read all the same); a dead worker or one past its deadline
+        raises at once."""
+        out: list[Any] = [None] * n
+        partial = {w: bytearray() for w in range(n)}
+        failure: CatdynError | None = None
+        while partial:
+            for w in self._wait(list(partial), name, watch):
+                chunk = self._read_some(w, partial[w])
+                if not chunk:
+                    raise self._died(w)
+                watch.progressed(w)
+                partial[w] += chunk
+                body = _whole_message(partial[w])
+                if body is None:
+                    continue
+                del partial[w]
+                try:
+                    out[w] = self._answer(body, name)
+                except CatdynError as err:  # the job raised: read on, so the pool stays usable
+                    failure = failure or err
+        return out, failure
+
+    def _wait(self, due: list[int], name: str, watch: _Watch) -> list[int]:
+        """The workers among ``due`` with bytes (or end of file) to read, after at most a tick;
+        raises if one is past its deadline or the pool was closed meanwhile."""
+        procs = self._procs
+        if not procs:
             raise WorkerError.closed()
-        proc = self._procs[w]
-        assert proc.stdout is not None
         try:
-            body = _receive_bytes(proc.stdout)
+            fds = {procs[w].stdout.fileno(): w for w in due}  # type: ignore[union-attr]
+            ready, _, _ = select.select(list(fds), [], [], _TICK_S)
+        except (OSError, ValueError):  # a pipe closed under us: by close() from another thread
+            if self._procs is not procs:
+                raise WorkerError.closed() from None
+            raise
+        answering = [fds[fd] for fd in ready]
+        self._give_up_if_overdue([w for w in due if w not in answering], name, watch)
+        return answering
+
+    def _read_some(self, w: int, partial: bytearray) -> bytes:
+        """What worker ``w`` has written so far towards its answer (``b""``: its pipe is closed)."""
+        if w >= len(self._procs):
+            return b""
+        stdout = self._procs[w].stdout
+        try:
+            head_left = _HEADER.size - len(partial)
+            wanted = head_left if head_left > 0 else _message_size(partial) - len(partial)
+            return os.read(stdout.fileno(), min(max(wanted, 1), 1 << 20))  # type: ignore[union-attr]
         except (OSError, ValueError):  # its pipe was closed under us
-            body = None
-        if body is None:
-            raise self._died(w)
+            return b""
+
+    def _give_up_if_overdue(self, due: Sequence[int], name: str, watch: _Watch) -> None:
+        late = watch.overdue(due)
+        if late is None:
+            return
+        w, reason = late
+        self.close(kill=True)  # the stuck worker, and the others' answers that can no longer be matched
+        raise WorkerTimeoutError.overdue(name, w, time.monotonic() - watch.started, reason)
+
+    def _answer(self, body: bytes, name: str) -> Any:
         status, payload = pickle.loads(body)
         if status == "ok":
             return payload
@@ -281,28 +440,20 @@ class Round:
     """Jobs running on a pool's workers (see :meth:`WorkerPool.start`); a context manager that
     cancels the round if its block is left before :meth:`results` was read."""
 
-    def __init__(self, pool: WorkerPool, name: str, n: int) -> None:
-        self._pool, self._name, self._n = pool, name, n
+    def __init__(self, pool: WorkerPool, name: str, n: int, watch: _Watch) -> None:
+        self._pool, self._name, self._n, self._watch = pool, name, n, watch
         self._open = True
 
     def results(self) -> list[Any]:
         """Wait for every answer; results in the jobs' order. A job that raised raises here
         (after every other answer is read, so the pool stays usable); a dead worker raises
-        :class:`~catdyn.errors.WorkerError` and the pool is discarded."""
+        :class:`~catdyn.errors.WorkerError`, a job past its deadline
+        :class:`~catdyn.errors.WorkerTimeoutError`, at once, and the pool is discarded."""
         if not self._open:
             raise WorkerError.round_over()
-        pool, out, failure = self._pool, [], None
         try:
-            for w in range(self._n):
-                try:
-                    out.append(pool._answer(w, self._name))
-                except CatdynError as err:  # the job raised (read on), or the pool is gone
-                    failure = failure or err
-                    out.append(None)
-                    if not pool._procs:
-                        break
-            else:
-                self._n = 0  # every answer read
+            out, failure = self._pool._collect(self._name, self._n, self._watch)
+            self._n = 0  # every answer read
         finally:
             self._end()
         if failure is not None:
@@ -335,6 +486,18 @@ class Round:
     def __del__(self) -> None:  # a round dropped unread must not hold its pool forever
         if getattr(self, "_open", False):
             self.cancel()
+
+
+def _message_size(partial: bytearray) -> int:
+    """The whole length (header included) of the message whose first bytes are ``partial``."""
+    return _HEADER.size + _HEADER.unpack_from(partial)[0]
+
+
+def _whole_message(partial: bytearray) -> bytes | None:
+    """The body of the message in ``partial`` once all of it has arrived."""
+    if len(partial) < _HEADER.size or len(partial) < _message_size(partial):
+        return None
+    return bytes(partial[_HEADER.size : _message_size(partial)])
 
 
 def _job_bytes(module: str, function: str, job: tuple[Any, ...]) -> bytes:
@@ -386,9 +549,16 @@ def shared_pool(size: int) -> WorkerPool:
         return _POOL[0]
 
 
-def shared_round(module: str, function: str, jobs: Sequence[tuple[Any, ...]]) -> Round:
+def shared_round(
+    module: str,
+    function: str,
+    jobs: Sequence[tuple[Any, ...]],
+    timeout: float | None = None,
+    stall_timeout: float | None = STALL_TIMEOUT_S,
+) -> Round:
     """Start ``jobs`` (one a worker) on :func:`shared_pool` ``(len(jobs))``; if another thread
-    replaced that pool in between, start them on the new one.
+    replaced that pool in between, start them on the new one (``timeout`` and ``stall_timeout``
+    as in :meth:`WorkerPool.map`).
 
     >>> with shared_round("math", "gcd", [(12, 18), (35, 14)]) as running:
     ...     running.results()
@@ -397,12 +567,12 @@ def shared_round(module: str, function: str, jobs: Sequence[tuple[Any, ...]]) ->
     for _ in range(3):
         pool = shared_pool(len(jobs))
         try:
-            return pool.start(module, function, jobs)
+            return pool.start(module, function, jobs, timeout, stall_timeout)
         except WorkerError:
             if _POOL and _POOL[0] is not pool:  # replaced meanwhile: try the new one
                 continue
             raise
-    return shared_pool(len(jobs)).start(module, function, jobs)
+    return shared_pool(len(jobs)).start(module, function, jobs, timeout, stall_timeout)
 
 
 @atexit.register

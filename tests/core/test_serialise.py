@@ -118,5 +118,124 @@ def test_matq_round_trip_with_symbols_is_the_identity(data):
 def test_matq_entry_that_is_not_a_number_names_the_field():
     doc = {"format": "catdyn.diagram/1", "category": "MatQ", "name": "m", "objects": [{"name": "A", "dim": 1}],
            "morphisms": [{"name": "f", "dom": "A", "cod": "A", "entries": [["os.system(1)"]]}]}
-    with pytest.raises(SpecError, match=r"field morphisms.0: unsupported syntax"):
+    with pytest.raises(SpecError, match=r"field morphisms.0.entries.0.0: unsupported syntax"):
         diagram_from_json(json.dumps(doc))
+
+
+# --- untrusted documents are bounded (issue 16, item 7) -------------------------------------
+
+
+def _matq(entries, equations=(), dim=1):
+    morphisms = [{"name": f"f{i}", "dom": "A", "cod": "A", "entries": [[e] * dim] * dim} for i, e in enumerate(entries)]
+    return json.dumps({"format": "catdyn.diagram/1", "category": "MatQ", "name": "m",
+                       "objects": [{"name": "A", "dim": dim}], "morphisms": morphisms,
+                       "equations": [{"lhs": lhs, "rhs": rhs} for lhs, rhs in equations]})
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "problem"),
+    [
+        (_matq(["1/0"]), "morphisms.0.entries.0.0", "division by zero"),
+        (_matq(["0/0"]), "morphisms.0.entries.0.0", "division by zero"),
+        (_matq(["a/((a+1)**2 - a**2 - 2*a - 1)"]), "morphisms.0.entries.0.0", "division by zero"),
+        (_matq(["9" * 5000]), "morphisms.0.entries.0.0", "longer than 2000"),
+        (_matq(["-" * 1000 + "a"]), "morphisms.0.entries.0.0", "nested more than 64 deep"),
+        (_matq(["(a+" * 100 + "a" + ")" * 100]), "morphisms.0.entries.0.0", "nested more than 64 deep"),
+        (_matq(["(2**64)**32"]), "morphisms.0.entries.0.0", "4096 bits"),
+        (_matq([2**300]), "morphisms.0.entries.0.0", "integer of more than 256 bits"),
+        (_doc(objects=[{"name": "A", "size": "3"}]), "objects.0.size", "valid integer"),
+        (_doc(objects=[{"name": "A", "size": True}]), "objects.0.size", "valid integer"),
+        (_doc(objects=[{"name": "A", "size": 10**12}]), "objects.0.size", "less than or equal to 10000000"),
+        (_doc(objects=[{"name": "A", "size": 2}, {"name": "A", "size": 2}]), "objects.1", "used twice"),
+        (_doc(morphisms=[{"name": "f", "dom": "A", "cod": "A", "table": [0, 1]}] * 2), "morphisms.1", "used twice"),
+        (_doc(morphisms=[{"name": "f", "dom": "A", "cod": "A", "table": [0, 2**70]}]), "morphisms.0", ""),
+        (_doc(objects=[{"name": "A", "size": 1, "labels": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]),
+         "objects.0.labels.0.0.0", "nested more than 32 deep"),
+    ],
+)
+def test_what_should_never_have_passed_is_refused_with_the_field(text, field, problem):
+    with pytest.raises(SpecError, match=rf"field {field}[:.].*{problem}"):
+        diagram_from_json(text, source="doc.json")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"size": ' + "9" * 5000 + "}", r"Exceeds the limit \(4300 digits\)"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (" " * 16_000_001, "more than the 16000000"),
+    ],
+)
+def test_documents_json_cannot_read_are_a_spec_error_not_a_raw_one(text, problem):
+    with pytest.raises(SpecError, match=problem):  # not a ValueError, RecursionError or MemoryError
+        diagram_from_json(text, source="doc.json")
+
+
+def test_identical_duplicates_are_refused_too_not_merged():
+    doc = json.loads(_doc())
+    doc["objects"] = [{"name": "A", "size": 2}, {"name": "A", "size": 2}]  # identical: silently merged before
+    with pytest.raises(SpecError, match=r"field objects.1: object name 'A' is used twice .*first by objects.0"):
+        diagram_from_json(json.dumps(doc))
+
+
+_GENERIC_2x2 = [["a", "b"], ["c", "d"]]
+
+# Each case: the document, then what must happen, run in a process with a memory and CPU limit
+# (before the caps, the first ran 81 s to a MemoryError at 3.5 GB, the second was accepted after
+# 22 s and 0.5 GB, and the last ones passed validation and made check_laws run for minutes).
+_HOSTILE = {
+    "six nested powers of 2**64": (_matq(["((((((2**64)**64)**64)**64)**64)**64)"]), "refused"),
+    "five nested powers of 2**64": (_matq(["((((2**64)**64)**64)**64)**64"]), "refused"),
+    "a power of a sum with billions of terms": (_matq(["(a+b+c+d+e+f+g+h)**64"]), "refused"),
+    "a long chain of symbolic matrices": (
+        json.dumps({"format": "catdyn.diagram/1", "category": "MatQ", "name": "m", "objects": [{"name": "A", "dim": 2}],
+                    "morphisms": [{"name": "f", "dom": "A", "cod": "A", "entries": _GENERIC_2x2}],
+                    "equations": [{"lhs": ["f"] * 30, "rhs": ["f"] * 29}]}),
+        "refused",
+    ),
+    "products of large expanded sums": (_matq(["(a+b+c+d+e+1)**8", "a+b+c+d+e"], [(["f0", "f1"], ["f1", "f0", "f1"])]), "refused"),
+    "within the caps: checked": (_matq(["(a+b+c+d+e+1)**2", "a+b+c+d+e"], [(["f0", "f1"], ["f1", "f0", "f1"])]), "refuted"),
+}
+
+_BOUNDED_RUN = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+resource.setrlimit(resource.RLIMIT_CPU, (120, 120))
+from catdyn.checker.law import check_laws
+from catdyn.checker.suites import diagram_laws
+from catdyn.errors import SpecError
+from catdyn.serialise import diagram_from_json
+out = {}
+for name, text in json.loads(sys.stdin.read()).items():
+    try:
+        d = diagram_from_json(text)
+        out[name] = [r.status for r in check_laws(diagram_laws(d))]
+    except SpecError as exc:
+        out[name] = "refused: " + str(exc)
+    except BaseException as exc:
+        out[name] = "raw " + type(exc).__name__
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_outcomes():
+    import subprocess
+    import sys
+
+    texts = {name: text for name, (text, _) in _HOSTILE.items()}
+    done = subprocess.run([sys.executable, "-c", _BOUNDED_RUN], input=json.dumps(texts), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]  # killed by the CPU or memory limit: a cap is missing
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("name", list(_HOSTILE))
+def test_hostile_symbolic_documents_are_refused_within_bounded_time_and_memory(name, hostile_outcomes):
+    expected = _HOSTILE[name][1]
+    outcome = hostile_outcomes[name]
+    if expected == "refused":
+        assert isinstance(outcome, str) and outcome.startswith("refused: "), outcome
+        assert "cap" in outcome
+    else:
+        assert outcome == [expected]

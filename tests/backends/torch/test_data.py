@@ -176,7 +176,7 @@ def test_mnist_missing_and_malformed(tmp_path: Path) -> None:
     assert "train-images-idx3-ubyte" in str(info.value)
     _fake_mnist(tmp_path, "MNIST", gz=False)
     bad = tmp_path / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
-    bad.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 9, 1, 2]))  # announces 9 labels, has 2
+    bad.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 5, 1, 2]))  # announces 5 labels (as many as images), has 2
     with pytest.raises(DatasetError, match="header says shape"):
         load_mnist(tmp_path)
     bad.write_bytes(b"PK\x03\x04 not an idx file")
@@ -285,3 +285,114 @@ def test_array_pickle_round_trip(tmp_path: Path) -> None:
         pickle.dump(obj, fh)
     back = load_array_pickle(path)
     assert back["b"] == [1.5, "x", (2, 3)] and back["a"].tolist() == [0, 1, 2, 3, 4]
+
+
+# --- untrusted files are bounded (issue 16, item 8) -----------------------------------------
+
+_BOUNDED_LOAD = """
+import resource, sys
+from catdyn.backends.torch import data
+from catdyn.errors import DatasetError
+with open("/proc/self/statm") as fh:  # torch is imported: allow 1 GiB more than is mapped now
+    mapped = int(fh.read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (mapped + (1 << 30), mapped + (1 << 30)))
+resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+try:
+    getattr(data, sys.argv[1])(sys.argv[2])
+    print("loaded")
+except DatasetError as exc:
+    print("refused:", exc)
+except BaseException as exc:
+    print("raw", type(exc).__name__)
+"""
+
+
+def _load_in_a_bounded_process(function: str, path: Path) -> str:
+    """What ``data.function(path)`` does in a process with 1 GiB of memory to spare and 60 s of
+    CPU: a loader that expands the file past that is killed or fails with a raw error."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _BOUNDED_LOAD, function, str(path)], capture_output=True,
+                          text=True, timeout=300)
+    return done.stdout.strip() or f"died with {done.returncode}: {done.stderr[-300:]}"
+
+
+def test_a_tiny_pickle_of_shared_nested_lists_is_refused_not_expanded(tmp_path: Path) -> None:
+    _fake_cifar(tmp_path)
+    data = [0] * 30
+    for _ in range(7):
+        data = [data] * 10  # shared, not copied: 3·10⁸ numbers (2.4 GB as int64) in a few hundred bytes
+    path = tmp_path / "cifar-10-batches-py" / "test_batch"
+    path.write_bytes(pickle.dumps({b"data": data, b"labels": [0]}, protocol=2))
+    assert path.stat().st_size < 1000
+    outcome = _load_in_a_bounded_process("load_cifar10", tmp_path)
+    assert outcome.startswith("refused:") and "'data' must be a numpy array of integers, found a list" in outcome
+
+
+def test_an_idx_gz_with_more_data_than_its_header_declares_is_refused_before_decompressing_it(tmp_path: Path) -> None:
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    zeros = gzip.compress(bytes(1 << 24), 9)  # 16 MiB of zeros in one gzip member of a few kB
+    with open(path, "wb") as fh:  # the header and its one image, then 2.4 GB of concatenated members
+        fh.write(gzip.compress(_idx_bytes(np.zeros((1, 28, 28), np.uint8))))
+        for _ in range(150):
+            fh.write(zeros)
+    assert path.stat().st_size < 8 << 20
+    outcome = _load_in_a_bounded_process("read_idx", path)
+    assert outcome.startswith("refused:") and "more data than its header declares" in outcome
+
+
+def test_an_idx_header_is_checked_before_its_body_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 4]) + struct.pack(">4I", 65536, 65536, 65536, 65536))  # 2**64 bytes: 0 in int64
+    with pytest.raises(DatasetError, match=r"declares shape \(65536, 65536, 65536, 65536\) \(18446744073709551616 bytes\)"):
+        read_idx(path)
+    path.write_bytes(_idx_bytes(np.zeros((10, 28, 28), np.uint8)))
+    with pytest.raises(DatasetError, match="more than the cap of 1000 bytes"):
+        read_idx(path, max_bytes=1000)
+    assert read_idx(path, max_bytes=7840).shape == (10, 28, 28)
+
+
+@pytest.mark.parametrize(
+    ("name", "array", "problem"),
+    [
+        ("t10k-images-idx3-ubyte", np.zeros((5, 28, 27), np.uint8), "not 28×28"),
+        ("t10k-images-idx3-ubyte", np.zeros((5, 28, 28), ">i4"), "not unsigned bytes"),
+        ("t10k-labels-idx1-ubyte", np.full(5, 10, np.uint8), "a label is 10"),
+    ],
+)
+def test_mnist_files_with_the_wrong_shape_type_or_labels(tmp_path: Path, name: str, array: np.ndarray, problem: str) -> None:
+    _fake_mnist(tmp_path, "MNIST", gz=False)
+    code = 0x0C if array.dtype == np.dtype(">i4") else 0x08
+    _write(tmp_path / "MNIST" / "raw" / name, _idx_bytes(array, code), gz=False)
+    with pytest.raises(DatasetError, match=problem):
+        load_mnist(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("batch", "problem"),
+    [
+        ({1: b"x", b"labels": [0]}, "keys must be strings or bytes, found keys of type int"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": ["a", "b"]}, "'labels' must be a list of integers"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [1.5, 2.0]}, "'labels' must be a list of integers"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [[0] * 2] * 2}, "'labels' must be a list of integers"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 10]}, "CIFAR-10's are 0 … 9"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [0]}, "N×3072 and N"),
+        ({b"data": np.zeros((2, 3072), np.float32), b"labels": [0, 1]}, "array of float32"),
+        ({b"data": b"\x00" * 3072, b"labels": [0]}, "found a bytes"),
+    ],
+)
+def test_cifar_batches_with_wrong_keys_or_labels_are_one_paragraph_errors(tmp_path: Path, batch: dict, problem: str) -> None:
+    _fake_cifar(tmp_path)
+    with open(tmp_path / "cifar-10-batches-py" / "data_batch_1", "wb") as fh:
+        pickle.dump(batch, fh, protocol=2)
+    with pytest.raises(DatasetError, match=problem) as info:
+        load_cifar10(tmp_path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_pickle_over_the_cap_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "big"
+    path.write_bytes(pickle.dumps({"data": bytes(5000)}))
+    with pytest.raises(DatasetError, match="more than the cap of 1000"):
+        load_array_pickle(path, max_bytes=1000)

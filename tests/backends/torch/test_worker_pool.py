@@ -90,10 +90,10 @@ def test_a_job_that_cannot_be_pickled_fails_before_any_is_sent(pool):
 def test_an_interrupt_while_jobs_run_kills_the_workers():
     p = WorkerPool(2)
 
-    def interrupted(w, name):
+    def interrupted(*args):  # Ctrl-C while the caller waits for the answers
         raise KeyboardInterrupt
 
-    p._answer = interrupted
+    p._wait = interrupted
     with pytest.raises(KeyboardInterrupt):
         p.map("time", "sleep", [(30,), (30,)])
     assert not p.alive and p.pids == []  # killed, not waited for
@@ -193,3 +193,76 @@ def test_a_round_closed_under_it_by_another_thread_fails_cleanly():
         with pytest.raises(WorkerError):
             running.results()
         assert not p.alive
+
+
+# --- a death is noticed at once, a stuck worker has a deadline (issue 16, item 3) ---------------
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/stat", "rb") as fh:  # a zombie not yet reaped counts as gone
+        return fh.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+
+
+def test_a_worker_killed_while_an_earlier_long_job_runs_is_reported_at_once():
+    import signal
+    import time
+
+    with WorkerPool(2) as p:
+        running = p.start("time", "sleep", [(15,), (15,)])  # worker 0's answer is read first
+        time.sleep(0.3)
+        os.kill(p.pids[1], signal.SIGKILL)
+        t0 = time.monotonic()
+        with pytest.raises(WorkerError, match=r"worker process 1 .* died with exit status -9"):
+            running.results()
+        assert time.monotonic() - t0 < 5  # not after worker 0's 15 s
+        assert not p.alive  # the other worker is stopped too
+
+
+def test_a_stopped_worker_is_given_up_after_its_stall_timeout_and_the_shared_pool_replaced():
+    import signal
+    import time
+
+    from catdyn.backends.torch.worker_pool import shared_round
+    from catdyn.errors import WorkerTimeoutError
+
+    running = shared_round("builtins", "sum", [(range(10**11),)], stall_timeout=1.0)  # busy for minutes
+    pool = running._pool
+    pid = pool.pids[0]  # the shared pool may be larger than the one worker asked for
+    time.sleep(0.3)
+    os.kill(pid, signal.SIGSTOP)
+    t0 = time.monotonic()
+    with running, pytest.raises(WorkerTimeoutError, match=r"builtins\.sum on worker process 0 .* stopped"):
+        running.results()
+    assert time.monotonic() - t0 < 10
+    assert not pool.alive and _gone(pid)  # killed, not left stopped
+    assert shared_pool(1) is not pool and shared_pool(1).map("math", "gcd", [(6, 9)]) == [3]
+
+
+def test_a_busy_job_is_not_a_stalled_one_but_a_sleeping_one_is():
+    from catdyn.errors import WorkerTimeoutError
+
+    n = 2 * 10**8
+    with WorkerPool(1) as p:  # seconds of CPU, longer than the stall timeout
+        assert p.map("builtins", "sum", [(range(n),)], stall_timeout=1.0) == [n * (n - 1) // 2]
+    with WorkerPool(1) as p, pytest.raises(WorkerTimeoutError, match=r"time\.sleep .* used no CPU time for 1 s"):
+        p.map("time", "sleep", [(30,)], stall_timeout=1.0)
+
+
+def test_a_job_past_its_timeout_is_killed_and_named():
+    import time
+
+    from catdyn.errors import WorkerTimeoutError
+
+    with WorkerPool(2) as p:
+        p.map("math", "gcd", [(1, 2), (3, 4)])  # started (torch imported), so the quick job answers in time
+        t0 = time.monotonic()
+        with pytest.raises(WorkerTimeoutError, match=r"builtins\.sum on worker process 1 .* timeout of 1 s"):
+            p.map("builtins", "sum", [(range(10),), (range(10**11),)], timeout=1)
+        assert time.monotonic() - t0 < 6
+        assert not p.alive
+    with pytest.raises(ValueError, match="timeout"):
+        WorkerPool(1).map("math", "gcd", [(1, 2)], timeout=0)
