@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from catdyn.backends.torch.barrier_matrix import BarrierMatrix
 from catdyn.backends.torch.homotopy import records
-from catdyn.backends.torch.homotopy.affine import affine_fits
+from catdyn.backends.torch.homotopy.affine import AffineFits, affine_fits
 from catdyn.backends.torch.homotopy.barriers import Criterion, join_parts, measure_barriers
 from catdyn.backends.torch.homotopy.claims import (
     affine_claim,
@@ -21,12 +22,12 @@ from catdyn.backends.torch.homotopy.claims import (
     setting,
     spread_claims,
 )
-from catdyn.backends.torch.homotopy.curves import fit_curves
+from catdyn.backends.torch.homotopy.curves import Curves, fit_curves
 from catdyn.backends.torch.homotopy.laws import alignment_law_results
 from catdyn.backends.torch.homotopy.mantel import mantel_test
-from catdyn.backends.torch.homotopy.members import load_members, member_accuracy
-from catdyn.backends.torch.homotopy.partition import classes_of, sensitivity
-from catdyn.backends.torch.homotopy.spreads import measure_spreads
+from catdyn.backends.torch.homotopy.members import Members, load_members, member_accuracy
+from catdyn.backends.torch.homotopy.partition import Classes, classes_of, sensitivity
+from catdyn.backends.torch.homotopy.spreads import Spreads, measure_spreads
 from catdyn.errors import HomotopyError
 
 
@@ -104,17 +105,31 @@ def classify_population(
     affine_claim(aff).record(ctx)
     for result in alignment_law_results(members, n_probe=n_probe, examples=law_examples, seed=ctx.seed):
         ctx.law(result)
+    return homotopy_value(members, acc, criterion, bm, curves, classes, spreads, aff)
+
+
+def homotopy_value(
+    members: Members,
+    acc: np.ndarray,
+    criterion: Criterion,
+    bm: BarrierMatrix,
+    curves: Curves,
+    classes: Classes,
+    spreads: Spreads,
+    aff: AffineFits,
+) -> dict[str, Any]:
+    """The stored ``homotopy`` value: what was measured, as plain numbers and arrays."""
     return {
         "skipped": False,
         "n": members.n,
         "members": list(members.members),
         "test_acc": acc,
         "labels": classes.labels,
-        "linear": linear,
+        "linear": criterion.matrix(bm),
         "barriers": curves.barriers,
         "alphas": bm.alphas,
         "deaths": classes.persistence.deaths,
-        "threshold": threshold,
+        "threshold": criterion.threshold,
         "profiles": {f"{m}/{s}": v for (m, s), v in bm.profiles.items()},
         "within": [spreads.within.value, spreads.within.low, spreads.within.high],
         "between": [spreads.between.value, spreads.between.low, spreads.between.high],

@@ -5,6 +5,7 @@ data of a ``figure`` record, :func:`draw_barrier_dendrogram` draws it in the rep
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,28 +60,65 @@ def draw_barrier_dendrogram(fig: Any, data: dict[str, Any]) -> None:
     >>> plot_figure("H0", {"drawer": DENDROGRAM_DRAWER, "data": d})[:4]
     b'\\x89PNG'
     """
+
+    pic = _Picture.of(data)
+    ax_tree, ax_bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    _draw_tree(ax_tree, pic)
+    _draw_barcode(ax_bars, pic)
+
+
+@dataclass(frozen=True)
+class _Picture:
+    """The parsed figure data and the vertical range drawn: from ``base`` (0, or the lowest
+    merge for negative barriers: scipy wants heights ≥ 0) to ``top``."""
+
+    n: int
+    merges: list[tuple[int, int, float]]
+    threshold: float
+    labels: list[int]
+    names: list[str]
+    label: str
+    essential: int
+    base: float
+    top: float
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> _Picture:
+        n = int(data["n"])
+        merges = [(int(i), int(j), float(h)) for i, j, h in data["merges"]]
+        c = float(data["threshold"])
+        heights = [h for *_, h in merges]
+        base = min([0.0, *heights])
+        top = max([c, *heights, base + 1e-12])
+        names = list(data.get("names") or [str(i) for i in range(n)])
+        labels = [int(v) for v in data["labels"]]
+        essential = int(data.get("essential", 1))
+        return cls(n, merges, c, labels, names, str(data.get("label", "barrier")), essential, base, top)
+
+    @property
+    def heights(self) -> list[float]:
+        return [h for *_, h in self.merges]
+
+    @property
+    def span(self) -> float:
+        return self.top - self.base
+
+    @property
+    def colours(self) -> list[str]:
+        return [f"C{k % 10}" for k in range(max(self.labels, default=0) + 1)]
+
+
+def _draw_tree(ax: Any, pic: _Picture) -> None:
+    """The single-linkage dendrogram: links coloured by class below c, grey above; c dashed."""
     from matplotlib.ticker import FuncFormatter
     from scipy.cluster.hierarchy import dendrogram
 
     from catdyn.classes import H0Persistence
 
-    n = int(data["n"])
-    merges = [(int(i), int(j), float(h)) for i, j, h in data["merges"]]
-    c = float(data["threshold"])
-    labels = [int(v) for v in data["labels"]]
-    names = list(data.get("names") or [str(i) for i in range(n)])
-    label = str(data.get("label", "barrier"))
-    heights = [h for *_, h in merges]
-    # scipy wants heights >= 0: draw from the lowest level (0, or below it for negative barriers)
-    base = min([0.0, *heights])
-    top = max([c, *heights, base + 1e-12])
-    span = top - base
-    ax_tree, ax_bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
-    colours = [f"C{k % 10}" for k in range(max(labels, default=0) + 1)]
-    if n >= 2 and len(merges) == n - 1:
-        pers = H0Persistence(n, np.array(heights), merges, int(data.get("essential", 1)))
-        z = pers.linkage()
-        z[:, 2] -= base
+    n, heights, labels, colours = pic.n, pic.heights, pic.labels, pic.colours
+    if n >= 2 and len(pic.merges) == n - 1:
+        z = H0Persistence(n, np.array(heights), pic.merges, pic.essential).linkage()
+        z[:, 2] -= pic.base
         # a link takes its class's colour when every leaf below it is of that class (a subtree
         # cut below c); links that join classes are grey
         below: dict[int, set[int]] = {i: {labels[i]} for i in range(n)}
@@ -91,55 +129,47 @@ def draw_barrier_dendrogram(fig: Any, data: dict[str, Any]) -> None:
             only = below[cid]
             return colours[next(iter(only))] if len(only) == 1 else "0.55"
 
+        size = 7 if n <= 40 else 5
         dendrogram(
-            z,
-            ax=ax_tree,
-            labels=names,
-            link_color_func=link_colour,
-            leaf_font_size=7 if n <= 40 else 5,
-            leaf_rotation=90,
+            z, ax=ax, labels=pic.names, link_color_func=link_colour, leaf_font_size=size, leaf_rotation=90
         )
-        for tick in ax_tree.get_xmajorticklabels():
-            k = names.index(tick.get_text())
-            tick.set_color(colours[labels[k]])
-        ax_tree.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v + base:.3g}"))
-        if max(heights) - base < 0.02 * span:  # the tree is flat at this scale: say so
-            ax_tree.text(
-                0.5,
-                0.5,
-                f"all {n} models merge at levels ≤ {max(heights):.3g}",
-                ha="center",
-                fontsize=8,
-                transform=ax_tree.transAxes,
-            )
-        ax_tree.set_ylim(0, span * 1.08 + 1e-12)
+        for tick in ax.get_xmajorticklabels():
+            tick.set_color(colours[labels[pic.names.index(tick.get_text())]])
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v + pic.base:.3g}"))
+        if max(heights) - pic.base < 0.02 * pic.span:  # the tree is flat at this scale: say so
+            flat = f"all {n} models merge at levels ≤ {max(heights):.3g}"
+            ax.text(0.5, 0.5, flat, ha="center", fontsize=8, transform=ax.transAxes)
+        ax.set_ylim(0, pic.span * 1.08 + 1e-12)
     else:
-        ax_tree.text(
-            0.5, 0.5, f"{n} model(s), {len(merges)} merges: no tree", ha="center", transform=ax_tree.transAxes
+        ax.text(
+            0.5, 0.5, f"{n} model(s), {len(pic.merges)} merges: no tree", ha="center", transform=ax.transAxes
         )
-    classes = len(set(labels))
-    ax_tree.axhline(c - base, ls="--", color="k", lw=1, label=f"c = {c:g}: {classes} class(es)")
-    ax_tree.legend(fontsize=7, loc="upper right")
-    ax_tree.set_ylabel(f"merge level ({label})", fontsize=8)
-    ax_tree.set_title("single linkage over c (leaves coloured by class)", fontsize=9)
-    # barcode: bars sorted by death, longest on top; essential bars reach past the top
-    order = sorted(range(len(merges)), key=lambda q: heights[q])
-    end = top + 0.08 * span + 1e-12
-    for row, q in enumerate(order):
+    c = pic.threshold
+    ax.axhline(c - pic.base, ls="--", color="k", lw=1, label=f"c = {c:g}: {len(set(labels))} class(es)")
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_ylabel(f"merge level ({pic.label})", fontsize=8)
+    ax.set_title("single linkage over c (leaves coloured by class)", fontsize=9)
+
+
+def _draw_barcode(ax: Any, pic: _Picture) -> None:
+    """The H0 barcode: bars sorted by death, longest on top; essential bars reach past the top."""
+    heights, c, span = pic.heights, pic.threshold, pic.span
+    end = pic.top + 0.08 * span + 1e-12
+    for row, q in enumerate(sorted(range(len(heights)), key=lambda q: heights[q])):
         h = heights[q]
-        alive = h > c
-        ax_bars.plot([0.0, h], [row, row], color="C0" if alive else "0.6", lw=2, solid_capstyle="butt")
-        ax_bars.plot([h], [row], marker="|", color="C0" if alive else "0.6", ms=6)
-    for e in range(int(data.get("essential", 1))):
-        row = len(merges) + e
-        ax_bars.annotate(
+        colour = "C0" if h > c else "0.6"
+        ax.plot([0.0, h], [row, row], color=colour, lw=2, solid_capstyle="butt")
+        ax.plot([h], [row], marker="|", color=colour, ms=6)
+    for e in range(pic.essential):
+        row = len(heights) + e
+        ax.annotate(
             "", xy=(end, row), xytext=(0.0, row), arrowprops={"arrowstyle": "->", "color": "C0", "lw": 2}
         )
-    ax_bars.axvline(c, ls="--", color="k", lw=1, label=f"c = {c:g}")
-    ax_bars.legend(fontsize=7, loc="lower right")
-    ax_bars.set_xlim(min(base, 0.0) - 0.02 * span, end + 0.02 * span)
-    ax_bars.set_ylim(-1, len(merges) + int(data.get("essential", 1)))
-    ax_bars.set_yticks([])
-    ax_bars.set_xlabel(f"level c ({label})", fontsize=8)
-    alive_at_c = sum(h > c for h in heights) + int(data.get("essential", 1))
-    ax_bars.set_title(f"H0 barcode: {alive_at_c} bar(s) alive at c", fontsize=9)
+    ax.axvline(c, ls="--", color="k", lw=1, label=f"c = {c:g}")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlim(min(pic.base, 0.0) - 0.02 * span, end + 0.02 * span)
+    ax.set_ylim(-1, len(heights) + pic.essential)
+    ax.set_yticks([])
+    ax.set_xlabel(f"level c ({pic.label})", fontsize=8)
+    alive_at_c = sum(h > c for h in heights) + pic.essential
+    ax.set_title(f"H0 barcode: {alive_at_c} bar(s) alive at c", fontsize=9)
