@@ -210,3 +210,13 @@ def test_verdicts_serialise_as_their_words() -> None:
 
     assert json.dumps({"v": Verdict.NOT_REPRODUCED}) == '{"v": "not reproduced"}'
     assert f"{Verdict.CONTRADICTED}" == "contradicted"
+
+
+@pytest.mark.parametrize("values", [[0.71, 0.74, 0.69, 0.8], [1.0, math.nan, 2.0, 4.0], list(np.linspace(0, 1, 17))])
+def test_t_interval_matches_scipy_t_interval(values: list[float]) -> None:
+    from scipy import stats as scipy_stats
+
+    a = np.array([v for v in values if not math.isnan(v)])
+    lo, hi = scipy_stats.t.interval(0.95, a.size - 1, loc=a.mean(), scale=a.std(ddof=1) / math.sqrt(a.size))
+    e = t_interval(values)
+    assert (e.low, e.high) == pytest.approx((lo, hi), rel=1e-12)
