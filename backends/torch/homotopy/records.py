@@ -1,7 +1,8 @@
 """What the classification records besides its claims: the tables and metrics of each step
 and the plots (heat map ordered by class, classes against c, the H0 dendrogram and barcode,
 accuracy by class, loss along linear and curved paths). Each function records one thing into
-an operation's context and computes nothing new.
+an operation's context from values already measured; the one exception, :func:`record_paths`,
+also profiles the example pair's unaligned line, to show what the alignment changed.
 """
 
 from __future__ import annotations
