@@ -821,3 +821,60 @@ class WorkerTimeoutError(WorkerError):
             "The worker was killed and the pool discarded (the next call starts a fresh one); if the job is "
             "only slow, pass a larger timeout= or stall_timeout=",
         )
+
+
+# ------------------------------------------------------------------------------------------
+class StatisticsError(CatdynError):
+    """A request the statistics module (:mod:`catdyn.stats`) cannot honour: an empty sample,
+    samples of unequal length, a level outside (0, 1), a side that is not ``<`` or ``>``.
+
+    >>> print(StatisticsError.bad_level(1.5))
+    an interval's level must lie strictly between 0 and 1, got 1.5. Use e.g. level=0.95.
+    """
+
+    @classmethod
+    def bad_level(cls, level: Any) -> StatisticsError:
+        return cls(f"an interval's level must lie strictly between 0 and 1, got {level!r}", "Use e.g. level=0.95")
+
+    @classmethod
+    def bad_side(cls, side: Any) -> StatisticsError:
+        return cls(f"a claimed side must be '<' or '>' (a sign: -1 or +1), got {side!r}", "Use one of those")
+
+    @classmethod
+    def no_sample(cls) -> StatisticsError:
+        return cls("the bootstrap needs at least one non-empty sample", "Pass the measured values")
+
+    @classmethod
+    def unequal(cls, lengths: Sequence[int]) -> StatisticsError:
+        return cls(
+            f"samples resampled together must be equally long, got lengths {list(lengths)}",
+            "Give one value per unit in every sample",
+        )
+
+
+class ArchitectureConfigError(ArchitectureError):
+    """An architecture config (:func:`catdyn.backends.torch.architectures.build_architecture`)
+    that names no known type, lacks a required key or holds a key the type does not take.
+
+    >>> print(ArchitectureConfigError.unknown_key("mlp", "hiden", ["widths", "activation"]))
+    architecture config key 'hiden' is not a setting of type 'mlp'. Its settings are: type, widths, activation.
+    """
+
+    @classmethod
+    def unknown_type(cls, got: Any, known: Sequence[str]) -> ArchitectureConfigError:
+        return cls(f"architecture config key 'type' = {got!r} names no architecture", f"Use one of {', '.join(known)}")
+
+    @classmethod
+    def unknown_key(cls, kind: str, key: str, known: Sequence[str]) -> ArchitectureConfigError:
+        return cls(
+            f"architecture config key {key!r} is not a setting of type {kind!r}",
+            f"Its settings are: type, {', '.join(known)}",
+        )
+
+    @classmethod
+    def missing_key(cls, kind: str, key: str) -> ArchitectureConfigError:
+        return cls(f"architecture config of type {kind!r} lacks the required key {key!r}", f"Add {key!r}")
+
+    @classmethod
+    def bad_value(cls, kind: str, key: str, value: Any, problem: str) -> ArchitectureConfigError:
+        return cls(f"architecture config key {key!r} = {value!r} (type {kind!r}) {problem}", "Fix that value")

@@ -56,7 +56,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from catdyn.backends.torch.symmetry import AxisAction, LayerAction, PermGroup, SymmetrySpec
-from catdyn.errors import ArchitectureError, CatdynError, ShapeError
+from catdyn.errors import ArchitectureConfigError, ArchitectureError, CatdynError, ShapeError
 
 Params = dict[str, Tensor]
 
@@ -1100,3 +1100,82 @@ def random_params(
 
 FAMILIES: tuple[type[Architecture], ...] = (MLP, CNN, ResNet, Transformer, GRU)
 """The five architecture families."""
+
+
+_BY_TYPE: dict[str, type[Architecture]] = {
+    "mlp": MLP,
+    "cnn": CNN,
+    "resnet": ResNet,
+    "transformer": Transformer,
+    "gru": GRU,
+}
+
+
+def _config_value(kind: str, key: str, annotation: str, value: Any) -> Any:
+    """``value`` in the field's own type: sequences become tuples of ints for ``tuple[int, ...]``
+    fields, whole numbers ints for ``int`` fields; other fields pass unchanged (the
+    architecture checks its own sizes)."""
+    if annotation.startswith("tuple[int"):
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise ArchitectureConfigError.bad_value(kind, key, value, "is not a sequence of whole numbers")
+        return tuple(_whole(kind, key, v) for v in value)
+    if annotation == "int":
+        return _whole(kind, key, value)
+    return value
+
+
+def build_architecture(config: Mapping[str, Any]) -> Architecture:
+    """The architecture a config describes: ``{"type": name, **settings}``, the settings being
+    the fields of that family's dataclass (lists are accepted for tuples). The config is
+    validated before anything is built: an unknown ``type``, an unknown setting or a missing
+    required one is an :class:`~catdyn.errors.ArchitectureConfigError` naming the key.
+    :func:`architecture_config` is the inverse.
+
+    >>> build_architecture({"type": "mlp", "widths": [64, 32, 10]}).name
+    'mlp(64-32-10)'
+    >>> build_architecture({"type": "cnn", "input_shape": [1, 8, 8], "channels": [8, 16], "classes": 10}).channels
+    (8, 16)
+    >>> build_architecture({"type": "mlp", "width": [4, 2]})
+    Traceback (most recent call last):
+        ...
+    catdyn.errors.ArchitectureConfigError: architecture config key 'width' is not a setting of type 'mlp'. Its settings are: type, widths, activation, batch_norm.
+    """
+    from dataclasses import MISSING, fields
+
+    if not isinstance(config, Mapping):
+        raise ArchitectureConfigError.bad_value("?", "(config)", config, "is not a mapping")
+    if "type" not in config:
+        raise ArchitectureConfigError.missing_key("?", "type")
+    kind = str(config["type"]).lower()
+    if kind not in _BY_TYPE:
+        raise ArchitectureConfigError.unknown_type(config["type"], tuple(_BY_TYPE))
+    declared = {f.name: f for f in fields(_BY_TYPE[kind]) if f.init}
+    for key in config:
+        if key != "type" and key not in declared:
+            raise ArchitectureConfigError.unknown_key(kind, str(key), tuple(declared))
+    settings = {}
+    for name, f in declared.items():
+        if name in config:
+            settings[name] = _config_value(kind, name, str(f.type), config[name])
+        elif f.default is MISSING and f.default_factory is MISSING:
+            raise ArchitectureConfigError.missing_key(kind, name)
+    return _BY_TYPE[kind](**settings)
+
+
+def architecture_config(arch: Architecture) -> dict[str, Any]:
+    """The config :func:`build_architecture` turns back into ``arch`` (tuples as lists, so it
+    is plain JSON).
+
+    >>> net = CNN((1, 8, 8), (4,), 10, pool="max")
+    >>> build_architecture(architecture_config(net)) == net
+    True
+    """
+    from dataclasses import fields
+
+    kind = next(k for k, cls in _BY_TYPE.items() if type(arch) is cls)
+    out: dict[str, Any] = {"type": kind}
+    for f in fields(arch):  # type: ignore[arg-type]
+        if f.init:
+            value = getattr(arch, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out

@@ -394,20 +394,15 @@ def check_equation(
 def bootstrap_interval(
     values: Sequence[float], stat: Callable[[Any], float], seed: int, n_boot: int = 2000, level: float = 0.95
 ) -> tuple[float, float]:
-    """A percentile bootstrap interval of ``stat`` over ``values``.
+    """A percentile bootstrap interval of ``stat`` over ``values`` (:func:`catdyn.stats.bootstrap`).
 
     >>> lo, hi = bootstrap_interval([1.0, 2.0, 3.0, 4.0], lambda a: float(a.mean()), seed=0)
     >>> 1.0 <= lo <= 2.5 <= hi <= 4.0
     True
     """
-    import numpy as np
+    from catdyn.stats import bootstrap
 
-    a = np.asarray(values, dtype=float)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(a), size=(n_boot, len(a)))
-    stats = np.array([stat(a[i]) for i in idx])
-    q = (1 - level) / 2
-    return float(np.quantile(stats, q)), float(np.quantile(stats, 1 - q))
+    return bootstrap(stat, values, resamples=n_boot, level=level, seed=seed).interval.as_tuple()
 
 
 # --- torch operations ---------------------------------------------------------------------------

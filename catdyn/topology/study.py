@@ -12,9 +12,11 @@ y (the generalisation gap, or test accuracy) over a population of models:
   hyperparameters (Ψ);
 - :func:`permutation_pvalue` — the share of permutations of y with a statistic at least as
   extreme (with the +1 correction);
-- :func:`bootstrap_interval` — percentile intervals from resampled models;
+- intervals: the paired percentile bootstrap of :mod:`catdyn.stats` over resampled models;
 - :func:`assess` gathers them in a :class:`Measure`; :func:`claims` turns the total-persistence
-  measure into the claims table rows beside the paper's figures.
+  measure into the claims table rows beside the paper's figures, with the verdicts of
+  :mod:`catdyn.stats` (R²: :func:`~catdyn.stats.contains_verdict` of the paper's 0.82; slope:
+  :func:`~catdyn.stats.sign_verdict`, negative claimed).
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from catdyn.errors import TopologyError
+from catdyn.stats import bootstrap, contains_verdict, sign_verdict
 
 PAPER_R2 = 0.82
 PAPER_SLOPE = -0.034
@@ -154,36 +157,18 @@ def permutation_pvalue(
     return (1 + hits) / (n + 1)
 
 
-def bootstrap_interval(
-    x: Any,
-    y: Any,
+def _interval(
+    xa: np.ndarray,
+    ya: np.ndarray,
     statistic: Callable[[np.ndarray, np.ndarray], float],
-    n: int = 1000,
-    level: float = 0.95,
-    seed: int = 0,
+    resamples: int,
+    seed: int,
 ) -> tuple[float, float]:
-    """A percentile bootstrap interval of ``statistic`` over models resampled with replacement
-    (resamples where the statistic is undefined are skipped).
-
-    >>> lo, hi = bootstrap_interval(np.arange(20.0), 2 * np.arange(20.0), lambda a, b: linear_fit(a, b)[0], n=50)
-    >>> lo == hi == 2.0
-    True
-    """
-    xa, ya = _xy(x, y)
-    rng = np.random.default_rng(seed)
-    stats = []
-    for _ in range(n):
-        idx = rng.integers(0, xa.size, xa.size)
-        if np.ptp(xa[idx]) == 0:
-            continue
-        value = statistic(xa[idx], ya[idx])
-        if np.isfinite(value):
-            stats.append(value)
-    if not stats:
-        return float("nan"), float("nan")
-    a = (1 - level) / 2
-    lo, hi = np.quantile(stats, [a, 1 - a])
-    return float(lo), float(hi)
+    """The paired percentile bootstrap interval (:func:`catdyn.stats.bootstrap`) of ``statistic``
+    over models resampled with replacement; resamples whose measure is constant are left out."""
+    return bootstrap(
+        statistic, xa, ya, resamples=resamples, seed=seed, skip=lambda idx: np.ptp(xa[idx]) == 0
+    ).interval.as_tuple()
 
 
 @dataclass(frozen=True)
@@ -219,6 +204,10 @@ def _r2(a: np.ndarray, b: np.ndarray) -> float:
     return linear_fit(a, b)[2]
 
 
+def _slope(a: np.ndarray, b: np.ndarray) -> float:
+    return linear_fit(a, b)[0]
+
+
 def assess(
     x: Any,
     y: Any,
@@ -243,15 +232,13 @@ def assess(
         slope=slope,
         intercept=intercept,
         r2=r2,
-        r2_interval=bootstrap_interval(xa, ya, _r2, n=resamples, seed=seed),
+        r2_interval=_interval(xa, ya, _r2, resamples, seed),
         cv_r2=cv_r2(xa, ya, folds=folds, seed=seed),
         tau=kendall_tau(xa, ya),
-        tau_interval=bootstrap_interval(xa, ya, kendall_tau, n=resamples, seed=seed + 1),
+        tau_interval=_interval(xa, ya, kendall_tau, resamples, seed + 1),
         p_tau=permutation_pvalue(xa, ya, kendall_tau, n=permutations, seed=seed + 2),
         p_r2=permutation_pvalue(xa, ya, _r2, n=permutations, seed=seed + 3),
-        slope_interval=bootstrap_interval(
-            xa, ya, lambda a, b: linear_fit(a, b)[0], n=resamples, seed=seed + 4
-        ),
+        slope_interval=_interval(xa, ya, _slope, resamples, seed + 4),
         granulated=gran,
     )
 
@@ -266,44 +253,10 @@ def rank(measures: Sequence[Measure]) -> list[Measure]:
     return sorted(measures, key=lambda m: -abs(m.tau) if np.isfinite(m.tau) else 0.0)
 
 
-def r2_verdict(interval: tuple[float, float], paper: float = PAPER_R2) -> str:
-    """``"reproduced"`` when the interval holds the paper's R², ``"not reproduced"`` when it lies
-    below, ``"stronger than the paper"`` when above.
-
-    >>> r2_verdict((0.1, 0.4)), r2_verdict((0.7, 0.9)), r2_verdict((0.9, 0.95))
-    ('not reproduced', 'reproduced', 'stronger than the paper')
-    """
-    lo, hi = interval
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return "inconclusive"
-    if hi < paper:
-        return "not reproduced"
-    if lo > paper:
-        return "stronger than the paper"
-    return "reproduced"
-
-
-def sign_verdict(interval: tuple[float, float], expected: int = -1) -> str:
-    """``"reproduced"`` when the slope interval lies on the paper's side of 0,
-    ``"contradicted"`` when on the other, ``"inconclusive"`` when it holds 0.
-
-    >>> sign_verdict((-0.3, -0.1)), sign_verdict((0.1, 0.2)), sign_verdict((-0.1, 0.1))
-    ('reproduced', 'contradicted', 'inconclusive')
-    """
-    lo, hi = interval
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return "inconclusive"
-    if (expected < 0 and hi < 0) or (expected > 0 and lo > 0):
-        return "reproduced"
-    if (expected < 0 and lo > 0) or (expected > 0 and hi < 0):
-        return "contradicted"
-    return "inconclusive"
-
-
 def claims(persistence: Measure, baselines: Sequence[Measure] = ()) -> list[dict[str, Any]]:
     """The claims-table rows for the paper's "gap = −0.034 · total persistence + 0.12,
     R² = 0.82": the R² and the slope sign of the total-persistence measure, each with its
-    interval and verdict, and the baselines' R² and τ beside them.
+    interval and verdict (:mod:`catdyn.stats`), and the baselines' R² and τ beside them.
 
     >>> m = Measure("total_persistence", "gap", 12, -0.02, 0.1, 0.3, (0.1, 0.6), 0.1, -0.3, (-0.6, 0.0),
     ...             0.2, 0.1, (-0.05, 0.01))
@@ -319,7 +272,7 @@ def claims(persistence: Measure, baselines: Sequence[Measure] = ()) -> list[dict
             "cv_r2": persistence.cv_r2,
             "p_value": persistence.p_r2,
             "n": persistence.n,
-            "verdict": r2_verdict(persistence.r2_interval),
+            "verdict": contains_verdict(persistence.r2_interval, PAPER_R2).value,
             "baselines": {b.name: {"r2": b.r2, "cv_r2": b.cv_r2, "tau": b.tau} for b in baselines},
         },
         {
@@ -330,7 +283,7 @@ def claims(persistence: Measure, baselines: Sequence[Measure] = ()) -> list[dict
             "tau": persistence.tau,
             "p_value": persistence.p_tau,
             "n": persistence.n,
-            "verdict": sign_verdict(persistence.slope_interval, -1),
+            "verdict": sign_verdict(persistence.slope_interval, -1).value,
             "baselines": {b.name: {"slope": b.slope, "tau": b.tau, "p_tau": b.p_tau} for b in baselines},
         },
     ]

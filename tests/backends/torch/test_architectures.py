@@ -143,3 +143,46 @@ def test_validate_names_a_wrong_declaration() -> None:
     bad = SymmetrySpec("bad", (PermGroup("hidden0", 4, (AxisAction("fc0.weight", 0, "out"),)),))
     with pytest.raises(ShapeError, match="length 4"):
         bad.validate(theta)
+
+
+# --- build_architecture: one builder from a config ------------------------------------------
+@pytest.mark.parametrize("arch", ARCHS, ids=IDS)
+def test_build_architecture_inverts_architecture_config(arch: Architecture) -> None:
+    import json
+
+    from catdyn.backends.torch.architectures import architecture_config, build_architecture
+
+    config = json.loads(json.dumps(architecture_config(arch)))  # plain JSON: tuples become lists
+    rebuilt = build_architecture(config)
+    assert rebuilt == arch and type(rebuilt) is type(arch)
+    g = torch.Generator().manual_seed(0)
+    x = arch.example_input(2, torch.Generator().manual_seed(1))
+    theta = arch.init(g)
+    assert torch.equal(rebuilt.apply(theta, x), arch.apply(theta, x))
+
+
+def test_build_architecture_equals_the_direct_constructors() -> None:
+    from catdyn.backends.torch.architectures import build_architecture
+
+    assert build_architecture({"type": "MLP", "widths": [64, 8, 10]}) == MLP((64, 8, 10))
+    cfg = {"type": "cnn", "input_shape": [1, 8, 8], "channels": [4], "classes": 10, "pool": "max"}
+    assert build_architecture(cfg) == CNN((1, 8, 8), (4,), 10, pool="max")
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"widths": [4, 2]}, "'type'"),
+        ({"type": "lstm", "hidden": 3}, "'type' = 'lstm'"),
+        ({"type": "mlp", "widths": [4, 2], "hiden": 3}, "'hiden'"),
+        ({"type": "cnn", "input_shape": [1, 8, 8], "classes": 10}, "'channels'"),
+        ({"type": "mlp", "widths": 4}, "'widths'"),
+        ({"type": "gru", "input_dim": 3, "hidden": 2.5, "classes": 2}, "hidden"),
+    ],
+)
+def test_a_bad_config_names_the_bad_key(config: dict, named: str) -> None:
+    from catdyn.backends.torch.architectures import build_architecture
+    from catdyn.errors import ArchitectureError
+
+    with pytest.raises(ArchitectureError, match=named):
+        build_architecture(config)
