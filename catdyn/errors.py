@@ -723,3 +723,19 @@ class WorkerError(CatdynError):
 
 
 # ------------------------------------------------------------------------------------------
+
+
+class LimitTooLargeError(ConeError):
+    """A limit (or an intermediate table of its join) would exceed the size cap."""
+
+    @classmethod
+    def rows(cls, diagram: Any, rows: int, cap: int) -> LimitTooLargeError:
+        return cls(
+            f"the limit of diagram {_show(diagram)} needs a table of {rows:,} tuples, more than the "
+            f"cap of {cap:,}",
+            "Compute the limit of a smaller diagram, or add the morphisms that constrain it",
+        )
+
+
+class LearnerError(CatdynError):
+    """Learners that do not compose (their interfaces differ), or a bad step size or error."""
