@@ -25,6 +25,13 @@ morphism) and :class:`Colimit` (a :class:`DiagramCocone`), computed by the diagr
 >>> E = equaliser(f, FinSet.function("h", A, C, [0, 0, 1]))
 >>> E.apex.size, E.leg("A").table.tolist()
 (2, [0, 2])
+
+A diagram holds each object once, so shapes over a repeated object need a renamed copy:
+
+>>> product(A, A)
+Traceback (most recent call last):
+...
+catdyn.errors.ConeError: the product over objects ['A', 'A'] repeats an object, and a diagram holds each object once. Make a renamed copy of the repeated object (and of the maps into or out of it).
 """
 
 from __future__ import annotations
@@ -176,7 +183,7 @@ def _check_legs(diagram: Diagram, tip: Object, legs: Mapping[str, Morphism], kin
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DiagramCone:
     """A cone over a finite diagram: an apex and one leg ``apex → X`` per object ``X``
     (keyed by object name), commuting when ``legs[m.dom] >> m == legs[m.cod]`` for every
@@ -188,6 +195,9 @@ class DiagramCone:
 
     def __post_init__(self) -> None:
         _check_legs(self.diagram, self.apex, self.legs, "cone", outward=True)
+
+    def __repr__(self) -> str:
+        return _show_legs("cone from", self.apex, self.legs)
 
     def leg(self, obj: Object | str) -> Morphism:
         """The leg to an object (or its name)."""
@@ -202,7 +212,7 @@ class DiagramCone:
         return _all_equal(self.diagram.category, self.sides())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DiagramCocone:
     """A cocone under a finite diagram: a tip and one leg ``X → tip`` per object ``X``,
     commuting when ``m >> legs[m.cod] == legs[m.dom]`` for every morphism ``m``."""
@@ -213,6 +223,9 @@ class DiagramCocone:
 
     def __post_init__(self) -> None:
         _check_legs(self.diagram, self.apex, self.legs, "cocone", outward=False)
+
+    def __repr__(self) -> str:
+        return _show_legs("cocone into", self.apex, self.legs)
 
     def leg(self, obj: Object | str) -> Morphism:
         """The leg from an object (or its name)."""
@@ -225,6 +238,17 @@ class DiagramCocone:
     def commutes(self) -> Comparison:
         """Whether every triangle commutes (the worst residual among them)."""
         return _all_equal(self.diagram.category, self.sides())
+
+
+def _show_legs(kind: str, tip: Object, legs: Mapping[str, Morphism]) -> str:
+    """``cone from X: x_A: X → A [0, 2]; …`` with each leg's data, briefly."""
+    parts = []
+    for leg in legs.values():
+        data = getattr(leg, "table", None)
+        data = getattr(leg, "matrix", None) if data is None else data
+        shown = data.tolist() if hasattr(data, "tolist") else data
+        parts.append(f"{leg.name}: {leg.dom.name} → {leg.cod.name} {shown}")
+    return f"{kind} {tip.name}: " + "; ".join(parts)
 
 
 def _all_equal(category: Category, sides: list[tuple[str, Morphism, Morphism]]) -> Comparison:
@@ -300,10 +324,10 @@ class Colimit:
     :meth:`factor` returns ``u: apex → Y`` with ``legs[X] >> u == cocone.legs[X]``.
 
     >>> from catdyn.categories.finset import FinSet
-    >>> A = FinSet.object("A", 3)
-    >>> s = FinSet.function("s", A, A, [1, 0, 2])
-    >>> Q = coequaliser(s, FinSet.identity(A))
-    >>> Q.kind, Q.apex.size, Q.leg("A").table.tolist()
+    >>> A, B = FinSet.object("A", 3), FinSet.object("B", 3)
+    >>> s = FinSet.function("s", A, B, [1, 0, 2])
+    >>> Q = coequaliser(s, FinSet.function("i", A, B, [0, 1, 2]))
+    >>> Q.kind, Q.apex.size, Q.leg("B").table.tolist()
     ('coequaliser', 2, [0, 0, 1])
     """
 
@@ -354,13 +378,15 @@ class Colimit:
 
 # --- the shapes, each through the category's limit / colimit ----------------------------------
 def _distinct(objects: Sequence[Object], what: str) -> Category:
+    """The objects' category, after checking that no object repeats: a diagram's objects are
+    distinct by name, so ``A × A`` or the equaliser of two endomorphisms needs a renamed copy."""
     if not objects:
         raise ConeError(f"a {what} of no objects needs a category", "Use the category's terminal or initial object")
     names = [o.name for o in objects]
     if len(set(names)) != len(names):
         raise ConeError(
-            f"the {what} of {names} repeats an object name",
-            "A diagram's objects are distinct by name: make a renamed copy of the repeated object",
+            f"the {what} over objects {names} repeats an object, and a diagram holds each object once",
+            "Make a renamed copy of the repeated object (and of the maps into or out of it)",
         )
     return objects[0].category
 
@@ -401,6 +427,7 @@ def _pair(f: Morphism, g: Morphism, what: str) -> Diagram:
             f"parallel, so they have no {what}",
             "Give two morphisms with the same domain and the same codomain",
         )
+    _distinct([f.dom, f.cod], what)
     return Diagram(f"{f.name} ⇉ {g.name}", f.category, [f, g])
 
 
@@ -425,6 +452,7 @@ def pullback_of(f: Morphism, g: Morphism) -> Limit:
     3
     """
     Cospan(f, g)  # checks the ends
+    _distinct([f.dom, g.dom, f.cod], "pullback")
     return limit(Diagram(f"{f.name} → {f.cod.name} ← {g.name}", f.category, [f, g]), "pullback")
 
 
@@ -436,4 +464,5 @@ def pushout(f: Morphism, g: Morphism) -> Colimit:
             f"form a span: their domains differ",
             "The two legs of a span start at the same object",
         )
+    _distinct([f.dom, f.cod, g.cod], "pushout")
     return colimit(Diagram(f"{f.name} ← {f.dom.name} → {g.name}", f.category, [f, g]), "pushout")

@@ -168,13 +168,21 @@ def finset_colimit(diagram: Diagram, kind: str = "colimit") -> Colimit:
     k = int(labels.max()) + 1 if total else 0
     apex = FinSetObject(f"colim {diagram.name}", k)
     legs = {o.name: FinFunction(f"ι_{o.name}", o, apex, labels_of[o.name]) for o in objects}  # type: ignore[arg-type]
-    first = np.unique(labels, return_index=True)[1] if total else np.zeros(0, np.int64)
+    first = _first_members(labels)
 
     def mediate(cocone: DiagramCocone) -> FinFunction:
         values = _cat([cocone.legs[o.name].table for o in objects])  # type: ignore[attr-defined]
         return FinFunction(f"[cocone into {cocone.apex.name}]", apex, cocone.apex, values[first])  # type: ignore[arg-type]
 
     return Colimit(DiagramCocone(diagram, apex, legs), mediate, kind)
+
+
+def _first_members(labels: np.ndarray) -> np.ndarray:
+    """Where each class first occurs, for labels numbered in order of first occurrence (so the
+    running maximum steps up by one exactly there): one pass, no sort."""
+    if not len(labels):
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.diff(np.maximum.accumulate(labels), prepend=-1) > 0)
 
 
 def _cat(xs: list[np.ndarray]) -> np.ndarray:

@@ -157,4 +157,4 @@ def _stack_rows(cat: Any, blocks: list[Any], cols: int) -> Any:
         for b in blocks:
             out = out.col_join(sympy.Matrix(b))
         return sympy.ImmutableMatrix(out)
-    return np.vstack([np.asarray(b, dtype=np.float64).reshape(-1, cols) for b in blocks]) if blocks else np.zeros((0, cols))
+    return np.vstack([np.asarray(b, dtype=np.float64) for b in blocks]) if blocks else np.zeros((0, cols))
