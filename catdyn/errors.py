@@ -739,3 +739,22 @@ class LimitTooLargeError(ConeError):
 
 class LearnerError(CatdynError):
     """Learners that do not compose (their interfaces differ), or a bad step size or error."""
+
+
+class DrawError(CatdynError):
+    """Something that cannot be drawn (not a diagram), or a spec that binds no diagram."""
+
+    @classmethod
+    def not_a_diagram(cls, thing: Any) -> DrawError:
+        return cls(
+            f"cannot draw {type(thing).__name__}: it is not a diagram",
+            "Draw a Diagram, Pullback, Cone, Limit, Colimit or an experiment",
+        )
+
+    @classmethod
+    def nothing_drawn(cls, path: Any, skipped: Sequence[str]) -> DrawError:
+        names = ", ".join(skipped[:12]) or "none"
+        return cls(
+            f"{path}: binds no diagram at its top level (names: {names})",
+            "Bind a Diagram, Pullback, Cone, Limit, Colimit or experiment to a top-level name",
+        )
