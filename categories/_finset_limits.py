@@ -64,6 +64,10 @@ def _place(diagram: Diagram) -> dict[str, np.ndarray]:
             cols[obj.name] = m.table[cols[m.dom.name]]  # type: ignore[attr-defined]
             enforced.add(m.name)
         elif how == "join":
+            counts = np.bincount(m.table, minlength=m.cod.size)  # type: ignore[attr-defined]
+            total = int(counts[cols[m.cod.name]].sum()) if rows else 0
+            if total > MAX_ROWS:
+                raise LimitTooLargeError.rows(diagram, total, MAX_ROWS)
             r_idx, new = _join(cols[m.cod.name], m.table, m.cod.size)  # type: ignore[attr-defined]
             cols = {k: v[r_idx] for k, v in cols.items()}
             cols[obj.name] = new
@@ -130,7 +134,8 @@ def finset_limit(diagram: Diagram, kind: str = "limit") -> Limit:
         cols = [c[order] for c in cols]
     labels = None
     if objects and rows <= _LABEL_LIMIT and all(o.labels is not None for o in objects):  # type: ignore[attr-defined]
-        labels = tuple(zip(*(np.asarray(o.labels, dtype=object)[c] for o, c in zip(objects, cols))))  # type: ignore[attr-defined]
+        columns = [[o.labels[int(i)] for i in c] for o, c in zip(objects, cols)]  # type: ignore[attr-defined]
+        labels = tuple(zip(*columns))
     apex = FinSetObject(f"lim {diagram.name}", rows, labels)
     legs = {o.name: FinFunction(f"π_{o.name}", apex, o, c) for o, c in zip(objects, cols)}  # type: ignore[arg-type]
     keys = _keys(cols, sizes)

@@ -197,3 +197,23 @@ def test_a_limit_too_large_is_refused_before_it_is_built(monkeypatch):
     objs = [FinSet.object(f"O{i}", 20) for i in range(3)]
     with pytest.raises(LimitTooLargeError, match="cap of 1,000"):
         product(*objs)
+
+
+def test_labels_of_the_limit_are_tuples_of_labels_even_when_labels_are_tuples():
+    A = FinSet.object("A", [("a", 0), ("a", 1)])
+    B = FinSet.object("B", ["x", "y", "z"])
+    P = product(A, B)
+    assert P.apex.elements[:2] == ((("a", 0), "x"), (("a", 0), "y"))
+    pb = FinSet.pullback(__import__("catdyn").Cospan(FinSet.identity(B), FinSet.identity(B)))
+    C = FinSet.object("C", ["u"])
+    assert product(pb.apex, C).apex.elements[0] == (("x", "x"), "u")
+
+
+def test_a_join_too_large_is_refused_before_it_is_built(monkeypatch):
+    from catdyn.categories import _finset_limits
+
+    monkeypatch.setattr(_finset_limits, "MAX_ROWS", 50)
+    A, B = FinSet.object("A", 10), FinSet.object("B", 1)
+    d = Diagram("fan", FinSet, [FinSet.function("f", A, B, [0] * 10), FinSet.function("g", FinSet.object("C", 10), B, [0] * 10)])
+    with pytest.raises(LimitTooLargeError, match="100 tuples"):
+        limit(d)

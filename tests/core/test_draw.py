@@ -152,3 +152,19 @@ def test_headless_chromium_renders_the_drawing(tmp_path):
     found = re.search(r'<pre id="box">([\d.]+)x([\d.]+) (\d+)</pre>', done.stdout)
     assert found, "the page did not render"
     assert float(found.group(1)) > 100 and float(found.group(2)) > 100 and int(found.group(3)) == 6  # 2 + 4 objects
+
+
+def test_an_experiment_is_drawn_with_its_steps_and_equations():
+    from catdyn.runner.experiment import Experiment
+
+    e = Experiment("demo")
+    x, y = e.stage("x", "array"), e.stage("y", "array")
+    e.step("draw_x", None, x, op="random_normal")
+    e.step("draw_y", None, y, op="random_normal")
+    e.equation("same", "x", "y", atol=1e-9)
+    svg = diagram_svg(e, {"same": "refuted"}, name="demo")
+    root = ET.fromstring(svg)
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert {"1", "x", "y", "draw_x", "draw_y", "="} <= set(labels)
+    assert len(root.findall(f".//{SVG}g[@class='arrow equal']")) == 1
+    assert "same — refuted" in svg
