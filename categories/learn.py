@@ -11,7 +11,7 @@ under reparametrisation; here a composite's parameter is the pair ``(p, q)``.)
 ``I: P × A → B``, update ``U: P × A × B → P`` and request ``r: P × A × B → A``. Given a
 training pair ``(a, b)`` the learner updates its parameter to ``U(p, a, b)`` and asks its
 input to have been ``r(p, a, b)``. Learners ``(P, I, U, r): A → B`` and ``(Q, J, V, s): B → C``
-compose (the paper's rule, eq. (1)–(3)) to ``(P × Q, I∗J, U∗V, r∗s)`` with, writing
+compose (the paper's composition rule) to ``(P × Q, I∗J, U∗V, r∗s)`` with, writing
 ``b = I(p, a)`` and ``b' = s(q, b, c)`` (what the second learner asks its input to have been):
 
 - ``(I∗J)((p, q), a) = J(q, b)``;
