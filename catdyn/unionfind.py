@@ -7,7 +7,7 @@ that :mod:`catdyn.classes` can use it without importing a concrete category.
 
 The algorithm is a vectorised union-find: every round hooks the larger root of each
 still-unjoined pair onto the smaller (``np.minimum.at``) and then compresses every path by
-pointer jumping (``parent = parent[parent]`` until nothing moves). A parent never exceeds its
+pointer jumping, first among the roots just hooked (the only chains), then one global step. A parent never exceeds its
 element, so the root of a class is its smallest element, and classes come out numbered in
 order of their first element. Roots strictly decrease every round, so it terminates; in
 practice a handful of rounds suffice.
@@ -34,31 +34,40 @@ def roots(n: int, left: Sequence[int] | np.ndarray, right: Sequence[int] | np.nd
     >>> roots(4, [2], [1]).tolist()
     [0, 1, 1, 3]
     """
-    parent = np.arange(n, dtype=np.int64)
     u = np.asarray(left, dtype=np.int64).ravel()
     v = np.asarray(right, dtype=np.int64).ravel()
     if u.shape != v.shape:
         raise ValueError(f"left and right pair lists differ in length ({u.size} and {v.size})")
     if u.size and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
         raise ValueError(f"a pair names an element outside 0 … {n - 1}")
-    while u.size:
-        ru, rv = parent[u], parent[v]
+    # 32-bit positions halve the memory traffic of every gather when they suffice
+    index = np.int32 if n < 2**31 else np.int64
+    parent = np.arange(n, dtype=index)
+    u, v = u.astype(index), v.astype(index)
+    ru, rv = u, v  # the roots of the pairs' ends: at first every element is its own root
+    while ru.size:
         open_ = ru != rv
         if not open_.any():
             break
-        u, v, ru, rv = u[open_], v[open_], ru[open_], rv[open_]
-        np.minimum.at(parent, np.maximum(ru, rv), np.minimum(ru, rv))
-        parent = _compress(parent)
-    return parent
+        ru, rv = ru[open_], rv[open_]
+        hooked = np.maximum(ru, rv)
+        np.minimum.at(parent, hooked, np.minimum(ru, rv))
+        parent = _compress(parent, hooked)
+        ru, rv = parent[ru], parent[rv]  # an old root's parent is its class's root now
+    return parent.astype(np.int64, copy=False)
 
 
-def _compress(parent: np.ndarray) -> np.ndarray:
-    """Point every element straight at its root (pointer jumping)."""
+def _compress(parent: np.ndarray, hooked: np.ndarray) -> np.ndarray:
+    """Point every element straight at its root, after the roots ``hooked`` were hooked onto
+    others. Every other element pointed at a root before, so only the hooked roots form
+    chains: pointer jumping on them alone, then one global step."""
     while True:
-        jumped = parent[parent]
-        if np.array_equal(jumped, parent):
-            return parent
-        parent = jumped
+        up = parent[hooked]
+        upper = parent[up]
+        if np.array_equal(up, upper):
+            break
+        parent[hooked] = upper
+    return parent[parent]
 
 
 def quotient_labels(n: int, left: Sequence[int] | np.ndarray, right: Sequence[int] | np.ndarray) -> np.ndarray:

@@ -224,10 +224,11 @@ def _parallel_quotient(diagram: Diagram) -> dict[str, np.ndarray] | None:
     right = _cat([m.table for m in morphisms[1:]])  # type: ignore[attr-defined]
     on_b = quotient_labels(B.size, left, right)  # type: ignore[attr-defined]
     on_a = on_b[first]
-    in_order = np.concatenate([on_a, on_b] if objects[0] == A else [on_b, on_a])
+    if objects[0] == B:  # every class has an element of B, so B's order is the general order
+        return {A.name: on_a, B.name: on_b}
     k = int(on_b.max()) + 1 if len(on_b) else 0
-    seen_at = np.full(k, len(in_order), dtype=np.int64)
-    np.minimum.at(seen_at, in_order, np.arange(len(in_order), dtype=np.int64))
+    seen_at = _first_members(on_b) + len(on_a)  # where each class first occurs in B, after A
+    np.minimum.at(seen_at, on_a, np.arange(len(on_a), dtype=np.int64))
     rank = np.empty(k, dtype=np.int64)
     rank[np.argsort(seen_at, kind="stable")] = np.arange(k, dtype=np.int64)
     return {A.name: rank[on_a], B.name: rank[on_b]}
