@@ -61,12 +61,13 @@ def _compress(parent: np.ndarray, hooked: np.ndarray) -> np.ndarray:
     """Point every element straight at its root, after the roots ``hooked`` were hooked onto
     others. Every other element pointed at a root before, so only the hooked roots form
     chains: pointer jumping on them alone, then one global step."""
-    while True:
-        up = parent[hooked]
+    chain = hooked
+    while chain.size:
+        up = parent[chain]
         upper = parent[up]
-        if np.array_equal(up, upper):
-            break
-        parent[hooked] = upper
+        moving = up != upper
+        chain = chain[moving]  # only the roots still more than one step from theirs
+        parent[chain] = upper[moving]
     return parent[parent]
 
 
@@ -77,10 +78,21 @@ def quotient_labels(n: int, left: Sequence[int] | np.ndarray, right: Sequence[in
     >>> quotient_labels(3, [], []).tolist()
     [0, 1, 2]
     """
+    return quotient(n, left, right)[0]
+
+
+def quotient(
+    n: int, left: Sequence[int] | np.ndarray, right: Sequence[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The labels of :func:`quotient_labels` and the first element of each class (its root).
+
+    >>> [x.tolist() for x in quotient(4, [3], [1])]
+    [[0, 1, 2, 1], [0, 1, 2]]
+    """
     r = roots(n, left, right)
     is_root = r == np.arange(n, dtype=np.int64)
     rank = np.cumsum(is_root, dtype=np.int64) - 1  # rank of each root among the roots
-    return rank[r]
+    return rank[r], np.flatnonzero(is_root)
 
 
 def quotient_labels_by_loops(n: int, left: Sequence[int], right: Sequence[int]) -> list[int]:

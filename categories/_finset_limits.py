@@ -35,7 +35,7 @@ import numpy as np
 from catdyn.diagram import Diagram
 from catdyn.errors import LimitTooLargeError
 from catdyn.limits import Colimit, DiagramCocone, DiagramCone, Limit
-from catdyn.unionfind import quotient_labels
+from catdyn.unionfind import quotient, quotient_labels
 
 MAX_ROWS = 50_000_000
 """The most tuples a limit (or any intermediate join) may hold."""
@@ -173,10 +173,10 @@ def finset_colimit(diagram: Diagram, kind: str = "colimit") -> Colimit:
     k = int(labels.max()) + 1 if total else 0
     apex = FinSetObject(f"colim {diagram.name}", k)
     legs = {o.name: FinFunction(f"ι_{o.name}", o, apex, labels_of[o.name]) for o in objects}  # type: ignore[arg-type]
-    first = _first_members(labels)
 
     def mediate(cocone: DiagramCocone) -> FinFunction:
         values = _cat([cocone.legs[o.name].table for o in objects])  # type: ignore[attr-defined]
+        first = _first_members(labels)  # found when first asked: building the colimit needs none
         return FinFunction(f"[cocone into {cocone.apex.name}]", apex, cocone.apex, values[first])  # type: ignore[arg-type]
 
     return Colimit(DiagramCocone(diagram, apex, legs), mediate, kind)
@@ -187,7 +187,8 @@ def _first_members(labels: np.ndarray) -> np.ndarray:
     running maximum steps up by one exactly there): one pass, no sort."""
     if not len(labels):
         return np.zeros(0, np.int64)
-    return np.flatnonzero(np.diff(np.maximum.accumulate(labels), prepend=-1) > 0)
+    running = np.maximum.accumulate(labels)
+    return np.concatenate(([0], np.flatnonzero(running[1:] != running[:-1]) + 1))
 
 
 def _cat(xs: list[np.ndarray]) -> np.ndarray:
@@ -222,12 +223,12 @@ def _parallel_quotient(diagram: Diagram) -> dict[str, np.ndarray] | None:
     first = morphisms[0].table  # type: ignore[attr-defined]
     left = _cat([first for _ in morphisms[1:]])
     right = _cat([m.table for m in morphisms[1:]])  # type: ignore[attr-defined]
-    on_b = quotient_labels(B.size, left, right)  # type: ignore[attr-defined]
+    on_b, first_in_b = quotient(B.size, left, right)  # type: ignore[attr-defined]
     on_a = on_b[first]
     if objects[0] == B:  # every class has an element of B, so B's order is the general order
         return {A.name: on_a, B.name: on_b}
-    k = int(on_b.max()) + 1 if len(on_b) else 0
-    seen_at = _first_members(on_b) + len(on_a)  # where each class first occurs in B, after A
+    k = len(first_in_b)
+    seen_at = first_in_b + len(on_a)  # where each class first occurs in B, after A
     np.minimum.at(seen_at, on_a, np.arange(len(on_a), dtype=np.int64))
     rank = np.empty(k, dtype=np.int64)
     rank[np.argsort(seen_at, kind="stable")] = np.arange(k, dtype=np.int64)
