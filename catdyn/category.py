@@ -32,7 +32,8 @@ from catdyn.errors import CategoryError, CompositionError
 if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
 
-    from catdyn.limits import Cospan, Pullback
+    from catdyn.diagram import Diagram
+    from catdyn.limits import Colimit, Cospan, Limit, Pullback
 
 
 class Object(ABC):
@@ -152,6 +153,20 @@ class Category(ABC):
         raise CategoryError(
             f"{self.name} does not compute pullbacks",
             "Use a category that provides them (FinSet, Mat) or declare the apex yourself",
+        )
+
+    def limit(self, diagram: Diagram, kind: str = "limit") -> Limit:
+        """The limit of a finite diagram, with its legs and mediating morphism."""
+        raise CategoryError(
+            f"{self.name} does not compute limits of finite diagrams",
+            "Use a category that provides them (FinSet, MatQ, MatR) or declare the limit yourself",
+        )
+
+    def colimit(self, diagram: Diagram, kind: str = "colimit") -> Colimit:
+        """The colimit of a finite diagram, with its legs and mediating morphism."""
+        raise CategoryError(
+            f"{self.name} does not compute colimits of finite diagrams",
+            "Use a category that provides them (FinSet, MatQ, MatR) or declare the colimit yourself",
         )
 
     # --- generation, for the law checker --------------------------------------------

@@ -1,6 +1,9 @@
 """The ``catdyn`` command line: ``check`` (this module) and ``run``, ``runs``, ``verify``,
 ``report`` (:mod:`catdyn.runner.commands`).
 
+``catdyn draw SPEC [--out FILE] [--check]`` draws every diagram a spec binds
+(:mod:`catdyn.draw`).
+
 ``catdyn check SPEC_OR_DIR [--json] [--examples N] [--seed S] [--debug]`` checks every law a
 spec promises and exits 0 when all are proved or held, 1 when any is refuted (or raised an
 error while being checked), 2 when a spec is invalid (it cannot be loaded, or binds nothing
@@ -55,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--seed", type=int, default=None, metavar="S", help="make sampling deterministic")
     check.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors")
+    from catdyn.draw import add_draw_command
     from catdyn.runner.commands import add_commands
 
+    add_draw_command(sub)
     add_commands(sub)
     return parser
 
@@ -77,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "check":
         return _check(args)
+    if args.command == "draw":
+        from catdyn.draw import run_draw
+
+        return run_draw(args)
     from catdyn.runner.commands import COMMANDS, dispatch
 
     if args.command in COMMANDS:

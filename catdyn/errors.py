@@ -878,3 +878,38 @@ class ArchitectureConfigError(ArchitectureError):
     @classmethod
     def bad_value(cls, kind: str, key: str, value: Any, problem: str) -> ArchitectureConfigError:
         return cls(f"architecture config key {key!r} = {value!r} (type {kind!r}) {problem}", "Fix that value")
+
+
+class LimitTooLargeError(ConeError):
+    """A limit (or an intermediate table of its join) would exceed the size cap."""
+
+    @classmethod
+    def rows(cls, diagram: Any, rows: int, cap: int) -> LimitTooLargeError:
+        return cls(
+            f"the limit of diagram {_show(diagram)} needs a table of {rows:,} tuples, more than the "
+            f"cap of {cap:,}",
+            "Compute the limit of a smaller diagram, or add the morphisms that constrain it",
+        )
+
+
+class LearnerError(CatdynError):
+    """Learners that do not compose (their interfaces differ), or a bad step size or error."""
+
+
+class DrawError(CatdynError):
+    """Something that cannot be drawn (not a diagram), or a spec that binds no diagram."""
+
+    @classmethod
+    def not_a_diagram(cls, thing: Any) -> DrawError:
+        return cls(
+            f"cannot draw {type(thing).__name__}: it is not a diagram",
+            "Draw a Diagram, Pullback, Cone, Limit, Colimit or an experiment",
+        )
+
+    @classmethod
+    def nothing_drawn(cls, path: Any, skipped: Sequence[str]) -> DrawError:
+        names = ", ".join(skipped[:12]) or "none"
+        return cls(
+            f"{path}: binds no diagram at its top level (names: {names})",
+            "Bind a Diagram, Pullback, Cone, Limit, Colimit or experiment to a top-level name",
+        )

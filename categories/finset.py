@@ -33,6 +33,9 @@ from catdyn.limits import Cone, Cospan, Pullback
 if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
 
+    from catdyn.diagram import Diagram
+    from catdyn.limits import Colimit, Limit
+
 _HOM_ENUMERATION_LIMIT = 4096
 
 
@@ -220,6 +223,18 @@ class FinSetCategory(Category):
             return FinFunction(f"⟨{cone.left.name}, {cone.right.name}⟩", cone.apex, apex, pos)
 
         return Pullback(Cone(cospan, p, q), mediate)
+
+    def limit(self, diagram: Diagram, kind: str = "limit") -> Limit:
+        """The limit of a finite diagram (hash joins; see :mod:`catdyn.categories._finset_limits`)."""
+        from catdyn.categories._finset_limits import finset_limit
+
+        return finset_limit(diagram, kind)
+
+    def colimit(self, diagram: Diagram, kind: str = "colimit") -> Colimit:
+        """The colimit of a finite diagram (union-find; see :mod:`catdyn.categories._finset_limits`)."""
+        from catdyn.categories._finset_limits import finset_colimit
+
+        return finset_colimit(diagram, kind)
 
     def product(self, A: FinSetObject, B: FinSetObject) -> Pullback:
         """The product ``A × B``: the pullback over the terminal set."""

@@ -54,6 +54,9 @@ from catdyn.limits import Cone, Cospan, Pullback
 if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
 
+    from catdyn.diagram import Diagram
+    from catdyn.limits import Colimit, Limit
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class VectorSpace(Object):
@@ -200,6 +203,18 @@ class MatCategory(Category):
             return LinearMap(f"⟨{cone.left.name}, {cone.right.name}⟩", cone.apex, apex, u)
 
         return Pullback(Cone(cospan, p, q), mediate)
+
+    def limit(self, diagram: Diagram, kind: str = "limit") -> Limit:
+        """The limit of a finite diagram: a kernel (see :mod:`catdyn.categories._mat_limits`)."""
+        from catdyn.categories._mat_limits import mat_limit
+
+        return mat_limit(diagram, kind)
+
+    def colimit(self, diagram: Diagram, kind: str = "colimit") -> Colimit:
+        """The colimit of a finite diagram: a cokernel (see :mod:`catdyn.categories._mat_limits`)."""
+        from catdyn.categories._mat_limits import mat_colimit
+
+        return mat_colimit(diagram, kind)
 
     def product(self, A: VectorSpace, B: VectorSpace) -> Pullback:
         """The product ``A × B = A ⊕ B``: the pullback over the zero space, with projections

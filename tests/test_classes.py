@@ -123,3 +123,30 @@ def test_bootstrap_interval_and_verdicts() -> None:
     assert verdict(Estimate(float("nan"), float("nan"), float("nan")), 0.5, "<") == "not measurable"
     e = bootstrap(lambda a, y: float(a.mean()), acc, lab, resamples=200)
     assert e.low < acc.mean() < e.high
+
+
+def test_classes_are_the_finset_coequaliser_of_the_edge_endpoints_and_match_scipy_components():
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from catdyn.categories.finset import FinSet
+    from catdyn.classes import barrier_edges
+    from catdyn.limits import coequaliser
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(1, 12))
+        b = rng.uniform(0, 1, (n, n))
+        b = np.triu(b, 1) + np.triu(b, 1).T
+        c = float(rng.uniform(0, 1))
+        labels = classes_at(b, c)
+        src, tgt = barrier_edges(b, c)
+        E, V = FinSet.object("E", len(src)), FinSet.object("V", n)
+        pi0 = coequaliser(FinSet.function("src", E, V, src), FinSet.function("tgt", E, V, tgt))
+        # V comes after E in the diagram, so renumber the leg by first model for comparison
+        leg = pi0.leg("V").table
+        first: dict[int, int] = {}
+        assert labels.tolist() == [first.setdefault(int(x), len(first)) for x in leg]
+        _, scipy_labels = connected_components(csr_matrix(np.triu(b <= c, 1).astype(np.int8)), directed=False)
+        first = {}
+        assert labels.tolist() == [first.setdefault(int(x), len(first)) for x in scipy_labels]

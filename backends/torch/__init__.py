@@ -9,5 +9,8 @@
   (parameter spaces, symmetries and widenings) and Rep (probe/layer spaces, linear maps);
 - :mod:`~catdyn.backends.torch.realisation` — the functor Param → Rep and its laws;
 - :mod:`~catdyn.backends.torch.trajectory` — training trajectories as Moore paths and the path
-  functor.
+  functor;
+- :mod:`~catdyn.backends.torch.learners` — learning as a functor Para → Learn (gradient descent
+  and backpropagation, "Backprop as Functor") and its laws on real layers;
+  :mod:`~catdyn.backends.torch.learner_stages` cuts the five families into composable stages.
 """

@@ -14,6 +14,7 @@ value                                       laws checked (:mod:`catdyn.checker.s
 :class:`~catdyn.diagram.Diagram`            each declared equation
 :class:`~catdyn.limits.Pullback`            square commutes, cones factor, uniquely
 :class:`~catdyn.limits.Cone`                the cone commutes
+:class:`~catdyn.limits.Limit` (Colimit)     (co)cone commutes, (co)cones factor, uniquely
 :class:`~catdyn.checker.law.Law`            that law
 a list or tuple of ``Law``                  each law (e.g. ``functor_laws(F, objects=[A, B])``)
 ==========================================  ===========================================

@@ -763,4 +763,10 @@ def laws_for(thing: Any, name: str = "") -> list[Law] | None:
         return pullback_laws(thing, subject=name)
     if isinstance(thing, Cone):
         return cone_laws(thing, subject=name)
+    from catdyn.limits import Colimit, Limit
+
+    if isinstance(thing, (Limit, Colimit)):
+        from catdyn.checker.universal import colimit_laws, limit_laws
+
+        return limit_laws(thing, name) if isinstance(thing, Limit) else colimit_laws(thing, name)
     return None
