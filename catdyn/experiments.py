@@ -250,7 +250,7 @@ class Experiment(Diagram):
                          name=f"π_right {name}")
         fl = self.add(f"{f.name}({name}.left)", f, left, *using, name=f"{f.name} ∘ π_left {name}")
         gr = self.add(f"{g.name}({name}.right)", g, right, *using, name=f"{g.name} ∘ π_right {name}")
-        face = (apex.name, left.name, right.name, fl.name, gr.name)
+        face = (apex.name, left.name, fl.name, gr.name, right.name)
         eq = self._equation(f"{name}: the square commutes", fl, gr, atol, rtol, where, face)
         return SolvedPullback(apex, left, right, cospan, eq)
 
