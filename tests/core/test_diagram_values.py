@@ -11,7 +11,15 @@ import pytest
 
 from catdyn import Cospan
 from catdyn.errors import CompositionError, ConeError, SchemaError, SpecError
-from catdyn.morphisms import BACKEND, BackendMorphism, Identity, Project, describe, from_serialisation, registered
+from catdyn.morphisms import (
+    BACKEND,
+    BackendMorphism,
+    Identity,
+    Project,
+    describe,
+    from_serialisation,
+    registered,
+)
 from catdyn.values import Claims, Population, Table, Value, type_name
 
 
@@ -83,7 +91,7 @@ def test_serialisation_is_the_string_form_and_round_trips() -> None:
 
 def test_composition_checks_types_and_names_both_morphisms() -> None:
     assert (Rows(n=2) >> Count()).run(None).rows == [{"n": 2}]
-    with pytest.raises(CompositionError, match="Judge.*Count|Count.*Judge"):
+    with pytest.raises(CompositionError, match=r"Judge.*Count|Count.*Judge"):
         Judge() >> Count()
     assert BACKEND.compare(Rows(n=1), Rows(n=1)).equal and not BACKEND.compare(Rows(n=1), Rows(n=2)).equal
     assert Identity(type=type_name(Table)).run(None, Table([])) == Table([])

@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from catdyn import Cospan  # noqa: E402
-from catdyn.backends.torch.transfer_domain_morphisms import FitDomainMap, HeadOnPullback  # noqa: E402
-from catdyn.backends.torch.transfer_morphisms import (  # noqa: E402
+from catdyn import Cospan
+from catdyn.backends.torch.transfer_domain_morphisms import FitDomainMap, HeadOnPullback
+from catdyn.backends.torch.transfer_morphisms import (
     EvaluateTransfer,
     FibreSolve,
     FreshHead,
@@ -19,10 +19,10 @@ from catdyn.backends.torch.transfer_morphisms import (  # noqa: E402
     TransferSplits,
     Tune,
 )
-from catdyn.backends.torch.transfer_readouts import Accuracies, Summarise, TransferClaims  # noqa: E402
-from catdyn.experiments import ExperimentFamily  # noqa: E402
-from catdyn.runner.run import run_experiment  # noqa: E402
-from catdyn.runner.store import Store  # noqa: E402
+from catdyn.backends.torch.transfer_readouts import Accuracies, Summarise, TransferClaims
+from catdyn.experiments import ExperimentFamily
+from catdyn.runner.run import run_experiment
+from catdyn.runner.store import Store
 
 SMALL = {"seeds": (0,), "labels": (2,), "steps": 8, "hidden": (16,), "source_steps": 30, "probe": 8}
 
@@ -75,7 +75,7 @@ def test_the_diagram_gives_the_monolithic_studys_numbers(ran) -> None:
 
 
 def test_the_square_and_the_linear_probe_equation_are_checked(ran) -> None:
-    summary, values = ran
+    _summary, values = ran
     checks = {k: v for k, v in values.items() if k.startswith("= ")}
     assert checks["= LP = pullback along id"]["status"] == "held"
     assert checks["= LP = pullback along id"]["residual"] == 0.0
