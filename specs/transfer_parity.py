@@ -3,7 +3,9 @@ fibre product over Rep and the pullback along an optimal-transport map, each aga
 fine-tuning, at 5 labels per class; composed only of published morphisms:
 
     1 --TransferSplits(even → odd)--> Task --TrainSource--> Source --FreshHead--> Start
-    Source × Start × Task --solve--> Fibre (the pullback of RealiseOnProbe, RealiseOnProbe)
+    Source × Start × Task --FibreSolve--> Fibre (the pullback of RealiseOnProbe, RealiseOnProbe)
+    Fibre --π_left--> Fibre.left, --π_right--> Fibre.right;  the square
+        RealiseOnProbe(Fibre.left) = RealiseOnProbe(Fibre.right), checked within 0.05 per entry
     Fibre.right × Source × Task --EvaluateTransfer--> Runs fibre
     Task --FitDomainMap(ot)--> Map;  Map × Source × Task --HeadOnPullback--> Runs pullback_ot
     Source × Task --Tune[finetune]--> Runs finetune

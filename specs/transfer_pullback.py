@@ -9,7 +9,7 @@ the methods practitioners use, and reports what it finds. The experiment is this
     Source × Task --FreshHead--> Start
     (a) the fibre product over Rep, a DSL pullback solved by FibreSolve:
         Source --RealiseOnProbe--> Rep <--RealiseOnProbe-- Start     (legs, in the fibre over Task)
-        Source × Start × Task --solve--> Fibre --π_left--> Fibre.left,  --π_right--> Fibre.right
+        Source × Start × Task --FibreSolve--> Fibre --π_left--> Fibre.left,  --π_right--> Fibre.right
         RealiseOnProbe(Fibre.left) = RealiseOnProbe(Fibre.right)     (the square, checked within 0.05 per entry)
         Fibre.right × Source × Task --EvaluateTransfer--> Runs fibre
     (b) the pullback of φ_S along a domain map f ∈ identity, coral, ot:
