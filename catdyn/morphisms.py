@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from catdyn.category import Category, Comparison
 from catdyn.errors import CompositionError, SpecError
@@ -209,6 +209,12 @@ class Composite(BackendMorphism):
     """Steps run one after the other (what ``f >> g`` builds)."""
 
     steps: tuple[Any, ...]
+
+    @field_validator("steps")
+    @classmethod
+    def _morphisms(cls, steps: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Steps given serialised (as a task stores them) are rebuilt."""
+        return tuple(from_serialisation(s) if isinstance(s, dict) else s for s in steps)
 
     def domain(self) -> tuple[type[Value], ...]:
         return self.steps[0].domain()

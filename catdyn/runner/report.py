@@ -360,7 +360,7 @@ def gather(store: Store, run_id: str) -> dict[str, Any]:
         recs = store.records(t["key"]) if t["status"] == "done" else []
         section = {
             "step": t["morphism"],
-            "op": t["op"],
+            "op": (t["op"] or "").rsplit(":", 1)[-1],  # a morphism's class, without its module
             "outcome": t["outcome"],
             "key": t["key"],
             "seconds": t["seconds"],

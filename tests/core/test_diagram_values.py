@@ -90,7 +90,9 @@ def test_serialisation_is_the_string_form_and_round_trips() -> None:
 
 
 def test_composition_checks_types_and_names_both_morphisms() -> None:
-    assert (Rows(n=2) >> Count()).run(None).rows == [{"n": 2}]
+    composite = Rows(n=2) >> Count()
+    assert composite.run(None).rows == [{"n": 2}]
+    assert from_serialisation(json.loads(json.dumps(composite.serialise()))).run(None).rows == [{"n": 2}]
     with pytest.raises(CompositionError, match=r"Judge.*Count|Count.*Judge"):
         Judge() >> Count()
     assert BACKEND.compare(Rows(n=1), Rows(n=1)).equal and not BACKEND.compare(Rows(n=1), Rows(n=2)).equal

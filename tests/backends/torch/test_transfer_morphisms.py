@@ -91,3 +91,14 @@ def test_the_headline_is_measured_on_the_fibre_product(ran) -> None:
         "parameters updated by the pullback"]
     assert all("pullback = fibre" in c["claim"] for c in claims)
     assert claims[2]["measured"] == 100.0  # the fibre product trains every parameter
+
+
+def test_every_claim_is_computed_by_a_drawn_arrow(ran) -> None:
+    import json
+    from pathlib import Path
+
+    summary, _ = ran
+    store = Store(summary.store, create=False)
+    drawn = {s["name"] for s in store.run_config(summary.run_id)["experiment"]["steps"]}
+    claims = json.loads(Path(summary.report["claims"]).read_text())["claims"]
+    assert claims and {c["step"] for c in claims} <= drawn
