@@ -109,3 +109,16 @@ def test_compiling_a_diagram_imports_no_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_report_draws_one_arrow_per_morphism_and_colours_faces() -> None:
+    from catdyn.runner.report import _diagram_graph, plot_diagram
+
+    desc = _toy().build("smoke").describe()
+    g = _diagram_graph(desc)
+    arrows = [d["step"] for _, _, d in g.edges(data=True) if not d["projection"]]
+    assert sorted(arrows) == sorted(s["name"] for s in desc["steps"])
+    (square,) = desc["equations"]
+    assert square["face"] == ["P", "P.left", "Linear(P.left)", "Linear(P.right)", "P.right"]
+    for verdict in ("held", "refuted"):
+        assert plot_diagram(desc, {}, {square["name"]: verdict}, {"NormClaim": ["reproduced"]})[:4] == b"\x89PNG"
