@@ -1,7 +1,7 @@
 """The transfer study's value types (one schema each; no torch import, so diagrams compile
 without it).
 
->>> TransferRuns(rows=[{"method": "finetune", "seed": 0}]).methods()
+>>> TransferRuns(rows=[{"method": "finetune", "seed": 0, "labels": 1}]).methods()
 ['finetune']
 """
 
