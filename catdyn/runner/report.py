@@ -438,6 +438,7 @@ def _claim_row(c: dict[str, Any]) -> dict[str, Any]:
         "interval": "" if not interval else f"[{_fmt(interval[0])}, {_fmt(interval[1])}]",
         "what was measured": c.get("figure", ""),
         "verdict": c["verdict"],
+        "computed by": c.get("step", ""),  # an arrow of the drawn diagram
     }
 
 
