@@ -107,7 +107,11 @@ def _tree(x: Any) -> Any:
     return x.to_tree() if isinstance(x, Value) else x
 
 
-def _require(kind: str, ok: bool, problem: str, hint: str) -> None:
+def require(kind: str, ok: bool, problem: str, hint: str) -> None:
+    """Raise a :class:`~catdyn.errors.SchemaError` ("a KIND was built with PROBLEM") unless ``ok``.
+
+    >>> require("Table", True, "", "")
+    """
     if not ok:
         raise SchemaError(f"a {kind} was built with {problem}", hint)
 
@@ -144,7 +148,7 @@ class Claims(Value):
 
     def check(self) -> None:
         for i, c in enumerate(self.claims):
-            _require(
+            require(
                 "Claims",
                 c.get("verdict") in VERDICTS,
                 f"claim {i} ({c.get('claim')!r}) with verdict {c.get('verdict')!r}",
@@ -168,10 +172,10 @@ class Dataset(Value):
     test_y: Any
 
     def check(self) -> None:
-        _require("Dataset", int(self.n_classes) >= 1, f"{self.n_classes} classes", "A data set has a class")
+        require("Dataset", int(self.n_classes) >= 1, f"{self.n_classes} classes", "A data set has a class")
         for split in ("train", "test"):
             x, y = getattr(self, f"{split}_x"), getattr(self, f"{split}_y")
-            _require(
+            require(
                 "Dataset",
                 len(x) == len(y),
                 f"{len(x)} {split} inputs but {len(y)} labels",
@@ -198,11 +202,11 @@ class Population(Value):
 
     def check(self) -> None:
         k = len(self.status)
-        _require("Population", len(self.seeds) == k, f"{len(self.seeds)} seeds for {k} members", "One seed per member")
-        _require("Population", not self.meta or len(self.meta) == k, f"{len(self.meta)} meta rows for {k} members",
+        require("Population", len(self.seeds) == k, f"{len(self.seeds)} seeds for {k} members", "One seed per member")
+        require("Population", not self.meta or len(self.meta) == k, f"{len(self.meta)} meta rows for {k} members",
                  "One meta row per member")
         for name, t in self.params.items():
-            _require("Population", len(t) == k, f"parameter {name} stacked over {len(t)} members, not {k}",
+            require("Population", len(t) == k, f"parameter {name} stacked over {len(t)} members, not {k}",
                      "Stack every parameter over the members (first axis)")
 
     @property
@@ -222,7 +226,7 @@ class RepresentationTable(Value):
     status: list[str]
 
     def check(self) -> None:
-        _require("RepresentationTable", len(self.features) == len(self.status),
+        require("RepresentationTable", len(self.features) == len(self.status),
                  f"{len(self.features)} feature blocks for {len(self.status)} members", "One block per member")
 
 
@@ -237,7 +241,7 @@ class BarrierMatrix(Value):
 
     def check(self) -> None:
         shape = getattr(self.matrix, "shape", None) or (len(self.matrix), len(self.matrix[0]) if len(self.matrix) else 0)
-        _require("BarrierMatrix", len(shape) == 2 and shape[0] == shape[1], f"a matrix of shape {tuple(shape)}",
+        require("BarrierMatrix", len(shape) == 2 and shape[0] == shape[1], f"a matrix of shape {tuple(shape)}",
                  "A barrier matrix is square: one row and column per member")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from catdyn.values import Population, Value, _require
+from catdyn.values import Population, Value, require
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,11 +30,11 @@ class TransferTask(Value):
     splits: list[dict[str, Any]]
 
     def check(self) -> None:
-        _require("TransferTask", len(self.splits) == len(self.seeds), f"{len(self.splits)} splits for "
+        require("TransferTask", len(self.splits) == len(self.seeds), f"{len(self.splits)} splits for "
                  f"{len(self.seeds)} seeds", "One split per seed")
         for s in self.splits:
             missing = {str(k) for k in self.labels} - set(s.get("train", {}))
-            _require("TransferTask", not missing, f"no training labels for budget(s) {sorted(missing)}",
+            require("TransferTask", not missing, f"no training labels for budget(s) {sorted(missing)}",
                      "Give every label budget its training split")
 
     def split(self, seed: int) -> dict[str, Any]:
@@ -51,7 +51,7 @@ class TransferRuns(Value):
 
     def check(self) -> None:
         for r in self.rows:
-            _require("TransferRuns", {"method", "seed", "labels"} <= set(r), f"a row without method, seed and "
+            require("TransferRuns", {"method", "seed", "labels"} <= set(r), f"a row without method, seed and "
                      f"labels ({sorted(r)})", "Every row names its method, seed and label budget")
 
     def methods(self) -> list[str]:
