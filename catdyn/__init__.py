@@ -15,12 +15,16 @@ realisations in :mod:`catdyn.backends`. Importing catdyn loads neither torch nor
 from catdyn.category import Category, Comparison, Morphism, Object, compose_all
 from catdyn.diagram import Diagram, Equation
 from catdyn.errors import CatdynError
+from catdyn.experiments import Experiment, ExperimentFamily, experiment
 from catdyn.functor import Functor, NaturalTransformation
 from catdyn.limits import Cone, Cospan, Pullback
+from catdyn.morphisms import BackendMorphism, Solver
+from catdyn.values import Value
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackendMorphism",
     "CatdynError",
     "Category",
     "Comparison",
@@ -28,11 +32,16 @@ __all__ = [
     "Cospan",
     "Diagram",
     "Equation",
+    "Experiment",
+    "ExperimentFamily",
     "Functor",
     "Morphism",
     "NaturalTransformation",
     "Object",
     "Pullback",
+    "Solver",
+    "Value",
     "__version__",
     "compose_all",
+    "experiment",
 ]

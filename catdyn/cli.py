@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_draw_command(sub)
     add_commands(sub)
+    listing = sub.add_parser(
+        "morphisms",
+        help="list every registered morphism: its domain, codomain and parameters",
+        description="List catdyn's morphisms and every backend's (entry point group catdyn.morphisms).",
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -86,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from catdyn.draw import run_draw
 
         return run_draw(args)
+
+
+    if args.command == "morphisms":
+        return _morphisms(args)
     from catdyn.runner.commands import COMMANDS, dispatch
 
     if args.command in COMMANDS:
@@ -113,6 +123,38 @@ def _check(args: argparse.Namespace) -> int:
                 if res.error is not None and res.error.traceback:
                     print(res.error.traceback, file=sys.stderr)
     return code
+
+
+def _morphisms(args: argparse.Namespace) -> int:
+    """``catdyn morphisms``: one block per registered morphism (exit 2 when a backend's module
+    fails to import).
+
+    >>> import contextlib, io
+    >>> out = io.StringIO()
+    >>> with contextlib.redirect_stdout(out):
+    ...     code = main(["morphisms"])
+    >>> code, "Project: (set by its parameters)" in out.getvalue()
+    (0, True)
+    """
+    from catdyn.errors import CatdynError
+    from catdyn.morphisms import describe, registered
+
+    try:
+        found = [describe(c) for c in registered().values()]
+    except CatdynError as exc:
+        print(f"catdyn: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(found, indent=2, ensure_ascii=False, default=repr))
+        return 0
+    for m in found:
+        print(f"{m['name']}: {m['dom']} → {m['cod']}    ({m['qualified']})")
+        if m["doc"]:
+            print(f"    {m['doc']}")
+        for p in m["parameters"]:
+            default = "required" if p["required"] else f"default {p['default']!r}"
+            print(f"    {p['name']}: {p['type']} ({default})")
+    return 0
 
 
 def _lines(res: Any) -> list[str]:

@@ -913,3 +913,59 @@ class DrawError(CatdynError):
             f"{path}: binds no diagram at its top level (names: {names})",
             "Bind a Diagram, Pullback, Cone, Limit, Colimit or experiment to a top-level name",
         )
+
+
+class SchemaError(SpecError):
+    """A value that does not fit its type's one schema (:mod:`catdyn.values`)."""
+
+    @classmethod
+    def not_a_tree(cls, kind: str, got: str) -> SchemaError:
+        """A stored value that is not a dict of fields."""
+        return cls(f"a {kind} was read from a {got}, not from a dict of its fields", "Store values with to_tree()")
+
+    @classmethod
+    def unknown_fields(cls, kind: str, unknown: list[str], known: list[str]) -> SchemaError:
+        """Fields the schema does not have (two writers disagreeing about a type)."""
+        return cls(
+            f"a {kind} was given fields {', '.join(unknown)} that its schema does not have "
+            f"(it has: {', '.join(known)})",
+            f"Every {kind} has one schema: build it with those fields, or give the new data its own type",
+        )
+
+    @classmethod
+    def missing_field(cls, kind: str, name: str) -> SchemaError:
+        """A required field absent from a stored value."""
+        return cls(f"a {kind} was read without its field {name}", f"Store every field of {kind}")
+
+
+class WiringError(SpecError):
+    """A diagram that wires a morphism to a value of the wrong type, or to nothing."""
+
+    @classmethod
+    def wrong_type(
+        cls, producer: str, produced: str, produced_type: str, consumer: str, slot: str, expected: str
+    ) -> WiringError:
+        """The value at one end is not the type the other end reads (exit 2 at load)."""
+        return cls(
+            f"{consumer} reads a {expected} as its {slot}, but it is wired to {produced}, a "
+            f"{produced_type} made by {producer}",
+            f"Wire {consumer}'s {slot} to a {expected}, or put a morphism {produced_type} → {expected} "
+            "in between (`catdyn morphisms` lists them)",
+        )
+
+    @classmethod
+    def arity(cls, consumer: str, expected: list[str], got: list[str]) -> WiringError:
+        """The wrong number of inputs."""
+        return cls(
+            f"{consumer} reads {len(expected)} value(s) ({' × '.join(expected) or 'none: it starts from 1'}) "
+            f"but is wired to {len(got)} ({' × '.join(got) or 'none'})",
+            "Give one input per factor of its domain, in order",
+        )
+
+    @classmethod
+    def not_a_node(cls, consumer: str, got: Any, experiment: str) -> WiringError:
+        """An input that is not an object of this experiment's diagram."""
+        return cls(
+            f"{consumer} is wired to {got!r}, which is not an object of experiment {experiment}",
+            "Pass the objects that e.add(...) returned in this experiment",
+        )

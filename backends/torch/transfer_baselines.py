@@ -442,14 +442,19 @@ def _fibre(
 
 
 def _pullback(
-    mapping: str,
+    mapping: str | DomainMap,
 ) -> Callable[[SourceModel, TransferData, Budget, Mapping[str, float], int], Trained]:
+    """Train one setting of the pullback along a domain map: ``mapping`` names one fitted on
+    the data inside the call (``identity``, ``coral``, ``ot``), or is an already fitted map."""
+
     def run(
         source: SourceModel, data: TransferData, budget: Budget, hp: Mapping[str, float], seed: int
     ) -> Trained:
         t0 = time.perf_counter()
         f: DomainMap
-        if mapping == "identity":
+        if not isinstance(mapping, str):
+            f = mapping
+        elif mapping == "identity":
             f = IdentityMap()
         elif mapping == "coral":
             f = fit_coral(data.target_unlabelled, data.source_unlabelled)

@@ -156,7 +156,33 @@ def shift_inputs(x: torch.Tensor, dataset: str, rotation: float, noise: float, s
 
 def prepare(cfg: StudyConfig, seed: int) -> tuple[SourceModel, dict[int, TransferData], float]:
     """The trained source model, one :class:`TransferData` per label budget, and the source's
-    training seconds (shared by every method, not counted in any)."""
+    training seconds (shared by every method, not counted in any): :func:`split_data`, then
+    :func:`train_source`."""
+    xs, ys, per_budget = split_data(cfg, seed)
+    source, seconds = train_source(cfg, seed, xs, ys)
+    return source, per_budget, seconds
+
+
+def train_source(cfg: StudyConfig, seed: int, xs: torch.Tensor, ys: torch.Tensor) -> tuple[SourceModel, float]:
+    """The source MLP (``hidden`` widths, ``source_steps`` full-batch Adam steps from the seed's
+    initialisation) trained on the source classes, and its training seconds."""
+    n_out = len(cfg.target_classes)
+    arch = MLP((xs.shape[1], *cfg.hidden, n_out))
+    theta = arch.init(torch.Generator().manual_seed(1_000 + seed))
+    t0 = time.perf_counter()
+    fit = adam_fit(
+        theta,
+        list(theta),
+        lambda p: torch.nn.functional.cross_entropy(arch.apply(p, xs), ys),
+        cfg.source_steps,
+        cfg.source_lr,
+    )
+    return SourceModel(arch, fit.params, f"hidden{len(cfg.hidden) - 1}"), time.perf_counter() - t0
+
+
+def split_data(cfg: StudyConfig, seed: int) -> tuple[torch.Tensor, torch.Tensor, dict[int, TransferData]]:
+    """The source training inputs and labels, and one :class:`TransferData` per label budget
+    (see the module docstring for the protocol; everything random is drawn from ``seed``)."""
     x, y = _load(cfg)
     rng = np.random.default_rng(seed)
     src_idx = np.flatnonzero(np.isin(y.numpy(), cfg.source_classes))
@@ -171,20 +197,6 @@ def prepare(cfg: StudyConfig, seed: int) -> tuple[SourceModel, dict[int, Transfe
             f"{len(cfg.source_classes)} source classes but {n_out} target classes",
             "The study reuses the head's shape; give as many source as target classes",
         )
-    arch = MLP((x.shape[1], *cfg.hidden, n_out))
-    theta = arch.init(torch.Generator().manual_seed(1_000 + seed))
-    xs = x[s_train]
-    t0 = time.perf_counter()
-    fit = adam_fit(
-        theta,
-        list(theta),
-        lambda p: torch.nn.functional.cross_entropy(arch.apply(p, xs), ys),
-        cfg.source_steps,
-        cfg.source_lr,
-    )
-    source_seconds = time.perf_counter() - t0
-    source = SourceModel(arch, fit.params, f"hidden{len(cfg.hidden) - 1}")
-
     kmax = max(cfg.labels_per_class)
     per_class: dict[int, np.ndarray] = {}
     for c in cfg.target_classes:
@@ -218,7 +230,7 @@ def prepare(cfg: StudyConfig, seed: int) -> tuple[SourceModel, dict[int, Transfe
         out[k] = TransferData(
             xy(take(v, v + k)), val, test, shift, x[s_probe], probe, x[unl], source_unl, n_out
         )
-    return source, out, source_seconds
+    return x[s_train], ys, out
 
 
 # --- statistics ----------------------------------------------------------------------------------

@@ -481,11 +481,15 @@ def load_spec(path: str) -> types.ModuleType:
     return module
 
 
-def experiments(module: types.ModuleType) -> list[Experiment]:
-    """Every :class:`Experiment` bound at the top level of a spec module, in definition order."""
-    seen: list[Experiment] = []
+def experiments(module: types.ModuleType) -> list[Any]:
+    """Every experiment bound at the top level of a spec module, in definition order: diagram
+    experiments (:class:`~catdyn.experiments.ExperimentFamily`, the current form) and
+    stage/step :class:`Experiment` s (the older form)."""
+    from catdyn.experiments import ExperimentFamily
+
+    seen: list[Any] = []
     for value in vars(module).values():
-        if isinstance(value, Experiment) and all(value is not s for s in seen):
+        if isinstance(value, (Experiment, ExperimentFamily)) and all(value is not s for s in seen):
             seen.append(value)
     return seen
 

@@ -253,10 +253,77 @@ def operation(
     return register
 
 
+def _unshared(tree: Any) -> Any:
+    """``tree`` with every torch tensor that shares memory with an earlier one cloned (a value
+    may hold the same labels twice; the store writes each tensor once, on its own).
+
+    >>> _unshared({"a": [1, (2, "x")]})
+    {'a': [1, (2, 'x')]}
+    """
+    seen: set[tuple[int, int]] = set()
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return type(x)(walk(v) for v in x)
+        if hasattr(x, "untyped_storage") and hasattr(x, "clone"):
+            storage = x.untyped_storage()
+            ident = (storage.data_ptr(), storage.nbytes())
+            if ident in seen or not x.is_contiguous() or x.storage_offset() or x.numel() * x.element_size() != storage.nbytes():
+                x = x.clone().contiguous()
+                storage = x.untyped_storage()
+                ident = (storage.data_ptr(), storage.nbytes())
+            seen.add(ident)
+        return x
+
+    return walk(tree)
+
+
+def morphism_operation(name: str) -> Operation:
+    """The operation that runs the backend morphism class ``module:Qualname`` (a task of a
+    diagram experiment): it rebuilds the morphism from its parameters, reads each input as
+    its declared value type, runs it, and stores the output's tree.
+
+    >>> op = morphism_operation("catdyn.morphisms:Identity")
+    >>> op(OpContext(seed=0), {"rows": [{"a": 1}]}, type="catdyn.values:Table")
+    {'rows': [{'a': 1}]}
+    """
+    from catdyn.morphisms import BackendMorphism
+    from catdyn.values import load_type
+
+    try:
+        cls = load_type(name)
+    except (ImportError, AttributeError) as exc:
+        raise UnknownObjectError.missing(name, "the importable morphisms", [], "morphism") from exc
+    if not (isinstance(cls, type) and issubclass(cls, BackendMorphism)):
+        raise SpecError(f"{name} is not a backend morphism", "Tasks of a diagram name a BackendMorphism class")
+
+    def run(ctx: OpContext, *inputs: Any, **params: Any) -> Any:
+        m = cls(**params)
+        types = list(m.domain())
+        if m.variadic:
+            types += [types[-1]] * (len(inputs) - len(types))
+        typed = [t.from_tree(x) for t, x in zip(types, inputs)]
+        out = m.run(ctx, *typed)
+        if not isinstance(out, m.codomain()):
+            raise SpecError(
+                f"{m.name} returned a {type(out).__name__}, not the {m.codomain().kind()} it declares",
+                f"Make {m.name}.run return a {m.codomain().kind()}",
+            )
+        return _unshared(out.to_tree())
+
+    run.__qualname__ = run.__name__ = cls.__qualname__
+    return Operation(name, run, None, cls.output.kind(), cls.version, inspect.getdoc(cls) or "")
+
+
 def get(name: str) -> Operation:
-    """The operation named ``name`` (importing :data:`PROVIDERS` and entry points if needed)."""
+    """The operation named ``name`` (importing :data:`PROVIDERS` and entry points if needed;
+    a ``module:Qualname`` name is a backend morphism, see :func:`morphism_operation`)."""
     if name in REGISTRY:
         return REGISTRY[name]
+    if ":" in name:
+        return morphism_operation(name)
     for module in PROVIDERS:
         importlib.import_module(module)
         if name in REGISTRY:

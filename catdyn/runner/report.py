@@ -64,98 +64,134 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def plot_diagram(experiment: dict[str, Any], outcomes: dict[str, str]) -> bytes:
-    """The experiment's diagram: the point, the stages, and an arrow per step (per factor of a
-    product domain), labelled with the step and its operation, coloured by its outcome; each
-    declared equation is a dashed line between the two stages it equates.
+_VERDICT_COLOURS = {
+    "held": "#4c9a2a", "proved": "#4c9a2a", "reproduced": "#4c9a2a",
+    "refuted": "#c0392b", "error": "#c0392b", "not reproduced": "#c0392b",
+    "inconclusive": "#d68910", "not measured": "#888888",
+}
+"""The colour of a face or claim by its verdict (green: held/reproduced, red: refuted/not
+reproduced, amber: inconclusive)."""
 
-    >>> d = {"name": "e", "stages": [{"name": "x", "kind": "array"}],
-    ...      "steps": [{"name": "draw", "dom": [], "cod": "x", "op": "random_normal"}]}
-    >>> plot_diagram(d, {"draw": "computed"})[:4]
-    b'\\x89PNG'
+
+def _worst(verdicts: list[str]) -> str:
+    """The verdict a node shows for its claims: refuted/not reproduced beat inconclusive beat held.
+
+    >>> _worst(["reproduced", "inconclusive"]), _worst([])
+    ('inconclusive', '')
     """
+    for v in ("error", "refuted", "not reproduced", "inconclusive", "not measured", "held", "proved", "reproduced"):
+        if v in verdicts:
+            return v
+    return verdicts[0] if verdicts else ""
+
+
+def _diagram_graph(experiment: dict[str, Any]) -> Any:
+    """Nodes: the point, the stages and one product node per distinct product domain; one
+    edge per step (from its domain: the point, a stage or a product) and dotted projection
+    edges from each factor into its product node."""
     import networkx as nx
 
-    plt = _pyplot()
     g = nx.MultiDiGraph()
-    g.add_node("1")
+    g.add_node("1", role="point")
     for s in experiment["stages"]:
-        g.add_node(s["name"])
+        g.add_node(s["name"], role="stage")
     for st in experiment["steps"]:
-        for i, d in enumerate(st["dom"] or ["1"]):
-            g.add_edge(d, st["cod"], step=st["name"], op=st["op"], first=i == 0)
+        dom = st["dom"]
+        if len(dom) > 1:
+            prod = " × ".join(dom)
+            if prod not in g:
+                g.add_node(prod, role="product")
+                for d in dom:
+                    g.add_edge(d, prod, projection=True, step="")
+            src = prod
+        else:
+            src = dom[0] if dom else "1"
+        g.add_edge(src, st["cod"], step=st["name"], op=st.get("op", ""), projection=False)
+    return g
+
+
+def _layout(g: Any) -> dict[str, tuple[float, float]]:
+    import networkx as nx
+
     depth: dict[str, int] = {}
     for n in nx.topological_sort(g):
         preds = list(g.predecessors(n))
-        depth[n] = 0 if not preds else 1 + max(depth[p] for p in preds)
-    layers: dict[int, list[str]] = {}
+        step = 0.5 if g.nodes[n].get("role") == "product" else 1
+        depth[n] = 0 if not preds else max(depth[p] for p in preds) + step
+    layers: dict[float, list[str]] = {}
     for n in g.nodes:  # declaration order within a layer
         layers.setdefault(depth[n], []).append(n)
-    tallest = max(len(v) for v in layers.values())
     pos: dict[str, tuple[float, float]] = {}
     for d in sorted(layers):  # order each layer by its predecessors' heights (fewer crossings)
         ns = layers[d]
         if d > 0:
             ns.sort(key=lambda n: -sum(pos[p][1] for p in g.predecessors(n)) / max(1, g.in_degree(n)))
         pos.update({n: (2.2 * d, (len(ns) - 1) / 2 - i) for i, n in enumerate(ns)})
-    fig, ax = plt.subplots(figsize=(1.2 + 2.4 * len(layers), 1.0 + 1.1 * tallest))
-    kinds = {s["name"]: s["kind"] for s in experiment["stages"]}
-    for u, v, data in g.edges(data=True):
-        colour = _OUTCOME_COLOURS.get(outcomes.get(data["step"], ""), "#555555")
-        ax.annotate(
-            "",
-            xy=pos[v],
-            xytext=pos[u],
-            zorder=1,
-            arrowprops={
-                "arrowstyle": "-|>",
-                "color": colour,
-                "lw": 1.4 if data["first"] else 0.8,
-                "shrinkA": 18,
-                "shrinkB": 18,
-                "connectionstyle": "arc3,rad=0.08",
-            },
-        )
-        if data["first"]:
-            mx, my = 0.55 * pos[u][0] + 0.45 * pos[v][0], 0.55 * pos[u][1] + 0.45 * pos[v][1]
-            ax.text(
-                mx,
-                my,
-                f"{data['step']}\n[{data['op']}]",
-                fontsize=6.5,
-                ha="center",
-                va="center",
-                color=colour,
-                zorder=3,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
-            )
-    for n, (x, y) in pos.items():
-        label = n if n == "1" else f"{n}\n({kinds.get(n, '')})"
-        ax.text(
-            x,
-            y,
-            label,
-            ha="center",
-            va="center",
-            fontsize=7.5,
-            zorder=4,
-            bbox={"boxstyle": "round,pad=0.3", "fc": "#f4f4f4", "ec": "#333333"},
-        )
+    return pos
+
+
+def plot_diagram(
+    experiment: dict[str, Any],
+    outcomes: dict[str, str],
+    verdicts: dict[str, str] | None = None,
+    claims: dict[str, list[str]] | None = None,
+) -> bytes:
+    """The experiment's diagram, as the run executed it: the point, the stages (objects, with
+    their type), one arrow per step (morphism; from a product node when it reads several
+    objects), each coloured by its task's outcome; each declared equation a dashed line and
+    each pullback square a shaded face, coloured by its check's verdict (``verdicts``, by
+    equation name); a stage whose step made claims is outlined in the colour of their worst
+    verdict (``claims``, by step name).
+
+    >>> d = {"name": "e", "stages": [{"name": "x", "kind": "array"}],
+    ...      "steps": [{"name": "draw", "dom": [], "cod": "x", "op": "random_normal"}]}
+    >>> plot_diagram(d, {"draw": "computed"})[:4]
+    b'\\x89PNG'
+    """
+    plt = _pyplot()
+    verdicts, claims = verdicts or {}, claims or {}
+    g = _diagram_graph(experiment)
+    pos = _layout(g)
+    width = max(p[0] for p in pos.values()) / 2.2 + 1
+    tallest = max(sum(1 for p in pos.values() if p[0] == x) for x in {p[0] for p in pos.values()})
+    fig, ax = plt.subplots(figsize=(1.2 + 2.4 * width, 1.0 + 1.1 * tallest))
     for eq in experiment.get("equations", []):
+        colour = _VERDICT_COLOURS.get(verdicts.get(eq["name"], ""), "#7d3c98")
+        face = [n for n in eq.get("face", []) if n in pos]
+        if len(face) >= 3:
+            ax.fill(*zip(*(pos[n] for n in face)), color=colour, alpha=0.10, zorder=0, lw=0)
         (x0, y0), (x1, y1) = pos[eq["lhs"]], pos[eq["rhs"]]
-        ax.plot([x0, x1], [y0, y1], ls=(0, (4, 3)), color="#7d3c98", lw=1.4, zorder=0)
-        ax.text(
-            (x0 + x1) / 2 - 0.08,
-            (y0 + y1) / 2,
-            f"= {eq['name']}",
-            fontsize=7,
-            ha="right",
-            va="center",
-            color="#7d3c98",
-        )
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+        ax.plot([x0, x1], [y0, y1], ls=(0, (4, 3)), color=colour, lw=1.6, zorder=0)
+        mark = {"held": " ✓", "proved": " ✓", "refuted": " ✗"}.get(verdicts.get(eq["name"], ""), "")
+        ax.text((x0 + x1) / 2 + 0.08, (y0 + y1) / 2, f"= {eq['name']}{mark}", fontsize=6.5, ha="left",
+                va="center", color=colour, zorder=3)
+    by_cod = {st["cod"]: st["name"] for st in experiment["steps"]}
+    for u, v, data in g.edges(data=True):
+        colour = "#999999" if data["projection"] else _OUTCOME_COLOURS.get(outcomes.get(data["step"], ""), "#555555")
+        ax.annotate("", xy=pos[v], xytext=pos[u], zorder=1, arrowprops={
+            "arrowstyle": "-" if data["projection"] else "-|>", "color": colour,
+            "lw": 0.7 if data["projection"] else 1.4, "ls": ":" if data["projection"] else "-",
+            "shrinkA": 14, "shrinkB": 16, "connectionstyle": "arc3,rad=0.06"})
+        if not data["projection"]:
+            label = data["step"] if data["op"] in ("", data["step"]) or data["step"].startswith(data["op"]) \
+                else f"{data['step']}\n[{data['op']}]"
+            mx, my = 0.5 * pos[u][0] + 0.5 * pos[v][0], 0.5 * pos[u][1] + 0.5 * pos[v][1]
+            ax.text(mx, my, label, fontsize=6, ha="center", va="center", color=colour, zorder=3,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+    kinds = {s["name"]: s["kind"] for s in experiment["stages"]}
+    for n, (x, y) in pos.items():
+        role = g.nodes[n].get("role")
+        if role == "product":
+            ax.text(x, y, "×", ha="center", va="center", fontsize=9, zorder=4,
+                    bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "#999999"})
+            continue
+        worst = _worst(claims.get(by_cod.get(n, ""), []))
+        edge = _VERDICT_COLOURS.get(worst, "#333333")
+        label = n if role == "point" else f"{n}\n({kinds.get(n, '')})" + (f"\nclaims: {worst}" if worst else "")
+        ax.text(x, y, label, ha="center", va="center", fontsize=7, zorder=4,
+                bbox={"boxstyle": "round,pad=0.3", "fc": "#f4f4f4", "ec": edge, "lw": 2.0 if worst else 1.0})
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 1.2)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     ax.set_axis_off()
     ax.set_title(f"experiment {experiment['name']}", fontsize=10)
@@ -324,7 +360,7 @@ def gather(store: Store, run_id: str) -> dict[str, Any]:
         recs = store.records(t["key"]) if t["status"] == "done" else []
         section = {
             "step": t["morphism"],
-            "op": t["op"],
+            "op": (t["op"] or "").rsplit(":", 1)[-1],  # a morphism's class, without its module
             "outcome": t["outcome"],
             "key": t["key"],
             "seconds": t["seconds"],
@@ -402,6 +438,7 @@ def _claim_row(c: dict[str, Any]) -> dict[str, Any]:
         "interval": "" if not interval else f"[{_fmt(interval[0])}, {_fmt(interval[1])}]",
         "what was measured": c.get("figure", ""),
         "verdict": c["verdict"],
+        "computed by": c.get("step", ""),  # an arrow of the drawn diagram
     }
 
 
@@ -442,7 +479,12 @@ def _write_into(store: Store, run_id: str | None = None, out_dir: str | None = N
     outcomes = {t["morphism"]: t["outcome"] for t in info["tasks"]}
     plots: list[tuple[str, str, bytes]] = []  # (section step or "", title, png)
     if exp.get("steps"):
-        plots.append(("", "diagram", plot_diagram(exp, outcomes)))
+        verdicts = {s["step"][2:]: law["status"] for s in info["sections"] if s["step"].startswith("= ")
+                    for law in s["laws"]}
+        claimed: dict[str, list[str]] = {}
+        for c in info["claims"]:
+            claimed.setdefault(c["step"], []).append(c["verdict"])
+        plots.append(("", "diagram", plot_diagram(exp, outcomes, verdicts, claimed)))
     for s in info["sections"]:
         for name, data in s["series"]:
             plots.append((s["step"], name, plot_series(f"{s['step']}: {name}", data)))

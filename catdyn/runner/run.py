@@ -76,7 +76,7 @@ class RunSummary:
 
 
 def run_experiment(
-    exp: Experiment,
+    exp: Experiment | Any,
     out: str | Store,
     *,
     preset: str = "smoke",
@@ -112,7 +112,7 @@ def run_experiment(
     executor = executor or LocalExecutor()
     config: dict[str, Any] = {
         "spec": spec_path or "",
-        "experiment": exp.describe(),
+        "experiment": exp.build(preset).describe() if hasattr(exp, "build") else exp.describe(),
         "preset": preset,
         "device": device,
         "executor": executor.name,

@@ -1,0 +1,274 @@
+"""Typed value spaces: the objects of an experiment's diagram, each with exactly one schema.
+
+A :class:`Value` is a frozen dataclass. Its fields are its schema: two morphisms that read or
+write a ``Population`` agree on what a population holds, because there is one class. A value
+is validated when it is built (:meth:`Value.check`), and converts to and from the plain tree
+the store keeps (:meth:`Value.to_tree`, :meth:`Value.from_tree`; arrays stay arrays, nested
+values become trees). Backends define their own value types the same way; a value module
+imports neither torch nor numpy at import time, so a diagram's types compile without them.
+
+>>> t = Table(rows=[{"method": "finetune", "acc": 0.9}])
+>>> Table.from_tree(t.to_tree()) == t
+True
+>>> Table(rows=[{"a": 1}, {"b": 2}])
+Traceback (most recent call last):
+...
+catdyn.errors.SchemaError: a Table was built with rows whose keys differ: row 1 has ['b'], row 0 has ['a']. Give every row the same keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from catdyn.errors import SchemaError
+
+
+def type_name(cls: type) -> str:
+    """The qualified name a value or morphism type is serialised under.
+
+    >>> type_name(Table)
+    'catdyn.values:Table'
+    """
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def load_type(name: str) -> type:
+    """The class serialised as ``module:Qualname`` (imports the module).
+
+    >>> load_type("catdyn.values:Table") is Table
+    True
+    """
+    import importlib
+
+    module, _, qual = name.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in qual.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclasses.dataclass(frozen=True)
+class Value:
+    """The base of every value type. Subclasses are frozen dataclasses whose fields are the
+    schema; :meth:`check` validates them and raises a :class:`~catdyn.errors.SchemaError`."""
+
+    doc: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Validate the fields (subclasses override; the default accepts everything)."""
+
+    @classmethod
+    def kind(cls) -> str:
+        """The short name the diagram and the report show.
+
+        >>> Population.kind()
+        'Population'
+        """
+        return cls.__name__
+
+    def to_tree(self) -> dict[str, Any]:
+        """The fields as a plain dict (nested values as their trees), for the store."""
+        return {f.name: _tree(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_tree(cls, tree: Mapping[str, Any]) -> Value:
+        """Rebuild a value from :meth:`to_tree`'s output; a missing or unknown field is a
+        :class:`~catdyn.errors.SchemaError` naming it."""
+        if isinstance(tree, Value):
+            tree = tree.to_tree()
+        if not isinstance(tree, Mapping):
+            raise SchemaError.not_a_tree(cls.kind(), type(tree).__name__)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(tree) - names)
+        if unknown:
+            raise SchemaError.unknown_fields(cls.kind(), unknown, sorted(names))
+        hints = typing.get_type_hints(cls)
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in tree:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    raise SchemaError.missing_field(cls.kind(), f.name)
+                continue
+            hint = hints.get(f.name)
+            sub = tree[f.name]
+            if isinstance(hint, type) and issubclass(hint, Value) and not isinstance(sub, Value):
+                sub = hint.from_tree(sub)
+            kwargs[f.name] = sub
+        return cls(**kwargs)
+
+
+def _tree(x: Any) -> Any:
+    return x.to_tree() if isinstance(x, Value) else x
+
+
+def require(kind: str, ok: bool, problem: str, hint: str) -> None:
+    """Raise a :class:`~catdyn.errors.SchemaError` ("a KIND was built with PROBLEM") unless ``ok``.
+
+    >>> require("Table", True, "", "")
+    """
+    if not ok:
+        raise SchemaError(f"a {kind} was built with {problem}", hint)
+
+
+# --- generic value types (backend-neutral: arrays are numpy or torch, never imported here) ------
+@dataclasses.dataclass(frozen=True)
+class Table(Value):
+    """Rows of equal keys (a table of results)."""
+
+    rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def check(self) -> None:
+        for i, r in enumerate(self.rows):
+            if list(r) != list(self.rows[0]) and set(r) != set(self.rows[0]):
+                raise SchemaError(
+                    f"a Table was built with rows whose keys differ: row {i} has {sorted(r)}, row 0 has "
+                    f"{sorted(self.rows[0])}",
+                    "Give every row the same keys",
+                )
+
+
+@dataclasses.dataclass(frozen=True)
+class Claims(Value):
+    """Claims with the paper's figure, the measured one, its interval and one verdict each
+    (the verdicts of :data:`VERDICTS`).
+
+    >>> Claims([{"claim": "c", "verdict": "maybe"}])
+    Traceback (most recent call last):
+    ...
+    catdyn.errors.SchemaError: a Claims was built with claim 0 ('c') with verdict 'maybe'. Use one of: reproduced, not reproduced, inconclusive, not measured, held, refuted, proved, error.
+    """
+
+    claims: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def check(self) -> None:
+        for i, c in enumerate(self.claims):
+            require(
+                "Claims",
+                c.get("verdict") in VERDICTS,
+                f"claim {i} ({c.get('claim')!r}) with verdict {c.get('verdict')!r}",
+                f"Use one of: {', '.join(VERDICTS)}",
+            )
+
+
+VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not measured", "held", "refuted", "proved", "error")
+"""The verdicts a claim may carry."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset(Value):
+    """A labelled data set with a train and a test split (arrays of inputs and labels)."""
+
+    name: str
+    n_classes: int
+    train_x: Any
+    train_y: Any
+    test_x: Any
+    test_y: Any
+
+    def check(self) -> None:
+        require("Dataset", int(self.n_classes) >= 1, f"{self.n_classes} classes", "A data set has a class")
+        for split in ("train", "test"):
+            x, y = getattr(self, f"{split}_x"), getattr(self, f"{split}_y")
+            require(
+                "Dataset",
+                len(x) == len(y),
+                f"{len(x)} {split} inputs but {len(y)} labels",
+                "Give one label per input",
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class Population(Value):
+    """Trained networks of one architecture: the product of K parameter spaces, one point each.
+
+    ``arch`` is the architecture's config (``{"type": "mlp", "widths": [...]}``); ``params``
+    maps each parameter's name to a stacked array ``(K, ...)``; ``status`` is ``ok`` or
+    ``failed`` per member; ``seeds`` the member seeds; ``meta`` free per-member facts (the
+    learning rate, the label budget, what a tuning kept).
+    """
+
+    arch: dict[str, Any]
+    params: dict[str, Any]
+    status: list[str]
+    seeds: list[int]
+    meta: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    extras: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def check(self) -> None:
+        k = len(self.status)
+        require("Population", len(self.seeds) == k, f"{len(self.seeds)} seeds for {k} members", "One seed per member")
+        require("Population", not self.meta or len(self.meta) == k, f"{len(self.meta)} meta rows for {k} members",
+                 "One meta row per member")
+        for name, t in self.params.items():
+            require("Population", len(t) == k, f"parameter {name} stacked over {len(t)} members, not {k}",
+                     "Stack every parameter over the members (first axis)")
+
+    @property
+    def size(self) -> int:
+        """The number of members."""
+        return len(self.status)
+
+
+@dataclasses.dataclass(frozen=True)
+class RepresentationTable(Value):
+    """The realisation of a population: each member's activations of ``layer`` on a probe set,
+    stacked ``(K, n_probe, width)`` (failed members: NaN rows)."""
+
+    layer: str
+    probe: str
+    features: Any
+    status: list[str]
+
+    def check(self) -> None:
+        require("RepresentationTable", len(self.features) == len(self.status),
+                 f"{len(self.features)} feature blocks for {len(self.status)} members", "One block per member")
+
+
+@dataclasses.dataclass(frozen=True)
+class BarrierMatrix(Value):
+    """Loss barriers between every pair of a population's members (square, symmetric), under
+    a named definition (``mean-endpoint`` or ``line-endpoint``)."""
+
+    matrix: Any
+    definition: str
+    points: int
+
+    def check(self) -> None:
+        shape = getattr(self.matrix, "shape", None) or (len(self.matrix), len(self.matrix[0]) if len(self.matrix) else 0)
+        require("BarrierMatrix", len(shape) == 2 and shape[0] == shape[1], f"a matrix of shape {tuple(shape)}",
+                 "A barrier matrix is square: one row and column per member")
+
+
+@dataclasses.dataclass(frozen=True)
+class Partition(Value):
+    """A partition of a population's members into classes (``labels[i]`` is member i's class;
+    ``None``: in no class), with the criterion and level that made it."""
+
+    labels: list[int | None]
+    criterion: str
+    level: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Landscapes(Value):
+    """Loss on a grid through each member's minimum along filter-normalised directions:
+    ``grids`` stacked ``(K, n, n)``, ``span`` the half-width in direction units."""
+
+    grids: Any
+    span: float
+    directions_seed: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PersistenceDiagrams(Value):
+    """Sublevel-set persistence of each landscape: per member, per dimension, (birth, death)
+    pairs (the essential class's death stored as ``None``, never as inf in a sum)."""
+
+    diagrams: list[dict[str, list[list[float | None]]]]
+    construction: str = "vertex"

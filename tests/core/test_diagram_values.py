@@ -1,0 +1,122 @@
+"""Typed values (one schema each) and backend morphisms (validated, serialised, typed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from catdyn import Cospan
+from catdyn.errors import CompositionError, ConeError, SchemaError, SpecError
+from catdyn.morphisms import (
+    BACKEND,
+    BackendMorphism,
+    Identity,
+    Project,
+    describe,
+    from_serialisation,
+    registered,
+)
+from catdyn.values import Claims, Population, Table, Value, type_name
+
+
+class Rows(BackendMorphism):
+    """n rows."""
+
+    inputs, output = (), Table
+    n: int = 1
+
+    def run(self, ctx, *inputs):
+        return Table([{"i": i} for i in range(self.n)])
+
+
+class Count(BackendMorphism):
+    """The number of rows."""
+
+    inputs, output = (Table,), Table
+
+    def run(self, ctx, table):
+        return Table([{"n": len(table.rows)}])
+
+
+class Judge(BackendMorphism):
+    """Claims from a table."""
+
+    inputs, output = (Table,), Claims
+
+    def run(self, ctx, table):
+        return Claims([])
+
+
+def test_a_value_round_trips_and_refuses_fields_outside_its_schema() -> None:
+    pop = Population({"type": "mlp", "widths": [2, 2]}, {"w": [[1.0], [2.0]]}, ["ok", "ok"], [0, 1])
+    assert Population.from_tree(pop.to_tree()) == pop
+    tree = pop.to_tree() | {"input_shape": [2]}  # what two writers disagreeing about a type looks like
+    with pytest.raises(SchemaError, match="input_shape"):
+        Population.from_tree(tree)
+    with pytest.raises(SchemaError, match="without its field seeds"):
+        Population.from_tree({k: v for k, v in pop.to_tree().items() if k != "seeds"})
+    with pytest.raises(SchemaError, match="stacked over 2 members, not 3"):
+        Population({}, {"w": [1, 2]}, ["ok"] * 3, [0, 1, 2])
+
+
+def test_nested_values_are_rebuilt_as_their_types() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Pair(Value):
+        left: Value
+        right: Value
+
+    p = Pair.from_tree({"left": {}, "right": {}})
+    assert type(p.left) is Value
+
+
+def test_parameters_are_validated_when_the_morphism_is_built() -> None:
+    with pytest.raises(SpecError, match="n: Input should be a valid integer"):
+        Rows(n="many")
+    with pytest.raises(SpecError, match="Extra inputs are not permitted"):
+        Rows(m=2)
+    assert Rows(n="3").n == 3
+
+
+def test_serialisation_is_the_string_form_and_round_trips() -> None:
+    r = Rows(n=2)
+    data = r.serialise()
+    assert data == {"morphism": type_name(Rows), "version": "1", "params": {"n": 2}}
+    assert from_serialisation(json.loads(json.dumps(data))) == r
+    assert str(r) == "Rows(n=2)"
+
+
+def test_composition_checks_types_and_names_both_morphisms() -> None:
+    composite = Rows(n=2) >> Count()
+    assert composite.run(None).rows == [{"n": 2}]
+    assert from_serialisation(json.loads(json.dumps(composite.serialise()))).run(None).rows == [{"n": 2}]
+    with pytest.raises(CompositionError, match=r"Judge.*Count|Count.*Judge"):
+        Judge() >> Count()
+    assert BACKEND.compare(Rows(n=1), Rows(n=1)).equal and not BACKEND.compare(Rows(n=1), Rows(n=2)).equal
+    assert Identity(type=type_name(Table)).run(None, Table([])) == Table([])
+
+
+def test_a_cospan_of_backend_morphisms_needs_a_common_codomain() -> None:
+    Cospan(Count(), Count())
+    with pytest.raises(ConeError, match="codomains differ"):
+        Cospan(Count(), Judge())
+
+
+def test_projections_take_their_types_from_the_apex() -> None:
+    p = Project(apex="catdyn.backends.torch.transfer_values:FibrePoints", side="right")
+    assert p.codomain() is Population and p.name == "π_right"
+
+
+def test_catdyn_morphisms_lists_every_registered_morphism_with_its_ends() -> None:
+    out = subprocess.run([sys.executable, "-m", "catdyn.cli", "morphisms", "--json"], capture_output=True,
+                         text=True, check=True)
+    listed = {m["qualified"]: m for m in json.loads(out.stdout)}
+    assert set(listed) == set(registered())
+    tune = listed["catdyn.backends.torch.transfer_morphisms:Tune"]
+    assert (tune["dom"], tune["cod"]) == ("Population × TransferTask", "TransferRuns")
+    assert [p["name"] for p in tune["parameters"]] == ["method", "steps", "configs"]
+    assert listed["catdyn.backends.torch.ensemble_morphisms:Train"]["cod"] == "Population"
+    assert describe(Rows)["parameters"] == [{"name": "n", "type": "int", "default": 1, "required": False}]
