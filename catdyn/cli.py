@@ -92,8 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from catdyn.draw import run_draw
 
         return run_draw(args)
-
-
     if args.command == "morphisms":
         return _morphisms(args)
     from catdyn.runner.commands import COMMANDS, dispatch
