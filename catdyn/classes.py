@@ -16,7 +16,8 @@ the classes are to the choice of ``c``: the number of classes is constant betwee
 merge heights (:meth:`H0Persistence.stable_range`).
 
 Then the claim: *homotopic runs generalise alike*. :func:`spread_claims` measures, with
-stratified bootstrap intervals (models resampled within their classes, the classes held fixed):
+stratified bootstrap intervals (:func:`catdyn.stats.stratified_bootstrap`; the verdicts are
+:mod:`catdyn.stats`' rules) (models resampled within their classes, the classes held fixed):
 
 * ``within``: the pooled within-class standard deviation of test accuracy over classes with at
   least two members (the paper: < 0.5 %, e.g. "98.1 ± 0.3 %");
@@ -53,6 +54,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
 
 from catdyn.errors import HomotopyError
+from catdyn.stats import Estimate, stratified_bootstrap
 from catdyn.unionfind import quotient_labels
 
 
@@ -256,77 +258,6 @@ def pair_spreads(acc: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return w, bt
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A measured figure with a bootstrap interval (``level`` two-sided, percentile method).
-
-    >>> Estimate(0.2, 0.1, 0.3).contains(0.25)
-    True
-    """
-
-    value: float
-    low: float
-    high: float
-    level: float = 0.95
-    resamples: int = 0
-
-    def contains(self, x: float) -> bool:
-        """Whether ``x`` lies in the interval."""
-        return self.low <= x <= self.high
-
-
-def verdict(est: Estimate, bound: float, direction: str) -> str:
-    """``"supported"`` when the whole interval lies on the claimed side of ``bound``
-    (``direction`` ``"<"`` or ``">"``), ``"contradicted"`` when it lies wholly on the other side,
-    ``"inconclusive"`` when it straddles, ``"not measurable"`` for NaN.
-
-    >>> verdict(Estimate(0.3, 0.2, 0.4), 0.5, "<"), verdict(Estimate(2.0, 1.0, 2.5), 3.0, ">")
-    ('supported', 'contradicted')
-    """
-    if not np.isfinite(est.value) or not (np.isfinite(est.low) and np.isfinite(est.high)):
-        return "not measurable"
-    if direction == "<":
-        return "supported" if est.high < bound else ("contradicted" if est.low >= bound else "inconclusive")
-    if direction == ">":
-        return "supported" if est.low > bound else ("contradicted" if est.high <= bound else "inconclusive")
-    raise HomotopyError.bad_option("direction", direction, "'<' or '>'")
-
-
-def bootstrap(
-    stat: Any,
-    acc: np.ndarray,
-    labels: np.ndarray,
-    *,
-    resamples: int = 2000,
-    level: float = 0.95,
-    seed: int = 0,
-) -> Estimate:
-    """``stat(acc, labels)`` with a stratified percentile bootstrap interval: models are resampled
-    with replacement *within* each class (class sizes and labels fixed), so the interval reflects
-    the sampling of runs given the classification.
-
-    >>> import numpy as np
-    >>> acc = np.array([0.90, 0.91, 0.92, 0.80, 0.81, 0.79])
-    >>> e = bootstrap(between_spread, acc, np.array([0, 0, 0, 1, 1, 1]), resamples=200)
-    >>> round(e.value, 3), e.low <= e.value <= e.high
-    (0.11, True)
-    """
-    acc = np.asarray(acc, dtype=np.float64)
-    labels = np.asarray(labels)
-    rng = np.random.default_rng(seed)
-    members = [np.flatnonzero(labels == c) for c in np.unique(labels)]
-    values = np.empty(resamples)
-    for r in range(resamples):
-        idx = np.concatenate([rng.choice(m, size=len(m), replace=True) for m in members])
-        values[r] = stat(acc[idx], labels[idx])
-    finite = values[np.isfinite(values)]
-    point = float(stat(acc, labels))
-    if finite.size == 0:
-        return Estimate(point, float("nan"), float("nan"), level, resamples)
-    lo, hi = np.quantile(finite, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return Estimate(point, float(lo), float(hi), level, resamples)
-
-
 def permutation_test(
     acc: np.ndarray, labels: np.ndarray, *, permutations: int = 2000, seed: int = 0
 ) -> float:
@@ -382,8 +313,9 @@ def spread_claims(
     >>> s = spread_claims(acc, [0, 0, 0, 1, 1, 1], resamples=300)
     >>> s.n_classes, s.class_sizes, round(s.between.value, 4)
     (2, [3, 3], 0.039)
-    >>> verdict(s.within, 0.005, "<")
-    'supported'
+    >>> from catdyn.stats import bound_verdict
+    >>> str(bound_verdict(s.within, 0.005, "<"))
+    'reproduced'
     """
     a = np.asarray(acc, dtype=np.float64)
     lab = np.asarray(labels)
@@ -401,10 +333,10 @@ def spread_claims(
 
     kw = {"resamples": resamples, "level": level, "seed": seed}
     return SpreadClaims(
-        within=bootstrap(w, a, lab, **kw),
-        between=bootstrap(b, a, lab, **kw),
-        within_pairs=bootstrap(lambda x, y: pair_spreads(x, y)[0], a, lab, **kw),
-        between_pairs=bootstrap(lambda x, y: pair_spreads(x, y)[1], a, lab, **kw),
+        within=stratified_bootstrap(w, a, lab, **kw),
+        between=stratified_bootstrap(b, a, lab, **kw),
+        within_pairs=stratified_bootstrap(lambda x, y: pair_spreads(x, y)[0], a, lab, **kw),
+        between_pairs=stratified_bootstrap(lambda x, y: pair_spreads(x, y)[1], a, lab, **kw),
         n_classes=len(classes),
         class_sizes=sizes,
         classes_used=used,

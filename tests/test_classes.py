@@ -11,18 +11,16 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
 from catdyn.classes import (
-    Estimate,
     between_spread,
-    bootstrap,
     check_barrier_matrix,
     classes_at,
     h0_persistence,
     pair_spreads,
     spread_claims,
-    verdict,
     within_spread,
 )
 from catdyn.errors import HomotopyError
+from catdyn.stats import Estimate, Verdict, bound_verdict, stratified_bootstrap
 
 WELLS = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 4.0]])
 
@@ -116,12 +114,12 @@ def test_bootstrap_interval_and_verdicts() -> None:
     lab = np.repeat([0, 1], 30)
     s = spread_claims(acc, lab, resamples=500)
     assert s.within.low <= s.within.value <= s.within.high
-    assert verdict(s.within, 0.005, "<") == "supported"
-    assert verdict(s.between, 0.03, ">") == "supported"
+    assert bound_verdict(s.within, 0.005, "<") is Verdict.REPRODUCED
+    assert bound_verdict(s.between, 0.03, ">") is Verdict.REPRODUCED
     assert s.p_value < 0.01
-    assert verdict(Estimate(0.5, 0.4, 0.6), 0.55, "<") == "inconclusive"
-    assert verdict(Estimate(float("nan"), float("nan"), float("nan")), 0.5, "<") == "not measurable"
-    e = bootstrap(lambda a, y: float(a.mean()), acc, lab, resamples=200)
+    assert bound_verdict(Estimate(0.5, 0.4, 0.6), 0.55, "<") is Verdict.INCONCLUSIVE
+    assert bound_verdict(Estimate(float("nan"), float("nan"), float("nan")), 0.5, "<") is Verdict.INCONCLUSIVE
+    e = stratified_bootstrap(lambda a, y: float(a.mean()), acc, lab, resamples=200)
     assert e.low < acc.mean() < e.high
 
 
