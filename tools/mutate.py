@@ -266,8 +266,10 @@ def _line_starts(data: bytes) -> list[int]:
     return starts
 
 
-def mutants_of(path: str, source: bytes) -> list[Mutant]:
-    """Every mutant of one module's ``source`` (each checked to parse and to change the AST).
+def mutants_of(path: str, source: bytes, *, check: bool = True) -> list[Mutant]:
+    """Every mutant of one module's ``source``, each checked to parse and to change the AST
+    (``check=False`` skips that check, a parse of the whole module per mutant: :func:`valid`
+    then checks the ones that are run).
 
     >>> ms = mutants_of("m.py", b"def f(a, b):\\n    return a < b + 1\\n")
     >>> sorted({m.operator for m in ms})
@@ -287,17 +289,26 @@ def mutants_of(path: str, source: bytes) -> list[Mutant]:
         for operator, new in _variants(node, parent):
             text = ast.unparse(ast.fix_missing_locations(new))
             replacement = text if isinstance(new, ast.stmt) else f"({text})"
-            mutated = source[:begin] + replacement.encode() + source[end:]
-            try:
-                changed = ast.dump(ast.parse(mutated)) != original_dump
-            except SyntaxError:
-                continue
-            if changed:
-                original = source[begin:end].decode(errors="replace")
-                out.append(
-                    Mutant(path, node.lineno, node.col_offset, operator, begin, end, original, replacement)
-                )
+            original = source[begin:end].decode(errors="replace")
+            mutant = Mutant(path, node.lineno, node.col_offset, operator, begin, end, original, replacement)
+            if not check or valid(source, mutant, original_dump):
+                out.append(mutant)
     return out
+
+
+def valid(source: bytes, mutant: Mutant, original_dump: str | None = None) -> bool:
+    """Whether ``mutant`` parses and changes the module's AST.
+
+    >>> m = mutants_of("m.py", b"x = 1 + 2\\n", check=False)[0]
+    >>> valid(b"x = 1 + 2\\n", m)
+    True
+    """
+    if original_dump is None:
+        original_dump = ast.dump(ast.parse(source))
+    try:
+        return ast.dump(ast.parse(apply(source, mutant))) != original_dump
+    except SyntaxError:
+        return False
 
 
 def apply(source: bytes, mutant: Mutant) -> bytes:
@@ -408,8 +419,9 @@ def _select(args: argparse.Namespace) -> tuple[list[Mutant], dict[str, int]]:
         raise SystemExit(f"not a critical module: {unknown} (known: {', '.join(sorted(MODULE_TESTS))})")
     pool: list[Mutant] = []
     counts: dict[str, int] = {}
+    sources = {m: (ROOT / m).read_bytes() for m in modules}
     for m in modules:
-        found = mutants_of(m, (ROOT / m).read_bytes())
+        found = mutants_of(m, sources[m], check=False)
         if args.operators:
             found = [x for x in found if x.operator.split(":")[0] in args.operators]
         counts[m] = len(found)
@@ -420,12 +432,15 @@ def _select(args: argparse.Namespace) -> tuple[list[Mutant], dict[str, int]]:
         missing = wanted - {m.id for m in chosen}
         if missing:
             raise SystemExit(f"no such mutant: {sorted(missing)}")
-        return chosen, counts
-    if args.max_mutants is not None and args.max_mutants < len(pool):
+    elif args.max_mutants is not None and args.max_mutants < len(pool):
         chosen = random.Random(args.seed).sample(pool, args.max_mutants)
         chosen.sort(key=lambda m: (m.path, m.start, m.operator))
-        return chosen, counts
-    return pool, counts
+    else:
+        chosen = pool
+    broken = [m.id for m in chosen if not valid(sources[m.path], m)]
+    if broken:  # splicing a parenthesised expression or a statement in place cannot break syntax
+        raise SystemExit(f"mutants that do not parse or change nothing: {broken}")
+    return chosen, counts
 
 
 def _baselines(ws: Workspace, modules: Sequence[str]) -> dict[str, float]:
