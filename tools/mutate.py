@@ -83,10 +83,15 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     ),
     "catdyn/checker/suites.py": ("tests/checker/test_checker_suites.py", "tests/checker/test_checker_mutations.py"),
     # homotopy classes, barriers, alignment, landscapes
-    "catdyn/classes.py": ("tests/test_classes.py", "tests/test_classes_merge_heights.py"),
+    "catdyn/classes.py": (
+        "tests/test_classes.py",
+        "tests/test_classes_merge_heights.py",
+        "tests/test_classes_spread_reference.py",
+    ),
     "backends/torch/alignment.py": (
         TORCH_TESTS + "test_alignment.py",
         TORCH_TESTS + "test_alignment_planted_recovery.py",
+        TORCH_TESTS + "test_alignment_activation_reference.py",
     ),
     "backends/torch/barrier_matrix.py": (
         TORCH_TESTS + "test_barrier_matrix.py",
