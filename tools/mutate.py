@@ -107,6 +107,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "backends/torch/ensemble.py": (
         TORCH_TESTS + "test_ensemble.py",
         TORCH_TESTS + "test_ensemble_infinite_loss.py",
+        TORCH_TESTS + "test_ensemble_single_layer.py",
     ),
     "backends/torch/optim.py": (TORCH_TESTS + "test_optim.py",),
 }
