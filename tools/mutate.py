@@ -103,7 +103,10 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py",),
     "catdyn/topology/study.py": ("tests/topology/test_study.py",),
     # the store and the ensemble update
-    "catdyn/runner/store.py": ("tests/runner/test_runner_store.py",),
+    "catdyn/runner/store.py": (
+        "tests/runner/test_runner_store.py",
+        "tests/runner/test_runner_store_encode_tensors.py",
+    ),
     "backends/torch/ensemble.py": (
         TORCH_TESTS + "test_ensemble.py",
         TORCH_TESTS + "test_ensemble_infinite_loss.py",
