@@ -101,7 +101,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "backends/torch/landscape.py": (TORCH_TESTS + "test_landscape.py",),
     # topology: cubical persistence and the study statistics
     "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py",),
-    "catdyn/topology/study.py": ("tests/topology/test_study.py",),
+    "catdyn/topology/study.py": ("tests/topology/test_study.py", "tests/topology/test_study_rank.py"),
     # the store and the ensemble update
     "catdyn/runner/store.py": (
         "tests/runner/test_runner_store.py",
