@@ -81,7 +81,11 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_failure_kind.py",
         "tests/checker/test_checker_mutations.py",
     ),
-    "catdyn/checker/suites.py": ("tests/checker/test_checker_suites.py", "tests/checker/test_checker_mutations.py"),
+    "catdyn/checker/suites.py": (
+        "tests/checker/test_checker_suites.py",
+        "tests/checker/test_checker_mutations.py",
+        "tests/checker/test_checker_pullback_zero_apex.py",
+    ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
         "tests/test_classes.py",
