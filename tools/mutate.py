@@ -72,7 +72,11 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/core/test_core.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
-    "categories/mat.py": ("tests/categories/test_mat.py", "tests/core/test_composition_same_name_objects.py"),
+    "categories/mat.py": (
+        "tests/categories/test_mat.py",
+        "tests/categories/test_mat_entries_not_text.py",
+        "tests/core/test_composition_same_name_objects.py",
+    ),
     "categories/perm.py": ("tests/core/test_perm.py", "tests/core/test_composition_same_name_objects.py"),
     "categories/paths.py": ("tests/categories/test_paths.py", "tests/core/test_composition_same_name_objects.py"),
     # the checker's engines and suites
