@@ -34,6 +34,7 @@ Usage (slow: one pytest run per mutant; not part of ``make test`` or CI)::
     python tools/mutate.py --max-mutants 60 --seed 1    # a random sample over all modules
     python tools/mutate.py --modules catdyn/classes.py --max-mutants 20
     python tools/mutate.py --mutant 'catdyn/classes.py:126:8:cmp:<=→<'   # rerun some by id
+    python tools/mutate.py --max-mutants 30 --seed 2 --mutant ID ...      # a sample plus some
 
 It prints the score and the survivors and writes a JSON result (``--out``).
 """
@@ -444,17 +445,20 @@ def _select(args: argparse.Namespace) -> tuple[list[Mutant], dict[str, int]]:
             found = [x for x in found if x.operator.split(":")[0] in args.operators]
         counts[m] = len(found)
         pool.extend(found)
+    named: list[Mutant] = []
     if args.mutant:
         wanted = set(args.mutant)
-        chosen = [m for m in pool if m.id in wanted]
-        missing = wanted - {m.id for m in chosen}
+        named = [m for m in pool if m.id in wanted]
+        missing = wanted - {m.id for m in named}
         if missing:
             raise SystemExit(f"no such mutant: {sorted(missing)}")
-    elif args.max_mutants is not None and args.max_mutants < len(pool):
+    if args.max_mutants is not None and args.max_mutants < len(pool):
+        # a sample, plus any named mutants (e.g. last run's survivors), under one set of baselines
         chosen = random.Random(args.seed).sample(pool, args.max_mutants)
+        chosen += [m for m in named if m not in chosen]
         chosen.sort(key=lambda m: (m.path, m.start, m.operator))
     else:
-        chosen = pool
+        chosen = named if args.mutant else pool
     broken = [m.id for m in chosen if not valid(sources[m.path], m)]
     if broken:  # splicing a parenthesised expression or a statement in place cannot break syntax
         raise SystemExit(f"mutants that do not parse or change nothing: {broken}")
@@ -549,7 +553,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-mutants", type=int, help="a random sample of this many mutants")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
     parser.add_argument("--operators", nargs="+", help="only these operator kinds (cmp, arith, const, …)")
-    parser.add_argument("--mutant", nargs="+", help="run only these mutant ids")
+    parser.add_argument(
+        "--mutant", nargs="+", help="run these mutant ids (only these, or these too with --max-mutants)"
+    )
     parser.add_argument("--timeout", type=float, help="seconds per mutant (default: 3 × baseline + 30)")
     parser.add_argument("--list", action="store_true", help="count the mutants, run nothing")
     parser.add_argument("--out", default="runs/mutation.json", help="where the JSON result goes")
