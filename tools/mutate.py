@@ -343,8 +343,8 @@ def apply(source: bytes, mutant: Mutant) -> bytes:
 # --- running them ----------------------------------------------------------------------------
 @dataclass
 class Outcome:
-    """What the tests made of one mutant: ``killed``, ``survived``, ``timeout`` or ``error``
-    (the unmutated tests could not run), with the seconds it took and the last output line."""
+    """What the tests made of one mutant: ``killed`` (a test failed, or collection did),
+    ``timeout`` or ``survived``, with the seconds it took and pytest's last output line."""
 
     id: str
     path: str
@@ -547,6 +547,10 @@ def _report(result: dict) -> None:
             print(f"  {o['id']}: {o['original']!r} → {o['replacement']!r}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", nargs="+", help="critical modules to mutate (default: all)")
@@ -561,6 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="runs/mutation.json", help="where the JSON result goes")
     parser.add_argument("--python", default=sys.executable, help="the interpreter that runs pytest")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # a kill cleans up like Ctrl-C
     if args.list:
         chosen, counts = _select(args)
         for path, n in counts.items():
