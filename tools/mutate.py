@@ -106,6 +106,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "test_barrier_matrix.py",
         TORCH_TESTS + "test_barrier_endpoint_values.py",
         TORCH_TESTS + "test_barrier_matrix_model_count.py",
+        TORCH_TESTS + "test_barrier_matrix_value_round_trip.py",
     ),
     "backends/torch/landscape.py": (TORCH_TESTS + "test_landscape.py",),
     # topology: cubical persistence and the study statistics
