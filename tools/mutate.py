@@ -67,6 +67,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "catdyn/category.py": (
         "tests/core/test_core.py",
         "tests/core/test_composition_same_name_objects.py",
+        "tests/core/test_category_composable.py",
     ),
     "categories/finset.py": (
         "tests/core/test_finset.py",
@@ -122,7 +123,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "test_ensemble_infinite_loss.py",
         TORCH_TESTS + "test_ensemble_single_layer.py",
     ),
-    "backends/torch/optim.py": (TORCH_TESTS + "test_optim.py",),
+    # the optimisers' folded updates run inside the ensemble: its tests cover them too
+    "backends/torch/optim.py": (TORCH_TESTS + "test_optim.py", TORCH_TESTS + "test_ensemble.py"),
 }
 """Each critical module and the test files that cover it (the only tests run for its mutants)."""
 
