@@ -4,6 +4,8 @@ enumerate) gives chains of exactly ``n`` whose ends meet, in the categories that
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,7 @@ def test_chains_have_the_length_asked_and_their_ends_meet(cat, length: int) -> N
     def check(data) -> None:
         chain = data.draw(cat.composable(length))
         assert isinstance(chain, tuple) and len(chain) == length
-        for f, g in zip(chain, chain[1:]):
+        for f, g in itertools.pairwise(chain):
             assert f.cod == g.dom
         composite = chain[0]
         for g in chain[1:]:
