@@ -117,6 +117,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "catdyn/runner/store.py": (
         "tests/runner/test_runner_store.py",
         "tests/runner/test_runner_store_encode_tensors.py",
+        "tests/runner/test_runner_store_interrupted_runs.py",
     ),
     "backends/torch/ensemble.py": (
         TORCH_TESTS + "test_ensemble.py",
