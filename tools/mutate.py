@@ -118,6 +118,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store.py",
         "tests/runner/test_runner_store_encode_tensors.py",
         "tests/runner/test_runner_store_interrupted_runs.py",
+        "tests/runner/test_runner_store_metric_values.py",
     ),
     "backends/torch/ensemble.py": (
         TORCH_TESTS + "test_ensemble.py",
