@@ -71,6 +71,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     ),
     "categories/finset.py": (
         "tests/core/test_finset.py",
+        "tests/core/test_finset_empty_hom.py",
         "tests/core/test_core.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
