@@ -33,7 +33,7 @@ Usage (slow: one pytest run per mutant; not part of ``make test`` or CI)::
     python tools/mutate.py --list                       # count the mutants per module
     python tools/mutate.py --max-mutants 60 --seed 1    # a random sample over all modules
     python tools/mutate.py --modules catdyn/classes.py --max-mutants 20
-    python tools/mutate.py --mutant 'catdyn/classes.py:126:8:cmp:<=→<'   # rerun some by id
+    python tools/mutate.py --mutant 'catdyn/classes.py:126:35:cmp:<=→<'  # rerun some by id
     python tools/mutate.py --max-mutants 30 --seed 2 --mutant ID ...      # a sample plus some
 
 It prints the score and the survivors and writes a JSON result (``--out``).
