@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench mutate clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,15 @@ lint: setup
 bench: setup
 	$(PY) -m pip install -q -e '.[torch,ray,bench,dev]'
 	$(PY) -m benchmarks
+
+# Mutation testing of the critical modules (slow, not part of `test` or CI): one pytest run per
+# planted bug, in a temporary copy of the tree. Limit it, e.g.
+#   make mutate MUTATE_ARGS="--max-mutants 25 --seed 4"
+#   make mutate MUTATE_ARGS="--modules catdyn/classes.py --max-mutants 20"
+# Result: runs/mutation.json; the last recorded result is in docs/mutation.md.
+MUTATE_ARGS ?= --max-mutants 40 --seed 3
+mutate: setup
+	nice -n 15 $(PY) tools/mutate.py $(MUTATE_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

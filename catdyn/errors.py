@@ -66,8 +66,11 @@ class CompositionError(CatdynError):
     @classmethod
     def mismatch(cls, f: Any, f_dom: Any, f_cod: Any, g: Any, g_dom: Any, g_cod: Any) -> CompositionError:
         f, g = _show(f), _show(g)
+        start = _show(g_dom)
+        if start == _show(f_cod):  # same name, other object: say so, or the message reads "A but A"
+            start = f"another object also named {start} (same name, different size, labels or data)"
         return cls(
-            f"cannot compose {f} >> {g}: {f} ends at {_show(f_cod)} but {g} starts at {_show(g_dom)}",
+            f"cannot compose {f} >> {g}: {f} ends at {_show(f_cod)} but {g} starts at {start}",
             f"Compose only morphisms whose ends meet (cod {f} = dom {g}): "
             f"{f}: {_show(f_dom)} → {_show(f_cod)}, {g}: {_show(g_dom)} → {_show(g_cod)}",
         )

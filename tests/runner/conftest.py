@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-MAIN_SPEC = str(ROOT / "specs" / "digits_ensemble.py")
-SPECS = Path(__file__).resolve().parent / "specs"
+from runner_paths import MAIN_SPEC
 
 
 @pytest.fixture(scope="session")
@@ -39,13 +35,3 @@ def tiny_copy(tiny_store: tuple[str, str], tmp_path: Path) -> tuple[str, str]:
     shutil.copytree(out, dst)
     return dst, run
 
-
-def artifact_files(store: str) -> dict[str, bytes]:
-    """Every artifact file of a store (relative path → bytes)."""
-    out = {}
-    for folder, _, files in os.walk(os.path.join(store, "artifacts")):
-        for name in files:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as fh:
-                out[os.path.relpath(path, store)] = fh.read()
-    return out

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import MAIN_SPEC, SPECS, artifact_files
+from runner_paths import MAIN_SPEC, SPECS, artifact_files
 
 from catdyn.runner.commands import main
 from catdyn.runner.store import Store

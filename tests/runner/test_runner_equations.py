@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import MAIN_SPEC
+from runner_paths import MAIN_SPEC
 
 from catdyn.errors import SpecError
 from catdyn.runner import Experiment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import MAIN_SPEC, artifact_files
+from runner_paths import MAIN_SPEC, artifact_files
 
 from catdyn.runner.commands import main
 from catdyn.runner.store import Store
