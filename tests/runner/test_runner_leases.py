@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SPECS
+from runner_paths import SPECS
 
 from catdyn.runner.commands import main
 from catdyn.runner.store import Store

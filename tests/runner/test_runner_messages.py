@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SPECS
+from runner_paths import SPECS
 
 from catdyn.runner import store as store_mod
 from catdyn.runner.commands import main

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from conftest import MAIN_SPEC, SPECS
+from runner_paths import MAIN_SPEC, SPECS
 
 from catdyn.runner.commands import main
 from catdyn.runner.store import Store
