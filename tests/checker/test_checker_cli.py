@@ -83,7 +83,15 @@ def test_json_output_follows_the_schema(capsys):
     code, out, _ = run(capsys, str(ROOT / "specs" / "broken" / "square_one_element.py"), "--json", *FAST)
     doc = json.loads(out)
     assert code == 1 and doc["schema"] == "catdyn-check/1" and doc["exit_code"] == 1
-    assert doc["config"] == {"examples": 30, "seed": 0, "engines": ["exhaustive", "symbolic", "hypothesis"]}
+    assert doc["config"] == {
+        "examples": 30,
+        "seed": 0,
+        "engines": ["exhaustive", "symbolic", "hypothesis"],
+        "max_size": 8,
+        "max_dim": 4,
+        "timeout": None,
+    }
+    assert doc["interrupted"] is False
     assert doc["summary"] == {
         "proved": 0,
         "held": 0,
@@ -91,6 +99,7 @@ def test_json_output_follows_the_schema(capsys):
         "error": 0,
         "invalid_specs": 0,
         "skipped_specs": 0,
+        "not_checked": 0,
     }
     (spec,) = doc["specs"]
     assert spec["status"] == "failed" and spec["error"] is None and spec["skipped"] is None
