@@ -134,21 +134,15 @@ def _check(args: argparse.Namespace) -> int:
         examples=args.examples, seed=args.seed, max_size=args.max_size, max_dim=args.max_dim, timeout=args.timeout
     )
     stdout = sys.stdout
-    printer = None if args.json else _Printer(stdout)
+    printer = _Printer(stdout, quiet=args.json)
     reports: list[Any] = []
     interrupted = False
     try:
         with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
-            check_paths(
-                args.paths,
-                config,
-                on_spec=printer.spec_done if printer else None,
-                on_result=printer.result if printer else None,
-                reports=reports,
-            )
+            check_paths(args.paths, config, on_spec=printer.spec_done, on_result=printer.result, reports=reports)
     except KeyboardInterrupt:
         interrupted = True
-        if printer is not None and printer.partial is not None:
+        if printer.partial is not None:  # the spec in progress: the laws decided so far
             reports.append(printer.partial)
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         _quiet_stdout()
@@ -159,7 +153,6 @@ def _check(args: argparse.Namespace) -> int:
             stdout.write(json.dumps(to_json(reports, config, interrupted), indent=2, ensure_ascii=False) + "\n")
             stdout.flush()
         else:
-            assert printer is not None
             printer.summary(reports, interrupted)
     except BrokenPipeError:
         _quiet_stdout()
@@ -218,14 +211,16 @@ class _Printer:
     """Streams the text report: each law's verdict as it is found, then per spec what was
     not checked, then the summary."""
 
-    def __init__(self, out: Any) -> None:
+    def __init__(self, out: Any, quiet: bool = False) -> None:
         self.out = out
+        self.quiet = quiet  # --json: keep track of results, print nothing
         self.colour = bool(getattr(out, "isatty", lambda: False)())
         self.current: str | None = None
         self.partial: Any = None
 
     def emit(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
+        if not self.quiet:
+            print(text, file=self.out, flush=True)
 
     def _status(self, status: str) -> str:
         mark = _MARK[status]

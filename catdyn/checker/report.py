@@ -181,8 +181,8 @@ def result_json(r: LawResult) -> dict[str, Any]:
     """One law's result as a JSON object (see ``docs/check-json.md``).
 
     >>> from catdyn.checker.law import LawResult
-    >>> sorted(result_json(LawResult("l", "functor", "held", "hypothesis")))[:4]
-    ['comparison', 'counterexample', 'engine', 'error']
+    >>> sorted(result_json(LawResult("l", "functor", "held", "hypothesis")))[:5]
+    ['comparison', 'counterexample', 'drawn', 'engine', 'error']
     """
     cx = r.counterexample
     err = r.error

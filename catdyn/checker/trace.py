@@ -13,8 +13,8 @@ integer powers) on the entries. It fails as soon as the program
 - **applies a function** (``sin``, ``Abs``, ``Piecewise``…) to an expression in the symbols.
 
 :func:`tracing` watches one evaluation for these events. The symbols the checker generates
-are :class:`Generic` (a sympy ``Symbol`` that reports every assumption query made about it
-while tracing). A query (a branch inside sympy's algorithms) stops the evaluation at once
+are :class:`Generic` (a fresh sympy ``Dummy`` that reports every assumption query made
+about it while tracing). A query (a branch inside sympy's algorithms) stops the evaluation at once
 with :class:`Branched`: it can only be sampled, and sympy's generic algorithms can be slow.
 A comparison or truth test of an expression in the symbols, a division and a function
 application are recorded and the evaluation goes on: the result cannot prove the law, but
@@ -36,7 +36,7 @@ values). After the evaluation, both sides must also be polynomials in the symbol
 ...         _ = sympy.Matrix([[x, 1], [0, y]]).rank()
 ... except Branched as stop:
 ...     print(stop)
-asks whether x is zero
+asks whether x is ...
 """
 
 from __future__ import annotations
@@ -96,13 +96,19 @@ def _query_handler(fact: str) -> Any:
     return handler
 
 
+def _shown(self: Any, printer: Any = None) -> str:
+    return str(self.name)
+
+
 Generic = type(
     "Generic",
-    (sympy.Symbol,),
+    (sympy.Dummy,),
     {
         "__doc__": "A symbol standing for any rational number; every assumption query made about it "
-        "while tracing is a branch on its value.",
+        "while tracing is a branch on its value. Each one is new (a sympy Dummy), so no answer "
+        "cached by an earlier, untraced query can hide a branch.",
         "__module__": __name__,
+        "_sympystr": _shown,
         **{f"_eval_is_{fact}": _query_handler(fact) for fact in _FACTS},
     },
 )
