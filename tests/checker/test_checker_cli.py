@@ -38,7 +38,7 @@ def test_broken_specs_exit_1_naming_each_refuted_law(capsys):
         ("pick", "naturality"),
         ("Wobble", "preserves composition"),
         ("fast_tanh_law", "fast tanh agrees with tanh"),
-        ("pinv_on_the_plane", "preserves composition"),
+        ("PinvT", "preserves composition"),
         ("Rotate5", "preserves identities"),
         ("lazy_factor", "every cone factors"),
         ("Collapse_if", "preserves identities"),
