@@ -80,10 +80,38 @@ def _current() -> Trace | None:
     return getattr(_state, "trace", None)
 
 
+_ASSUMPTION_MACHINERY = ("sympy.core.assumptions", "sympy.core.logic", "sympy.core.facts", __name__)
+_CANONICAL_ARITHMETIC = ("sympy.core.mul", "sympy.core.add", "sympy.core.power", "sympy.core.operations")
+
+
+def _asked_by_arithmetic() -> bool:
+    """Whether the assumption query in progress comes from sympy's own canonicalisation of
+    sums, products and powers (``Mul.flatten`` asking whether a term is finite before it
+    distributes a coefficient, say). Those rewrite an expression into an equal one for every
+    rational value of the symbols (which are declared rational, hence finite): they are not
+    a branch of the law. Any other asker (row reduction, a function, the law itself) is."""
+    frame = sys._getframe(2)
+    while frame is not None and _propagates_a_query(frame):
+        frame = frame.f_back  # type: ignore[assignment]
+    return frame is not None and frame.f_globals.get("__name__", "") in _CANONICAL_ARITHMETIC
+
+
+def _propagates_a_query(frame: Any) -> bool:
+    """A frame of the assumption system itself, or of a compound expression passing a query
+    on to its terms (``Mul._eval_is_zero`` asking its factors): not the asker."""
+    module = frame.f_globals.get("__name__", "")
+    if module.startswith(_ASSUMPTION_MACHINERY):
+        return True
+    name = frame.f_code.co_name
+    return module.startswith("sympy.core.") and (
+        name.startswith("_eval_is_") or name in ("<lambda>", "<genexpr>", "<listcomp>", "getit", "_ask")
+    )
+
+
 def _query_handler(fact: str) -> Any:
     def handler(self: Any) -> None:
         trace = _current()
-        if trace is not None:
+        if trace is not None and not _asked_by_arithmetic():
             what = "zero" if fact in ("zero", "nonzero", "extended_nonzero") else fact.replace("_", " ")
             event = f"asks whether {self} is {what}"
             if trace.function_depth:
