@@ -42,6 +42,7 @@ asks whether x is ...
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 import threading
 from collections.abc import Iterator
@@ -49,6 +50,8 @@ from typing import Any
 
 import sympy
 from sympy.core.function import Application
+
+_assumptions_module = importlib.import_module("sympy.core.assumptions")  # the name is shadowed by a function
 
 _state = threading.local()
 
@@ -220,6 +223,20 @@ def _patched_function(original: Any) -> Any:
     return __new__
 
 
+def _patched_ask(original: Any) -> Any:
+    def ask(fact: str, obj: Any) -> Any:
+        value = original(fact, obj)
+        if value is None and _current() is not None and has_generic(obj):
+            # sympy remembers "unknown" on the object; a later question (a real branch) would
+            # then be answered from memory, unseen: forget every unknown it holds
+            kb = obj._assumptions
+            for key in [k for k, v in kb.items() if v is None]:
+                del kb[key]
+        return value
+
+    return ask
+
+
 _lock = threading.Lock()
 _users = 0
 _saved: dict[str, Any] = {}
@@ -236,6 +253,8 @@ def _install() -> None:
         _saved["bool"] = sympy.Basic.__dict__.get("__bool__")
         _saved["pow"] = sympy.Pow.__dict__["__new__"]
         _saved["function"] = Application.__dict__["__new__"]
+        _saved["ask"] = _assumptions_module._ask
+        _assumptions_module._ask = _patched_ask(_saved["ask"])
         eq = _patched_eq(_saved["eq"])
         sympy.Basic.__eq__ = eq  # type: ignore[method-assign]
         sympy.Basic.__ne__ = lambda self, other: not (self == other)  # type: ignore[method-assign]
@@ -260,6 +279,7 @@ def _uninstall() -> None:
             sympy.Basic.__bool__ = _saved["bool"]  # type: ignore[attr-defined]
         sympy.Pow.__new__ = _saved["pow"]  # type: ignore[method-assign]
         Application.__new__ = _saved["function"]  # type: ignore[method-assign]
+        _assumptions_module._ask = _saved["ask"]
 
 
 @contextlib.contextmanager

@@ -116,6 +116,18 @@ def test_ring_arithmetic_is_still_proved():
     assert check_law(det_square, SYMBOLIC_ONLY).status == "proved"
 
 
+def test_sympys_own_canonicalisation_is_not_a_branch_but_row_reduction_is():
+    from catdyn.checker import category_laws
+    from catdyn.checker.trace import Branched, Generic, tracing
+
+    listed = [MatQ.object("A", 1), MatQ.object("B", 2)]
+    assert [r.status for r in check_laws(category_laws(MatQ, objects=listed), SYMBOLIC_ONLY)] == ["proved"] * 3
+    x, y = Generic("x", rational=True), Generic("y", rational=True)
+    with pytest.raises(Branched):
+        with tracing():
+            sympy.Matrix([[x, 1], [0, y]]).rank()  # 2 for symbols, 1 at x = 0 or y = 0
+
+
 def test_a_symbolic_refutation_shows_concrete_arguments():
     r = check_spec(BROKEN / "mat_symbolic_only.py", SEEDED)
     (comp,) = [x for x in r.results if x.law == "preserves composition"]
