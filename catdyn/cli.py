@@ -4,11 +4,19 @@
 ``catdyn draw SPEC [--out FILE] [--check]`` draws every diagram a spec binds
 (:mod:`catdyn.draw`).
 
-``catdyn check SPEC_OR_DIR [--json] [--examples N] [--seed S] [--debug]`` checks every law a
-spec promises and exits 0 when all are proved or held, 1 when any is refuted (or raised an
-error while being checked), 2 when a spec is invalid (it cannot be loaded, or binds nothing
-checkable: one paragraph naming file and line; the traceback only with ``--debug``).
-``--json`` prints one document in the schema of ``docs/check-json.md``.
+``catdyn check SPEC_OR_DIR… [--json] [--examples N] [--seed S] [--max-size N] [--max-dim N]
+[--timeout T] [--debug]`` checks every law a spec promises, printing each verdict as soon as
+it is found, and exits
+
+- 0 when all are proved or held,
+- 1 when any is refuted or ended in error (an exception, or ``--timeout`` seconds passed),
+- 2 when a spec is invalid (it cannot be loaded, or nothing at all was checkable: one
+  paragraph naming file and line; the traceback only with ``--debug``),
+- 130 when interrupted (Ctrl-C): what was checked so far is printed first.
+
+``--json`` prints one document in the schema of ``docs/check-json.md`` on standard output and
+nothing else (a spec's own prints go to standard error). Output cut short by its reader
+(``catdyn check … | head``) ends the check quietly.
 
 >>> main(["--version"])
 catdyn 0.1.0
@@ -22,7 +30,9 @@ invalid spec: no/such/spec.py: no such file or directory. Give a spec file (.py)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -31,7 +41,7 @@ from typing import Any
 from catdyn import __version__
 
 _MARK = {"proved": "✓ proved", "held": "✓ held", "refuted": "✗ refuted", "error": "! error"}
-_STYLE = {"proved": "green", "held": "green", "refuted": "bold red", "error": "bold yellow"}
+_ANSI = {"proved": "32", "held": "32", "refuted": "1;31", "error": "1;33"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +67,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--examples", type=_positive, default=100, metavar="N", help="examples per sampled law"
     )
     check.add_argument("--seed", type=int, default=None, metavar="S", help="make sampling deterministic")
+    check.add_argument(
+        "--max-size",
+        type=_natural,
+        default=8,
+        metavar="N",
+        help="largest finite set, cone and permutation factor sampling draws (default 8; 0 … N drawn)",
+    )
+    check.add_argument(
+        "--max-dim", type=_natural, default=4, metavar="N", help="largest vector-space dimension drawn (default 4)"
+    )
+    check.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="T",
+        help="stop a law after T seconds (verdict: error); default no limit",
+    )
     check.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors")
     from catdyn.draw import add_draw_command
     from catdyn.runner.commands import add_commands
@@ -70,6 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def _natural(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -104,15 +145,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from catdyn.checker.law import CheckConfig
-    from catdyn.checker.report import check_paths, exit_code, to_json
+    from catdyn.checker.report import EXIT_INTERRUPTED, check_paths, exit_code, to_json
 
-    config = CheckConfig(examples=args.examples, seed=args.seed)
-    reports = check_paths(args.paths, config)
-    code = exit_code(reports)
-    if args.json:
-        print(json.dumps(to_json(reports, config), indent=2, ensure_ascii=False))
-    else:
-        _print_reports(reports, debug=args.debug)
+    config = CheckConfig(
+        examples=args.examples, seed=args.seed, max_size=args.max_size, max_dim=args.max_dim, timeout=args.timeout
+    )
+    stdout = sys.stdout
+    printer = _Printer(stdout, quiet=args.json)
+    reports: list[Any] = []
+    interrupted = False
+    try:
+        with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+            check_paths(args.paths, config, on_spec=printer.spec_done, on_result=printer.result, reports=reports)
+    except KeyboardInterrupt:
+        interrupted = True
+        if printer.partial is not None:  # the spec in progress: the laws decided so far
+            reports.append(printer.partial)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        _quiet_stdout()
+        return exit_code(reports)
+    code = EXIT_INTERRUPTED if interrupted else exit_code(reports)
+    try:
+        if args.json:
+            stdout.write(json.dumps(to_json(reports, config, interrupted), indent=2, ensure_ascii=False) + "\n")
+            stdout.flush()
+        else:
+            printer.summary(reports, interrupted)
+    except BrokenPipeError:
+        _quiet_stdout()
     if args.debug:
         for rep in reports:
             if rep.invalid is not None and rep.invalid.__cause__ is not None:
@@ -155,6 +215,16 @@ def _morphisms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so that the interpreter's final flush
+    does not print a second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout is not a real file
+        pass
+
+
 def _lines(res: Any) -> list[str]:
     """The explanation under a failing law: counterexample or error."""
     out = []
@@ -175,90 +245,90 @@ def _lines(res: Any) -> list[str]:
     return [line for line in out if line]
 
 
-def _cells(res: Any) -> list[str]:
-    residual = f"{res.residual:.3g}" if res.comparison == "tolerance" or res.status == "refuted" else "0"
-    return [
-        _MARK[res.status],
-        res.subject,
-        res.law,
-        res.engine,
-        str(res.examples),
-        residual,
-        res.where.rsplit("/", 1)[-1],
-    ]
+def _facts(res: Any) -> str:
+    """Engine, examples, residual and what was drawn, in one line."""
+    parts = [res.engine, f"{res.examples} example(s)"]
+    if res.comparison == "tolerance" or res.status == "refuted":
+        parts.append(f"residual {res.residual:.3g}")
+    parts += [f"{k} {v}" for k, v in res.drawn]
+    parts.append(f"{res.seconds:.2f} s")
+    parts.append(res.where.rsplit("/", 1)[-1])
+    return " · ".join(parts)
 
 
-def _print_reports(reports: Sequence[Any], debug: bool = False) -> None:
-    try:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-    except ImportError:  # pragma: no cover - rich is optional
-        _print_plain(reports)
-        return
-    console = Console(highlight=False, soft_wrap=True)
-    if not console.is_terminal:  # piped or captured: wide enough that cells do not fold
-        console = Console(highlight=False, soft_wrap=True, width=200)
-    for rep in reports:
+class _Printer:
+    """Streams the text report: each law's verdict as it is found, then per spec what was
+    not checked, then the summary."""
+
+    def __init__(self, out: Any, quiet: bool = False) -> None:
+        self.out = out
+        self.quiet = quiet  # --json: keep track of results, print nothing
+        self.colour = bool(getattr(out, "isatty", lambda: False)())
+        self.current: str | None = None
+        self.partial: Any = None
+
+    def emit(self, text: str = "") -> None:
+        if not self.quiet:
+            print(text, file=self.out, flush=True)
+
+    def _status(self, status: str) -> str:
+        mark = _MARK[status]
+        return f"\x1b[{_ANSI[status]}m{mark}\x1b[0m" if self.colour else mark
+
+    def result(self, path: str, res: Any) -> None:
+        from catdyn.checker.report import SpecReport
+
+        if self.current != path:
+            self.current = path
+            self.partial = SpecReport(path)
+            self.emit(path)
+        self.partial.results.append(res)
+        self.emit(f"  {self._status(res.status)}: {res.subject} — {res.law}  [{_facts(res)}]")
+        if not res.ok:
+            if res.statement:
+                self.emit(f"      law: {res.statement}")
+            for line in _lines(res):
+                self.emit("      " + line)
+        for note in res.notes:
+            self.emit(f"      note: {note}")
+
+    def spec_done(self, rep: Any) -> None:
+        self.partial = None
         if rep.invalid is not None:
-            console.print(Text.assemble(("invalid spec", "bold red"), f": {rep.invalid}"))
-            continue
-        if rep.skipped:
-            console.print(Text.assemble(("skipped", "dim"), f": {rep.skipped}"))
-            continue
-        table = Table(title=rep.path, title_justify="left", show_lines=False)
-        for col in ("status", "subject", "law", "engine", "examples", "residual", "where"):
-            table.add_column(col, overflow="fold")
-        for res in rep.results:
-            cells = _cells(res)
-            table.add_row(Text(cells[0], style=_STYLE[res.status]), *(Text(c) for c in cells[1:]))
-        console.print(table)
-        for res in rep.results:
-            if not res.ok:
-                console.print(
-                    Text.assemble(
-                        (res.status, _STYLE[res.status]), f": {res.subject} — {res.law} ({res.where})"
-                    )
-                )
-                if res.statement:
-                    console.print(f"  law: {res.statement}", markup=False)
-                for line in _lines(res):
-                    console.print("  " + line, markup=False)
-    _summary(reports, console.print)
+            self.emit(f"invalid spec: {rep.invalid}")
+        if rep.not_checked and not rep.skipped and rep.invalid is None:
+            if self.current != rep.path:
+                self.emit(rep.path)
+            self.emit("  not checked:")
+            for s in rep.not_checked:
+                self.emit(f"    {s.shown}")
+        self.current = None
 
+    def summary(self, reports: Sequence[Any], interrupted: bool) -> None:
+        from catdyn.checker.report import exit_code
 
-def _print_plain(reports: Sequence[Any]) -> None:
-    for rep in reports:
-        if rep.invalid is not None:
-            print(f"invalid spec: {rep.invalid}")
-            continue
-        if rep.skipped:
-            print(f"skipped: {rep.skipped}")
-            continue
-        print(rep.path)
-        for res in rep.results:
-            print("  " + "  ".join(_cells(res)))
-            if not res.ok:
-                if res.statement:
-                    print(f"    law: {res.statement}")
-                for line in _lines(res):
-                    print("    " + line)
-    _summary(reports, print)
-
-
-def _summary(reports: Sequence[Any], emit: Any) -> None:
-    counts = {"proved": 0, "held": 0, "refuted": 0, "error": 0}
-    for rep in reports:
-        for res in rep.results:
-            counts[res.status] += 1
-    invalid = sum(rep.invalid is not None for rep in reports)
-    skipped = sum(bool(rep.skipped) for rep in reports)
-    text = ", ".join(f"{v} {k}" for k, v in counts.items())
-    if invalid:
-        text += f", {invalid} invalid spec(s)"
-    if skipped:
-        text += f", {skipped} spec(s) with nothing to check skipped"
-    emit(text)
+        for rep in reports:  # specs with nothing checkable: skipped, or invalid when nothing at all was
+            if rep.skipped:
+                self.emit(f"skipped: {rep.skipped}")
+            elif rep.invalid is not None and rep.empty is not None and rep.invalid is rep.empty:
+                self.emit(f"invalid spec: {rep.invalid}")
+        counts = {"proved": 0, "held": 0, "refuted": 0, "error": 0}
+        for rep in reports:
+            for res in rep.results:
+                counts[res.status] += 1
+        invalid = sum(rep.invalid is not None for rep in reports)
+        skipped = sum(bool(rep.skipped) for rep in reports)
+        unseen = sum(len(rep.not_checked) for rep in reports)
+        text = ", ".join(f"{v} {k}" for k, v in counts.items())
+        if invalid:
+            text += f", {invalid} invalid spec(s)"
+        if skipped:
+            text += f", {skipped} spec(s) with nothing to check skipped"
+        if unseen:
+            text += f", {unseen} thing(s) not checked (listed above)"
+        if interrupted:
+            text += f"; interrupted (exit 130; would have been {exit_code(reports)} so far)"
+        self.emit(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

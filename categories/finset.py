@@ -19,6 +19,7 @@ on a million elements is a few sorts and gathers.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -241,19 +242,57 @@ class FinSetCategory(Category):
         return self.pullback(Cospan(self.to_terminal(A), self.to_terminal(B)))
 
     # --- generation and enumeration -----------------------------------------------------
-    def objects(self, max_size: int = 4) -> SearchStrategy[FinSetObject]:  # type: ignore[override]
-        """Sets ``S1 … S{max_size}`` (non-empty, so every hom-set is inhabited)."""
+    def objects(self, max_size: int | None = None) -> SearchStrategy[FinSetObject]:  # type: ignore[override]
+        """Sets ``S0 … S{max_size}``: the empty set included, and by default up to the size
+        knob of the check in progress (:func:`catdyn.checker.sampling.bounds`, 8 unless set).
+
+        >>> from hypothesis import find
+        >>> find(FinSet.objects(), lambda X: X.size >= 6).name
+        'S6'
+        """
         from hypothesis import strategies as st
 
-        return st.integers(1, max_size).map(lambda n: FinSetObject(f"S{n}", n))
+        if max_size is not None:
+            return st.integers(0, max_size).map(_sized_set)
+
+        @st.composite
+        def sets(draw: Any) -> FinSetObject:
+            return _sized_set(draw(_size()))
+
+        return sets()
 
     def morphisms(self, dom: FinSetObject, cod: FinSetObject) -> SearchStrategy[FinFunction]:  # type: ignore[override]
+
+        return _functions(dom, cod)
+
+    def composable(self, length: int) -> SearchStrategy[tuple[Morphism, ...]]:
+        """Chains of ``length`` composable functions between sets of ``0 … max_size``
+        elements. A function into ∅ exists only from ∅, so the sets before the last empty
+        one in a chain are empty too (every drawn chain is inhabited).
+
+        >>> from hypothesis import find
+        >>> f, g = find(FinSet.composable(2), lambda c: c[1].cod.size == 0)
+        >>> (f.dom.size, f.cod.size, g.cod.size)
+        (0, 0, 0)
+        """
         from hypothesis import strategies as st
 
-        if cod.size == 0:
-            return st.just(FinFunction("empty", dom, cod, np.zeros(0, np.int64))) if dom.size == 0 else st.nothing()
-        table = st.lists(st.integers(0, cod.size - 1), min_size=dom.size, max_size=dom.size)
-        return table.map(lambda t: FinFunction("f", dom, cod, np.asarray(t, dtype=np.int64)))
+        @st.composite
+        def chains(draw: Any) -> tuple[Morphism, ...]:
+            sizes = [draw(_size()) for _ in range(length + 1)]
+            last_empty = max((i for i, n in enumerate(sizes) if n == 0), default=-1)
+            sets = [_sized_set(0 if i <= last_empty else n) for i, n in enumerate(sizes)]
+            return tuple(draw(self.morphisms(a, b)) for a, b in itertools.pairwise(sets))
+
+        return chains()
+
+    def sample_features(self, x: Any) -> dict[str, Any]:
+        """What the checker reports about drawn sets: their sizes.
+
+        >>> FinSet.sample_features(FinSet.object("A", 3))
+        {'set sizes': 3}
+        """
+        return {"set sizes": int(x.size)} if isinstance(x, FinSetObject) else {}
 
     def hom(self, dom: FinSetObject, cod: FinSetObject) -> Iterator[FinFunction] | None:  # type: ignore[override]
         """All ``cod.size ** dom.size`` functions when that is at most 4096."""
@@ -263,6 +302,36 @@ class FinSetCategory(Category):
             FinFunction(f"f{i}", dom, cod, np.asarray(t, dtype=np.int64))
             for i, t in enumerate(itertools.product(range(cod.size), repeat=dom.size))
         )
+
+
+def _size() -> SearchStrategy[int]:
+    """A set size: a third of the draws ∅, a third from ``0 … 3`` (where most bugs show, and
+    shrink to), a third from ``0 … max_size`` (the knob of the check in progress)."""
+    from catdyn.checker.sampling import bounds
+
+    return _sizes_up_to(bounds().max_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _sizes_up_to(top: int) -> SearchStrategy[int]:
+    from hypothesis import strategies as st
+
+    return st.one_of(st.integers(0, min(3, top)), st.just(0), st.integers(0, top))
+
+
+@functools.lru_cache(maxsize=1024)
+def _functions(dom: FinSetObject, cod: FinSetObject) -> SearchStrategy[FinFunction]:
+    """Every function ``dom → cod`` (cached: building a strategy costs more than a draw)."""
+    from hypothesis import strategies as st
+
+    if cod.size == 0:
+        return st.just(FinFunction("f", dom, cod, np.zeros(0, np.int64))) if dom.size == 0 else st.nothing()
+    table = st.lists(st.integers(0, cod.size - 1), min_size=dom.size, max_size=dom.size)
+    return table.map(lambda t: FinFunction("f", dom, cod, np.asarray(t, dtype=np.int64)))
+
+
+def _sized_set(n: int) -> FinSetObject:
+    return FinSetObject(f"S{n}", n)
 
 
 def _has(obj: FinSetObject, element: Any) -> bool:

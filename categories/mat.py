@@ -227,20 +227,75 @@ class MatCategory(Category):
         return self.pullback(Cospan(self.to_zero(A), self.to_zero(B)))
 
     # --- generation ---------------------------------------------------------------------
-    def objects(self, max_dim: int = 4) -> SearchStrategy[VectorSpace]:  # type: ignore[override]
-        """Spaces ``V0 … V{max_dim}`` (dimension 0 included: every hom-set is inhabited)."""
+    def objects(self, max_dim: int | None = None) -> SearchStrategy[VectorSpace]:  # type: ignore[override]
+        """Spaces ``V0 … V{max_dim}`` (dimension 0 included: every hom-set is inhabited); by
+        default up to the dimension knob of the check in progress (4 unless set)."""
         from hypothesis import strategies as st
 
-        return st.integers(0, max_dim).map(lambda n: VectorSpace(f"V{n}", n, self))
+        if max_dim is not None:
+            return st.integers(0, max_dim).map(lambda n: VectorSpace(f"V{n}", n, self))
+
+        @st.composite
+        def spaces(draw: Any) -> VectorSpace:
+            from catdyn.checker.sampling import bounds
+
+            n = draw(st.integers(0, bounds().max_dim))
+            return VectorSpace(f"V{n}", n, self)
+
+        return spaces()
 
     def morphisms(self, dom: VectorSpace, cod: VectorSpace) -> SearchStrategy[LinearMap]:  # type: ignore[override]
+        """Matrices ``dom → cod``: degenerate ones as often as ones of random entries — the
+        zero matrix, matrices of every lower rank (products of thinner factors), and on square
+        shapes identities, projections, scalar matrices and Jordan blocks (a repeated
+        eigenvalue that is not diagonalisable).
+
+        >>> from hypothesis import find
+        >>> V = MatQ.object("V", 2)
+        >>> find(MatQ.morphisms(V, V), lambda f: f.matrix.rank() == 1).matrix.rank()
+        1
+        """
         from hypothesis import strategies as st
 
-        n = dom.dim * cod.dim
-        rows = st.lists(self._entries(), min_size=n, max_size=n).map(
-            lambda xs: [xs[i * dom.dim : (i + 1) * dom.dim] for i in range(cod.dim)]
-        )
-        return rows.map(lambda r: LinearMap("f", dom, cod, r))
+        m, n = cod.dim, dom.dim
+        ints = st.integers(-2, 2).map(self._small)
+
+        def grid(entries: Any, rows: int, cols: int) -> Any:
+            flat = st.lists(entries, min_size=rows * cols, max_size=rows * cols)
+            return flat.map(lambda xs: [xs[i * cols : (i + 1) * cols] for i in range(rows)])
+
+        def build(rows: Any) -> LinearMap:
+            return LinearMap("f", dom, cod, rows if m else self._zeros(0, n))
+
+        kinds = [st.just(self._zeros(m, n)).map(lambda z: LinearMap("f", dom, cod, z))]
+        if min(m, n) > 1:  # every rank strictly between 0 and full
+            low = st.integers(1, min(m, n) - 1).flatmap(
+                lambda r: st.tuples(grid(ints, m, r), grid(ints, r, n)).map(
+                    lambda ab: LinearMap("f", dom, cod, self._matmul(_as(self, ab[0], m, r), _as(self, ab[1], r, n)))
+                )
+            )
+            kinds.append(low)
+        if m == n and n > 0:
+            kinds.append(_square_degenerate(self, dom, ints))
+        return st.one_of(grid(self._entries(), m, n).map(build), st.one_of(*kinds))
+
+    def sample_features(self, x: Any) -> dict[str, Any]:
+        """What the checker reports about drawn spaces and matrices: dimensions, and the
+        kind of each matrix (``zero``, ``invertible``, ``singular``, ``full rank`` or
+        ``rank-deficient`` for non-square ones, ``empty`` when a dimension is 0).
+
+        >>> A = MatQ.object("A", 2)
+        >>> MatQ.sample_features(MatQ.matrix("p", A, A, [[1, 0], [0, 0]]))
+        {'matrix kinds': 'singular'}
+        """
+        if isinstance(x, VectorSpace):
+            return {"dimensions": x.dim}
+        if isinstance(x, LinearMap):
+            return {"matrix kinds": _kind(self, x)}
+        return {}
+
+    def _small(self, k: int) -> Any:
+        return sympy.Integer(k) if isinstance(self, MatQCategory) else float(k)
 
     # --- arithmetic, per field ----------------------------------------------------------
     @abstractmethod
@@ -319,6 +374,72 @@ def _rows(name: str, dom: VectorSpace, cod: VectorSpace, data: Any) -> tuple[tup
     return (len(rows), lengths.pop()), flat
 
 
+def _as(cat: MatCategory, rows: list[list[Any]], m: int, n: int) -> Any:
+    """Nested rows as the category's matrix type (an ``m × n`` matrix, zero-sized allowed)."""
+    if isinstance(cat, MatQCategory):
+        return sympy.ImmutableMatrix(m, n, [x for row in rows for x in row])
+    return np.array(rows, dtype=np.float64).reshape(m, n)
+
+
+def _square_degenerate(cat: MatCategory, dom: VectorSpace, ints: Any) -> Any:
+    """Square matrices with structure: identity, a projection ``diag(1…1, 0…0)``, a scalar
+    matrix ``c·I`` and a Jordan block ``c·I + N`` (one repeated eigenvalue)."""
+    from hypothesis import strategies as st
+
+    n = dom.dim
+
+    def shaped(kind: str, c: Any, k: int) -> LinearMap:
+        rows = [[cat._small(0)] * n for _ in range(n)]
+        for i in range(n):
+            if kind == "projection":
+                rows[i][i] = cat._small(1 if i < k else 0)
+            else:
+                rows[i][i] = c
+                if kind == "jordan" and i + 1 < n:
+                    rows[i][i + 1] = cat._small(1)
+        return LinearMap("f", dom, dom, _as(cat, rows, n, n))
+
+    return st.tuples(st.sampled_from(["projection", "scalar", "jordan"]), ints, st.integers(0, n)).map(
+        lambda t: shaped(*t)
+    )
+
+
+def _kind(cat: MatCategory, f: LinearMap) -> str:
+    m, n = f.shape
+    if m == 0 or n == 0:
+        return "empty"
+    if isinstance(cat, MatQCategory):
+        if f.matrix.free_symbols:
+            return "symbolic"
+        zero = all(x == 0 for x in f.matrix)
+        rank = _rational_rank(f.matrix) if not zero else 0
+    else:
+        zero = not np.any(f.matrix)
+        rank = int(np.linalg.matrix_rank(f.matrix)) if not zero else 0
+    if zero:
+        return "zero"
+    if m == n:
+        return "invertible" if rank == n else "singular"
+    return "full rank" if rank == min(m, n) else "rank-deficient"
+
+
+def _rational_rank(matrix: Any) -> int:
+    """The rank of a matrix of rationals by Gaussian elimination over ``Fraction``."""
+    rows = [[Fraction(int(x.p), int(x.q)) for x in matrix.row(i)] for i in range(matrix.rows)]
+    rank, cols = 0, matrix.cols
+    for c in range(cols):
+        pivot = next((r for r in range(rank, len(rows)) if rows[r][c] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for r in range(len(rows)):
+            if r != rank and rows[r][c] != 0:
+                k = rows[r][c] / rows[rank][c]
+                rows[r] = [a - k * b for a, b in zip(rows[r], rows[rank])]
+        rank += 1
+    return rank
+
+
 class MatQCategory(MatCategory):
     """Matrices with exact entries: rationals, or any sympy expression (use the instance
     ``MatQ``). Floats are refused: write ``Fraction(1, 10)`` or ``"0.1"`` for one tenth.
@@ -340,13 +461,17 @@ class MatQCategory(MatCategory):
         return hash(type(self).__name__)
 
     def generic(self, name: str, dom: VectorSpace, cod: VectorSpace) -> LinearMap:
-        """The matrix of independent symbols ``name_i_j``: a law that holds for it holds for
-        every matrix of that shape.
+        """The matrix of independent symbols ``name_i_j`` (each a
+        :class:`~catdyn.checker.trace.Generic` rational): a law that holds for it holds for
+        every matrix of that shape *when its evaluation is traced and found to use ring
+        operations only* (see :mod:`catdyn.checker.trace`).
 
         >>> MatQ.generic("F", MatQ.object("A", 2), MatQ.object("B", 1)).matrix
         Matrix([[F_0_0, F_0_1]])
         """
-        entries = [[sympy.Symbol(f"{name}_{i}_{j}") for j in range(dom.dim)] for i in range(cod.dim)]
+        from catdyn.checker.trace import Generic
+
+        entries = [[Generic(f"{name}_{i}_{j}", rational=True) for j in range(dom.dim)] for i in range(cod.dim)]
         return LinearMap(name, dom, cod, entries)
 
     def compare(self, f: Morphism, g: Morphism) -> Comparison:

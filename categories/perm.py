@@ -29,7 +29,7 @@ import itertools
 import math
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +40,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
 
 _HOM_ENUMERATION_LIMIT = 5040
+
+MAX_SAMPLED_FACTOR = 6
+"""The largest factor ``S_n`` sampling draws, whatever the size knob says."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -173,11 +176,32 @@ class PermCategory(Category):
         return Permutation(f"{f.name} >> {g.name}", f.dom, g.cod, tuple(q[p] for p, q in zip(f.perms, g.perms)))
 
     # --- generation and enumeration -----------------------------------------------------
-    def objects(self, max_factors: int = 2, max_size: int = 4) -> SearchStrategy[SymmetryGroup]:  # type: ignore[override]
+    def objects(self, max_factors: int = 2, max_size: int | None = None) -> SearchStrategy[SymmetryGroup]:  # type: ignore[override]
+        """Groups of one or ``max_factors`` factors ``S_n``, ``n`` from 0 (the trivial group)
+        to ``max_size`` — by default the size knob of the check in progress, capped at
+        :data:`MAX_SAMPLED_FACTOR` (a factor of 6 already has 720 elements)."""
         from hypothesis import strategies as st
 
-        sizes = st.lists(st.integers(1, max_size), min_size=1, max_size=max_factors)
-        return sizes.map(lambda ns: self.group(*ns))
+        if max_size is not None:
+            sizes = st.lists(st.integers(0, max_size), min_size=1, max_size=max_factors)
+            return sizes.map(lambda ns: self.group(*ns))
+
+        @st.composite
+        def groups(draw: Any) -> SymmetryGroup:
+            from catdyn.checker.sampling import bounds
+
+            top = min(bounds().max_size, MAX_SAMPLED_FACTOR)
+            return self.group(*draw(st.lists(st.integers(0, top), min_size=1, max_size=max_factors)))
+
+        return groups()
+
+    def sample_features(self, x: Any) -> dict[str, Any]:
+        """What the checker reports about drawn groups: their names (``S(3,2)``).
+
+        >>> Perm.sample_features(Perm.group(3, 2))
+        {'groups': 'S(3,2)'}
+        """
+        return {"groups": x.name} if isinstance(x, SymmetryGroup) else {}
 
     def morphisms(self, dom: SymmetryGroup, cod: SymmetryGroup) -> SearchStrategy[Permutation]:  # type: ignore[override]
         from hypothesis import strategies as st

@@ -17,7 +17,20 @@ value                                       laws checked (:mod:`catdyn.checker.s
 :class:`~catdyn.limits.Limit` (Colimit)     (co)cone commutes, (co)cones factor, uniquely
 :class:`~catdyn.checker.law.Law`            that law
 a list or tuple of ``Law``                  each law (e.g. ``functor_laws(F, objects=[A, B])``)
+a list, tuple or dict of the above          each element's laws, its subject ``name[i]`` or
+                                            ``name['key']`` (nested up to three levels)
 ==========================================  ===========================================
+
+Assignments inside a module-level ``if``, ``try``, ``with``, ``for``, ``while`` or ``match``
+count too (the value the name holds once the spec has run is checked, with the line of its
+last binding); a name bound only in a branch that did not run is reported as not checked.
+
+**Not checked, and said so.** Whatever discovery meets and does not check is listed with its
+line (:class:`Skipped`; the report's "not checked" section): checkable values under a
+private name (``_name``) or imported rather than bound, checkable values the spec's
+namespace holds without an assignment discovery can read (``globals()[...] = …``), a
+diagram that declares no equations, elements of a list or dict that are not checkable, a
+name bound inside a loop (only its final value is checked), a name whose branch did not run.
 
 So ``from catdyn.categories.finset import FinSet`` does not check FinSet's category laws,
 but ``category = FinSet`` does; to restrict a suite to some objects (and let it enumerate
@@ -28,8 +41,10 @@ in the order they are bound. A directory means its ``*.py`` files (not those sta
 A spec that cannot be loaded (syntax error, failed import, an exception such as a
 composition type error while it runs) raises :class:`~catdyn.errors.SpecError` naming the
 file and line; one that binds nothing checkable raises its subclass
-:class:`~catdyn.errors.NothingToCheckError` (an invalid spec when named on its own; inside a
-directory the file is skipped, e.g. a spec that only holds experiments for ``catdyn run``).
+:class:`~catdyn.errors.NothingToCheckError`, whose message lists what was not checked and
+why. (``catdyn check`` skips such a file, e.g. a spec holding only experiments for
+``catdyn run``, and exits 2 only when nothing at all was checked: the same rule whether the
+file is named alone or met inside a directory.)
 
 >>> import pathlib, tempfile
 >>> spec = pathlib.Path(tempfile.mkdtemp()) / "tiny.py"
@@ -79,6 +94,39 @@ class Checkable:
     laws: tuple[Law, ...]
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """Something discovery met and did not check: a name (or ``name[i]``), the line that
+    binds it (0 when no assignment binds it) and why.
+
+    >>> Skipped("_F", 4, "private name").shown
+    '_F (line 4): private name'
+    """
+
+    name: str
+    line: int
+    reason: str
+
+    @property
+    def shown(self) -> str:
+        return f"{self.name} (line {self.line}): {self.reason}" if self.line else f"{self.name}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What a spec file promises (``found``) and what discovery left out (``skipped``)."""
+
+    path: Path
+    found: tuple[Checkable, ...]
+    skipped: tuple[Skipped, ...]
+
+
+@dataclass(frozen=True)
+class _Binding:
+    line: int
+    context: str  # "" at the top level, else the compound statement around it ("if", "for"…)
+
+
 def spec_files(path: str | Path) -> list[Path]:
     """The spec files a path names: itself, or a directory's ``*.py`` files.
 
@@ -95,35 +143,76 @@ def spec_files(path: str | Path) -> list[Path]:
     raise SpecError(f"{path}: no such file or directory", "Give a spec file (.py) or a directory of them")
 
 
-def _bindings(source: str) -> tuple[dict[str, int], set[str]]:
-    """Top-level names bound by assignment (with the line of their last binding) and names
-    bound by imports."""
+_COMPOUND = {
+    ast.If: "if",
+    ast.Try: "try",
+    ast.With: "with",
+    ast.For: "for",
+    ast.While: "while",
+    ast.AsyncFor: "for",
+    ast.AsyncWith: "with",
+    ast.Match: "match",
+}
+if hasattr(ast, "TryStar"):  # Python ≥ 3.11
+    _COMPOUND[ast.TryStar] = "try"
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for t in target.elts for n in _target_names(t)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _bindings(source: str) -> tuple[dict[str, _Binding], dict[str, int]]:
+    """Names bound by assignment at module level (at the top, or inside a module-level
+    ``if``/``try``/``with``/``for``/``while``/``match``; not inside functions or classes),
+    with the line of their last binding, and names bound by imports (with their line)."""
     tree = ast.parse(source)
-    assigned: dict[str, int] = {}
-    imported: set[str] = set()
+    assigned: dict[str, _Binding] = {}
+    imported: dict[str, int] = {}
 
-    def names(target: ast.AST) -> list[str]:
-        if isinstance(target, ast.Name):
-            return [target.id]
-        if isinstance(target, (ast.Tuple, ast.List)):
-            return [n for t in target.elts for n in names(t)]
-        return []
+    def bind(name: str, line: int, context: str) -> None:
+        assigned[name] = _Binding(line, context)
+        imported.pop(name, None)
 
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            for t in node.targets:
-                for n in names(t):
-                    assigned[n] = node.lineno
-                    imported.discard(n)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
-            if not isinstance(node, ast.AnnAssign) or node.value is not None:
-                assigned[node.target.id] = node.lineno
-                imported.discard(node.target.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                n = (alias.asname or alias.name).split(".")[0]
-                imported.add(n)
-                assigned.pop(n, None)
+    def walk(body: list[ast.stmt], context: str) -> None:
+        for node in body:
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    for n in _target_names(t):
+                        bind(n, node.lineno, context)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+                if not isinstance(node, ast.AnnAssign) or node.value is not None:
+                    bind(node.target.id, node.lineno, context)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    n = (alias.asname or alias.name).split(".")[0]
+                    imported[n] = node.lineno
+                    assigned.pop(n, None)
+            elif type(node) in _COMPOUND:
+                kind = context or _COMPOUND[type(node)]
+                if isinstance(node, (ast.For, ast.AsyncFor)):
+                    for n in _target_names(node.target):
+                        bind(n, node.lineno, "for")
+                    kind = "for"
+                if isinstance(node, (ast.While,)):
+                    kind = "while"
+                for field_name in ("body", "orelse", "finalbody"):
+                    walk(getattr(node, field_name, []) or [], kind)
+                for handler in getattr(node, "handlers", []) or []:
+                    walk(handler.body, kind)
+                for item in getattr(node, "items", []) or []:
+                    if getattr(item, "optional_vars", None) is not None:
+                        for n in _target_names(item.optional_vars):
+                            bind(n, node.lineno, kind)
+                for case in getattr(node, "cases", []) or []:
+                    walk(case.body, kind)
+
+    walk(tree.body, "")
     return assigned, imported
 
 
@@ -187,23 +276,129 @@ def load_spec(path: str | Path) -> ModuleType:
 
 
 def discover(path: str | Path) -> list[Checkable]:
-    """Load one spec file and list its checkable things (see the module docstring)."""
+    """Load one spec file and list its checkable things (see the module docstring); raise
+    :class:`~catdyn.errors.NothingToCheckError` when there are none."""
+    return list(discover_all(path).found)
+
+
+def discover_all(path: str | Path) -> Discovery:
+    """Load one spec file: its checkable things, and what discovery did not check (see the
+    module docstring). Raises :class:`~catdyn.errors.NothingToCheckError` (listing what was
+    not checked, and why) when nothing is checkable."""
     p = Path(path)
     module = load_spec(p)
-    assigned, _ = _bindings(p.read_text(encoding="utf-8"))
-    found = []
-    for name, line in sorted(assigned.items(), key=lambda kv: kv[1]):
-        if name.startswith("_") or not hasattr(module, name):
+    assigned, imported = _bindings(p.read_text(encoding="utf-8"))
+    found: list[Checkable] = []
+    skipped: list[Skipped] = []
+    for name, binding in sorted(assigned.items(), key=lambda kv: kv[1].line):
+        if not hasattr(module, name):
+            if binding.context and not name.startswith("_"):
+                skipped.append(Skipped(name, binding.line, f"bound inside {binding.context} whose branch did not run"))
             continue
         thing = getattr(module, name)
-        try:
-            laws = laws_for(thing, name)
-        except CatdynError as exc:
-            raise SpecError(f"{name} cannot be checked: {exc}", "", where=f"{p}:{line}") from exc
-        if laws is None:
+        if name.startswith("_"):
+            if _checkable(thing):
+                skipped.append(Skipped(name, binding.line, "private name (starts with _): rename it to check it"))
             continue
-        where = f"{p}:{line}"
-        found.append(Checkable(name, line, thing, tuple(law.at(law.where or where) for law in laws)))
+        where = f"{p}:{binding.line}"
+        items, left_out = _expand(name, thing, binding.line)
+        skipped.extend(left_out)
+        for subject, value in items:
+            try:
+                laws = laws_for(value, subject)
+            except CatdynError as exc:
+                raise SpecError(f"{subject} cannot be checked: {exc}", "", where=where) from exc
+            if laws is None:
+                continue
+            if not laws:
+                skipped.append(Skipped(subject, binding.line, _why_no_laws(value)))
+                continue
+            found.append(Checkable(subject, binding.line, value, tuple(law.at(law.where or where) for law in laws)))
+            if binding.context in ("for", "while"):
+                skipped.append(
+                    Skipped(subject, binding.line, f"bound inside a {binding.context} loop: only its final value was checked")
+                )
+    skipped.extend(_unseen(module, assigned, imported))
     if not found:
-        raise NothingToCheckError.in_spec(p, [n for n in assigned if not n.startswith("_")])
-    return found
+        raise _nothing(p, [n for n in assigned if not n.startswith("_")], skipped)
+    return Discovery(p, tuple(found), tuple(skipped))
+
+
+def _checkable(thing: Any) -> bool:
+    """Whether ``thing`` is of a checkable kind (without building its laws, which can cost:
+    a pullback's cone source enumerates its commuting pairs)."""
+    from catdyn.category import Category
+    from catdyn.diagram import Diagram
+    from catdyn.functor import Functor, NaturalTransformation
+    from catdyn.limits import Cone, Pullback
+
+    if isinstance(thing, (Law, Category, Functor, NaturalTransformation, Diagram, Pullback, Cone)):
+        return True
+    if isinstance(thing, (list, tuple, dict)):
+        return bool(thing) and isinstance(thing, (list, tuple)) and all(isinstance(x, Law) for x in thing)
+    try:  # a kind the suites learnt since (laws_for is the authority)
+        return laws_for(thing) is not None
+    except CatdynError:
+        return True
+
+
+def _why_no_laws(thing: Any) -> str:
+    from catdyn.diagram import Diagram
+
+    if isinstance(thing, Diagram):
+        return "a diagram that declares no equations: nothing to check (declare equations=[(path, path), …])"
+    return "promises no laws"
+
+
+def _expand(name: str, thing: Any, line: int, depth: int = 0) -> tuple[list[tuple[str, Any]], list[Skipped]]:
+    """``(subject, value)`` pairs to check for a binding: the value itself, or the elements
+    of a list, tuple or dict of checkable things (a list of laws stays one thing)."""
+    if _checked_as_one(thing) or depth >= 3:
+        return [(name, thing)], []
+    if isinstance(thing, dict):
+        elements = [(f"{name}[{k!r}]", v) for k, v in thing.items()]
+    elif isinstance(thing, (list, tuple)):
+        elements = [(f"{name}[{i}]", v) for i, v in enumerate(thing)]
+    else:
+        return [(name, thing)], []
+    items: list[tuple[str, Any]] = []
+    skipped: list[Skipped] = []
+    for subject, value in elements:
+        inner, left = _expand(subject, value, line, depth + 1)
+        checkable = [(s, v) for s, v in inner if _checkable(v)]
+        items.extend(checkable)
+        skipped.extend(left)
+        if not checkable and not left:
+            skipped.append(Skipped(subject, line, f"a {type(value).__name__}, not a checkable thing"))
+    if not items:  # a plain container (e.g. a list of numbers): not a checkable binding at all
+        return [], []
+    return items, skipped
+
+
+def _checked_as_one(thing: Any) -> bool:
+    """Whether ``thing`` is checked as one (a checkable value, or a list or tuple of laws)."""
+    if isinstance(thing, (list, tuple, dict)):
+        return bool(thing) and isinstance(thing, (list, tuple)) and all(isinstance(x, Law) for x in thing)
+    return True
+
+
+def _unseen(module: ModuleType, assigned: dict[str, _Binding], imported: dict[str, int]) -> list[Skipped]:
+    """Checkable values of the module that no assignment discovery reads binds."""
+    out = []
+    for name, value in vars(module).items():
+        if name.startswith("_") or name in assigned or not _checkable(value):
+            continue
+        if name in imported:
+            out.append(Skipped(name, imported[name], "imported, not bound in this spec: bind it to a name to check it"))
+        else:
+            out.append(Skipped(name, 0, "bound without an assignment discovery reads (globals(), exec…)"))
+    return out
+
+
+def _nothing(path: Path, names: list[str], skipped: list[Skipped]) -> NothingToCheckError:
+    error = NothingToCheckError.in_spec(path, names)
+    if skipped:
+        listed = "; ".join(s.shown for s in skipped[:8]) + ("; …" if len(skipped) > 8 else "")
+        error = NothingToCheckError(f"{error.what}; not checked: {listed}", error.hint, where=error.where)
+    error.skipped = list(skipped)  # type: ignore[attr-defined]
+    return error

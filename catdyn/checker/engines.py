@@ -4,14 +4,23 @@
   all agree exactly → ``proved`` (with a tolerance → ``held``); the first that disagrees →
   ``refuted``. An enumeration longer than ``CheckConfig.max_cases`` gives way to the next
   engine (a disagreement met on the way still refutes).
-- **symbolic**: the sides at the law's ``symbolic()`` arguments are brought to sympy and
-  every entry of ``lhs − rhs`` is simplified: all zero → ``proved``; a non-zero entry with a
-  rational witness → ``refuted``; undecided → the next engine.
-- **hypothesis**: ``hypothesis.find`` looks for a failing argument tuple among
-  ``examples`` drawn from the law's strategy and shrinks it → ``refuted``; none → ``held``
-  with the number of examples and the largest residual.
+- **symbolic**: the sides at the law's ``symbolic()`` arguments are evaluated under
+  :func:`~catdyn.checker.trace.tracing`, brought to sympy, and every entry of ``lhs − rhs``
+  is simplified. All zero → ``proved`` *only if* the evaluation used ring operations alone
+  (no branch on a symbolic value, no division by one, no function applied to one) and both
+  sides are polynomials in the generic symbols; otherwise the pass is no proof and the next
+  engine samples (the reason is kept in the result's ``notes``). A non-zero entry with a
+  rational witness → the law is evaluated again at *concrete* arguments built from the
+  witness, and ``refuted`` there (a branch can make the symbolic and the concrete values
+  differ, so only a concrete failure refutes); undecided → the next engine.
+- **hypothesis**: the law's ``boundary()`` cases first, then ``hypothesis.find`` looks for a
+  failing argument tuple among ``examples`` drawn from the law's strategy and shrinks it →
+  ``refuted``; none → ``held`` with the number of examples and the largest residual.
 
-An exception while evaluating a law gives ``error`` with the arguments it was raised at.
+An exception while evaluating a law gives ``error`` with the arguments it was raised at. A law
+still running after ``CheckConfig.timeout`` seconds is stopped (:mod:`~catdyn.checker.timeout`)
+and gives ``error`` with the time. Every evaluated argument tuple is summarised into the
+result's ``drawn`` (:mod:`~catdyn.checker.sampling`).
 
 >>> from catdyn.checker.law import Law, CheckConfig
 >>> law = Law("x = x", "numeric", lambda x: x, lambda x: x, enumerate=lambda: [(1,), (2,)])
@@ -33,7 +42,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from catdyn.checker.law import CheckConfig, Counterexample, ErrorInfo, Law, LawResult
-from catdyn.checker.show import describe
+from catdyn.checker.sampling import Bounds, record, sampling
+from catdyn.checker.show import describe, describe_argument
+from catdyn.checker.timeout import LawTimeout, within
 
 
 @dataclass
@@ -50,7 +61,7 @@ class _Tally:
 
 def _named(law: Law, args: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
     names = list(law.argnames) + [f"arg{i}" for i in range(len(law.argnames), len(args))]
-    return tuple((n, describe(a)) for n, a in zip(names, args))
+    return tuple((n, describe_argument(n, a)) for n, a in zip(names, args))
 
 
 def _detail(lhs: Any, rhs: Any) -> str:
@@ -107,7 +118,7 @@ def _refuted(
 
 
 # --- exhaustive -----------------------------------------------------------------------------
-def exhaustive(law: Law, config: CheckConfig) -> LawResult | None:
+def exhaustive(law: Law, config: CheckConfig, notes: list[str]) -> LawResult | None:
     """Evaluate the law at every enumerated argument tuple; ``None`` if it cannot decide."""
     if law.enumerate is None:
         return None
@@ -122,7 +133,9 @@ def exhaustive(law: Law, config: CheckConfig) -> LawResult | None:
     try:
         for args in itertools.islice(cases, config.max_cases + 1):
             if tally.examples >= config.max_cases:
+                notes.append(f"more than {config.max_cases} cases to enumerate: sampled instead")
                 return None  # too many to be a proof: let the next engine sample
+            record(args)
             lhs, rhs = law.sides(args)
             c = law.compare(lhs, rhs)
             if not c.equal:
@@ -141,10 +154,9 @@ def exhaustive(law: Law, config: CheckConfig) -> LawResult | None:
 
 
 # --- symbolic -------------------------------------------------------------------------------
-def symbolic(law: Law, config: CheckConfig) -> LawResult | None:
-    """Simplify ``lhs − rhs`` at the law's symbolic arguments; ``None`` if undecided."""
-    from catdyn.checker.symbolic import NotSymbolic, difference, witness
-
+def symbolic(law: Law, config: CheckConfig, notes: list[str]) -> LawResult | None:
+    """Simplify ``lhs − rhs`` at the law's symbolic arguments under tracing; ``None`` if the
+    pass decides nothing (see the module docstring)."""
     if law.symbolic is None:
         return None
     tally = _Tally()
@@ -154,24 +166,10 @@ def symbolic(law: Law, config: CheckConfig) -> LawResult | None:
         if instances is None:
             return None
         for args in instances:
-            lhs, rhs = law.sides(args)
-            try:
-                nonzero = difference(lhs, rhs, simplify=False)
-            except NotSymbolic:
-                return None
-            found = witness(nonzero) if nonzero else None
-            if nonzero and found is None:
-                nonzero = difference(lhs, rhs, simplify=True)  # expansion was not enough: simplify
-                found = witness(nonzero) if nonzero else None
-                if nonzero and found is None:
-                    return None  # sympy could not decide; sampling may
-            if found is not None:
-                pos, sub, value = found
-                at = ", ".join(f"{k} = {v}" for k, v in sub.items()) or "all values"
-                diff_shown = "; ".join(f"{p}: {describe(e, 120)}" for p, e in nonzero[:4])
-                detail = f"lhs − rhs ≠ 0 at {diff_shown} (e.g. {pos} = {value} at {at})"
-                residual = abs(complex(value.evalf())) if hasattr(value, "evalf") else abs(complex(value))
-                return _refuted(law, args, lhs, rhs, residual, "symbolic", tally, True, detail)
+            record(args)
+            verdict = _symbolic_instance(law, args, tally, notes)
+            if verdict is not True:
+                return verdict
             tally.add(0.0, True)
     except Exception as exc:
         return _error(law, exc, args, "symbolic")
@@ -180,19 +178,91 @@ def symbolic(law: Law, config: CheckConfig) -> LawResult | None:
     return _result(law, status="proved", engine="symbolic", examples=tally.examples)
 
 
+def _symbolic_instance(law: Law, args: tuple[Any, ...], tally: _Tally, notes: list[str]) -> LawResult | bool | None:
+    """One symbolic instance: ``True`` (proved there), a refutation, or ``None`` (undecided)."""
+    from catdyn.checker.symbolic import NotSymbolic, difference, witness
+    from catdyn.checker.trace import Branched, polynomial, tracing
+
+    try:
+        with tracing() as trace:
+            lhs, rhs = law.sides(args)
+    except Branched as stop:
+        notes.append(f"symbolic pass is no proof: the law {stop} (a branch on a symbolic value); sampled instead")
+        return None
+    except Exception as exc:  # e.g. bool() of a symbolic comparison: sampling will meet it concretely
+        notes.append(f"symbolic pass raised {type(exc).__name__}: {exc}; sampled instead")
+        return None
+    try:
+        nonzero = difference(lhs, rhs, simplify=False)
+        found = witness(nonzero) if nonzero else None
+        if nonzero and found is None:
+            nonzero = difference(lhs, rhs, simplify=True)  # expansion was not enough: simplify
+            found = witness(nonzero) if nonzero else None
+    except NotSymbolic:
+        return None
+    if found is not None:
+        return _confirmed(law, args, nonzero, found, tally, notes)
+    if nonzero:
+        notes.append("sympy could not decide lhs − rhs = 0; sampled instead")
+        return None
+    blockers = list(trace.events)
+    if not (polynomial(_sympy_or_none(lhs)) and polynomial(_sympy_or_none(rhs))):
+        blockers.append("gives sides that are not polynomials in the symbols")
+    if blockers:
+        notes.append(f"symbolic pass is no proof: the law {blockers[0]}; sampled instead")
+        return None
+    return True
+
+
+def _sympy_or_none(x: Any) -> Any:
+    from catdyn.checker.symbolic import NotSymbolic, to_sympy
+
+    try:
+        return to_sympy(x)
+    except NotSymbolic:
+        return None
+
+
+def _confirmed(
+    law: Law, args: tuple[Any, ...], nonzero: list[Any], found: Any, tally: _Tally, notes: list[str]
+) -> LawResult | None:
+    """A refutation at concrete arguments built from a symbolic witness, or ``None``."""
+    from catdyn.checker.symbolic import concrete_instances
+
+    pos, sub, value = found
+    at = ", ".join(f"{k} = {v}" for k, v in sub.items()) or "all values"
+    diff_shown = "; ".join(f"{p}: {describe(e, 120)}" for p, e in nonzero[:4])
+    detail = f"lhs − rhs ≠ 0 at {diff_shown} (e.g. {pos} = {value} at {at})"
+    for _values, concrete in concrete_instances(args, sub):
+        try:
+            lhs, rhs = law.sides(concrete)
+            c = law.compare(lhs, rhs)
+        except Exception as exc:
+            return replace(_error(law, exc, concrete, "symbolic"), examples=tally.examples)
+        if not c.equal:
+            return _refuted(law, concrete, lhs, rhs, c.residual, "symbolic", tally, c.exact, detail)
+    notes.append(f"symbolic witness ({detail}) did not fail at concrete arguments; sampled instead")
+    return None
+
+
 # --- hypothesis -----------------------------------------------------------------------------
-def sampled(law: Law, config: CheckConfig) -> LawResult | None:
-    """Search ``config.examples`` drawn argument tuples for a failure and shrink it."""
-    from hypothesis import HealthCheck, Phase, find, settings
+def sampled(law: Law, config: CheckConfig, notes: list[str]) -> LawResult | None:
+    """The law's boundary cases, then ``config.examples`` drawn argument tuples: the first
+    failure is shrunk and reported."""
+    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
     from hypothesis.errors import NoSuchExample, Unsatisfiable
 
     if law.arguments is None:
         return None
     tally = _Tally()
+    boundary = _boundary(law, tally)
+    if boundary is not None:
+        return boundary
     first_kind: list[str] = []  # "refuted" or "error": shrink towards the kind met first
 
     def failing(args: tuple[Any, ...]) -> bool:
         try:
+            record(args)
             lhs, rhs = law.sides(args)
             c = law.compare(lhs, rhs)
         except Exception:
@@ -214,6 +284,7 @@ def sampled(law: Law, config: CheckConfig) -> LawResult | None:
         derandomize=False,
         phases=[Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
     )
     rng = random.Random(config.seed) if config.seed is not None else None
     try:
@@ -246,7 +317,25 @@ def sampled(law: Law, config: CheckConfig) -> LawResult | None:
     return _refuted(law, args, lhs, rhs, c.residual, "hypothesis", tally, c.exact)
 
 
-ENGINE_FUNCTIONS: dict[str, Callable[[Law, CheckConfig], LawResult | None]] = {
+def _boundary(law: Law, tally: _Tally) -> LawResult | None:
+    """Evaluate the law's boundary cases; the first failure (or error), else ``None``."""
+    if law.boundary is None:
+        return None
+    args: tuple[Any, ...] | None = None
+    try:
+        for args in law.boundary():
+            record(args)
+            lhs, rhs = law.sides(args)
+            c = law.compare(lhs, rhs)
+            if not c.equal:
+                return _refuted(law, args, lhs, rhs, c.residual, "hypothesis", tally, c.exact)
+            tally.add(c.residual, c.exact)
+    except Exception as exc:
+        return replace(_error(law, exc, args, "hypothesis"), examples=tally.examples)
+    return None
+
+
+ENGINE_FUNCTIONS: dict[str, Callable[[Law, CheckConfig, list[str]], LawResult | None]] = {
     "exhaustive": exhaustive,
     "symbolic": symbolic,
     "hypothesis": sampled,
@@ -254,17 +343,44 @@ ENGINE_FUNCTIONS: dict[str, Callable[[Law, CheckConfig], LawResult | None]] = {
 
 
 def run_engines(law: Law, config: CheckConfig) -> LawResult:
-    """The first decisive result of the configured engines, timed."""
+    """The first decisive result of the configured engines, timed, within the time limit."""
     t0 = time.perf_counter()
+    notes: list[str] = []
+    progress: dict[str, str] = {"engine": "none"}
+    with sampling(Bounds(max_size=config.max_size, max_dim=config.max_dim)) as drawn:
+        try:
+            result = within(config.timeout, lambda: _decide(law, config, notes, progress))
+        except LawTimeout as stop:
+            result = _result(
+                law,
+                status="error",
+                engine=progress["engine"],
+                error=ErrorInfo(
+                    "Timeout",
+                    f"{stop} after {time.perf_counter() - t0:.2f} s in the {progress['engine']} engine "
+                    f"({drawn.count} argument tuple(s) evaluated); raise --timeout or make the law cheaper",
+                ),
+            )
+    return replace(
+        result,
+        seconds=time.perf_counter() - t0,
+        drawn=drawn.summary(),
+        notes=tuple(dict.fromkeys(notes + list(result.notes))),
+    )
+
+
+def _decide(law: Law, config: CheckConfig, notes: list[str], progress: dict[str, str]) -> LawResult:
     result: LawResult | None = None
     for name in ("exhaustive", "symbolic", "hypothesis"):
         if name in config.engines:
-            result = ENGINE_FUNCTIONS[name](law, config)
+            progress["engine"] = name
+            result = ENGINE_FUNCTIONS[name](law, config, notes)
             if result is not None:
                 break
     if result is not None and result.engine == "symbolic" and result.status == "proved" and not law.symbolic_covers_all:
         # proved only for the symbolic cases chosen (e.g. dimensions 1–3): sample the rest too
-        rest = sampled(law, config) if "hypothesis" in config.engines else None
+        progress["engine"] = "hypothesis"
+        rest = sampled(law, config, notes) if "hypothesis" in config.engines else None
         if rest is not None and rest.status != "held":
             result = rest
         else:
@@ -281,4 +397,4 @@ def run_engines(law: Law, config: CheckConfig) -> LawResult:
                 f"hypothesis strategy (engines tried: {', '.join(config.engines)})",
             ),
         )
-    return replace(result, seconds=time.perf_counter() - t0)
+    return result

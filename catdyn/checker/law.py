@@ -181,6 +181,8 @@ class Law:
       (False for a selection, e.g. generic matrices of dimensions 1–3 standing for all of
       MatQ: then a symbolic pass proves only those cases, sampling still runs, and the law
       is at best ``held``);
+    - ``boundary``: argument tuples the sampling engine always evaluates before drawing
+      (the edge cases a random draw may miss: the empty cone, a cone as large as the apex);
     - ``compare``: decides agreement (default exact, :func:`compare_values`; :func:`approx`
       for a tolerance);
     - ``argnames``: names shown in a counterexample; ``statement``: the equation in words;
@@ -198,6 +200,7 @@ class Law:
     enumerate: Callable[[], Iterable[tuple[Any, ...]] | None] | None = None
     symbolic: Callable[[], Iterable[tuple[Any, ...]] | None] | None = None
     symbolic_covers_all: bool = True
+    boundary: Callable[[], Iterable[tuple[Any, ...]]] | None = None
     compare: Compare = compare_values
     argnames: tuple[str, ...] = ()
     statement: str = ""
@@ -262,7 +265,10 @@ class LawResult:
     ``examples`` is how many argument tuples were evaluated (before the first failure, for
     a refutation); ``residual`` the largest residual among them (the counterexample's, when
     refuted); ``comparison`` is ``"exact"`` or ``"tolerance"``; ``engine`` the engine that
-    decided. ``ok`` is true for proved and held.
+    decided. ``drawn`` says what the evaluated arguments covered (``("set sizes", "0–8")``,
+    ``("matrix kinds", "invertible, singular, zero")``…); ``notes`` why an engine gave way
+    (e.g. a symbolic pass that could not count as a proof). ``ok`` is true for proved and
+    held.
 
     >>> LawResult("l", "numeric", "proved", "exhaustive").ok
     True
@@ -282,6 +288,7 @@ class LawResult:
     where: str = ""
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    drawn: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -292,16 +299,24 @@ class LawResult:
 class CheckConfig:
     """How to check: ``examples`` per sampled law, ``seed`` (``None``: random; an integer
     makes hypothesis deterministic), which ``engines`` may run (in :data:`ENGINES` order),
-    and the most cases the exhaustive engine will enumerate before giving way.
+    the most cases the exhaustive engine will enumerate before giving way, the sizes
+    sampling draws (finite sets, cones and permutation factors of ``0 … max_size``
+    elements; vector spaces of ``0 … max_dim`` dimensions) and ``timeout``, the seconds a
+    law may run before it is stopped with an ``error`` verdict (``None``: no limit).
 
     >>> CheckConfig(examples=10).engines
     ('exhaustive', 'symbolic', 'hypothesis')
+    >>> CheckConfig().max_size, CheckConfig().max_dim
+    (8, 4)
     """
 
     examples: int = 100
     seed: int | None = None
     engines: tuple[str, ...] = ENGINES
     max_cases: int = 20_000
+    max_size: int = 8
+    max_dim: int = 4
+    timeout: float | None = None
 
 
 def check_law(law: Law, config: CheckConfig | None = None) -> LawResult:

@@ -22,12 +22,12 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catdyn.checker.discovery import discover, spec_files
+from catdyn.checker.discovery import Skipped, discover_all, spec_files
 from catdyn.checker.law import CheckConfig, LawResult, check_law
 from catdyn.errors import NothingToCheckError, SpecError
 
@@ -35,11 +35,14 @@ SCHEMA = "catdyn-check/1"
 """The name and version of the JSON document :func:`to_json` writes."""
 
 EXIT_OK, EXIT_REFUTED, EXIT_INVALID = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""``catdyn check`` stopped by Ctrl-C (SIGINT): what was checked is printed, then this code."""
 
 
 @dataclass
 class SpecReport:
-    """The results of one spec file, or the reason it could not be checked.
+    """The results of one spec file, or the reason it could not be checked, and what its
+    discovery did not check (``not_checked``).
 
     >>> SpecReport("x.py").status
     'ok'
@@ -49,11 +52,13 @@ class SpecReport:
     results: list[LawResult] = field(default_factory=list)
     invalid: SpecError | None = None
     skipped: str = ""
+    not_checked: list[Skipped] = field(default_factory=list)
+    empty: SpecError | None = field(default=None, repr=False)  # why it was skipped, as an error
 
     @property
     def status(self) -> str:
-        """``invalid``, ``skipped`` (nothing to check, in a directory), ``failed`` (a law
-        refuted or in error) or ``ok``."""
+        """``invalid``, ``skipped`` (nothing to check, while other specs of the same command
+        had laws), ``failed`` (a law refuted or in error) or ``ok``."""
         if self.invalid is not None:
             return "invalid"
         if self.skipped:
@@ -61,20 +66,39 @@ class SpecReport:
         return "ok" if all(r.ok for r in self.results) else "failed"
 
 
-def check_spec(path: str | Path, config: CheckConfig | None = None, in_directory: bool = False) -> SpecReport:
-    """Load one spec file and check every law of every checkable thing in it. A file met
-    ``in_directory`` that binds nothing checkable is skipped rather than invalid."""
+OnResult = Callable[[str, LawResult], None]
+"""Called with the spec's path and each law's result as soon as it is decided."""
+
+
+def check_spec(
+    path: str | Path,
+    config: CheckConfig | None = None,
+    in_directory: bool = False,
+    on_result: OnResult | None = None,
+) -> SpecReport:
+    """Load one spec file and check every law of every checkable thing in it, calling
+    ``on_result`` after each law. A file that binds nothing checkable is ``skipped`` (its
+    message says what was not checked); :func:`check_paths` turns it into an invalid spec
+    when nothing at all was checked. (``in_directory`` is kept for callers of the old
+    signature and no longer changes anything: a file named alone and a file met inside a
+    directory follow one rule.)"""
     cfg = config or CheckConfig()
+    del in_directory
     with _torch_threads_kept():
         try:
-            found = discover(path)
+            found = discover_all(path)
         except NothingToCheckError as exc:
-            if in_directory:
-                return SpecReport(str(path), skipped=str(exc))
-            return SpecReport(str(path), invalid=exc)
+            return SpecReport(str(path), skipped=str(exc), not_checked=list(getattr(exc, "skipped", [])), empty=exc)
         except SpecError as exc:
             return SpecReport(str(path), invalid=exc)
-        return SpecReport(str(path), [check_law(law, cfg) for c in found for law in c.laws])
+        report = SpecReport(str(path), not_checked=list(found.skipped))
+        for c in found.found:
+            for law in c.laws:
+                result = check_law(law, cfg)
+                report.results.append(result)
+                if on_result is not None:
+                    on_result(str(path), result)
+        return report
 
 
 @contextlib.contextmanager
@@ -91,30 +115,45 @@ def _torch_threads_kept() -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-def check_paths(paths: Iterable[str | Path], config: CheckConfig | None = None) -> list[SpecReport]:
-    """Check every spec file the paths name (files, or directories of ``*.py``)."""
-    out = []
+def check_paths(
+    paths: Iterable[str | Path],
+    config: CheckConfig | None = None,
+    on_spec: Callable[[SpecReport], None] | None = None,
+    on_result: OnResult | None = None,
+    reports: list[SpecReport] | None = None,
+) -> list[SpecReport]:
+    """Check every spec file the paths name (files, or directories of ``*.py``).
+
+    A file that binds nothing checkable is skipped when other files of the same command
+    have laws, and is an invalid spec (exit 2) when nothing at all was checked — whether
+    it was named alone or met inside a directory. ``on_spec`` is called with each spec's
+    report when it is done, ``on_result`` with each law's result; ``reports`` (if given)
+    is filled as specs finish, so an interrupted check keeps what was done."""
+    out = reports if reports is not None else []
     for p in paths:
         try:
             files = spec_files(p)
         except SpecError as exc:
-            out.append(SpecReport(str(p), invalid=exc))
+            _finish(out, SpecReport(str(p), invalid=exc), on_spec)
             continue
         if not files:
-            out.append(
-                SpecReport(str(p), invalid=SpecError(f"{p}: has no spec files (*.py)", "Give a spec file"))
+            _finish(
+                out,
+                SpecReport(str(p), invalid=SpecError(f"{p}: has no spec files (*.py)", "Give a spec file")),
+                on_spec,
             )
-        directory = Path(p).is_dir()
-        reports = [check_spec(f, config, in_directory=directory) for f in files]
-        if reports and all(r.skipped for r in reports):
-            out.append(
-                SpecReport(
-                    str(p),
-                    invalid=SpecError(f"{p}: no spec in it binds anything checkable", "Give a spec file"),
-                )
-            )
-        out.extend(reports)
+        for f in files:
+            _finish(out, check_spec(f, config, on_result=on_result), on_spec)
+    if out and not any(r.results for r in out) and not any(r.invalid for r in out):
+        for r in out:  # nothing at all was checked: each empty spec is an invalid one
+            r.invalid, r.skipped = r.empty or NothingToCheckError(r.skipped.rstrip(".")), ""
     return out
+
+
+def _finish(out: list[SpecReport], report: SpecReport, on_spec: Callable[[SpecReport], None] | None) -> None:
+    out.append(report)
+    if on_spec is not None:
+        on_spec(report)
 
 
 def exit_code(reports: Sequence[SpecReport]) -> int:
@@ -142,8 +181,8 @@ def result_json(r: LawResult) -> dict[str, Any]:
     """One law's result as a JSON object (see ``docs/check-json.md``).
 
     >>> from catdyn.checker.law import LawResult
-    >>> sorted(result_json(LawResult("l", "functor", "held", "hypothesis")))[:4]
-    ['comparison', 'counterexample', 'engine', 'error']
+    >>> sorted(result_json(LawResult("l", "functor", "held", "hypothesis")))[:5]
+    ['comparison', 'counterexample', 'drawn', 'engine', 'error']
     """
     cx = r.counterexample
     err = r.error
@@ -159,6 +198,8 @@ def result_json(r: LawResult) -> dict[str, Any]:
         "examples": r.examples,
         "residual": _num(r.residual),
         "seconds": round(r.seconds, 6),
+        "drawn": {k: v for k, v in r.drawn},
+        "notes": list(r.notes),
         "counterexample": None
         if cx is None
         else {
@@ -174,7 +215,9 @@ def result_json(r: LawResult) -> dict[str, Any]:
     }
 
 
-def to_json(reports: Sequence[SpecReport], config: CheckConfig | None = None) -> dict[str, Any]:
+def to_json(
+    reports: Sequence[SpecReport], config: CheckConfig | None = None, interrupted: bool = False
+) -> dict[str, Any]:
     """The whole check as one JSON-ready document (schema ``catdyn-check/1``)."""
     from catdyn import __version__
 
@@ -195,17 +238,27 @@ def to_json(reports: Sequence[SpecReport], config: CheckConfig | None = None) ->
                 else {"type": type(inv).__name__, "message": str(inv), "where": inv.where},
                 "skipped": rep.skipped or None,
                 "laws": [result_json(r) for r in rep.results],
+                "not_checked": [{"name": n.name, "line": n.line, "reason": n.reason} for n in rep.not_checked],
             }
         )
     return {
         "schema": SCHEMA,
         "catdyn_version": __version__,
-        "config": {"examples": cfg.examples, "seed": cfg.seed, "engines": list(cfg.engines)},
-        "exit_code": exit_code(reports),
+        "config": {
+            "examples": cfg.examples,
+            "seed": cfg.seed,
+            "engines": list(cfg.engines),
+            "max_size": cfg.max_size,
+            "max_dim": cfg.max_dim,
+            "timeout": cfg.timeout,
+        },
+        "exit_code": EXIT_INTERRUPTED if interrupted else exit_code(reports),
+        "interrupted": interrupted,
         "summary": {
             **counts,
             "invalid_specs": sum(r.invalid is not None for r in reports),
             "skipped_specs": sum(bool(r.skipped) for r in reports),
+            "not_checked": sum(len(r.not_checked) for r in reports),
         },
         "specs": specs,
     }

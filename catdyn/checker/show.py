@@ -27,8 +27,13 @@ def _clip(text: str, limit: int = _LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _morphism(m: Any) -> str:
-    head = f"{m.name}: {m.dom.name} → {m.cod.name}"
+GENERATED_NAMES = frozenset({"f", "g", "h", "k", "σ"})
+"""Names the categories' strategies give every morphism they draw: in a counterexample the
+argument's own name is shown instead (``g: S1 → S2 [0↦1]``, not ``g = f: S1 → S2 …``)."""
+
+
+def _morphism(m: Any, label: str | None = None) -> str:
+    head = f"{label or m.name}: {m.dom.name} → {m.cod.name}"
     table = getattr(m, "table", None)
     if table is not None and hasattr(m.dom, "elements"):
         dom_el, cod_el = m.dom.elements, m.cod.elements
@@ -41,7 +46,27 @@ def _morphism(m: Any) -> str:
     matrix = getattr(m, "matrix", None)
     if matrix is not None and not callable(matrix):
         return f"{head} {_value(matrix)}"
-    return head
+    return head + _fields(m)
+
+
+def _fields(m: Any) -> str:
+    """The data of a morphism of any other category: its dataclass fields besides the name
+    and ends (e.g. a unit map's ``sources`` and ``fractions``), each shown briefly."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(m):
+        return ""
+    shown = []
+    for f in dataclasses.fields(m):
+        if f.name in ("name", "dom", "cod") or f.name.startswith("_"):
+            continue
+        value = getattr(m, f.name, None)
+        if isinstance(value, tuple) and all(hasattr(v, "tolist") for v in value):
+            text = str([v.tolist() for v in value])
+        else:
+            text = _value(value)
+        shown.append(f"{f.name}={_clip(text, 160)}")
+    return (" " + ", ".join(shown)) if shown else ""
 
 
 def _value(x: Any) -> str:
@@ -70,3 +95,19 @@ def _value(x: Any) -> str:
 def describe(x: Any, limit: int = _LIMIT) -> str:
     """One line describing ``x``, at most ``limit`` characters."""
     return _clip(_value(x), limit)
+
+
+def describe_argument(name: str, x: Any, limit: int = _LIMIT) -> str:
+    """One line for a law's argument ``name``: a drawn morphism is labelled by the argument's
+    name instead of the placeholder its strategy gave it.
+
+    >>> from catdyn.categories.finset import FinSet
+    >>> A, B = FinSet.object("S1", 1), FinSet.object("S2", 2)
+    >>> describe_argument("g", FinSet.function("f", A, B, [1]))
+    'g: S1 → S2 [0↦1]'
+    """
+    from catdyn.category import Morphism
+
+    if isinstance(x, Morphism) and x.name in GENERATED_NAMES and name.isidentifier():
+        return _clip(_morphism(x, label=name), limit)
+    return describe(x, limit)

@@ -24,10 +24,14 @@ How cones are generated and uniqueness is tested, per category:
   cone from the one-point set at ``(a, b)`` are the apex elements projecting to ``(a, b)`` —
   and is enumerated over every pair: together with the commuting square this *proves* the
   universal property (``(p, q)`` is a bijection onto the pairs). ``factor`` itself is
-  sampled on cones from sets of up to three elements.
+  sampled on cones from sets of ``0 … n`` elements, ``n`` the largest of the apex, the number
+  of commuting pairs and the size knob (8), after the boundary cones: the empty cone, the
+  cone of every commuting pair, and the pullback's own cone (as large as its apex).
 - **Mat**: cones are built from a basis of ``ker [f, −g]`` computed by sympy (MatQ) or numpy
-  (MatR), independently of the apex. Two factorisations differ by a vector of
-  ``ker [p; q]``; a second factorisation is shown when that kernel is non-zero.
+  (MatR), independently of the apex; sampled cones have ``0 … max(dim apex, 4)`` columns,
+  after the boundary cones (no column, the whole kernel basis, the pullback's own cone).
+  Two factorisations differ by a vector of ``ker [p; q]``; a second factorisation is shown
+  when that kernel is non-zero.
 - **any other category** (e.g. Perm): cones and factorisations are found by enumerating
   hom-sets (``Category.hom``) from the apex, the cospan's objects and any enumerable objects.
 
@@ -427,6 +431,11 @@ class _Cones(ABC):
     def strategy(self) -> Any:
         return None
 
+    def boundary(self) -> Callable[[], Iterable[tuple[Cone]]] | None:
+        """Cones always checked before sampling: the empty cone, the pullback's own cone (as
+        large as its apex) and the largest cone the category gives."""
+        return None
+
     @abstractmethod
     def factorisations(self, cone: Cone) -> list[Morphism]:
         """Every morphism ``cone.apex → apex`` through which ``cone`` factors."""
@@ -452,11 +461,31 @@ class _FinSetCones(_Cones):
         return lambda: ((self.cone([pair]),) for pair in self.pairs)
 
     def strategy(self) -> Any:
+        """Cones from sets of ``0 … n`` elements, ``n`` the largest of the apex, the number of
+        commuting pairs and the size knob: as large as the apex, and the empty cone."""
         from hypothesis import strategies as st
 
         if not self.pairs:
             return st.just((self.cone([]),))
-        return st.lists(st.sampled_from(self.pairs), min_size=0, max_size=3).map(lambda c: (self.cone(c),))
+
+        @st.composite
+        def cones(draw: Any) -> tuple[Cone]:
+            from catdyn.checker.sampling import bounds
+
+            top = max(self.pb.apex.size, len(self.pairs), bounds().max_size)  # type: ignore[attr-defined]
+            k = draw(st.one_of(st.integers(0, min(3, top)), st.integers(0, top)))
+            chosen = draw(st.lists(st.sampled_from(self.pairs), min_size=k, max_size=k))
+            return (self.cone(chosen),)
+
+        return cones()
+
+    def boundary(self) -> Callable[[], Iterable[tuple[Cone]]]:
+        def gen() -> Iterator[tuple[Cone]]:
+            yield (self.cone([]),)
+            yield (self.cone(self.pairs),)
+            yield (Cone(self.sp, self.pb.left, self.pb.right),)
+
+        return gen
 
     def factorisations(self, cone: Cone) -> list[Morphism]:
         import numpy as np
@@ -560,7 +589,24 @@ class _MatCones(_Cones):
                 columns.append(v)
             return (self.cone(columns),)
 
-        return st.lists(st.lists(coeff, min_size=k, max_size=k), min_size=0, max_size=3).map(build)
+        @st.composite
+        def cones(draw: Any) -> tuple[Cone]:
+            from catdyn.checker.sampling import bounds
+
+            top = max(self.pb.apex.dim, bounds().max_dim)  # type: ignore[attr-defined]
+            n = draw(st.one_of(st.integers(0, min(3, top)), st.integers(0, top)))
+            return build(draw(st.lists(st.lists(coeff, min_size=k, max_size=k), min_size=n, max_size=n)))
+
+        return cones()
+
+    def boundary(self) -> Callable[[], Iterable[tuple[Cone]]]:
+        def gen() -> Iterator[tuple[Cone]]:
+            yield (self.cone([]),)
+            if self.kernel:
+                yield (self.cone(list(self.kernel)),)
+            yield (Cone(self.sp, self.pb.left, self.pb.right),)
+
+        return gen
 
     def factorisations(self, cone: Cone) -> list[Morphism]:
         import numpy as np
@@ -718,6 +764,7 @@ def pullback_laws(pb: Pullback, subject: str = "") -> list[Law]:
         lambda cone: (cone.left, cone.right),
         arguments=cones.strategy(),
         enumerate=cones.factor_cases(),
+        boundary=cones.boundary(),
         argnames=("cone",),
         statement=f"u = factor(cone) has u >> {p.name} = cone.left and u >> {q.name} = cone.right",
         subject=subject,

@@ -165,3 +165,71 @@ def witness(nonzero: list[tuple[str, Any]], tries: int = 200) -> tuple[str, dict
             if abs(approx) > 1e-12 and abs(approx) != float("inf"):
                 return pos, sub, sympy.nsimplify(value) if value.is_Float else value
     return None
+
+
+# --- from symbols back to concrete arguments ------------------------------------------------
+def generic_symbols(x: Any) -> set[Any]:
+    """The :class:`~catdyn.checker.trace.Generic` symbols in a law's arguments (sympy
+    values, morphisms holding a ``matrix``, tuples and lists of them).
+
+    >>> from catdyn.categories.mat import MatQ
+    >>> V = MatQ.object("V", 1)
+    >>> sorted(map(str, generic_symbols((MatQ.generic("f", V, V), 3))))
+    ['f_0_0']
+    """
+    from catdyn.checker.trace import Generic
+
+    if isinstance(x, (tuple, list)):
+        return set().union(*(generic_symbols(v) for v in x)) if x else set()
+    value = getattr(x, "matrix", x)
+    symbols = getattr(value, "free_symbols", None)
+    if not symbols or callable(symbols):
+        return set()
+    return {s for s in symbols if isinstance(s, Generic)}
+
+
+def substitute(x: Any, values: dict[Any, Any]) -> Any:
+    """The arguments with symbols replaced by values (morphisms rebuilt with the new matrix).
+
+    >>> import sympy
+    >>> from catdyn.checker.trace import Generic
+    >>> a = Generic("a", rational=True)
+    >>> substitute((a + 1, [a]), {a: sympy.Integer(2)})
+    (3, [2])
+    """
+    import dataclasses
+
+    import sympy
+
+    if isinstance(x, tuple):
+        return tuple(substitute(v, values) for v in x)
+    if isinstance(x, list):
+        return [substitute(v, values) for v in x]
+    if isinstance(x, (sympy.Basic, sympy.MatrixBase)):
+        return x.xreplace(values)
+    matrix = getattr(x, "matrix", None)
+    if dataclasses.is_dataclass(x) and isinstance(matrix, (sympy.Basic, sympy.MatrixBase)):
+        return dataclasses.replace(x, matrix=matrix.xreplace(values))  # type: ignore[type-var]
+    return x
+
+
+def concrete_instances(args: Any, first: dict[Any, Any]) -> Iterator[tuple[dict[Any, Any], Any]]:
+    """Concrete versions of symbolic arguments: the symbols of ``first`` at its values, every
+    other symbol at 0, then 1, then small distinct values.
+
+    >>> from catdyn.checker.trace import Generic
+    >>> a, b = Generic("a", rational=True), Generic("b", rational=True)
+    >>> [inst for _, inst in concrete_instances((a, b), {a: 5})]
+    [(5, 0), (5, 1), (5, 2)]
+    """
+    import sympy
+
+    rest = sorted(generic_symbols(args) - set(first), key=str)
+    fillers = [
+        {s: sympy.Integer(0) for s in rest},
+        {s: sympy.Integer(1) for s in rest},
+        {s: sympy.Integer(2 + k) for k, s in enumerate(rest)},
+    ]
+    for fill in fillers:
+        values = {**fill, **first}
+        yield values, substitute(args, values)

@@ -3,7 +3,8 @@
 Every step becomes one :class:`Task` (an ensemble of members sharing shapes is one step, so
 one task). Its key is the SHA-256 of: the step's name and operation, the operation's version
 and source hash, the resolved parameters, the step's seed (derived from the experiment's
-seed and the step's name), the device, the keys of the tasks it reads (in order) and the
+seed and the step's name, or with ``seed_from="content"`` from its operation, parameters and
+inputs' content), the device, the keys of the tasks it reads (in order) and the
 catdyn version. Change any of them and the task, and everything downstream, is recomputed;
 leave them and a rerun reuses the stored value.
 
@@ -196,6 +197,7 @@ def compile_experiment(exp: Any, preset: str = "smoke", device: str = "cpu") -> 
         raise SpecError(f"experiment {exp.name} has a cycle", "Make every step lead to a new stage")
     topo = list(nx.lexicographical_topological_sort(dag, key=lambda n: order[n]))
     keys: dict[str, str] = {}
+    contents: dict[str, str] = {}  # what each step computes, without names: for seed_from="content"
     tasks = []
     for name in topo:
         s = exp._steps[name]
@@ -223,7 +225,10 @@ def compile_experiment(exp: Any, preset: str = "smoke", device: str = "cpu") -> 
             ).at(s.where)
         params = exp.resolve_params(s, preset)
         _check_call(op, s, params, exp.name)
-        seed = step_seed(exp.seed, s.name)
+        contents[name] = task_key(
+            {"op": op.name, "params": canonical(params), "inputs": [contents[by_stage[d.name].name] for d in s.dom]}
+        )
+        seed = step_seed(exp.seed, s.name if s.seed_from == "name" else f"content:{contents[name]}")
         inputs = tuple(keys[by_stage[d.name].name] for d in s.dom)
         payload = {
             "catdyn": __version__,

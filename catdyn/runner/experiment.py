@@ -100,6 +100,7 @@ class Step:
     op: str
     params: Mapping[str, Any] = field(default_factory=dict)
     where: str = ""
+    seed_from: str = "name"
 
     @property
     def signature(self) -> str:
@@ -196,13 +197,28 @@ class Experiment:
         cod: Stage | str,
         /,
         op: str,
+        seed_from: str = "name",
         **params: Any,
     ) -> Step:
         """Add a step ``name: dom → cod`` computed by operation ``op`` with ``params``.
 
         ``dom`` is ``None`` (the point), one stage or a sequence of stages (their product);
         stages may be given by name. ``name``, ``dom`` and ``cod`` are positional, so an
-        operation may take parameters of those names."""
+        operation may take parameters of those names.
+
+        **Seeds.** By default a step's seed is derived from the experiment's seed and the
+        step's *name*, so two steps with the same operation, parameters and inputs but
+        different names draw different random numbers (an equation between their stages is
+        then refuted by the sampling noise). ``seed_from="content"`` derives the seed from
+        what the step computes instead — its operation, resolved parameters and the content
+        of its inputs, not its name — so identical steps get identical seeds:
+
+        >>> e = Experiment("e")
+        >>> a, b = e.stage("a", "array"), e.stage("b", "array")
+        >>> _ = e.step("draw_a", None, a, op="random_normal", n=2, seed_from="content")
+        >>> e.steps[0].seed_from
+        'content'
+        """
         where = _caller()
         if name in self._steps:
             raise SpecError(
@@ -226,7 +242,12 @@ class Experiment:
                 f"experiment {self.name}: step {name} starts and ends at stage {target.name}",
                 "An experiment is acyclic; write the result into a new stage",
             ).at(where)
-        s = Step(name, factors, target, op, dict(params), where)
+        if seed_from not in ("name", "content"):
+            raise SpecError(
+                f"step {name} of experiment {self.name}: seed_from={seed_from!r}",
+                'A step takes its seed from its "name" (the default) or its "content"',
+            ).at(where)
+        s = Step(name, factors, target, op, dict(params), where, seed_from)
         self._steps[name] = s
         self._producer[target.name] = name
         return s

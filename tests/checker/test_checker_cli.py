@@ -38,6 +38,11 @@ def test_broken_specs_exit_1_naming_each_refuted_law(capsys):
         ("pick", "naturality"),
         ("Wobble", "preserves composition"),
         ("fast_tanh_law", "fast tanh agrees with tanh"),
+        ("PinvT", "preserves composition"),
+        ("Rotate5", "preserves identities"),
+        ("lazy_factor", "every cone factors"),
+        ("Collapse_if", "preserves identities"),
+        ("functors[1]", "preserves identities"),
     ]:
         assert f"refuted: {subject} — {law}" in out
 
@@ -83,7 +88,15 @@ def test_json_output_follows_the_schema(capsys):
     code, out, _ = run(capsys, str(ROOT / "specs" / "broken" / "square_one_element.py"), "--json", *FAST)
     doc = json.loads(out)
     assert code == 1 and doc["schema"] == "catdyn-check/1" and doc["exit_code"] == 1
-    assert doc["config"] == {"examples": 30, "seed": 0, "engines": ["exhaustive", "symbolic", "hypothesis"]}
+    assert doc["config"] == {
+        "examples": 30,
+        "seed": 0,
+        "engines": ["exhaustive", "symbolic", "hypothesis"],
+        "max_size": 8,
+        "max_dim": 4,
+        "timeout": None,
+    }
+    assert doc["interrupted"] is False
     assert doc["summary"] == {
         "proved": 0,
         "held": 0,
@@ -91,9 +104,13 @@ def test_json_output_follows_the_schema(capsys):
         "error": 0,
         "invalid_specs": 0,
         "skipped_specs": 0,
+        "not_checked": 1,
     }
     (spec,) = doc["specs"]
     assert spec["status"] == "failed" and spec["error"] is None and spec["skipped"] is None
+    assert spec["not_checked"] == [
+        {"name": "FinSet", "line": 8, "reason": "imported, not bound in this spec: bind it to a name to check it"}
+    ]
     (law,) = spec["laws"]
     assert law["status"] == "refuted" and law["where"].endswith("square_one_element.py:14")
     assert law["counterexample"]["arguments"] == [{"name": "x ∈ Z8", "value": "5"}]
@@ -120,11 +137,20 @@ def test_imported_names_are_not_checked(capsys, tmp_path):
     assert code == 0 and "Id" in out and "category" not in out
 
 
-def test_in_a_directory_a_spec_with_nothing_to_check_is_skipped(capsys, tmp_path):
-    (tmp_path / "a_experiment_only.py").write_text("steps = [1, 2]\n")
-    (tmp_path / "b_laws.py").write_text((ROOT / "specs" / "broken" / "not_natural.py").read_text())
+def test_a_spec_with_nothing_to_check_follows_one_rule_as_a_file_or_in_a_directory(capsys, tmp_path):
+    empty = tmp_path / "a_experiment_only.py"
+    laws = tmp_path / "b_laws.py"
+    empty.write_text("steps = [1, 2]\n")
+    laws.write_text((ROOT / "specs" / "broken" / "not_natural.py").read_text())
+    # with laws elsewhere in the same command, the empty spec is skipped: as a directory...
     code, out, _ = run(capsys, str(tmp_path), *FAST)
     assert code == 1 and "skipped: " in out and "refuted: pick — naturality" in out
-    (tmp_path / "b_laws.py").unlink()
+    # ...and as the same files named one by one
+    code_files, out_files, _ = run(capsys, str(empty), str(laws), *FAST)
+    assert code_files == code and "skipped: " in out_files
+    # nothing checkable anywhere: invalid (exit 2), as a directory or as the file alone
+    laws.unlink()
     code, out, _ = run(capsys, str(tmp_path), *FAST)
-    assert code == 2 and "no spec in it binds anything checkable" in out
+    assert code == 2 and "binds nothing checkable" in out
+    code, out, _ = run(capsys, str(empty), *FAST)
+    assert code == 2 and "binds nothing checkable" in out

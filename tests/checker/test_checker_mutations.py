@@ -89,7 +89,8 @@ def test_non_natural_transformation_is_refuted_at_the_smallest_map_moving_zero()
 def test_mat_functor_wrong_only_symbolically_is_caught_by_proof_not_sampling():
     r = results("mat_symbolic_only.py")["preserves composition"]
     assert (r.status, r.engine) == ("refuted", "symbolic")
-    assert "sin(36*pi" in r.counterexample.detail and "g_0_0 = 1/7" in r.counterexample.detail
+    assert "sin(36*" in r.counterexample.detail and "g_0_0 = 1/7" in r.counterexample.detail
+    assert r.counterexample.arguments[1] == ("g", "g: V1 → V1 Matrix([[1/7]])")  # confirmed on numbers
     sampled = results("mat_symbolic_only.py", CheckConfig(examples=60, seed=0, engines=("hypothesis",)))
     assert sampled["preserves composition"].status == "held"  # sampling alone cannot see it
 
@@ -150,3 +151,45 @@ def test_non_associative_composition_is_refuted_by_enumeration():
     rhs = (f + b + f * b * (f - b)) % 7
     assert lhs != rhs
     assert r.counterexample.lhs.startswith(f"{lhs}: ") and r.counterexample.rhs.startswith(f"{rhs}: ")
+
+
+# --- issue 13: bugs outside the old sampling range, one planted spec per hole -------------------
+def test_symbolic_engine_no_longer_proves_a_functor_that_branches_on_rank():
+    rs = check_spec(BROKEN / "mat_pinv_functor.py", CONFIG).results
+    comp = [r for r in rs if r.law == "preserves composition"]
+    assert [r.status for r in comp] == ["refuted", "refuted"]  # all of MatQ; then over one plane
+    assert [r.where.rsplit(":", 1)[1] for r in comp] == ["28", "30"]
+    symbolic_only = check_spec(BROKEN / "mat_pinv_functor.py", CheckConfig(engines=("exhaustive", "symbolic"))).results
+    assert not any(r.status == "proved" and r.law == "preserves composition" for r in symbolic_only)
+    plane = comp[1]
+    f, g = (v for _, v in plane.counterexample.arguments)
+    assert "Matrix([[" in f and "Matrix([[" in g  # concrete matrices, one of them singular
+    assert plane.drawn and "singular" in dict(plane.drawn)["matrix kinds"]
+
+
+def test_finset_sampling_reaches_five_elements_and_the_empty_set():
+    rs = {(r.subject, r.law): r for r in check_spec(BROKEN / "finset_wrong_beyond_four.py", CONFIG).results}
+    r = rs[("Rotate5", "preserves identities")]
+    assert r.status == "refuted" and r.counterexample.arguments == (("X", "S5"),)
+    r = rs[("PointedEmpty", "preserves composition")]
+    assert r.status == "refuted" and r.counterexample.arguments[0][1].startswith("f: S0 → ")
+    # the old range (sets of at most 4 elements) cannot see Rotate5's bug at all
+    old = CheckConfig(examples=100, seed=0, max_size=4)
+    old_rs = {(r.subject, r.law): r for r in check_spec(BROKEN / "finset_wrong_beyond_four.py", old).results}
+    assert old_rs[("Rotate5", "preserves identities")].status == "held"
+    assert dict(old_rs[("Rotate5", "preserves identities")].drawn)["set sizes"] == "0–4"
+
+
+def test_cone_sampling_reaches_cones_as_large_as_the_apex():
+    rs = {r.law: r for r in check_spec(BROKEN / "pullback_factor_large_cones.py", CONFIG).results}
+    r = rs["every cone factors"]
+    assert r.status == "refuted"
+    cone = r.counterexample.arguments[0][1]
+    assert cone.startswith("cone from X: x_A: X → Z6 [") and cone.count("↦") >= 8  # ≥ 4 elements, two legs
+
+
+def test_discovery_finds_laws_inside_if_and_try_and_in_lists():
+    rs = {(r.subject, r.law): r.status for r in check_spec(BROKEN / "discovery_hidden.py", CONFIG).results}
+    for subject in ("Collapse_if", "Collapse_try", "functors[1]"):
+        assert rs[(subject, "preserves identities")] == "refuted"
+    assert rs[("functors[0]", "preserves identities")] == "held"
