@@ -235,22 +235,17 @@ def split_data(cfg: StudyConfig, seed: int) -> tuple[torch.Tensor, torch.Tensor,
 
 # --- statistics ----------------------------------------------------------------------------------
 def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided ``level`` Student-t interval (``(m, m)`` for one value).
+    """Mean and two-sided ``level`` Student-t interval (``(m, m)`` for one value), from
+    :func:`catdyn.stats.t_interval` as a tuple.
 
     >>> m, lo, hi = t_interval([1.0, 2.0, 3.0])
     >>> m, round(lo, 4), round(hi, 4)
     (2.0, -0.4841, 4.4841)
     """
-    from scipy import stats
+    from catdyn import stats
 
-    a = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
-    if a.size == 0:
-        return math.nan, math.nan, math.nan
-    m = float(a.mean())
-    if a.size == 1:
-        return m, m, m
-    half = float(stats.t.ppf(0.5 + level / 2, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size))
-    return m, m - half, m + half
+    e = stats.t_interval(values, level)
+    return e.value, e.low, e.high
 
 
 def aggregate(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -285,13 +280,9 @@ def aggregate(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _verdict(lo: float, hi: float, band: tuple[float, float]) -> str:
-    if math.isnan(lo):
-        return "not measured"
-    if band[0] <= lo and hi <= band[1]:
-        return "reproduced"
-    if hi < band[0] or lo > band[1]:
-        return "not reproduced"
-    return "inconclusive"
+    from catdyn.stats import band_verdict
+
+    return str(band_verdict((lo, hi), band))
 
 
 def _paired(

@@ -474,17 +474,11 @@ def bootstrap_interval(
 
 # --- torch operations ---------------------------------------------------------------------------
 def _arch(spec: dict[str, Any]) -> Any:
-    from catdyn.backends.torch import architectures as A
+    """The architecture an operation's ``arch`` parameter names (``type`` defaults to ``mlp``),
+    built by the backend's one builder."""
+    from catdyn.backends.torch.architectures import build_architecture
 
-    spec = dict(spec)
-    kind = spec.pop("type", "mlp").lower()
-    classes = {"mlp": A.MLP, "cnn": A.CNN, "resnet": A.ResNet, "transformer": A.Transformer, "gru": A.GRU}
-    if kind not in classes:
-        raise SpecError(f"unknown architecture type {kind!r}", f"Use one of {', '.join(classes)}")
-    if kind == "mlp":
-        widths = tuple(spec.pop("widths"))
-        return A.MLP(widths, **spec)
-    return classes[kind](**spec)
+    return build_architecture({"type": "mlp", **spec})
 
 
 def _dataset(value: dict[str, Any], split: str) -> Any:
