@@ -403,7 +403,7 @@ def spec_pictures(path: str | Path, verdicts: Mapping[str, Mapping[str, str]] | 
     module = load_spec(p)
     assigned, _ = _bindings(p.read_text(encoding="utf-8"))
     drawn, skipped = [], []
-    for name, _line in sorted(assigned.items(), key=lambda kv: kv[1]):
+    for name, _binding in sorted(assigned.items(), key=lambda kv: kv[1].line):
         if name.startswith("_") or not hasattr(module, name):
             continue
         pic = picture_of(getattr(module, name), name)
