@@ -31,12 +31,9 @@ values). After the evaluation, both sides must also be polynomials in the symbol
 ...     _ = x / y
 >>> t.events
 ['divides by y']
->>> try:
-...     with tracing() as t:
-...         _ = sympy.Matrix([[x, 1], [0, y]]).rank()
-... except Branched as stop:
-...     print(stop)
-asks whether x is ...
+
+Row reduction (``Matrix.rank``) asks whether a pivot is zero and stops the evaluation with
+:class:`Branched`; ``tests/checker/test_trace_fresh_process.py`` shows it in a fresh process.
 """
 
 from __future__ import annotations
