@@ -1,0 +1,77 @@
+"""The homotopy morphisms give the homotopy steps' numbers: Barriers is the aligned barrier
+matrix of :func:`measure_barriers` read by the criterion, Classes the components of
+:func:`classes_of`; a member that failed to train is in no class; bad parameters and a
+mismatched schema are clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from catdyn.backends.torch.barrier_matrix import barrier_matrix  # noqa: E402
+from catdyn.backends.torch.ensemble_morphisms import LoadDataset, Train  # noqa: E402
+from catdyn.backends.torch.homotopy.barriers import Criterion, measure_barriers  # noqa: E402
+from catdyn.backends.torch.homotopy.partition import classes_of  # noqa: E402
+from catdyn.backends.torch.homotopy_morphisms import Barriers, Classes, population_members  # noqa: E402
+from catdyn.errors import SchemaError, SpecError  # noqa: E402
+from catdyn.runner.operations import OpContext  # noqa: E402
+from catdyn.values import BarrierMatrix, Population  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def trained():
+    ctx = OpContext(seed=3)
+    data = LoadDataset(n_train=150, n_test=40).run(ctx)
+    pop = Train(arch={"type": "mlp", "widths": [64, 6, 10]}, seeds=(0, 1, 2), steps=30).run(ctx, data)
+    return ctx, pop, data
+
+
+@pytest.mark.parametrize("definition", ["line-endpoint", "mean-endpoint"])
+def test_barriers_are_the_measured_matrix_under_the_criterion(trained, definition) -> None:
+    ctx, pop, data = trained
+    got = Barriers(points=5, definition=definition).run(ctx, pop, data)
+    members = population_members(pop, data, "cpu")
+    want = Criterion(definition=definition).matrix(measure_barriers(members, points=5, seed=ctx.seed))
+    np.testing.assert_array_equal(got.matrix, want)
+    assert got.members == [0, 1, 2] and got.size == 3 and got.measure == "loss (train)"
+
+
+def test_no_alignment_is_the_unaligned_matrix(trained) -> None:
+    ctx, pop, data = trained
+    got = Barriers(points=5, alignment="none", metric="error", split="test").run(ctx, pop, data)
+    m = population_members(pop, data, "cpu")
+    want = barrier_matrix(m.net, m.stacked, m.splits, points=5, alignment="none").matrix("error", "test", "line-endpoint")
+    np.testing.assert_array_equal(got.matrix, want)
+
+
+def test_a_failed_member_has_no_barriers_and_no_class(trained) -> None:
+    ctx, pop, data = trained
+    failed = Population(pop.arch, pop.params, ["ok", "failed", "ok"], pop.seeds, pop.meta, pop.extras)
+    bm = Barriers(points=5).run(ctx, failed, data)
+    assert bm.members == [0, 2] and bm.matrix.shape == (2, 2)
+    assert Classes(c=1e9).run(ctx, bm).labels == [0, None, 0]
+
+
+def test_classes_are_the_components_below_c() -> None:
+    b = np.full((5, 5), 2.0)
+    b[:3, :3] = 0.1
+    b[3:, 3:] = 0.05
+    np.fill_diagonal(b, 0.0)
+    for c in (0.01, 0.07, 0.5, 3.0):
+        part = Classes(c=c).run(OpContext(seed=0), BarrierMatrix(b, "line-endpoint", 5))
+        assert part.labels == classes_of(b, c).labels.tolist()
+        assert part.level == c and part.criterion == "components"
+    assert Classes(c=0.5).run(OpContext(seed=0), BarrierMatrix(b, "line-endpoint", 5)).labels == [0, 0, 0, 1, 1]
+
+
+def test_bad_parameters_and_schemas_are_clear_errors() -> None:
+    with pytest.raises(SpecError, match="alignment"):
+        Barriers(alignment="activation")
+    with pytest.raises(SpecError, match="points"):
+        Barriers(points=2)
+    with pytest.raises(SchemaError, match="member rows"):
+        BarrierMatrix(np.zeros((2, 2)), "line-endpoint", 5, members=[0, 1, 2])
+    with pytest.raises(SchemaError, match="population of 2"):
+        BarrierMatrix(np.zeros((2, 2)), "line-endpoint", 5, members=[0, 4], size=2)
