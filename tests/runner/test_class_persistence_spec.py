@@ -10,10 +10,10 @@ import pytest
 
 pytest.importorskip("torch")
 
-from catdyn.runner.experiment import experiments, load_spec  # noqa: E402
-from catdyn.runner.report import _diagram_graph  # noqa: E402
-from catdyn.runner.run import run_experiment  # noqa: E402
-from catdyn.runner.store import Store  # noqa: E402
+from catdyn.runner.experiment import experiments, load_spec
+from catdyn.runner.report import _diagram_graph
+from catdyn.runner.run import run_experiment
+from catdyn.runner.store import Store
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "class_persistence.py"
 STEPS = ["LoadDataset", "Train", "Barriers", "Classes", "Landscape", "Persistence", "ClassPersistence"]
