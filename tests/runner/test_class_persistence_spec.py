@@ -1,6 +1,6 @@
 """specs/class_persistence.py runs its tiny preset as a diagram of published morphisms: one task
 per arrow, the report draws one arrow per morphism, and the stored values are the typed ones
-(the table reads out exactly the classes the partition holds)."""
+(the table reads out exactly the classes the partition holds, the claims are the two spreads)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from catdyn.runner.run import run_experiment
 from catdyn.runner.store import Store
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "class_persistence.py"
-STEPS = ["LoadDataset", "Train", "Barriers", "Classes", "Landscape", "Persistence", "ClassPersistence"]
+STEPS = ["LoadDataset", "Train", "Barriers", "Classes", "Landscape", "Persistence", "ClassPersistence", "Evaluate",
+         "ClassSpreads"]
 
 
 def _family():
@@ -43,4 +44,6 @@ def test_the_tiny_preset_runs_and_reads_out_each_class(tmp_path) -> None:
     rows = by["ClassPersistence"]["rows"]
     assert [r["class"] for r in rows] == sorted({c for c in labels if c is not None})
     assert [r["size"] for r in rows] == [labels.count(r["class"]) for r in rows]
+    claims = by["ClassSpreads"]["claims"]
+    assert [c["claim"] for c in claims] == ["within-class spread of test accuracy", "between-class spread of test accuracy"]
     assert Path(summary.report["html"]).exists(), summary.report

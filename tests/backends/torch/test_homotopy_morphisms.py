@@ -17,7 +17,7 @@ from catdyn.backends.torch.homotopy.partition import classes_of  # noqa: E402
 from catdyn.backends.torch.homotopy_morphisms import Barriers, Classes, population_members  # noqa: E402
 from catdyn.errors import SchemaError, SpecError  # noqa: E402
 from catdyn.runner.operations import OpContext  # noqa: E402
-from catdyn.values import BarrierMatrix, Population  # noqa: E402
+from catdyn.values import BarrierMatrix, Partition, Population  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +75,20 @@ def test_bad_parameters_and_schemas_are_clear_errors() -> None:
         BarrierMatrix(np.zeros((2, 2)), "line-endpoint", 5, members=[0, 1, 2])
     with pytest.raises(SchemaError, match="population of 2"):
         BarrierMatrix(np.zeros((2, 2)), "line-endpoint", 5, members=[0, 4], size=2)
+
+
+def test_class_spreads_are_the_measured_spreads_against_the_paper() -> None:
+    from catdyn.backends.torch.homotopy.spreads import measure_spreads
+    from catdyn.backends.torch.homotopy_morphisms import ClassSpreads
+    from catdyn.values import Table
+
+    acc = [0.90, 0.91, 0.70, 0.71, 0.5]
+    part = Partition([0, 0, 1, 1, None], "components", 0.1)
+    table = Table([{"member": i, "test_acc": a} for i, a in enumerate(acc)])
+    claims = ClassSpreads(resamples=200).run(OpContext(seed=5), part, table).claims
+    want = measure_spreads(acc[:4], [0, 0, 1, 1], resamples=200, seed=5)
+    assert [c["claim"] for c in claims] == ["within-class spread of test accuracy",
+                                            "between-class spread of test accuracy"]
+    assert claims[0]["measured"] == want.within.value and claims[1]["measured"] == want.between.value
+    assert claims[1]["measured"] == pytest.approx(0.2)  # |0.905 - 0.705|: the member in no class left out
+    assert claims[1]["verdict"] == "reproduced"  # far above the paper's 3 % between classes
