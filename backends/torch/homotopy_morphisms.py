@@ -1,5 +1,6 @@
 """Morphisms of the homotopy study: the aligned loss barriers of every pair of a population's
-members, and the classes they cut out at a level c. Each wraps the small step of
+members, the classes they cut out at a level c, and the paper's claim that the runs of one
+class generalise alike (:class:`ClassSpreads`). Each wraps the small step of
 :mod:`catdyn.backends.torch.homotopy` that computes it (the numbers are the same), reading and
 writing the typed values of :mod:`catdyn.values`.
 
@@ -23,13 +24,15 @@ from catdyn.values import BarrierMatrix, Claims, Dataset, Partition, Population,
 
 def population_members(pop: Population, data: Dataset, device: str) -> Any:
     """The members of ``pop`` that trained (:class:`~catdyn.backends.torch.homotopy.members.Members`),
-    whether its architecture is given by ``widths`` (an ensemble's) or by ``hidden`` (the
-    homotopy study's short form)."""
+    whether its architecture is an ensemble's full config (an MLP's ``widths``, a CNN's
+    ``input_shape``) or the homotopy study's short form (``hidden``, ``image``)."""
     from catdyn.backends.torch.homotopy.members import load_members
 
     arch = dict(pop.arch)
     if arch.get("type", "mlp") == "mlp" and "widths" in arch:
         arch = {"type": "mlp", "hidden": list(arch["widths"][1:-1])}
+    elif arch.get("type") == "cnn" and "input_shape" in arch:
+        arch = {"type": "cnn", "image": list(arch["input_shape"]), "channels": list(arch.get("channels", (8, 16)))}
     return load_members({"arch": arch, "status": pop.status, "params": pop.params}, data.to_tree(), device)
 
 

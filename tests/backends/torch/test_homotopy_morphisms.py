@@ -92,3 +92,19 @@ def test_class_spreads_are_the_measured_spreads_against_the_paper() -> None:
     assert claims[0]["measured"] == want.within.value and claims[1]["measured"] == want.between.value
     assert claims[1]["measured"] == pytest.approx(0.2)  # |0.905 - 0.705|: the member in no class left out
     assert claims[1]["verdict"] == "reproduced"  # far above the paper's 3 % between classes
+
+
+def test_an_ensembles_cnn_is_read_with_the_homotopy_studys_architecture(trained) -> None:
+    ctx, _, data = trained
+    arch = {"type": "cnn", "input_shape": [1, 8, 8], "channels": [2, 3], "classes": 10}
+    from catdyn.backends.torch.architectures import build_architecture
+
+    net = build_architecture(arch)
+    inits = [net.init(torch.Generator().manual_seed(s)) for s in (0, 1)]
+    pop = Population(arch, {k: torch.stack([m[k] for m in inits]) for k in inits[0]}, ["ok", "ok"], [0, 1])
+    members = population_members(pop, data, "cpu")
+    assert members.net.name == population_members(
+        Population({"type": "cnn", "image": [1, 8, 8], "channels": [2, 3]}, pop.params, pop.status, pop.seeds),
+        data, "cpu").net.name
+    want = Criterion().matrix(measure_barriers(members, points=3, seed=ctx.seed))
+    np.testing.assert_array_equal(Barriers(points=3).run(ctx, pop, data).matrix, want)
