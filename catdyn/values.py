@@ -233,16 +233,26 @@ class RepresentationTable(Value):
 @dataclasses.dataclass(frozen=True)
 class BarrierMatrix(Value):
     """Loss barriers between every pair of a population's members (square, symmetric), under
-    a named definition (``mean-endpoint`` or ``line-endpoint``)."""
+    a named definition (``mean-endpoint`` or ``line-endpoint``), measured at ``points`` points
+    of each path. ``members`` are the population rows of the matrix's rows (default: all, in
+    order), ``size`` the population's size (0: the matrix's side), ``measure`` what the barrier
+    is of (``loss (train)``)."""
 
     matrix: Any
     definition: str
     points: int
+    members: list[int] = dataclasses.field(default_factory=list)
+    size: int = 0
+    measure: str = "loss (train)"
 
     def check(self) -> None:
         shape = getattr(self.matrix, "shape", None) or (len(self.matrix), len(self.matrix[0]) if len(self.matrix) else 0)
         require("BarrierMatrix", len(shape) == 2 and shape[0] == shape[1], f"a matrix of shape {tuple(shape)}",
                  "A barrier matrix is square: one row and column per member")
+        require("BarrierMatrix", not self.members or len(self.members) == shape[0],
+                 f"{len(self.members)} member rows for a side of {shape[0]}", "Name one population row per side")
+        require("BarrierMatrix", self.size == 0 or all(0 <= m < self.size for m in self.members),
+                 f"member rows {self.members} in a population of {self.size}", "Rows lie in the population")
 
 
 @dataclasses.dataclass(frozen=True)
