@@ -2,7 +2,7 @@
 
 16 MLPs (64-64-10, trained briefly on scikit-learn's digits), 25 points on every one of the 120
 linear paths, loss and error on the training (1,438) and test (359) splits. Candidate:
-:func:`~catdyn.backends.torch.barrier_matrix.barrier_matrix` without alignment (the
+:func:`~catdyn.backends.torch.paths.barrier_matrix.barrier_matrix` without alignment (the
 affine-first-layer route for a BN-free MLP: first layer once per model, α = 0 and 1 from each
 model's own evaluation, each pair's other points in cache-sized blocks, the output layer as
 oneDNN grouped convolutions, one log-softmax for loss and error), timed twice: with the pairs
@@ -13,7 +13,7 @@ worker processes' one-off costs are timed apart, never in the timed calls: ``poo
 (starting the pool: each worker imports torch; near zero if an earlier benchmark of the same
 process started it) and ``first_call_s`` (the first call: the workers import catdyn's modules
 and oneDNN builds its kernels). Baseline:
-:func:`~catdyn.backends.torch.barrier_matrix.barrier_matrix_loop`, one forward pass per network
+:func:`~catdyn.backends.torch.paths.barrier_matrix.barrier_matrix_loop`, one forward pass per network
 per split, in the same process on the same device. Every timed route gives every profile; for
 each the largest difference of the loss profiles and of both barrier definitions from the loop's
 is reported (goal 1e-5), and the number of points whose error differs (an argmax tie broken
@@ -44,15 +44,15 @@ import numpy as np
 import torch
 
 from benchmarks.harness import Result, best_time
-from catdyn.backends.torch.alignment import weight_matching
-from catdyn.backends.torch.architectures import MLP
-from catdyn.backends.torch.barrier_matrix import all_pairs, barrier_matrix, barrier_matrix_loop
-from catdyn.backends.torch.data import load_digits
-from catdyn.backends.torch.ensemble import TrainConfig, train_ensemble
-from catdyn.backends.torch.interpolation import alpha_grid, pair_paths, unstack
-from catdyn.backends.torch.optim import SGD
-from catdyn.backends.torch.symmetry import permute
-from catdyn.backends.torch.worker_pool import shared_pool
+from catdyn.backends.torch.compute.worker_pool import shared_pool
+from catdyn.backends.torch.data.datasets import load_digits
+from catdyn.backends.torch.models.architectures import MLP
+from catdyn.backends.torch.models.symmetry import permute
+from catdyn.backends.torch.paths.alignment import weight_matching
+from catdyn.backends.torch.paths.barrier_matrix import all_pairs, barrier_matrix, barrier_matrix_loop
+from catdyn.backends.torch.paths.interpolation import alpha_grid, pair_paths, unstack
+from catdyn.backends.torch.training.ensemble import TrainConfig, train_ensemble
+from catdyn.backends.torch.training.optim import SGD
 
 
 def crossing_density(net: MLP, models: list[dict], x: torch.Tensor, pairs: list[tuple[int, int]]) -> dict:

@@ -101,10 +101,10 @@ def run(quick: bool = False) -> list[Result]:
     import torch.nn as nn
     import torch.nn.functional as F
 
-    from catdyn.backends.torch.architectures import MLP
-    from catdyn.backends.torch.data import load_digits
-    from catdyn.backends.torch.ensemble import TrainConfig, batch_schedule, train_ensemble
-    from catdyn.backends.torch.optim import SGD
+    from catdyn.backends.torch.data.datasets import load_digits
+    from catdyn.backends.torch.models.architectures import MLP
+    from catdyn.backends.torch.training.ensemble import TrainConfig, batch_schedule, train_ensemble
+    from catdyn.backends.torch.training.optim import SGD
 
     k, steps, batch = (8, 20, 64) if quick else (64, 200, 64)
     lr, momentum = 0.05, 0.9
@@ -156,12 +156,12 @@ def run(quick: bool = False) -> list[Result]:
     n_workers = min(default_threads, k // 2) - 1  # the processes the "auto" split starts
 
     def worker_pids() -> list[int]:
-        from catdyn.backends.torch.worker_pool import shared_pool
+        from catdyn.backends.torch.compute.worker_pool import shared_pool
 
         return shared_pool(n_workers).pids
 
     def workers_maxrss() -> list[float]:
-        from catdyn.backends.torch.worker_pool import shared_pool
+        from catdyn.backends.torch.compute.worker_pool import shared_pool
 
         usage = shared_pool(n_workers).map("resource", "getrusage", [(resource.RUSAGE_SELF,)] * n_workers)
         return [round(u.ru_maxrss / 1024, 1) for u in usage]
@@ -253,7 +253,7 @@ def run(quick: bool = False) -> list[Result]:
         + ", ".join(f"{n} {d:.2e}" for n, d in diffs.items())
         + f"; load average before/after {load_before[0]:.2f}/{os.getloadavg()[0]:.2f}"
     )
-    from catdyn.backends.torch.ensemble import FIRST_LAYER_KERNELS
+    from catdyn.backends.torch.training.ensemble import FIRST_LAYER_KERNELS
 
     kernels = [
         {

@@ -19,8 +19,8 @@ from benchmarks.harness import Result, best_time
 
 
 def _setup(n: int, seed: int = 0):  # type: ignore[no-untyped-def]
-    from catdyn.backends.torch.architectures import MLP
-    from catdyn.backends.torch.data import load_digits
+    from catdyn.backends.torch.data.datasets import load_digits
+    from catdyn.backends.torch.models.architectures import MLP
 
     data = load_digits(seed=seed).train
     x, y = data.x[:n].float(), data.y[:n]
@@ -41,7 +41,7 @@ def _module(net, theta):  # type: ignore[no-untyped-def]
 
 def run(quick: bool = False) -> list[Result]:
     """Time both; see the module docstring."""
-    from catdyn.backends.torch.landscape import loss_landscape
+    from catdyn.backends.torch.landscapes.landscape import loss_landscape
 
     steps = 21 if quick else 51
     n = 1000

@@ -98,7 +98,7 @@ def _accepted_worst(quick: bool) -> list[Result]:
 
 
 def _worker_pool() -> list[Result]:
-    from catdyn.backends.torch.worker_pool import WorkerPool
+    from catdyn.backends.torch.compute.worker_pool import WorkerPool
     from catdyn.errors import WorkerTimeoutError
 
     with WorkerPool(2) as pool:

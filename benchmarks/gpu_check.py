@@ -73,7 +73,7 @@ class Context:
 
 
 def _digits(ctx: Context, form: str = "vector") -> Any:
-    from catdyn.backends.torch.data import load_digits
+    from catdyn.backends.torch.data.datasets import load_digits
 
     return load_digits(form=form, seed=0)  # type: ignore[arg-type]
 
@@ -85,8 +85,8 @@ def _solo_mlp(
     import torch.nn as nn
     import torch.nn.functional as F
 
-    from catdyn.backends.torch.ensemble import batch_schedule
-    from catdyn.backends.torch.optim import SGD
+    from catdyn.backends.torch.training.ensemble import batch_schedule
+    from catdyn.backends.torch.training.optim import SGD
 
     init = arch.init(torch.Generator().manual_seed(seed))
     model = nn.Sequential(
@@ -152,9 +152,9 @@ def ensemble_equals_solo(ctx: Context) -> dict:
     if not ctx.run_sections:
         return {"skipped": "no CUDA"}
     torch = ctx.torch
-    from catdyn.backends.torch.architectures import MLP
-    from catdyn.backends.torch.ensemble import TrainConfig, train_ensemble
-    from catdyn.backends.torch.optim import SGD, Adam
+    from catdyn.backends.torch.models.architectures import MLP
+    from catdyn.backends.torch.training.ensemble import TrainConfig, train_ensemble
+    from catdyn.backends.torch.training.optim import SGD, Adam
 
     data = _digits(ctx).train
     arch = MLP((64, 32, 10))
@@ -187,9 +187,9 @@ def nan_isolation(ctx: Context) -> dict:
     if not ctx.run_sections:
         return {"skipped": "no CUDA"}
     torch = ctx.torch
-    from catdyn.backends.torch.architectures import MLP
-    from catdyn.backends.torch.ensemble import TrainConfig, train_ensemble
-    from catdyn.backends.torch.optim import SGD
+    from catdyn.backends.torch.models.architectures import MLP
+    from catdyn.backends.torch.training.ensemble import TrainConfig, train_ensemble
+    from catdyn.backends.torch.training.optim import SGD
 
     data = _digits(ctx).train
     arch = MLP((64, 16, 10))
@@ -218,9 +218,9 @@ def generic_families(ctx: Context) -> dict:
     torch = ctx.torch
     import torch.nn.functional as F
 
-    from catdyn.backends.torch.architectures import CNN
-    from catdyn.backends.torch.ensemble import TrainConfig, batch_schedule, train_ensemble
-    from catdyn.backends.torch.optim import SGD
+    from catdyn.backends.torch.models.architectures import CNN
+    from catdyn.backends.torch.training.ensemble import TrainConfig, batch_schedule, train_ensemble
+    from catdyn.backends.torch.training.optim import SGD
 
     data = _digits(ctx, "image").train
     arch = CNN((1, 8, 8), (4, 6), 10)
@@ -248,8 +248,8 @@ def realisation_naturality(ctx: Context) -> dict:
     if not ctx.run_sections:
         return {"skipped": "no CUDA"}
     torch = ctx.torch
-    from catdyn.backends.torch.architectures import CNN, GRU, MLP, ResNet, Transformer, random_params
-    from catdyn.backends.torch.symmetry import permutation_matrix, permute, random_element
+    from catdyn.backends.torch.models.architectures import CNN, GRU, MLP, ResNet, Transformer, random_params
+    from catdyn.backends.torch.models.symmetry import permutation_matrix, permute, random_element
 
     nets = {
         "mlp": MLP((4, 6, 5, 3)),
@@ -334,9 +334,9 @@ def timing(ctx: Context) -> dict:
     import torch.nn as nn
     import torch.nn.functional as F
 
-    from catdyn.backends.torch.architectures import MLP
-    from catdyn.backends.torch.ensemble import TrainConfig, batch_schedule, train_ensemble
-    from catdyn.backends.torch.optim import SGD
+    from catdyn.backends.torch.models.architectures import MLP
+    from catdyn.backends.torch.training.ensemble import TrainConfig, batch_schedule, train_ensemble
+    from catdyn.backends.torch.training.optim import SGD
 
     data = _digits(ctx).train
     arch = MLP((64, 64, 10))

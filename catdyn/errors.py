@@ -711,7 +711,7 @@ class WorkerError(CatdynError):
         """A job was given to a pool that was closed."""
         return cls(
             "this worker pool is closed",
-            "Use catdyn.backends.torch.worker_pool.shared_pool(n), which starts a fresh pool when needed",
+            "Use catdyn.backends.torch.compute.worker_pool.shared_pool(n), which starts a fresh pool when needed",
         )
 
     @classmethod
@@ -856,7 +856,7 @@ class StatisticsError(CatdynError):
 
 
 class ArchitectureConfigError(ArchitectureError):
-    """An architecture config (:func:`catdyn.backends.torch.architectures.build_architecture`)
+    """An architecture config (:func:`catdyn.backends.torch.models.architectures.build_architecture`)
     that names no known type, lacks a required key or holds a key the type does not take.
 
     >>> print(ArchitectureConfigError.unknown_key("mlp", "hiden", ["widths", "activation"]))

@@ -21,7 +21,7 @@ compose (the paper's composition rule) to ``(P × Q, I∗J, U∗V, r∗s)`` with
 The identity learner has ``P = ()``, ``I((), a) = a``, ``U((), a, b) = ()`` and
 ``r((), a, b) = b``. Nothing here knows about gradients: the functor ``Para → Learn`` for a
 step size and an error function (gradient descent and backpropagation) is realised on torch
-in :mod:`catdyn.backends.torch.learners`.
+in :mod:`catdyn.backends.torch.functors.learners`.
 
 A learner that memorises: its parameter is the last target it saw, and it asks for nothing new.
 

@@ -18,9 +18,9 @@ CPU; ``tiny`` (the tests') a few seconds; ``full`` is the study's size.
 """
 
 from catdyn import experiment
-from catdyn.backends.torch.ensemble_morphisms import Evaluate, LoadDataset, Train
-from catdyn.backends.torch.homotopy_morphisms import Barriers, Classes, ClassSpreads
-from catdyn.backends.torch.persistence_morphisms import ClassPersistence, Landscape, Persistence
+from catdyn.backends.torch.studies.homotopy.morphisms import Barriers, Classes, ClassSpreads
+from catdyn.backends.torch.studies.persistence.morphisms import ClassPersistence, Landscape, Persistence
+from catdyn.backends.torch.training.morphisms import Evaluate, LoadDataset, Train
 
 TINY = {"n_train": 200, "hidden": 8, "seeds": (0, 1), "lr": (0.1,), "steps": 20, "points": 5, "grid": 5, "c": 0.1,
         "resamples": 50}

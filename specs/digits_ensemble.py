@@ -108,11 +108,11 @@ exp.equation("realisation commutes with σ", rep_of_permuted, permuted_rep, atol
 # What `catdyn check` checks in this spec (before any training): the laws of the same realisation
 # functor (identities, composition, naturality for symmetries and widenings, function
 # preservation) on the smoke architecture, for hypothesis-generated parameters.
-from catdyn.backends.torch.architectures import MLP  # noqa: E402
-from catdyn.backends.torch.data import load_digits  # noqa: E402
-from catdyn.backends.torch.param import Param  # noqa: E402
-from catdyn.backends.torch.realisation import Realisation, realisation_laws  # noqa: E402
-from catdyn.backends.torch.rep import Probe  # noqa: E402
+from catdyn.backends.torch.data.datasets import load_digits  # noqa: E402
+from catdyn.backends.torch.functors.realisation import Realisation, realisation_laws  # noqa: E402
+from catdyn.backends.torch.functors.rep import Probe  # noqa: E402
+from catdyn.backends.torch.models.architectures import MLP  # noqa: E402
+from catdyn.backends.torch.models.param import Param  # noqa: E402
 
 _probe = Probe("digits test[:8]", load_digits(seed=0).test.x[:8].double())
 laws = realisation_laws(Realisation(_probe, "hidden0"), Param.space(MLP((64, 32, 10))))

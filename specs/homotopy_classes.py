@@ -32,7 +32,7 @@ A population with an empty seed list is skipped (the smoke preset switches the f
 extra populations off that way).
 """
 
-import catdyn.backends.torch.homotopy_study  # noqa: F401  (registers the operations)
+import catdyn.backends.torch.studies.homotopy.ops  # noqa: F401  (registers the operations)
 from catdyn.runner import Experiment, P
 
 SGD_ADAM = "optimisers"
@@ -155,11 +155,11 @@ for name, (data, arch, seeds) in POPULATIONS.items():
 import torch  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from catdyn.backends.torch.alignment import alignment_laws, weight_matching  # noqa: E402
-from catdyn.backends.torch.architectures import CNN, MLP  # noqa: E402
-from catdyn.backends.torch.data import load_digits  # noqa: E402
-from catdyn.backends.torch.interpolation import linear_path  # noqa: E402
-from catdyn.backends.torch.symmetry import permute, random_element  # noqa: E402
+from catdyn.backends.torch.data.datasets import load_digits  # noqa: E402
+from catdyn.backends.torch.models.architectures import CNN, MLP  # noqa: E402
+from catdyn.backends.torch.models.symmetry import permute, random_element  # noqa: E402
+from catdyn.backends.torch.paths.alignment import alignment_laws, weight_matching  # noqa: E402
+from catdyn.backends.torch.paths.interpolation import linear_path  # noqa: E402
 from catdyn.checker.law import Law, approx  # noqa: E402
 
 _digits = load_digits(seed=0)

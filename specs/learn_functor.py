@@ -20,7 +20,7 @@ Run: ``catdyn check specs/learn_functor.py`` (a spec is Python and runs as code)
 
 import torch
 
-from catdyn.backends.torch.learners import GradientLearning, QuadraticError, learn_laws
+from catdyn.backends.torch.functors.learners import GradientLearning, QuadraticError, learn_laws
 
 # tiny layers: intra-op threads only add synchronisation
 torch.set_num_threads(1)

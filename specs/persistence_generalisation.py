@@ -33,8 +33,8 @@ the difference between the landscapes of one plane on two data halves (``stabili
 bottom).
 """
 
-import catdyn.backends.torch.population  # noqa: F401  (registers the operations)
-from catdyn.backends.torch.persistence.laws import digits_landscapes, landscape_stability_law
+import catdyn.backends.torch.studies.persistence.ops  # noqa: F401  (registers the operations)
+from catdyn.backends.torch.studies.persistence.laws import digits_landscapes, landscape_stability_law
 from catdyn.runner import Experiment, P
 
 BASE = {"width": 32, "lr": 0.1, "batch_size": 64, "weight_decay": 0.0, "label_noise": 0.0, "n_train": 600}

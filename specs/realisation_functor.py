@@ -19,11 +19,11 @@ Run: ``catdyn check specs/realisation_functor.py`` (a spec is Python and runs as
 
 import torch
 
-from catdyn.backends.torch.architectures import CNN, GRU, MLP, ResNet, Transformer
-from catdyn.backends.torch.param import Param
-from catdyn.backends.torch.realisation import Realisation, realisation_laws
-from catdyn.backends.torch.rep import Probe, Rep
-from catdyn.backends.torch.trajectory import PathRealisation, path_functor_laws
+from catdyn.backends.torch.functors.realisation import Realisation, realisation_laws
+from catdyn.backends.torch.functors.rep import Probe, Rep
+from catdyn.backends.torch.functors.trajectory import PathRealisation, path_functor_laws
+from catdyn.backends.torch.models.architectures import CNN, GRU, MLP, ResNet, Transformer
+from catdyn.backends.torch.models.param import Param
 from catdyn.checker.suites import category_laws
 
 # These networks are tiny: intra-op threads only add synchronisation (on a loaded machine,

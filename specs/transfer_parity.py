@@ -13,8 +13,8 @@ fine-tuning, at 5 labels per class; composed only of published morphisms:
 """
 
 from catdyn import Cospan, experiment
-from catdyn.backends.torch.transfer_domain_morphisms import FitDomainMap, HeadOnPullback
-from catdyn.backends.torch.transfer_morphisms import (
+from catdyn.backends.torch.transfer.domain_morphisms import FitDomainMap, HeadOnPullback
+from catdyn.backends.torch.transfer.morphisms import (
     EvaluateTransfer,
     FibreSolve,
     FreshHead,
@@ -23,7 +23,7 @@ from catdyn.backends.torch.transfer_morphisms import (
     TransferSplits,
     Tune,
 )
-from catdyn.backends.torch.transfer_readouts import Summarise, TransferClaims
+from catdyn.backends.torch.transfer.readouts import Summarise, TransferClaims
 
 SMOKE = {"seeds": (0, 1), "labels": (5,), "steps": 100, "hidden": (64, 64), "probe": 64}
 FULL = {"seeds": (0, 1, 2, 3, 4), "labels": (1, 5, 20), "steps": 300, "hidden": (256, 256), "probe": 256}

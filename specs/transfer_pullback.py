@@ -39,14 +39,14 @@ import numpy as np
 import torch
 
 from catdyn import Cospan, experiment
-from catdyn.backends.torch.architectures import MLP
-from catdyn.backends.torch.data import load_digits
-from catdyn.backends.torch.transfer_baselines import SourceModel, fibre_cospan
-from catdyn.backends.torch.transfer_category import SampledCategory
-from catdyn.backends.torch.transfer_domain import domain_laws, domain_pullback, fit_ot
-from catdyn.backends.torch.transfer_domain_morphisms import FitDomainMap, HeadOnPullback
-from catdyn.backends.torch.transfer_fibre import ConstraintSolver, fibre_laws, fibre_product
-from catdyn.backends.torch.transfer_morphisms import (
+from catdyn.backends.torch.data.datasets import load_digits
+from catdyn.backends.torch.models.architectures import MLP
+from catdyn.backends.torch.transfer.baselines import SourceModel, fibre_cospan
+from catdyn.backends.torch.transfer.category import SampledCategory
+from catdyn.backends.torch.transfer.domain import domain_laws, domain_pullback, fit_ot
+from catdyn.backends.torch.transfer.domain_morphisms import FitDomainMap, HeadOnPullback
+from catdyn.backends.torch.transfer.fibre import ConstraintSolver, fibre_laws, fibre_product
+from catdyn.backends.torch.transfer.morphisms import (
     BASELINES,
     EvaluateTransfer,
     FibreSolve,
@@ -56,7 +56,7 @@ from catdyn.backends.torch.transfer_morphisms import (
     TransferSplits,
     Tune,
 )
-from catdyn.backends.torch.transfer_readouts import (
+from catdyn.backends.torch.transfer.readouts import (
     Accuracies,
     FibreLaws,
     FibreSweep,

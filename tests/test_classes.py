@@ -36,7 +36,7 @@ def _landscape(p: np.ndarray) -> np.ndarray:
 
 
 def _line_barrier(a: np.ndarray, b: np.ndarray, points: int = 101) -> float:
-    from catdyn.backends.torch.interpolation import barrier
+    from catdyn.backends.torch.paths.interpolation import barrier
 
     al = np.linspace(0, 1, points)
     path = a[None, :] * (1 - al[:, None]) + b[None, :] * al[:, None]

@@ -99,18 +99,18 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_classes_merge_heights.py",
         "tests/test_classes_spread_reference.py",
     ),
-    "backends/torch/alignment.py": (
-        TORCH_TESTS + "test_alignment.py",
-        TORCH_TESTS + "test_alignment_planted_recovery.py",
-        TORCH_TESTS + "test_alignment_activation_reference.py",
+    "backends/torch/paths/alignment.py": (
+        TORCH_TESTS + "paths/test_alignment.py",
+        TORCH_TESTS + "paths/test_alignment_planted_recovery.py",
+        TORCH_TESTS + "paths/test_alignment_activation_reference.py",
     ),
-    "backends/torch/barrier_matrix.py": (
-        TORCH_TESTS + "test_barrier_matrix.py",
-        TORCH_TESTS + "test_barrier_endpoint_values.py",
-        TORCH_TESTS + "test_barrier_matrix_model_count.py",
-        TORCH_TESTS + "test_barrier_matrix_value_round_trip.py",
+    "backends/torch/paths/barrier_matrix.py": (
+        TORCH_TESTS + "paths/test_barrier_matrix.py",
+        TORCH_TESTS + "paths/test_barrier_endpoint_values.py",
+        TORCH_TESTS + "paths/test_barrier_matrix_model_count.py",
+        TORCH_TESTS + "paths/test_barrier_matrix_value_round_trip.py",
     ),
-    "backends/torch/landscape.py": (TORCH_TESTS + "test_landscape.py",),
+    "backends/torch/landscapes/landscape.py": (TORCH_TESTS + "landscapes/test_landscape.py",),
     # topology: cubical persistence and the study statistics
     "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py",),
     "catdyn/topology/study.py": ("tests/topology/test_study.py", "tests/topology/test_study_rank.py"),
@@ -121,13 +121,13 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_interrupted_runs.py",
         "tests/runner/test_runner_store_metric_values.py",
     ),
-    "backends/torch/ensemble.py": (
-        TORCH_TESTS + "test_ensemble.py",
-        TORCH_TESTS + "test_ensemble_infinite_loss.py",
-        TORCH_TESTS + "test_ensemble_single_layer.py",
+    "backends/torch/training/ensemble.py": (
+        TORCH_TESTS + "training/test_ensemble.py",
+        TORCH_TESTS + "training/test_ensemble_infinite_loss.py",
+        TORCH_TESTS + "training/test_ensemble_single_layer.py",
     ),
     # the optimisers' folded updates run inside the ensemble: its tests cover them too
-    "backends/torch/optim.py": (TORCH_TESTS + "test_optim.py", TORCH_TESTS + "test_ensemble.py"),
+    "backends/torch/training/optim.py": (TORCH_TESTS + "training/test_optim.py", TORCH_TESTS + "training/test_ensemble.py"),
 }
 """Each critical module and the test files that cover it (the only tests run for its mutants)."""
 

@@ -476,13 +476,13 @@ def bootstrap_interval(
 def _arch(spec: dict[str, Any]) -> Any:
     """The architecture an operation's ``arch`` parameter names (``type`` defaults to ``mlp``),
     built by the backend's one builder."""
-    from catdyn.backends.torch.architectures import build_architecture
+    from catdyn.backends.torch.models.architectures import build_architecture
 
     return build_architecture({"type": "mlp", **spec})
 
 
 def _dataset(value: dict[str, Any], split: str) -> Any:
-    from catdyn.backends.torch.data import Dataset
+    from catdyn.backends.torch.data.datasets import Dataset
 
     return Dataset(value[f"{split}_x"], value[f"{split}_y"], value["name"], int(value["n_classes"]), split)
 
@@ -496,9 +496,9 @@ def load_data(
     n_test: int | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """A data set from :mod:`catdyn.backends.torch.data` (``digits``, ``mnist1d``, ``moons``,
+    """A data set from :mod:`catdyn.backends.torch.data.datasets` (``digits``, ``mnist1d``, ``moons``,
     ``circles``), optionally cut to its first ``n_train``/``n_test`` samples."""
-    from catdyn.backends.torch import data as D
+    from catdyn.backends.torch.data import datasets as D
 
     loaders = {
         "digits": D.load_digits,
@@ -550,8 +550,8 @@ def train_ensemble(
     marked ``failed`` (the others go on); the ``members`` table and the loss curves show it."""
     import torch
 
-    from catdyn.backends.torch import ensemble as E
-    from catdyn.backends.torch.optim import SGD, Adam
+    from catdyn.backends.torch.training import ensemble as E
+    from catdyn.backends.torch.training.optim import SGD, Adam
 
     net = _arch(arch)
     lrs = [float(v) for v in (lr if isinstance(lr, (list, tuple)) else [lr])]
@@ -651,7 +651,7 @@ def evaluate_accuracy(ctx: OpContext, ens: dict[str, Any], data: dict[str, Any])
     are NaN (they are not a trained network) and are left out of the summary metrics."""
     import torch
 
-    from catdyn.backends.torch.ensemble import evaluate
+    from catdyn.backends.torch.training.ensemble import evaluate
 
     net = _arch(ens["arch"])
     ok = torch.tensor(_ok_mask(ens))
@@ -719,7 +719,7 @@ def _sigma(net: Any, sigma_seed: int) -> dict[str, Any]:
     """A hidden-unit permutation of every symmetry group, drawn from ``sigma_seed``."""
     import torch
 
-    from catdyn.backends.torch.symmetry import random_element
+    from catdyn.backends.torch.models.symmetry import random_element
 
     return random_element(net, torch.Generator().manual_seed(int(sigma_seed)))
 
@@ -730,7 +730,7 @@ def permute_ensemble(ctx: OpContext, ens: dict[str, Any], *, sigma_seed: int) ->
     ``sigma_seed``) applied to each member's parameters (a morphism of Param)."""
     import torch
 
-    from catdyn.backends.torch.symmetry import permute
+    from catdyn.backends.torch.models.symmetry import permute
 
     net = _arch(ens["arch"])
     sigma = _sigma(net, sigma_seed)
@@ -747,7 +747,7 @@ def permute_rep(ctx: OpContext, rep: dict[str, Any], *, sigma_seed: int) -> dict
     of Rep), applied by moving coordinates, not by arithmetic, so it is exact."""
     import torch
 
-    from catdyn.backends.torch.symmetry import coordinate_permutation
+    from catdyn.backends.torch.models.symmetry import coordinate_permutation
 
     net = _arch(rep["arch"])
     pi = coordinate_permutation(net, rep["layer"], _sigma(net, sigma_seed))
@@ -770,16 +770,16 @@ def check_realisation_law(
     atol: float = 1e-5,
 ) -> dict[str, Any]:
     """Naturality of the realisation functor R: Param → Rep of
-    :mod:`catdyn.backends.torch.realisation` on the *trained* members: ``R(σ·θ) = R(σ)·R(θ)``
+    :mod:`catdyn.backends.torch.functors.realisation` on the *trained* members: ``R(σ·θ) = R(σ)·R(θ)``
     for symmetries σ drawn by hypothesis from Param's automorphisms of the architecture, with
     ``R(θ)`` the *stored* realisation (so the square ties this run's stages together). Refuted
     with a shrunk counterexample if an implementation breaks it."""
     import torch
     from hypothesis import strategies as st
 
-    from catdyn.backends.torch.param import Param
-    from catdyn.backends.torch.realisation import Realisation
-    from catdyn.backends.torch.rep import Probe
+    from catdyn.backends.torch.functors.realisation import Realisation
+    from catdyn.backends.torch.functors.rep import Probe
+    from catdyn.backends.torch.models.param import Param
     from catdyn.checker.law import CheckConfig, Law, approx, check_law
 
     net = _arch(ens["arch"])

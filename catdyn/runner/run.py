@@ -46,7 +46,7 @@ def resolve_device(device: str) -> str:
         from catdyn.errors import RunError
 
         raise RunError.device_needs_torch(device)
-    from catdyn.backends.torch.device import resolve_device as torch_device
+    from catdyn.backends.torch.compute.device import resolve_device as torch_device
 
     return str(torch_device(device))
 

@@ -8,7 +8,7 @@ composed learners with one step of torch.optim.SGD(lr=ε) on the whole network. 
 
 import torch
 
-from catdyn.backends.torch.learners import (
+from catdyn.backends.torch.functors.learners import (
     GradientLearning,
     QuadraticError,
     learn_laws,

@@ -9,7 +9,12 @@ target) refuted on every chain.
 
 import torch
 
-from catdyn.backends.torch.learners import GradientLearning, QuadraticError, learn_laws, standard_chains
+from catdyn.backends.torch.functors.learners import (
+    GradientLearning,
+    QuadraticError,
+    learn_laws,
+    standard_chains,
+)
 
 torch.set_num_threads(1)
 

@@ -106,7 +106,7 @@ def test_a_cospan_of_backend_morphisms_needs_a_common_codomain() -> None:
 
 
 def test_projections_take_their_types_from_the_apex() -> None:
-    p = Project(apex="catdyn.backends.torch.transfer_values:FibrePoints", side="right")
+    p = Project(apex="catdyn.backends.torch.transfer.values:FibrePoints", side="right")
     assert p.codomain() is Population and p.name == "π_right"
 
 
@@ -115,8 +115,8 @@ def test_catdyn_morphisms_lists_every_registered_morphism_with_its_ends() -> Non
                          text=True, check=True)
     listed = {m["qualified"]: m for m in json.loads(out.stdout)}
     assert set(listed) == set(registered())
-    tune = listed["catdyn.backends.torch.transfer_morphisms:Tune"]
+    tune = listed["catdyn.backends.torch.transfer.morphisms:Tune"]
     assert (tune["dom"], tune["cod"]) == ("Population × TransferTask", "TransferRuns")
     assert [p["name"] for p in tune["parameters"]] == ["method", "steps", "configs"]
-    assert listed["catdyn.backends.torch.ensemble_morphisms:Train"]["cod"] == "Population"
+    assert listed["catdyn.backends.torch.training.morphisms:Train"]["cod"] == "Population"
     assert describe(Rows)["parameters"] == [{"name": "n", "type": "int", "default": 1, "required": False}]

@@ -101,7 +101,7 @@ def test_compiling_a_diagram_imports_no_torch() -> None:
         "from catdyn.runner.compiler import compile_experiment\n"
         f"compile_experiment(experiments(load_spec({TOY!r}))[0], 'smoke')\n"
         "from catdyn.experiments import Experiment\n"
-        "from catdyn.backends.torch.transfer_morphisms import TransferSplits, TrainSource, FibreSolve\n"
+        "from catdyn.backends.torch.transfer.morphisms import TransferSplits, TrainSource, FibreSolve\n"
         "e = Experiment('t'); t = e.add('T', TransferSplits()); e.add('S', TrainSource(), t)\n"
         "from catdyn.runner.compiler import compile_diagram; compile_diagram(e)\n"
         "from catdyn.morphisms import registered; registered()\n"

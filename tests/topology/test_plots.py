@@ -116,8 +116,8 @@ def test_drawers_make_pngs_from_a_real_landscape_and_diagram() -> None:
     pytest.importorskip("torch")
     import torch
 
-    from catdyn.backends.torch.architectures import MLP
-    from catdyn.backends.torch.landscape import loss_landscape
+    from catdyn.backends.torch.landscapes.landscape import loss_landscape
+    from catdyn.backends.torch.models.architectures import MLP
     from catdyn.topology.cubical import sublevel_persistence
 
     torch.manual_seed(0)

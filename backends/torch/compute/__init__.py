@@ -1,0 +1,1 @@
+"""Where and how torch work runs: the device choice and the pool of CPU worker processes."""

@@ -1,0 +1,1 @@
+"""Loss landscapes: grids around a minimum along chosen directions, and sharpness."""

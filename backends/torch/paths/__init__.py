@@ -1,0 +1,1 @@
+"""Paths between networks: alignment by symmetry, linear and curved paths, barrier matrices."""

@@ -1,0 +1,51 @@
+"""Affine fits between representations: against numpy's least squares, and planted maps."""
+
+import numpy as np
+import pytest
+import torch
+
+from catdyn.backends.torch.models.architectures import MLP
+from catdyn.backends.torch.paths.interpolation import stack
+from catdyn.backends.torch.studies.homotopy.affine_fit import (
+    affine_residual,
+    affine_study,
+    fit_affine,
+    symmetric_residual,
+)
+
+
+def test_fit_matches_numpy_lstsq() -> None:
+    g = np.random.default_rng(0)
+    x, y = g.normal(size=(80, 6)), g.normal(size=(80, 4))
+    A, b = fit_affine(torch.tensor(x), torch.tensor(y), ridge=0.0)
+    design = np.hstack([x, np.ones((80, 1))])
+    ref = np.linalg.lstsq(design, y, rcond=None)[0]
+    assert np.allclose(A.numpy(), ref[:-1], atol=1e-10) and np.allclose(b.numpy(), ref[-1], atol=1e-10)
+    # the held-out residual by hand
+    fit_rows, test_rows = np.arange(0, 80, 2), np.arange(1, 80, 2)
+    coef = np.linalg.lstsq(design[fit_rows], y[fit_rows], rcond=None)[0]
+    err = y[test_rows] - design[test_rows] @ coef
+    want = (err**2).sum() / ((y[test_rows] - y[test_rows].mean(0)) ** 2).sum()
+    assert affine_residual(torch.tensor(x), torch.tensor(y), ridge=0.0) == pytest.approx(want, rel=1e-9)
+
+
+def test_planted_affine_maps_and_permutations_have_zero_residual() -> None:
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(100, 5, generator=g, dtype=torch.float64)
+    M = torch.randn(5, 5, generator=g, dtype=torch.float64)
+    assert symmetric_residual(z, z @ M + 3.0, ridge=0.0) < 1e-12
+    assert symmetric_residual(z, z[:, torch.randperm(5, generator=g)], ridge=0.0) < 1e-12
+    assert symmetric_residual(z, torch.tanh(3 * z) ** 2, ridge=0.0) > 0.1
+
+
+def test_study_splits_within_and_between() -> None:
+    net = MLP((3, 6, 2))
+    base = [net.init(torch.Generator().manual_seed(s)) for s in range(2)]
+    # members 0, 1: a network and a scaled copy of it (hidden features scale: an affine image);
+    # member 2: another network
+    scaled = {k: (2 * v if k.startswith("fc0") else v) for k, v in base[0].items()}
+    ck = {0: stack([base[0], scaled, base[1]]), 5: stack([base[0], scaled, base[1]])}
+    s = affine_study(net, ck, torch.randn(200, 3), [0, 0, 1], layer="hidden0", ridge=0.0)
+    assert s.stages == [0, 5]
+    assert s.within().max() < 1e-9
+    assert s.between().min() > 1e-3

@@ -1,0 +1,72 @@
+"""The claims' verdicts follow catdyn.stats' rules; the words around them are kept."""
+
+import math
+
+import numpy as np
+
+from catdyn.backends.torch.studies.homotopy.affine import AffineFits
+from catdyn.backends.torch.studies.homotopy.barriers import Criterion
+from catdyn.backends.torch.studies.homotopy.claims import (
+    affine_claim,
+    count_claim,
+    mantel_claim,
+    setting,
+    spread_claim,
+)
+from catdyn.backends.torch.studies.homotopy.mantel import MantelTest
+from catdyn.backends.torch.studies.homotopy.partition import classes_of
+from catdyn.stats import Estimate, Verdict
+
+
+def test_spread_claims_read_the_interval_against_the_bound() -> None:
+    assert spread_claim("within", Estimate(0.003, 0.002, 0.004), "d").verdict is Verdict.REPRODUCED
+    wide = spread_claim("within", Estimate(0.01, 0.006, 0.02), "d")
+    assert wide.verdict is Verdict.NOT_REPRODUCED and wide.detail.startswith("contradicted; ")
+    across = spread_claim("between", Estimate(0.03, 0.01, 0.05), "d")
+    assert across.verdict is Verdict.INCONCLUSIVE and across.detail.startswith("inconclusive; ")
+    nan = spread_claim("between", Estimate(math.nan, math.nan, math.nan), "d")
+    assert nan.verdict is Verdict.INCONCLUSIVE and nan.detail.startswith("not measurable; ")
+    assert nan.claim == "between-class spread of test accuracy"
+
+
+def test_the_count_needs_the_paper_s_count_on_a_comparable_population() -> None:
+    b = np.full((7, 7), 1.0)
+    np.fill_diagonal(b, 0.0)
+    seven = classes_of(b, 0.5)  # 7 singleton classes of 7 networks: too few networks
+    c = count_claim(seven, "s")
+    assert c.measured == 7.0 and c.verdict is Verdict.NOT_REPRODUCED
+    assert c.interval == (1.0, 7.0) and c.figure == "7 of 7 (sizes [1, 1, 1, 1, 1, 1, 1])"
+    big = np.full((100, 100), 0.0)
+    groups = np.repeat(np.arange(7), [15, 15, 14, 14, 14, 14, 14])
+    big[groups[:, None] != groups[None, :]] = 1.0
+    assert count_claim(classes_of(big, 0.5), "s").verdict is Verdict.REPRODUCED
+
+
+def test_mantel_and_affine_claims() -> None:
+    crit = Criterion()
+    assert mantel_claim(MantelTest(0.5, 0.01, 0.99, 10), crit).verdict is Verdict.REPRODUCED
+    assert mantel_claim(MantelTest(-0.5, 0.99, 0.01, 10), crit).verdict is Verdict.CONTRADICTED
+    unmeasured = mantel_claim(MantelTest(math.nan, math.nan, math.nan, 1), crit)
+    assert unmeasured.verdict is Verdict.INCONCLUSIVE and unmeasured.measured is None
+    fits = AffineFits("hidden0", [0, 10], np.array([0.5, 0.1]), np.array([0.6, 0.3]), 6, 50)
+    assert affine_claim(fits).verdict is Verdict.REPRODUCED and affine_claim(fits).measured == 0.1
+    nan = AffineFits("hidden0", [0], np.array([0.1]), np.array([math.nan]), 1, 50)
+    assert affine_claim(nan).verdict is Verdict.INCONCLUSIVE and affine_claim(nan).measured is None
+
+
+def test_setting_says_when_nothing_contrasts_the_class() -> None:
+    words = setting(4, "mlp", Criterion(0.1), 1, 2, classes_used=1)
+    assert words.startswith(
+        "4 networks (mlp), classes = components of barrier ≤ 0.1 (line-endpoint, loss, train)"
+    )
+    assert "nothing contrasts it" in words
+    assert "nothing contrasts" not in setting(4, "mlp", Criterion(0.1), 1, 2, classes_used=2)
+
+
+def test_a_claim_records_its_verdict_as_a_word() -> None:
+    from catdyn.runner.operations import OpContext
+
+    ctx = OpContext(seed=0)
+    spread_claim("within", Estimate(0.003, 0.002, 0.004), "d").record(ctx)
+    (rec,) = ctx.records
+    assert rec[3]["verdict"] == "reproduced" and type(rec[3]["verdict"]) is str
