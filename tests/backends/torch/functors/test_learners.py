@@ -23,7 +23,7 @@ from catdyn.checker.law import check_laws
 from catdyn.checker.report import check_spec
 from catdyn.errors import LearnerError
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 L = GradientLearning(step=0.1, error=QuadraticError(alpha=2.0))
 
 

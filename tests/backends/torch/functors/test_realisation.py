@@ -122,6 +122,6 @@ def test_the_spec_checks_clean_through_the_cli(capsys) -> None:
 
     from catdyn.cli import main
 
-    spec = Path(__file__).resolve().parents[3] / "specs" / "realisation_functor.py"
+    spec = Path(__file__).resolve().parents[4] / "specs" / "realisation_functor.py"
     assert main(["check", str(spec), "--examples", "10", "--seed", "0"]) == 0
     assert "0 refuted, 0 error" in capsys.readouterr().out

@@ -15,7 +15,7 @@ pytest.importorskip("gudhi")
 from catdyn.backends.torch.studies.persistence.ops import design
 from catdyn.runner.run import run_experiment
 
-SPEC = Path(__file__).resolve().parents[3] / "specs" / "persistence_generalisation.py"
+SPEC = Path(__file__).resolve().parents[5] / "specs" / "persistence_generalisation.py"
 
 
 def _spec():  # type: ignore[no-untyped-def]
