@@ -33,7 +33,7 @@ def test_helper_and_test_module_names_are_unique_across_folders() -> None:
 
 def test_runner_tests_collect_before_and_after_the_torch_tests() -> None:
     runner = [str(TESTS / "runner" / name) for name in ("test_runner_cli.py", "test_runner_crash.py")]
-    torch_tests = [str(TESTS / "backends" / "torch" / "test_symmetry.py")]
+    torch_tests = [str(TESTS / "backends" / "torch" / "models" / "test_symmetry.py")]
     for order in (runner + torch_tests, torch_tests + runner):
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *order],

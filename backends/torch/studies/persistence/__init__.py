@@ -10,59 +10,10 @@
 
 The runner's operations are registered in :mod:`catdyn.backends.torch.studies.persistence.ops`.
 
+>>> from catdyn.backends.torch.studies.persistence.design import design
 >>> design({"width": 8, "lr": 0.1}, {"width": [16]}, seeds=[0])
 [{'width': 8, 'lr': 0.1, 'seed': 0}, {'width': 16, 'lr': 0.1, 'seed': 0}]
+
+Importing the package imports none of its modules, so that its morphisms can be listed
+without torch: import each name from its module.
 """
-
-from catdyn.backends.torch.studies.persistence.design import (
-    HPARAMS,
-    design,
-    member_architecture,
-    noisy_labels,
-)
-from catdyn.backends.torch.studies.persistence.landscapes import (
-    Slice,
-    grid_features,
-    measure_landscapes,
-    model_row,
-    sample_halves,
-)
-from catdyn.backends.torch.studies.persistence.laws import digits_landscapes, landscape_stability_law
-from catdyn.backends.torch.studies.persistence.study import (
-    BASELINES,
-    MEASURES,
-    floor_note,
-    hyperparameters,
-    model_table,
-    one_at_a_time_labels,
-    study,
-)
-from catdyn.backends.torch.studies.persistence.train import (
-    model_measures,
-    train_population,
-    trajectory_checkpoints,
-)
-
-__all__ = [
-    "BASELINES",
-    "HPARAMS",
-    "MEASURES",
-    "Slice",
-    "design",
-    "digits_landscapes",
-    "floor_note",
-    "grid_features",
-    "hyperparameters",
-    "landscape_stability_law",
-    "measure_landscapes",
-    "member_architecture",
-    "model_measures",
-    "model_row",
-    "model_table",
-    "noisy_labels",
-    "one_at_a_time_labels",
-    "sample_halves",
-    "study",
-    "train_population",
-    "trajectory_checkpoints",
-]
