@@ -7,14 +7,15 @@ NaN, they are marked failed, and the run goes on without them. (Cross-entropy on
 so robust that merely large rates keep a finite loss: at 1e6 every member still has one, and
 at 1e14 whether a member overflows depends on its seed and data order.)
 
-The diagram (``1`` is the point; a step from several stages starts at their product)::
+The diagram (``1`` is the point; an arrow from several objects starts at their product; each
+arrow is named, its morphism in brackets; the report draws the same picture)::
 
-    1 --load--> Digits --train--> Trained
-    Trained × Digits --evaluate--> Accuracy --spread--> Spread
-    Trained × Digits --realise--> Rep
-    Trained × Digits × Rep --functor_law--> FunctorLaw
-    Trained --permute--> Permuted (× Digits) --realise_permuted--> RepOfPermuted
-    Rep --P_sigma--> PermutedRep,   equation: RepOfPermuted = PermutedRep
+    1 --load [LoadDataset]--> Digits --train [Train]--> Trained
+    Trained × Digits --evaluate [Evaluate]--> Accuracy --spread [AccuracySpread]--> Spread
+    Trained × Digits --realise [Realise]--> Rep
+    Trained × Digits × Rep --functor_law [RealisationLaw]--> FunctorLaw
+    Trained --permute [Permute]--> Permuted (× Digits) --realise_permuted [Realise]--> RepOfPermuted
+    Rep --P_sigma [PermuteRep]--> PermutedRep,   equation: RepOfPermuted = PermutedRep
 
 The last square is declared as an equation of the diagram, so the run itself checks that it
 commutes on the values it computed (a refuted equation fails the run). It measures two claims:
@@ -30,80 +31,47 @@ realisation functor on the smoke architecture for hypothesis-generated parameter
 at the bottom). A spec is Python and runs as code.
 """
 
-from catdyn.runner import Experiment, P
-
-exp = Experiment(
-    "digits-ensemble",
-    seed=0,
-    description="Small MLPs on scikit-learn digits; one exploding learning rate must be marked failed.",
-    presets={
-        "smoke": {
-            "widths": [64, 32, 10],
-            "seeds": [0, 1, 2],
-            "lrs": [0.05, 0.1, 1e30],
-            "steps": 300,
-            "n_probe": 128,
-            "examples": 10,
-        },
-        # what the tests run: seconds, same steps
-        "tiny": {
-            "widths": [64, 16, 10],
-            "seeds": [0, 1],
-            "lrs": [0.1, 1e30],
-            "steps": 40,
-            "n_probe": 32,
-            "examples": 5,
-        },
-        "full": {
-            "widths": [64, 64, 10],
-            "seeds": list(range(16)),
-            "lrs": [0.01, 0.03, 0.1, 1e30],
-            "steps": 4000,
-            "n_probe": 359,
-            "examples": 100,
-        },
-    },
+from catdyn import experiment
+from catdyn.backends.torch.training.morphisms import (
+    AccuracySpread,
+    Evaluate,
+    LoadDataset,
+    Permute,
+    PermuteRep,
+    RealisationLaw,
+    Realise,
+    Train,
 )
 
-data = exp.stage("Digits", "dataset")
-trained = exp.stage("Trained", "ensemble")
-accuracy = exp.stage("Accuracy", "metrics")
-rep = exp.stage("Rep", "rep")
-law = exp.stage("FunctorLaw", "verdict")
-spread = exp.stage("Spread", "claims")
+SMOKE = {"widths": [64, 32, 10], "seeds": (0, 1, 2), "lrs": (0.05, 0.1, 1e30), "steps": 300, "n_probe": 128,
+         "examples": 10}
+TINY = {"widths": [64, 16, 10], "seeds": (0, 1), "lrs": (0.1, 1e30), "steps": 40, "n_probe": 32, "examples": 5}
+FULL = {"widths": [64, 64, 10], "seeds": tuple(range(16)), "lrs": (0.01, 0.03, 0.1, 1e30), "steps": 4000,
+        "n_probe": 359, "examples": 100}
+SIGMA = 7
+"""The seed of the one hidden-unit symmetry σ both sides of the naturality square use."""
 
-exp.step("load", None, data, op="load_data", name="digits", seed=0)
-exp.step(
-    "train",
-    data,
-    trained,
-    op="train_ensemble",
-    arch={"type": "mlp", "widths": P("widths")},
-    seeds=P("seeds"),
-    lr=P("lrs"),
-    steps=P("steps"),
-    batch_size=64,
-    optimiser="sgd",
-    momentum=0.9,
-)
-exp.step("evaluate", (trained, data), accuracy, op="evaluate_accuracy")
-exp.step("realise", (trained, data), rep, op="realise", layer="hidden0", n_probe=P("n_probe"))
-exp.step("functor_law", (trained, data, rep), law, op="check_realisation_law", examples=P("examples"))
-exp.step("spread", accuracy, spread, op="claim_accuracy_spread", group_by="lr")
 
-# The naturality square of the realisation functor, as a diagram the run executes and checks:
-#   Trained --permute (σ)--> Permuted --realise--> RepOfPermuted
-#   Trained --realise-->     Rep      --P_σ-->     PermutedRep
-# σ·θ realised must equal the realisation of θ with its coordinates permuted, exactly.
-permuted = exp.stage("Permuted", "ensemble")
-rep_of_permuted = exp.stage("RepOfPermuted", "rep")
-permuted_rep = exp.stage("PermutedRep", "rep")
-exp.step("permute", trained, permuted, op="permute_ensemble", sigma_seed=7)
-exp.step(
-    "realise_permuted", (permuted, data), rep_of_permuted, op="realise", layer="hidden0", n_probe=P("n_probe")
-)
-exp.step("P_sigma", rep, permuted_rep, op="permute_rep", sigma_seed=7)
-exp.equation("realisation commutes with σ", rep_of_permuted, permuted_rep, atol=1e-5)
+@experiment(name="digits-ensemble", seed=0, presets={"smoke": SMOKE, "tiny": TINY, "full": FULL})
+def digits_ensemble(e, p):
+    """Small MLPs on scikit-learn digits; one exploding learning rate must be marked failed."""
+    arch = {"type": "mlp", "widths": p["widths"]}
+    data = e.add("Digits", LoadDataset(dataset="digits", seed=0), name="load")
+    trained = e.add("Trained", Train(arch=arch, seeds=p["seeds"], lr=p["lrs"], steps=p["steps"], batch_size=64,
+                                     optimiser="sgd", momentum=0.9), data, name="train")
+    accuracy = e.add("Accuracy", Evaluate(), trained, data, name="evaluate")
+    e.add("Spread", AccuracySpread(group_by="lr"), accuracy, name="spread")
+    rep = e.add("Rep", Realise(layer="hidden0", n_probe=p["n_probe"]), trained, data, name="realise")
+    e.add("FunctorLaw", RealisationLaw(examples=p["examples"]), trained, data, rep,
+          name="functor_law")
+    # the naturality square: Trained --σ--> Permuted --realise--> RepOfPermuted equals
+    # Trained --realise--> Rep --P_σ--> PermutedRep, exactly (coordinates move, no arithmetic)
+    permuted = e.add("Permuted", Permute(sigma_seed=SIGMA), trained, name="permute")
+    rep_of_permuted = e.add("RepOfPermuted", Realise(layer="hidden0", n_probe=p["n_probe"]), permuted, data,
+                            name="realise_permuted")
+    permuted_rep = e.add("PermutedRep", PermuteRep(sigma_seed=SIGMA, arch=arch), rep, name="P_sigma")
+    e.equation("realisation commutes with σ", rep_of_permuted, permuted_rep, atol=1e-5)
+
 
 # What `catdyn check` checks in this spec (before any training): the laws of the same realisation
 # functor (identities, composition, naturality for symmetries and widenings, function

@@ -70,7 +70,7 @@ def test_paired_bootstrap_equals_a_loop_over_resamples(n: int) -> None:
 
 
 def test_one_sample_bootstrap_draws_like_a_block_of_indices() -> None:
-    """The draw of ``operations.bootstrap_interval`` (all indices at once) is the same stream."""
+    """One sample's bootstrap draws its indices as one block (the stream the old per-study helpers drew)."""
     a = np.random.default_rng(0).uniform(size=9)
     got = bootstrap(lambda v: float(v.std(ddof=1)), a, resamples=300, seed=5)
     idx = np.random.default_rng(5).integers(0, 9, size=(300, 9))

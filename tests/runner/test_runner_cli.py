@@ -28,7 +28,7 @@ def test_the_smoke_preset_runs_end_to_end(tmp_path, capsys) -> None:
     assert law["verdict"] == "held" and law["measured"] <= 1e-5
     spreads = [c for c in claims if c["step"] == "spread"]
     assert spreads and all(c["interval"][0] <= c["measured"] <= c["interval"][1] for c in spreads)
-    assert all(c["verdict"] in ("within the paper's bound", "beyond the paper's bound", "inconclusive") for c in spreads)
+    assert all(c["verdict"] in ("reproduced", "not reproduced", "inconclusive") for c in spreads)
 
 
 def test_divergent_members_are_marked_failed_and_the_run_finishes(tiny_store) -> None:

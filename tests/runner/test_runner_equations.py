@@ -50,9 +50,9 @@ def test_a_broken_symmetry_action_is_caught_by_the_runs_own_square(tmp_path, cap
     """Mutation: P_σ drawn with another σ than the one acting on the parameters."""
     pytest.importorskip("torch")
     text = Path(MAIN_SPEC).read_text()
-    assert text.count('op="permute_rep", sigma_seed=7') == 1
+    assert text.count("PermuteRep(sigma_seed=SIGMA,") == 1
     mutated = tmp_path / "mutated_spec.py"
-    mutated.write_text(text.replace('op="permute_rep", sigma_seed=7', 'op="permute_rep", sigma_seed=8'))
+    mutated.write_text(text.replace("PermuteRep(sigma_seed=SIGMA,", "PermuteRep(sigma_seed=SIGMA + 1,"))
     assert (
         main(
             [
@@ -77,15 +77,18 @@ def test_a_broken_symmetry_action_is_caught_by_the_runs_own_square(tmp_path, cap
 
 def test_the_realisation_law_refutes_a_tampered_stored_realisation(tiny_store) -> None:
     """Mutation: the stored R(θ) with two coordinates swapped no longer commutes with σ."""
-    from catdyn.runner.operations import OpContext, check_realisation_law
+    import dataclasses
+
+    from catdyn.backends.torch.functors.population_realisation import realisation_law
+    from catdyn.values import Dataset, Population, RepresentationTable
 
     out, run = tiny_store
     store = Store(out, create=False)
     keys = {t["morphism"]: t["key"] for t in store.run_tasks(run)}
-    ens, data, rep = (store.load_value(keys[s]) for s in ("train", "load", "realise"))
-    ctx = OpContext(seed=0)
-    assert check_realisation_law(ctx, ens, data, rep, examples=10)["status"] == "held"
-    tampered = rep["features"].clone()
+    pop, data, rep = (kind.from_tree(store.load_value(keys[s]))
+                      for kind, s in ((Population, "train"), (Dataset, "load"), (RepresentationTable, "realise")))
+    assert realisation_law(pop, data, rep, "test", 10, 1e-5, 0, "tiny").status == "held"
+    tampered = rep.features.clone()
     tampered[..., [0, 1]] = tampered[..., [1, 0]]
-    result = check_realisation_law(ctx, ens, data, {**rep, "features": tampered}, examples=10)
-    assert result["status"] == "refuted" and result["residual"] > 1e-3
+    result = realisation_law(pop, data, dataclasses.replace(rep, features=tampered), "test", 10, 1e-5, 0, "tiny")
+    assert result.status == "refuted" and result.residual > 1e-3

@@ -1,7 +1,8 @@
 """Morphisms of populations: load data, train a population as one batched ensemble, evaluate,
 realise (the functor Param → Rep on objects), act by a symmetry, check the realisation's law,
-and measure the accuracy spread. Each wraps the runner operation of the same computation (the
-numbers are the same), reading and writing typed values.
+and measure the accuracy spread, reading and writing typed values. Their bodies live in
+:mod:`~catdyn.backends.torch.training.population` and
+:mod:`~catdyn.backends.torch.functors.population_realisation`.
 
 A population is the product of K parameter spaces; :class:`Train` compiles to one task that
 trains all K members at once (:func:`~catdyn.backends.torch.training.ensemble.train_ensemble`).
@@ -16,26 +17,16 @@ catdyn.errors.SpecError: Train got invalid parameters: arch: Value error, unknow
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
 
 from catdyn.morphisms import BackendMorphism
 from catdyn.values import Claims, Dataset, Population, RepresentationTable, Table
 
 ARCHITECTURES = ("cnn", "gru", "mlp", "resnet", "transformer")
-
-
-def _ensemble(pop: Population) -> dict[str, Any]:
-    """The runner operations' dict form of a population."""
-    return {"arch": pop.arch, "params": pop.params, "status": pop.status, "seeds": pop.seeds,
-            "lr": [m.get("lr") for m in pop.meta], **pop.extras}
-
-
-def _population(ens: dict[str, Any]) -> Population:
-    extras = {k: ens[k] for k in ("losses", "failed_at", "path", "checkpoints") if k in ens}
-    return Population(ens["arch"], ens["params"], list(ens["status"]), [int(s) for s in ens["seeds"]],
-                      [{"lr": v} for v in ens["lr"]], extras)
 
 
 class LoadDataset(BackendMorphism):
@@ -49,9 +40,12 @@ class LoadDataset(BackendMorphism):
     n_test: PositiveInt | None = None
 
     def run(self, ctx: Any) -> Dataset:
-        from catdyn.runner.operations import load_data
+        from catdyn.backends.torch.data.loading import load_dataset
 
-        return Dataset(**load_data(ctx, self.dataset, self.seed, self.n_train, self.n_test))
+        data = load_dataset(self.dataset, self.seed, self.n_train, self.n_test)
+        ctx.metric("n_train", len(data.train_y))
+        ctx.metric("n_test", len(data.test_y))
+        return data
 
 
 class Train(BackendMorphism):
@@ -82,11 +76,9 @@ class Train(BackendMorphism):
         return arch
 
     def run(self, ctx: Any, data: Dataset) -> Population:
-        from catdyn.runner.operations import train_ensemble
+        from catdyn.backends.torch.training.population import train_population
 
-        params = self.model_dump()
-        params["lr"] = list(self.lr) if isinstance(self.lr, tuple) else self.lr
-        return _population(train_ensemble(ctx, data.to_tree(), **params))
+        return train_population(ctx, data, **self.model_dump())
 
 
 class Evaluate(BackendMorphism):
@@ -95,12 +87,9 @@ class Evaluate(BackendMorphism):
     inputs, output = (Population, Dataset), Table
 
     def run(self, ctx: Any, pop: Population, data: Dataset) -> Table:
-        from catdyn.runner.operations import evaluate_accuracy
+        from catdyn.backends.torch.training.population import evaluate_population
 
-        out = evaluate_accuracy(ctx, _ensemble(pop), data.to_tree())
-        cols = ("train_loss", "train_acc", "test_loss", "test_acc")
-        return Table([{"member": i, "seed": s, "lr": lr, "status": st, **{c: float(out[c][i]) for c in cols}}
-                      for i, (s, lr, st) in enumerate(zip(out["seeds"], out["lr"], out["status"]))])
+        return Table(evaluate_population(ctx, pop, data))
 
 
 class Realise(BackendMorphism):
@@ -113,10 +102,12 @@ class Realise(BackendMorphism):
     split: Literal["train", "test"] = "test"
 
     def run(self, ctx: Any, pop: Population, data: Dataset) -> RepresentationTable:
-        from catdyn.runner.operations import realise
+        from catdyn.backends.torch.functors.population_realisation import realise_population
 
-        rep = realise(ctx, _ensemble(pop), data.to_tree(), layer=self.layer, n_probe=self.n_probe, split=self.split)
-        return RepresentationTable(self.layer, f"{self.split}[:{rep['n_probe']}]", rep["features"], rep["status"])
+        rep = realise_population(pop, data, self.layer, self.n_probe, self.split)
+        ctx.metric("probe points", rep.features.shape[1])
+        ctx.metric("width", rep.features.shape[-1])
+        return rep
 
 
 class Permute(BackendMorphism):
@@ -127,10 +118,10 @@ class Permute(BackendMorphism):
     sigma_seed: int
 
     def run(self, ctx: Any, pop: Population) -> Population:
-        from catdyn.runner.operations import permute_ensemble
+        from catdyn.backends.torch.functors.population_realisation import permute_population
 
-        out = permute_ensemble(ctx, _ensemble(pop), sigma_seed=self.sigma_seed)
-        return Population(pop.arch, out["params"], pop.status, pop.seeds, pop.meta, {**pop.extras, "checkpoints": {}})
+        ctx.metric("members", pop.size)
+        return permute_population(pop, self.sigma_seed)
 
 
 class PermuteRep(BackendMorphism):
@@ -142,11 +133,36 @@ class PermuteRep(BackendMorphism):
     arch: dict[str, Any]
 
     def run(self, ctx: Any, rep: RepresentationTable) -> RepresentationTable:
-        from catdyn.runner.operations import permute_rep
+        from catdyn.backends.torch.functors.population_realisation import permute_representation
 
-        out = permute_rep(ctx, {"arch": self.arch, "layer": rep.layer, "features": rep.features},
-                          sigma_seed=self.sigma_seed)
-        return RepresentationTable(rep.layer, rep.probe, out["features"], rep.status)
+        return permute_representation(rep, self.arch, self.sigma_seed)
+
+
+class RealisationLaw(BackendMorphism):
+    """Naturality of the realisation on the *trained* members, R(σ·θ) = R(σ)·R(θ), with R(θ)
+    the realisation this run stored and σ drawn by hypothesis from the architecture's symmetry
+    group (``examples`` draws): catdyn's implementation law, recorded as a law and a claim."""
+
+    inputs, output = (Population, Dataset, RepresentationTable), Claims
+    split: Literal["train", "test"] = "test"
+    examples: PositiveInt = 20
+    atol: NonNegativeFloat = 1e-5
+
+    def run(self, ctx: Any, pop: Population, data: Dataset, rep: RepresentationTable) -> Claims:
+        from catdyn.backends.torch.functors.population_realisation import realisation_law
+
+        result = realisation_law(pop, data, rep, self.split, self.examples, self.atol, ctx.seed, ctx.step)
+        ctx.law(result)
+        ctx.claim(
+            "catdyn's realisation is natural for hidden-unit symmetries on the trained members "
+            "(realise(σ·θ) = P_σ·realise(θ)): an implementation law, not the paper's theorem",
+            paper="— (the design's law; the paper's functor claim concerns trajectories)",
+            measured=result.residual, verdict=result.status,
+            figure=f"largest residual over {result.examples} (member, σ) pairs, tolerance {self.atol:g}",
+            detail=f"{sum(s == 'ok' for s in pop.status)} trained members, layer {rep.layer}, "
+                   f"{rep.features.shape[1]} probe points",
+        )
+        return Claims([r[3] for r in ctx.records if r[0] == "claim"])
 
 
 class AccuracySpread(BackendMorphism):
@@ -159,8 +175,23 @@ class AccuracySpread(BackendMorphism):
     n_boot: PositiveInt = 2000
 
     def run(self, ctx: Any, acc: Table) -> Claims:
-        from catdyn.runner.operations import claim_accuracy_spread
-
-        cols = {k: [r[k] for r in acc.rows] for k in ("test_acc", "status", "lr", "seed")}
-        claim_accuracy_spread(ctx, cols, threshold=self.threshold, group_by=self.group_by, n_boot=self.n_boot)
+        for key in sorted({r[self.group_by] for r in acc.rows}):
+            values = [r["test_acc"] for r in acc.rows if r[self.group_by] == key and math.isfinite(r["test_acc"])]
+            if len(values) >= 2:
+                self._claim(ctx, key, values)
+        ctx.metric("members failed", sum(r["status"] != "ok" for r in acc.rows))
         return Claims([r[3] for r in ctx.records if r[0] == "claim"])
+
+    def _claim(self, ctx: Any, key: Any, values: list[float]) -> None:
+        from catdyn.stats import bootstrap, bound_verdict
+
+        spread = float(np.std(values, ddof=1))
+        interval = bootstrap(lambda a: float(a.std(ddof=1)), np.asarray(values), resamples=self.n_boot,
+                             seed=ctx.seed).interval.as_tuple()
+        ctx.claim(
+            f"runs differing only in seed generalise alike ({self.group_by} = {key})",
+            paper=f"spread < {self.threshold:.1%} test accuracy within a class",
+            measured=spread, interval=interval, verdict=str(bound_verdict(interval, self.threshold, "<")),
+            figure="std of test accuracy, 95 % bootstrap interval",
+            detail=f"{len(values)} members; proxy: hyperparameter group, not a homotopy class",
+        )

@@ -58,8 +58,8 @@ def _member(pop: Population, i: int) -> dict[str, Any]:
 
 
 def _source(pop: Population, i: int) -> Any:
+    from catdyn.backends.torch.training.population import architecture as _arch
     from catdyn.backends.torch.transfer.baselines import SourceModel
-    from catdyn.runner.operations import _arch
 
     return SourceModel(_arch(pop.arch), _member(pop, i), pop.meta[i]["layer"])
 
@@ -194,7 +194,7 @@ class RealiseOnProbe(BackendMorphism):
         from catdyn.backends.torch.functors.realisation import Realisation
         from catdyn.backends.torch.functors.rep import Probe
         from catdyn.backends.torch.models.param import Param
-        from catdyn.runner.operations import _arch
+        from catdyn.backends.torch.training.population import architecture as _arch
 
         probe = task.split(seed)["probe"]
         real, space, scale = Realisation(Probe("probe", probe), layer), Param.space(_arch(arch)), 1 / math.sqrt(len(probe))

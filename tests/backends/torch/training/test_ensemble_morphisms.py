@@ -1,4 +1,5 @@
-"""A population is one batched-ensemble task whose members equal the runner operation's; the
+"""A population is one batched-ensemble task whose members equal the batched ensemble trained
+directly (same members, data orders and optimiser); the
 realisation square R(σ·θ) = P_σ·R(θ) is declared as an equation of the diagram and holds, and a
 wrong σ on one side is refuted."""
 
@@ -8,6 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from catdyn.backends.torch.data.datasets import load_digits  # noqa: E402
+from catdyn.backends.torch.models.architectures import MLP  # noqa: E402
+from catdyn.backends.torch.training.ensemble import TrainConfig, train_ensemble  # noqa: E402
 from catdyn.backends.torch.training.morphisms import (  # noqa: E402
     Evaluate,
     LoadDataset,
@@ -16,9 +20,10 @@ from catdyn.backends.torch.training.morphisms import (  # noqa: E402
     Realise,
     Train,
 )
+from catdyn.backends.torch.training.optim import SGD  # noqa: E402
+from catdyn.backends.torch.training.population import data_orders  # noqa: E402
 from catdyn.experiments import ExperimentFamily  # noqa: E402
 from catdyn.runner.compiler import compile_experiment  # noqa: E402
-from catdyn.runner.operations import OpContext, load_data, train_ensemble  # noqa: E402
 from catdyn.runner.run import run_experiment  # noqa: E402
 from catdyn.runner.store import Store  # noqa: E402
 
@@ -49,11 +54,12 @@ def test_a_population_is_one_task_equal_to_the_batched_ensemble(tmp_path) -> Non
     by = {t["morphism"]: store.load_value(t["key"]) for t in store.run_tasks(summary.run_id)}
     trained = by["Train"]
     task = next(t for t in plan.tasks if t.step == "Train")
-    ctx = OpContext(seed=task.seed)
-    data = load_data(OpContext(seed=0), "digits", 0, 200, 50)
-    direct = train_ensemble(ctx, data, arch=ARCH, seeds=[0, 1, 2], lr=[0.05, 0.1], steps=5)
+    seeds = [0, 1, 2, 0, 1, 2]  # every (seed, lr) pair, lr outermost
+    cfg = TrainConfig(steps=5, batch_size=64, optimiser=SGD(momentum=0.0), lr=[0.05] * 3 + [0.1] * 3)
+    train = load_digits(seed=0).train.subset(range(200))
+    direct = train_ensemble(MLP((64, 12, 10)), train, seeds, cfg, data_seeds=data_orders(task.seed, seeds), device="cpu")
     assert len(trained["status"]) == 6
-    for name, t in direct["params"].items():
+    for name, t in direct.params.items():
         assert torch.equal(trained["params"][name], t), name
     assert by["= R(σ·θ) = P_σ·R(θ)"]["status"] == "held"
     assert len(by["Evaluate"]["rows"]) == 6
