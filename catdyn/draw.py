@@ -5,8 +5,10 @@ What is drawn (:func:`picture_of`): a :class:`~catdyn.diagram.Diagram` (its obje
 morphisms; a face per declared equation), a :class:`~catdyn.limits.Pullback` (the square, a
 face for ``square commutes``), a :class:`~catdyn.limits.Cone`, a
 :class:`~catdyn.limits.Limit` or :class:`~catdyn.limits.Colimit` (the diagram, the apex and its
-legs dashed; a face per triangle of the (co)cone), and a runner experiment (its stages and
-steps; a dashed ``=`` edge per declared equation). The layout is layered left to right
+legs dashed; a face per triangle of the (co)cone), and an experiment — live, an
+``@experiment`` family as it builds for a preset, or the description a run stored — (its
+stages and steps, a step reading several stages from a product node ``×``; a dashed ``=`` edge
+per declared equation, a pullback's square shaded round its objects). The layout is layered left to right
 (:mod:`catdyn._draw_layout`); parallel arrows bend apart, endomorphisms loop.
 
 After a check, each face is filled with its law's verdict — green proved or held, red
