@@ -5,8 +5,10 @@ What is drawn (:func:`picture_of`): a :class:`~catdyn.diagram.Diagram` (its obje
 morphisms; a face per declared equation), a :class:`~catdyn.limits.Pullback` (the square, a
 face for ``square commutes``), a :class:`~catdyn.limits.Cone`, a
 :class:`~catdyn.limits.Limit` or :class:`~catdyn.limits.Colimit` (the diagram, the apex and its
-legs dashed; a face per triangle of the (co)cone), and a runner experiment (its stages and
-steps; a dashed ``=`` edge per declared equation). The layout is layered left to right
+legs dashed; a face per triangle of the (co)cone), and an experiment — live, an
+``@experiment`` family as it builds for a preset, or the description a run stored — (its
+stages and steps, a step reading several stages from a product node ``×``; a dashed ``=`` edge
+per declared equation, a pullback's square shaded round its objects). The layout is layered left to right
 (:mod:`catdyn._draw_layout`); parallel arrows bend apart, endomorphisms loop.
 
 After a check, each face is filled with its law's verdict — green proved or held, red
@@ -27,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +48,22 @@ COLOURS: dict[str, str] = {
 }
 """Fill colour of a face by its verdict."""
 
+RUN_COLOURS: dict[str, str] = {
+    "computed": "#4c9a2a",
+    "reused": "#3a7dc9",
+    "failed": "#c0392b",
+    "blocked": "#d68910",
+    "reproduced": "#4c9a2a",
+    "held": "#4c9a2a",
+    "proved": "#4c9a2a",
+    "not reproduced": "#c0392b",
+    "refuted": "#c0392b",
+    "error": "#c0392b",
+    "inconclusive": "#d68910",
+    "not measured": "#888888",
+}
+"""A run's colours: an arrow's by its task's outcome, an object's outline by its claims' worst verdict."""
+
 _MARK = {"proved": "✓", "held": "✓", "refuted": "✗", "error": "!", "unchecked": "?"}
 _FONT = 13
 _CHAR = 7.4  # approximate width of one character at the font size
@@ -55,7 +74,8 @@ _MARGIN = 28
 @dataclass(frozen=True)
 class Arrow:
     """An arrow ``src → dst`` with a label; ``style`` is ``solid``, ``leg`` (dashed: a
-    (co)cone's leg) or ``equal`` (dashed, no head: a declared equality of stages)."""
+    (co)cone's leg), ``equal`` (dashed, no head: a declared equality of stages) or ``factor``
+    (dotted, no head: a factor of a product an experiment's step reads)."""
 
     key: str
     src: str
@@ -77,7 +97,9 @@ class Face:
 @dataclass
 class Picture:
     """What to draw of one thing: nodes (id, label), arrows, faces, the laws its legend lists,
-    and nodes whose layer is fixed (an apex first, say)."""
+    and nodes whose layer is fixed (an apex first, say). A run adds the outcome of each arrow's
+    task (``arrow_status``, by arrow key: computed, reused, failed, blocked), the worst verdict
+    of the claims each object holds (``object_status``) and a tooltip per object (``notes``)."""
 
     title: str
     nodes: list[tuple[str, str]]
@@ -85,6 +107,9 @@ class Picture:
     faces: list[Face] = field(default_factory=list)
     laws: list[str] = field(default_factory=list)
     fixed: dict[str, int] = field(default_factory=dict)
+    arrow_status: dict[str, str] = field(default_factory=dict)
+    object_status: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 # --- what each thing looks like ------------------------------------------------------------------
@@ -133,23 +158,124 @@ def _pullback_picture(pb: Any, title: str) -> Picture:
     return Picture(title, nodes, arrows, [face], laws, {pb.apex.name: 0})
 
 
-def _experiment_picture(exp: Any, title: str) -> Picture:
-    g = exp.graph()
-    nodes = [(str(n), str(n)) for n in g.nodes]
-    arrows = [Arrow(str(k), str(a), str(b), str(data.get("step", k))) for a, b, k, data in g.edges(keys=True, data=True)]
+OUTCOMES = ("computed", "reused", "failed", "blocked")
+"""The outcomes of a run's tasks, each an arrow's colour in a run's drawing."""
+
+CLAIM_VERDICTS = ("error", "refuted", "not reproduced", "inconclusive", "not measured", "held", "proved",
+                  "reproduced")
+"""Verdicts of claims, worst first: an object outlined by a run shows its claims' worst."""
+
+
+def worst_verdict(verdicts: Sequence[str]) -> str:
+    """The verdict an object shows for its claims: the first of :data:`CLAIM_VERDICTS` present.
+
+    >>> worst_verdict(["reproduced", "inconclusive"]), worst_verdict([])
+    ('inconclusive', '')
+    """
+    for v in CLAIM_VERDICTS:
+        if v in verdicts:
+            return v
+    return verdicts[0] if verdicts else ""
+
+
+def _path_between(arrows: Sequence[Arrow], a: str, b: str) -> list[str] | None:
+    """Arrow keys from ``a`` to ``b``: one step, or through the product node a step reads."""
+    for x in arrows:
+        if (x.src, x.dst) == (a, b) and x.style == "solid":
+            return [x.key]
+    for x in arrows:
+        if x.src == a and x.style == "factor":
+            for y in arrows:
+                if (y.src, y.dst) == (x.dst, b) and y.style == "solid":
+                    return [x.key, y.key]
+    return None
+
+
+def _equation_face(eq: Mapping[str, Any], arrows: Sequence[Arrow], key: str) -> Face:
+    """The face an equation closes: round its ``face`` nodes (a pullback's square: apex, left,
+    left leg, right leg, right) when the steps between them are found, else the dashed edge."""
+    face = list(eq.get("face") or [])
+    if eq["lhs"] in face and eq["rhs"] in face and face.index(eq["lhs"]) < face.index(eq["rhs"]):
+        i, j = face.index(eq["lhs"]), face.index(eq["rhs"])
+        left_nodes, right_nodes = face[: i + 1], [face[0], *reversed(face[j:])]
+        lhs = [_path_between(arrows, u, v) for u, v in itertools.pairwise(left_nodes)]
+        rhs = [_path_between(arrows, u, v) for u, v in itertools.pairwise(right_nodes)]
+        if all(p is not None for p in lhs + rhs) and rhs:
+            return Face(eq["name"], (*(k for p in lhs for k in p), key), tuple(k for p in rhs for k in p), eq["name"])
+    return Face(eq["name"], (key,), (key,), eq["name"])
+
+
+def experiment_picture(
+    description: Mapping[str, Any],
+    outcomes: Mapping[str, str] | None = None,
+    claims: Mapping[str, Sequence[str]] | None = None,
+) -> Picture:
+    """The picture of an experiment from its description (``describe()``, as a run stores it):
+    the point ``1``, one object per stage, one arrow per step (from a product node ``×``, with a
+    dotted line from each factor, when the step reads several stages), and a dashed ``=`` edge
+    per declared equation whose face is shaded by its verdict. ``outcomes`` (``{step: outcome}``)
+    colours each step's arrow; ``claims`` (``{step: [verdicts]}``) outlines the stage a step
+    writes in its claims' worst verdict.
+
+    >>> d = {"name": "e", "stages": [{"name": "x", "kind": "array"}],
+    ...      "steps": [{"name": "draw", "dom": [], "cod": "x"}]}
+    >>> pic = experiment_picture(d, {"draw": "failed"})
+    >>> [n for n, _ in pic.nodes], [(a.src, a.dst, a.label) for a in pic.arrows], pic.arrow_status
+    (['1', 'x'], [('1', 'x', 'draw')], {'draw': 'failed'})
+    """
+    outcomes, claims = outcomes or {}, claims or {}
+    kinds = {s["name"]: s.get("kind", "") for s in description["stages"]}
+    nodes = [("1", "1")] + [(n, n) for n in kinds]
+    notes = {n: f"{n}: {k}" for n, k in kinds.items() if k}
+    arrows: list[Arrow] = []
+    for st in description["steps"]:
+        dom = list(st["dom"])
+        src = dom[0] if len(dom) == 1 else "1"
+        if len(dom) > 1:
+            src = " × ".join(dom)
+            if src not in dict(nodes):
+                nodes.append((src, "×"))
+                notes[src] = src
+                arrows += [Arrow(f"{src}[{i}]", d, src, "", "factor") for i, d in enumerate(dom)]
+        arrows.append(Arrow(st["name"], src, st["cod"], st["name"]))
     faces = []
-    for eq in exp.equations:
-        key = f"= {eq.name}"
-        arrows.append(Arrow(key, eq.lhs.name, eq.rhs.name, "=", "equal"))
-        faces.append(Face(eq.name, (key,), (key,), eq.name))
-    return Picture(title, nodes, arrows, faces, [f.law for f in faces])
+    for eq in description.get("equations", []):
+        key = f"= {eq['name']}"
+        arrows.append(Arrow(key, eq["lhs"], eq["rhs"], "=", "equal"))
+        faces.append(_equation_face(eq, arrows, key))
+    status = {st["name"]: outcomes[st["name"]] for st in description["steps"] if st["name"] in outcomes}
+    held = {st["cod"]: worst_verdict(list(claims[st["name"]])) for st in description["steps"] if claims.get(st["name"])}
+    for n, v in held.items():
+        notes[n] = f"{notes.get(n, n)}; claims: {v}"
+    preset = description.get("preset")
+    title = f"{description['name']} — experiment" + (f" ({preset} preset)" if preset else "")
+    return Picture(title, nodes, arrows, faces, [f.law for f in faces], arrow_status=status,
+                   object_status=held, notes=notes)
 
 
-def picture_of(thing: Any, name: str = "") -> Picture | None:
-    """What to draw of a spec's thing, or ``None`` when it is not a diagram."""
+def _description_of(thing: Any, preset: str | None = None) -> Mapping[str, Any] | None:
+    """The description of an experiment: of the one a family builds for ``preset`` (default:
+    smoke, else its first preset), of a live experiment, or the one a run stored; else ``None``."""
+    if callable(getattr(thing, "build", None)) and isinstance(getattr(thing, "presets", None), Mapping):
+        names = list(thing.presets)
+        thing = thing.build(preset or ("smoke" if "smoke" in names else names[0]))
+    if callable(getattr(thing, "describe", None)) and callable(getattr(thing, "producer", None)):
+        return thing.describe()
+    if isinstance(thing, Mapping) and {"name", "stages", "steps"} <= set(thing):
+        return thing
+    return None
+
+
+def picture_of(thing: Any, name: str = "", preset: str | None = None) -> Picture | None:
+    """What to draw of a spec's thing, or ``None`` when it is not a diagram. An experiment
+    family is drawn as it builds for ``preset``; an experiment (live, or the description a run
+    stored) by :func:`experiment_picture`."""
     from catdyn.diagram import Diagram
     from catdyn.limits import Colimit, Cone, Limit, Pullback
 
+    desc = _description_of(thing, preset)
+    if desc is not None:
+        return experiment_picture(desc)
     title = name or getattr(thing, "name", "") or type(thing).__name__
     if isinstance(thing, Diagram):
         return _diagram_picture(thing, f"{title} — diagram in {thing.category.name}")
@@ -160,8 +286,6 @@ def picture_of(thing: Any, name: str = "") -> Picture | None:
     if isinstance(thing, (Pullback, Cone)):
         kind = "pullback" if isinstance(thing, Pullback) else "cone"
         return _pullback_picture(thing, f"{title} — {kind} over {thing.cospan.name}")
-    if callable(getattr(thing, "graph", None)) and hasattr(thing, "steps") and hasattr(thing, "equations"):
-        return _experiment_picture(thing, f"{title} — experiment")
     return None
 
 
@@ -298,14 +422,10 @@ def _render(pic: Picture, verdicts: Mapping[str, str], top: float) -> tuple[list
             f'<text x="{_f(cx)}" y="{_f(cy + 4)}" class="mark">{_MARK[status]}</text></g>'
         )
     for a in pic.arrows:
-        out.append(_arrow_svg(a, curves[a.key]))
+        out.append(_arrow_svg(a, curves[a.key], pic.arrow_status.get(a.key, "")))
     labels = dict(pic.nodes)
     for n, (x, y) in geo.centre.items():
-        w, h = geo.half[n]
-        out.append(
-            f'<g class="object"><rect x="{_f(x - w)}" y="{_f(y - h)}" width="{_f(2 * w)}" height="{_f(2 * h)}" rx="6"/>'
-            f'<text x="{_f(x)}" y="{_f(y + 4.5)}">{escape(labels[n])}</text></g>'
-        )
+        out.append(_object_svg(labels[n], (x, y), geo.half[n], pic.object_status.get(n, ""), pic.notes.get(n, "")))
     y = geo.height + 4
     for law in pic.laws:
         status = _status(verdicts, law)
@@ -319,19 +439,37 @@ def _render(pic: Picture, verdicts: Mapping[str, str], top: float) -> tuple[list
     return out, width, y + 10
 
 
-def _arrow_svg(a: Arrow, curve: tuple[tuple[float, float], ...]) -> str:
+def _css_class(status: str) -> str:
+    """A status as a class name (``not reproduced`` → ``not-reproduced``)."""
+    return status.replace(" ", "-")
+
+
+def _object_svg(label: str, centre: tuple[float, float], half: tuple[float, float], status: str, note: str) -> str:
+    (x, y), (w, h) = centre, half
+    cls = f"object {_css_class(status)}" if status else "object"
+    tip = f"<title>{escape(note)}</title>" if note else ""
+    return (
+        f'<g class="{cls}">{tip}<rect x="{_f(x - w)}" y="{_f(y - h)}" width="{_f(2 * w)}" height="{_f(2 * h)}" rx="6"/>'
+        f'<text x="{_f(x)}" y="{_f(y + 4.5)}">{escape(label)}</text></g>'
+    )
+
+
+def _arrow_svg(a: Arrow, curve: tuple[tuple[float, float], ...], status: str = "") -> str:
     if len(curve) == 5:
         (s, c1, c2, e, mid) = curve
         path = f"M{_f(s[0])},{_f(s[1])} C{_f(c1[0])},{_f(c1[1])} {_f(c2[0])},{_f(c2[1])} {_f(e[0])},{_f(e[1])}"
     else:
         (s, c, e, mid) = curve
         path = f"M{_f(s[0])},{_f(s[1])} Q{_f(c[0])},{_f(c[1])} {_f(e[0])},{_f(e[1])}"
-    head = "" if a.style == "equal" else ' marker-end="url(#head)"'
-    return (
-        f'<g class="arrow {a.style}"><title>{escape(a.key)}</title><path d="{path}"{head}/>'
+    head = "" if a.style in ("equal", "factor") else ' marker-end="url(#head)"'
+    cls = f"arrow {a.style} {_css_class(status)}" if status else f"arrow {a.style}"
+    tip = f"{a.key}: {status}" if status else a.key
+    text = (
         f'<text x="{_f(mid[0])}" y="{_f(mid[1] - 5)}" class="halo">{escape(a.label)}</text>'
-        f'<text x="{_f(mid[0])}" y="{_f(mid[1] - 5)}" class="label">{escape(a.label)}</text></g>'
-    )
+        f'<text x="{_f(mid[0])}" y="{_f(mid[1] - 5)}" class="label">{escape(a.label)}</text>'
+    ) if a.label else ""
+    return f'<g class="{cls}"><title>{escape(tip)}</title><path d="{path}"{head}/>{text}</g>'
+
 
 
 _STYLE = (
@@ -343,7 +481,11 @@ _STYLE = (
     ".arrow path{fill:none;stroke:#1f2328;stroke-width:1.4}"
     ".arrow.leg path{stroke-dasharray:6 4}"
     ".arrow.equal path{stroke-dasharray:3 3;stroke:#57606a}"
-    ".label{font-style:italic}"
+    ".arrow.factor path{stroke-dasharray:1.5 3;stroke:#8c959f}"
+    + "".join(f".arrow.{k} path{{stroke:{c}}}" for k, c in RUN_COLOURS.items() if k in OUTCOMES)
+    + "".join(f".object.{_css_class(k)} rect{{stroke:{c};stroke-width:2.6}}" for k, c in RUN_COLOURS.items()
+              if k not in OUTCOMES)
+    + ".label{font-style:italic}"
     ".halo{font-style:italic;fill:#ffffff;stroke:#ffffff;stroke-width:4px}"
     ".mark{fill:#ffffff;font-size:12px;font-weight:bold}"
     "</style>"
@@ -375,10 +517,19 @@ def pictures_svg(items: Sequence[tuple[Picture, Mapping[str, str]]]) -> str:
     )
 
 
-def diagram_svg(diagram: Any, verdicts: Mapping[str, str] | None = None, name: str = "") -> str:
-    """A self-contained SVG of one diagram (a Diagram, Pullback, Cone, Limit, Colimit or an
-    experiment), with faces coloured by ``verdicts`` (``{law name: status}``, as a check's
-    results name them). This is the function the HTML report calls.
+def diagram_svg(
+    diagram: Any,
+    verdicts: Mapping[str, str] | None = None,
+    name: str = "",
+    *,
+    outcomes: Mapping[str, str] | None = None,
+    claims: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """A self-contained SVG of one diagram (a Diagram, Pullback, Cone, Limit, Colimit, an
+    experiment or the description of one a run stored), with faces coloured by ``verdicts``
+    (``{law name: status}``, as a check's results name them). For an experiment, ``outcomes``
+    (``{step: outcome}``) colours each step's arrow and ``claims`` (``{step: [verdicts]}``)
+    outlines the stage each step writes. This is the function the HTML report calls.
 
     >>> diagram_svg(3)
     Traceback (most recent call last):
@@ -387,26 +538,45 @@ def diagram_svg(diagram: Any, verdicts: Mapping[str, str] | None = None, name: s
     """
     from catdyn.errors import DrawError
 
-    pic = picture_of(diagram, name)
+    desc = _description_of(diagram)
+    pic = experiment_picture(desc, outcomes, claims) if desc is not None else picture_of(diagram, name)
     if pic is None:
         raise DrawError.not_a_diagram(diagram)
     return pictures_svg([(pic, verdicts or {})])
 
 
 # --- specs --------------------------------------------------------------------------------------
-def spec_pictures(path: str | Path, verdicts: Mapping[str, Mapping[str, str]] | None = None) -> tuple[list[tuple[Picture, Mapping[str, str]]], list[str]]:
-    """Load a spec and picture every diagram bound at its top level (in binding order), with
-    the verdicts of its subject (``{subject: {law: status}}``); also the names not drawn."""
+def _top_level_defs(source: str) -> dict[str, int]:
+    """Functions and classes defined at a module's top level, with their line (a decorated
+    ``def`` binds an experiment family)."""
+    import ast
+
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {n.name: n.lineno for n in ast.parse(source).body if isinstance(n, kinds)}
+
+
+def spec_pictures(
+    path: str | Path, verdicts: Mapping[str, Mapping[str, str]] | None = None, preset: str | None = None
+) -> tuple[list[tuple[Picture, Mapping[str, str]]], list[str]]:
+    """Load a spec and picture every diagram bound at its top level (in binding order, an
+    experiment family as it builds for ``preset``), with the verdicts of its subject
+    (``{subject: {law: status}}``); also the names not drawn."""
     from catdyn.checker.discovery import _bindings, load_spec
 
     p = Path(path)
     module = load_spec(p)
-    assigned, _ = _bindings(p.read_text(encoding="utf-8"))
+    source = p.read_text(encoding="utf-8")
+    assigned, _ = _bindings(source)
+    lines = {name: b.line for name, b in assigned.items()}
+    for name, line in _top_level_defs(source).items():
+        value = getattr(module, name, None)
+        if callable(getattr(value, "build", None)) and hasattr(value, "presets"):
+            lines[name] = line
     drawn, skipped = [], []
-    for name, _binding in sorted(assigned.items(), key=lambda kv: kv[1].line):
+    for name, _line in sorted(lines.items(), key=lambda kv: kv[1]):
         if name.startswith("_") or not hasattr(module, name):
             continue
-        pic = picture_of(getattr(module, name), name)
+        pic = picture_of(getattr(module, name), name, preset)
         if pic is None:
             skipped.append(name)
         else:
@@ -443,6 +613,8 @@ def add_draw_command(sub: Any) -> None:
     draw.add_argument("--check", action="store_true", help="check the laws first and colour faces by verdict")
     draw.add_argument("--examples", type=int, default=100, metavar="N", help="examples per sampled law (with --check)")
     draw.add_argument("--seed", type=int, default=None, metavar="S", help="make sampling deterministic (with --check)")
+    draw.add_argument("--preset", default=None, metavar="P",
+                      help="the preset an experiment is drawn as it builds for (default: smoke, else its first)")
 
 
 def run_draw(args: Any) -> int:
@@ -461,7 +633,7 @@ def run_draw(args: Any) -> int:
                 raise report.invalid
             verdicts = verdicts_of(report.results)
             code = exit_code([report])
-        items, skipped = spec_pictures(args.path, verdicts)
+        items, skipped = spec_pictures(args.path, verdicts, getattr(args, "preset", None))
         if not items:
             raise DrawError.nothing_drawn(args.path, skipped)
     except CatdynError as exc:

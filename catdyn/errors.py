@@ -359,6 +359,37 @@ class HomotopyError(CatdynError):
         )
 
 
+
+class MergeError(CatdynError):
+    """Models that cannot be merged as a colimit: too few, of different architectures, or
+    matchings whose colimit glues two units of one network together (so the merged network
+    would have fewer units than each of them).
+
+    >>> print(MergeError.units_glued("hidden0", 1, [0, 2]))
+    the colimit of the matchings glues units [0, 2] of network 1 in group hidden0 into one unit, so the matchings are not consistent (they do not compose round every cycle). Match every network to one reference (a star of matchings), or make the cycles of matchings compose to the identity.
+    """
+
+    @classmethod
+    def too_few(cls, got: int) -> MergeError:
+        return cls(f"merging needs at least 2 networks, got {got}", "Merge a population with two or more trained members")
+
+    @classmethod
+    def units_glued(cls, group: str, model: int, units: Any) -> MergeError:
+        return cls(
+            f"the colimit of the matchings glues units {list(units)} of network {model} in group {group} into one "
+            f"unit, so the matchings are not consistent (they do not compose round every cycle)",
+            "Match every network to one reference (a star of matchings), or make the cycles of matchings "
+            "compose to the identity",
+        )
+
+    @classmethod
+    def units_apart(cls, group: str, model: int, classes: int, units: int) -> MergeError:
+        return cls(
+            f"the colimit of the matchings has {classes} units in group {group} but network {model} has {units}: "
+            f"some units are matched to no other network's",
+            "Match every network to the others (each matching a bijection of the group's units)",
+        )
+
 class TransferError(CatdynError):
     """A transfer study that cannot run as asked: an optional library missing (POT for
     optimal-transport maps), an unknown method or domain map, budgets or grids that would make

@@ -1,12 +1,15 @@
 """The report of a run: ``report.md``, a self-contained ``report.html`` and ``claims.json``.
 
-Written to ``STORE/reports/RUN/``. The HTML page embeds every plot as a base64 PNG and
-carries a Content-Security-Policy that forbids fetching anything (``default-src 'none'``),
-so it opens offline and leaks nothing. The Markdown file links the same PNGs (``plots/``).
+Written to ``STORE/reports/RUN/``. The HTML page holds the experiment's diagram inline as SVG
+and embeds every plot as a base64 PNG; it carries a Content-Security-Policy that forbids
+fetching anything (``default-src 'none'``), so it opens offline and leaks nothing. The
+Markdown file links the same files (``plots/``).
 
-What is drawn comes from the run itself: the experiment's diagram (stages and steps, each
-step coloured by its outcome), and every ``series``, ``heatmap`` and ``figure`` record an operation made
-(later operations add barrier heat maps, persistence diagrams … simply by recording them).
+What is drawn comes from the run itself: the experiment's diagram, drawn by
+:mod:`catdyn.draw` exactly as ``catdyn draw`` draws the spec (:func:`run_diagram_svg`: each
+step's arrow coloured by its task's outcome, each equation's face by its verdict), and every
+``series``, ``heatmap`` and ``figure`` record an operation made (drawn with matplotlib; later
+operations add barrier heat maps, persistence diagrams … simply by recording them).
 Tables with a ``status`` column show failed rows (a diverged ensemble member) in red and
 list them under *Failures*. ``claims.json`` holds one entry per claim: the claim, the
 paper's figure, the measured figure with its interval and the verdict.
@@ -36,6 +39,7 @@ import math
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from catdyn.errors import RunError
@@ -44,7 +48,8 @@ from catdyn.runner.store import Store, write_atomic
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 """The page's Content-Security-Policy: nothing may be fetched; images only from data: URIs."""
 
-_OUTCOME_COLOURS = {"computed": "#4c9a2a", "reused": "#3a7dc9", "failed": "#c0392b", "blocked": "#d68910"}
+DIAGRAM_FILE = "plots/diagram.svg"
+"""Where ``report.md`` finds the experiment's diagram (``report.html`` holds it inline)."""
 
 
 # --- plots ------------------------------------------------------------------------------------
@@ -62,140 +67,6 @@ def _png(fig: Any) -> bytes:
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     _pyplot().close(fig)
     return buf.getvalue()
-
-
-_VERDICT_COLOURS = {
-    "held": "#4c9a2a", "proved": "#4c9a2a", "reproduced": "#4c9a2a",
-    "refuted": "#c0392b", "error": "#c0392b", "not reproduced": "#c0392b",
-    "inconclusive": "#d68910", "not measured": "#888888",
-}
-"""The colour of a face or claim by its verdict (green: held/reproduced, red: refuted/not
-reproduced, amber: inconclusive)."""
-
-
-def _worst(verdicts: list[str]) -> str:
-    """The verdict a node shows for its claims: refuted/not reproduced beat inconclusive beat held.
-
-    >>> _worst(["reproduced", "inconclusive"]), _worst([])
-    ('inconclusive', '')
-    """
-    for v in ("error", "refuted", "not reproduced", "inconclusive", "not measured", "held", "proved", "reproduced"):
-        if v in verdicts:
-            return v
-    return verdicts[0] if verdicts else ""
-
-
-def _diagram_graph(experiment: dict[str, Any]) -> Any:
-    """Nodes: the point, the stages and one product node per distinct product domain; one
-    edge per step (from its domain: the point, a stage or a product) and dotted projection
-    edges from each factor into its product node."""
-    import networkx as nx
-
-    g = nx.MultiDiGraph()
-    g.add_node("1", role="point")
-    for s in experiment["stages"]:
-        g.add_node(s["name"], role="stage")
-    for st in experiment["steps"]:
-        dom = st["dom"]
-        if len(dom) > 1:
-            prod = " × ".join(dom)
-            if prod not in g:
-                g.add_node(prod, role="product")
-                for d in dom:
-                    g.add_edge(d, prod, projection=True, step="")
-            src = prod
-        else:
-            src = dom[0] if dom else "1"
-        g.add_edge(src, st["cod"], step=st["name"], op=st.get("op", ""), projection=False)
-    return g
-
-
-def _layout(g: Any) -> dict[str, tuple[float, float]]:
-    import networkx as nx
-
-    depth: dict[str, int] = {}
-    for n in nx.topological_sort(g):
-        preds = list(g.predecessors(n))
-        step = 0.5 if g.nodes[n].get("role") == "product" else 1
-        depth[n] = 0 if not preds else max(depth[p] for p in preds) + step
-    layers: dict[float, list[str]] = {}
-    for n in g.nodes:  # declaration order within a layer
-        layers.setdefault(depth[n], []).append(n)
-    pos: dict[str, tuple[float, float]] = {}
-    for d in sorted(layers):  # order each layer by its predecessors' heights (fewer crossings)
-        ns = layers[d]
-        if d > 0:
-            ns.sort(key=lambda n: -sum(pos[p][1] for p in g.predecessors(n)) / max(1, g.in_degree(n)))
-        pos.update({n: (2.2 * d, (len(ns) - 1) / 2 - i) for i, n in enumerate(ns)})
-    return pos
-
-
-def plot_diagram(
-    experiment: dict[str, Any],
-    outcomes: dict[str, str],
-    verdicts: dict[str, str] | None = None,
-    claims: dict[str, list[str]] | None = None,
-) -> bytes:
-    """The experiment's diagram, as the run executed it: the point, the stages (objects, with
-    their type), one arrow per step (morphism; from a product node when it reads several
-    objects), each coloured by its task's outcome; each declared equation a dashed line and
-    each pullback square a shaded face, coloured by its check's verdict (``verdicts``, by
-    equation name); a stage whose step made claims is outlined in the colour of their worst
-    verdict (``claims``, by step name).
-
-    >>> d = {"name": "e", "stages": [{"name": "x", "kind": "array"}],
-    ...      "steps": [{"name": "draw", "dom": [], "cod": "x", "op": "random_normal"}]}
-    >>> plot_diagram(d, {"draw": "computed"})[:4]
-    b'\\x89PNG'
-    """
-    plt = _pyplot()
-    verdicts, claims = verdicts or {}, claims or {}
-    g = _diagram_graph(experiment)
-    pos = _layout(g)
-    width = max(p[0] for p in pos.values()) / 2.2 + 1
-    tallest = max(sum(1 for p in pos.values() if p[0] == x) for x in {p[0] for p in pos.values()})
-    fig, ax = plt.subplots(figsize=(1.2 + 2.4 * width, 1.0 + 1.1 * tallest))
-    for eq in experiment.get("equations", []):
-        colour = _VERDICT_COLOURS.get(verdicts.get(eq["name"], ""), "#7d3c98")
-        face = [n for n in eq.get("face", []) if n in pos]
-        if len(face) >= 3:
-            ax.fill(*zip(*(pos[n] for n in face)), color=colour, alpha=0.10, zorder=0, lw=0)
-        (x0, y0), (x1, y1) = pos[eq["lhs"]], pos[eq["rhs"]]
-        ax.plot([x0, x1], [y0, y1], ls=(0, (4, 3)), color=colour, lw=1.6, zorder=0)
-        mark = {"held": " ✓", "proved": " ✓", "refuted": " ✗"}.get(verdicts.get(eq["name"], ""), "")
-        ax.text((x0 + x1) / 2 + 0.08, (y0 + y1) / 2, f"= {eq['name']}{mark}", fontsize=6.5, ha="left",
-                va="center", color=colour, zorder=3)
-    by_cod = {st["cod"]: st["name"] for st in experiment["steps"]}
-    for u, v, data in g.edges(data=True):
-        colour = "#999999" if data["projection"] else _OUTCOME_COLOURS.get(outcomes.get(data["step"], ""), "#555555")
-        ax.annotate("", xy=pos[v], xytext=pos[u], zorder=1, arrowprops={
-            "arrowstyle": "-" if data["projection"] else "-|>", "color": colour,
-            "lw": 0.7 if data["projection"] else 1.4, "ls": ":" if data["projection"] else "-",
-            "shrinkA": 14, "shrinkB": 16, "connectionstyle": "arc3,rad=0.06"})
-        if not data["projection"]:
-            label = data["step"] if data["op"] in ("", data["step"]) or data["step"].startswith(data["op"]) \
-                else f"{data['step']}\n[{data['op']}]"
-            mx, my = 0.5 * pos[u][0] + 0.5 * pos[v][0], 0.5 * pos[u][1] + 0.5 * pos[v][1]
-            ax.text(mx, my, label, fontsize=6, ha="center", va="center", color=colour, zorder=3,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
-    kinds = {s["name"]: s["kind"] for s in experiment["stages"]}
-    for n, (x, y) in pos.items():
-        role = g.nodes[n].get("role")
-        if role == "product":
-            ax.text(x, y, "×", ha="center", va="center", fontsize=9, zorder=4,
-                    bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "#999999"})
-            continue
-        worst = _worst(claims.get(by_cod.get(n, ""), []))
-        edge = _VERDICT_COLOURS.get(worst, "#333333")
-        label = n if role == "point" else f"{n}\n({kinds.get(n, '')})" + (f"\nclaims: {worst}" if worst else "")
-        ax.text(x, y, label, ha="center", va="center", fontsize=7, zorder=4,
-                bbox={"boxstyle": "round,pad=0.3", "fc": "#f4f4f4", "ec": edge, "lw": 2.0 if worst else 1.0})
-    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 1.2)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-    ax.set_axis_off()
-    ax.set_title(f"experiment {experiment['name']}", fontsize=10)
-    return _png(fig)
 
 
 def plot_series(name: str, data: dict[str, Any]) -> bytes:
@@ -446,7 +317,7 @@ _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}
 th{background:#f0f0f0}tr.failed td{background:#fbe3e1;color:#8e1b10;font-weight:600}
-img{max-width:100%;height:auto;display:block;margin:.5em 0}code{background:#f4f4f4;padding:0 .2em}
+img{max-width:100%;height:auto;display:block;margin:.5em 0}.diagram{overflow-x:auto;margin:.5em 0}.diagram svg{display:block}code{background:#f4f4f4;padding:0 .2em}
 .computed{color:#4c9a2a}.reused{color:#3a7dc9}.failed{color:#c0392b}.blocked{color:#d68910}
 """
 
@@ -469,22 +340,51 @@ def write_report(store: Store, run_id: str | None = None, out_dir: str | None = 
     return {kind: os.path.join(final, os.path.relpath(path, staging)) for kind, path in paths.items()}
 
 
-def _write_into(store: Store, run_id: str | None = None, out_dir: str | None = None) -> dict[str, str]:
-    """Write the report files of a run into the folder ``out_dir``; returns their paths."""
-    info = gather(store, run_id or "latest")
-    run = info["run"]
-    exp = info["config"].get("experiment") or {"name": run.experiment, "stages": [], "steps": []}
-    folder = out_dir or os.path.join(store.root, "reports", run.id)
-    os.makedirs(os.path.join(folder, "plots"), exist_ok=True)
+@dataclass(frozen=True)
+class _Page:
+    """What every report file of a run is written from: the gathered run, the experiment's
+    description, the header rows, the tables, the diagram (SVG) and the plots
+    (``{(step, title): (file name, png)}``)."""
+
+    info: dict[str, Any]
+    experiment: dict[str, Any]
+    header: list[tuple[str, str]]
+    task_rows: list[dict[str, Any]]
+    claim_rows: list[dict[str, Any]]
+    diagram: str
+    plots: dict[tuple[str, str], tuple[str, bytes]]
+
+    @property
+    def run(self) -> Any:
+        return self.info["run"]
+
+
+def run_diagram_svg(info: dict[str, Any]) -> str:
+    """The experiment's diagram as the run executed it, drawn by :mod:`catdyn.draw` (the same
+    drawing as ``catdyn draw``): each step's arrow coloured by its task's outcome, each declared
+    equation's face by its check's verdict, each stage a step made claims into outlined by their
+    worst verdict; ``""`` when the run stored no experiment with steps."""
+    from catdyn.draw import diagram_svg
+
+    exp = info["config"].get("experiment") or {}
+    if not exp.get("steps"):
+        return ""
     outcomes = {t["morphism"]: t["outcome"] for t in info["tasks"]}
-    plots: list[tuple[str, str, bytes]] = []  # (section step or "", title, png)
-    if exp.get("steps"):
-        verdicts = {s["step"][2:]: law["status"] for s in info["sections"] if s["step"].startswith("= ")
-                    for law in s["laws"]}
-        claimed: dict[str, list[str]] = {}
-        for c in info["claims"]:
-            claimed.setdefault(c["step"], []).append(c["verdict"])
-        plots.append(("", "diagram", plot_diagram(exp, outcomes, verdicts, claimed)))
+    verdicts = {s["step"][2:]: law["status"] for s in info["sections"] if s["step"].startswith("= ")
+                for law in s["laws"]}
+    claimed: dict[str, list[str]] = {}
+    for c in info["claims"]:
+        claimed.setdefault(c["step"], []).append(c["verdict"])
+    return diagram_svg(exp, verdicts, outcomes=outcomes, claims=claimed)
+
+
+def _plot_name(index: int, step: str, title: str) -> str:
+    return f"plots/{index:02d}-{''.join(ch if ch.isalnum() else '-' for ch in (step + '-' + title).strip('-'))}.png"
+
+
+def _draw_plots(info: dict[str, Any]) -> list[tuple[str, str, bytes]]:
+    """Every series, heat map and figure the run recorded, drawn: ``(step, title, png)``."""
+    plots = []
     for s in info["sections"]:
         for name, data in s["series"]:
             plots.append((s["step"], name, plot_series(f"{s['step']}: {name}", data)))
@@ -492,18 +392,28 @@ def _write_into(store: Store, run_id: str | None = None, out_dir: str | None = N
             plots.append((s["step"], name, plot_heatmap(f"{s['step']}: {name}", data)))
         for name, data in s["figures"]:
             plots.append((s["step"], name, plot_figure(f"{s['step']}: {name}", data)))
+    return plots
+
+
+def _write_pictures(folder: str, diagram: str, plots: list[tuple[str, str, bytes]]) -> dict[tuple[str, str], tuple[str, bytes]]:
+    """Write ``plots/diagram.svg`` and each plot's PNG; returns ``{(step, title): (file, png)}``."""
+    os.makedirs(os.path.join(folder, "plots"), exist_ok=True)
+    if diagram:
+        write_atomic(os.path.join(folder, DIAGRAM_FILE), diagram.encode())
     files = {}
     for i, (step, title, png) in enumerate(plots):
-        fname = f"plots/{i:02d}-{''.join(ch if ch.isalnum() else '-' for ch in (step + '-' + title).strip('-'))}.png"
+        fname = _plot_name(i, step, title)
         write_atomic(os.path.join(folder, fname), png)
         files[(step, title)] = (fname, png)
+    return files
 
+
+def _header(run: Any, tasks: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The facts of the run the report opens with."""
     counts: dict[str, int] = {}
-    for t in info["tasks"]:
+    for t in tasks:
         counts[t["outcome"]] = counts.get(t["outcome"], 0) + 1
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
-    took = "" if run.seconds is None else f"{run.seconds:.1f} s"
-    header = [
+    return [
         ("run", run.id),
         ("experiment", run.experiment),
         ("spec", run.spec),
@@ -511,25 +421,32 @@ def _write_into(store: Store, run_id: str | None = None, out_dir: str | None = N
         ("device", run.device),
         ("executor", run.executor),
         ("status", run.status),
-        ("started", when),
-        ("took", took),
+        ("started", time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))),
+        ("took", "" if run.seconds is None else f"{run.seconds:.1f} s"),
         ("tasks", ", ".join(f"{v} {k}" for k, v in counts.items())),
     ]
-    task_rows = [
-        {
-            "step": s["step"],
-            "op": s["op"],
-            "outcome": s["outcome"],
-            "seconds": s["seconds"],
-            "key": s["key"][:12],
-            "error": s["error"] or "",
-        }
-        for s in info["sections"]
-    ]
-    claim_rows = [_claim_row(c) for c in info["claims"]]
 
-    # claims.json
-    claims_doc = {
+
+def _task_rows(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"step": s["step"], "op": s["op"], "outcome": s["outcome"], "seconds": s["seconds"],
+             "key": s["key"][:12], "error": s["error"] or ""} for s in sections]
+
+
+def _page(store: Store, run_id: str, folder: str) -> _Page:
+    """Gather the run, draw its diagram and plots into ``folder``, and cut the tables."""
+    info = gather(store, run_id)
+    run = info["run"]
+    exp = info["config"].get("experiment") or {"name": run.experiment, "stages": [], "steps": []}
+    diagram = run_diagram_svg(info)
+    plots = _write_pictures(folder, diagram, _draw_plots(info))
+    return _Page(info, exp, _header(run, info["tasks"]), _task_rows(info["sections"]),
+                 [_claim_row(c) for c in info["claims"]], diagram, plots)
+
+
+def _write_claims(folder: str, page: _Page) -> str:
+    """``claims.json``: one entry per claim, with the step (arrow) that computed it."""
+    run = page.run
+    doc = {
         "run": run.id,
         "experiment": run.experiment,
         "preset": run.preset,
@@ -544,89 +461,120 @@ def _write_into(store: Store, run_id: str | None = None, out_dir: str | None = N
                 "detail": c.get("detail", ""),
                 "step": c["step"],
             }
-            for c in info["claims"]
+            for c in page.info["claims"]
         ],
     }
-    claims_path = os.path.join(folder, "claims.json")
-    write_atomic(claims_path, json.dumps(claims_doc, indent=2, ensure_ascii=False).encode())
+    path = os.path.join(folder, "claims.json")
+    write_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False).encode())
+    return path
 
-    # Markdown
-    md = [f"# catdyn report: {run.experiment}\n"]
-    md += [f"- **{k}**: {v}" for k, v in header if v]
-    if exp.get("description"):
-        md += ["", exp["description"]]
-    if ("", "diagram") in files:
-        md += ["", "## Diagram", "", f"![diagram]({files[('', 'diagram')][0]})"]
-    md += ["", "## Claims", "", _md_table(claim_rows) if claim_rows else "_No claims were measured._\n"]
-    if info["failures"]:
-        md += ["## Failures", "", _md_table(info["failures"])]
-    md += ["## Tasks", "", _md_table(task_rows)]
-    for s in info["sections"]:
-        md += [f"## {s['step']} ({s['op']}): {s['outcome']}", ""]
-        if s["error"]:
-            md += [f"> {s['error']}", ""]
-        if s["metrics"]:
-            md += [_md_table([{"metric": n, "value": v} for n, v in s["metrics"]])]
-        for law in s["laws"]:
-            md += [
-                f"- law **{law['law']}**: {law['status']} ({law['engine']}, {law['examples']} examples, "
-                f"largest residual {_fmt(law['residual'])})",
-                "",
-            ]
-        for name, rows in s["tables"]:
-            md += [f"### {name}", "", _md_table(rows)]
-        for name, _ in s["series"] + s["heatmaps"] + s["figures"]:
-            md += [f"![{name}]({files[(s['step'], name)][0]})", ""]
-    md_path = os.path.join(folder, "report.md")
-    write_atomic(md_path, "\n".join(md).encode())
 
-    # HTML
-    def img(key: tuple[str, str], alt: str) -> str:
-        data = base64.b64encode(files[key][1]).decode("ascii")
-        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+def _law_line(law: dict[str, Any]) -> str:
+    return (f"{law['status']} ({law['engine']}, {law['examples']} examples, "
+            f"largest residual {_fmt(law['residual'])})")
 
+
+def _md_section(s: dict[str, Any], plots: dict[tuple[str, str], tuple[str, bytes]]) -> list[str]:
+    """One step's part of ``report.md``: its error, metrics, laws, tables and plots."""
+    md = [f"## {s['step']} ({s['op']}): {s['outcome']}", ""]
+    if s["error"]:
+        md += [f"> {s['error']}", ""]
+    if s["metrics"]:
+        md += [_md_table([{"metric": n, "value": v} for n, v in s["metrics"]])]
+    for law in s["laws"]:
+        md += [f"- law **{law['law']}**: {_law_line(law)}", ""]
+    for name, rows in s["tables"]:
+        md += [f"### {name}", "", _md_table(rows)]
+    for name, _ in s["series"] + s["heatmaps"] + s["figures"]:
+        md += [f"![{name}]({plots[(s['step'], name)][0]})", ""]
+    return md
+
+
+def _write_markdown(folder: str, page: _Page) -> str:
+    """``report.md``: the header, the diagram (linked SVG), claims, failures, tasks, each step."""
+    md = [f"# catdyn report: {page.run.experiment}\n"]
+    md += [f"- **{k}**: {v}" for k, v in page.header if v]
+    if page.experiment.get("description"):
+        md += ["", page.experiment["description"]]
+    if page.diagram:
+        md += ["", "## Diagram", "", f"![diagram]({DIAGRAM_FILE})"]
+    md += ["", "## Claims", "", _md_table(page.claim_rows) if page.claim_rows else "_No claims were measured._\n"]
+    if page.info["failures"]:
+        md += ["## Failures", "", _md_table(page.info["failures"])]
+    md += ["## Tasks", "", _md_table(page.task_rows)]
+    for s in page.info["sections"]:
+        md += _md_section(s, page.plots)
+    path = os.path.join(folder, "report.md")
+    write_atomic(path, "\n".join(md).encode())
+    return path
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _html_head(page: _Page) -> list[str]:
+    title = html.escape(page.run.experiment)
     h = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>catdyn report: {html.escape(run.experiment)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>catdyn report: {html.escape(run.experiment)}</h1>",
+        f"<title>catdyn report: {title}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>catdyn report: {title}</h1>",
         "<table>",
     ]
-    h += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in header if v]
+    h += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in page.header if v]
     h.append("</table>")
-    if exp.get("description"):
-        h.append(f"<p>{html.escape(exp['description'])}</p>")
-    if ("", "diagram") in files:
-        h += ["<h2>Diagram</h2>", img(("", "diagram"), "the experiment's diagram")]
-    h += ["<h2>Claims</h2>", _html_table(claim_rows) if claim_rows else "<p>No claims were measured.</p>"]
-    if info["failures"]:
-        h += ["<h2>Failures</h2>", _html_table(info["failures"])]
-    h += ["<h2>Tasks</h2>", _html_table(task_rows)]
-    for s in info["sections"]:
-        h.append(
-            f"<h2>{html.escape(s['step'])} <small>({html.escape(s['op'] or '')})</small>: "
-            f'<span class="{html.escape(s["outcome"])}">{html.escape(s["outcome"])}</span></h2>'
-        )
-        if s["error"]:
-            h.append(f'<p class="failed">{html.escape(s["error"])}</p>')
-        if s["metrics"]:
-            h.append(_html_table([{"metric": n, "value": v} for n, v in s["metrics"]]))
-        for law in s["laws"]:
-            h.append(
-                f"<p>law <b>{html.escape(law['law'])}</b>: {html.escape(law['status'])} "
-                f"({html.escape(law['engine'])}, {law['examples']} examples, largest residual "
-                f"{html.escape(_fmt(law['residual']))})</p>"
-            )
-        for name, rows in s["tables"]:
-            h += [f"<h3>{html.escape(name)}</h3>", _html_table(rows)]
-        for name, _ in s["series"] + s["heatmaps"] + s["figures"]:
-            h.append(img((s["step"], name), name))
+    if page.experiment.get("description"):
+        h.append(f"<p>{html.escape(page.experiment['description'])}</p>")
+    return h
+
+
+def _html_section(s: dict[str, Any], plots: dict[tuple[str, str], tuple[str, bytes]]) -> list[str]:
+    """One step's part of ``report.html``."""
+    h = [
+        f"<h2>{html.escape(s['step'])} <small>({html.escape(s['op'] or '')})</small>: "
+        f'<span class="{html.escape(s["outcome"])}">{html.escape(s["outcome"])}</span></h2>'
+    ]
+    if s["error"]:
+        h.append(f'<p class="failed">{html.escape(s["error"])}</p>')
+    if s["metrics"]:
+        h.append(_html_table([{"metric": n, "value": v} for n, v in s["metrics"]]))
+    for law in s["laws"]:
+        h.append(f"<p>law <b>{html.escape(law['law'])}</b>: {html.escape(_law_line(law))}</p>")
+    for name, rows in s["tables"]:
+        h += [f"<h3>{html.escape(name)}</h3>", _html_table(rows)]
+    for name, _ in s["series"] + s["heatmaps"] + s["figures"]:
+        h.append(_img(plots[(s["step"], name)][1], name))
+    return h
+
+
+def _write_html(folder: str, page: _Page) -> str:
+    """``report.html``: self-contained; the diagram inline as SVG, every plot a data: PNG."""
+    h = _html_head(page)
+    if page.diagram:
+        h += ["<h2>Diagram</h2>", f'<div class="diagram">{page.diagram}</div>']
+    h += ["<h2>Claims</h2>", _html_table(page.claim_rows) if page.claim_rows else "<p>No claims were measured.</p>"]
+    if page.info["failures"]:
+        h += ["<h2>Failures</h2>", _html_table(page.info["failures"])]
+    h += ["<h2>Tasks</h2>", _html_table(page.task_rows)]
+    for s in page.info["sections"]:
+        h += _html_section(s, page.plots)
     h.append("</body></html>")
-    html_path = os.path.join(folder, "report.html")
-    write_atomic(html_path, "\n".join(h).encode())
-    return {"markdown": md_path, "html": html_path, "claims": claims_path}
+    path = os.path.join(folder, "report.html")
+    write_atomic(path, "\n".join(h).encode())
+    return path
+
+
+def _write_into(store: Store, run_id: str | None = None, out_dir: str | None = None) -> dict[str, str]:
+    """Write the report files of a run into the folder ``out_dir``; returns their paths."""
+    run = store.resolve_run(run_id or "latest")
+    folder = out_dir or os.path.join(store.root, "reports", run.id)
+    page = _page(store, run.id, folder)
+    claims = _write_claims(folder, page)
+    return {"markdown": _write_markdown(folder, page), "html": _write_html(folder, page), "claims": claims}
 
 
 def _json_num(v: Any) -> Any:

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("torch")
 
+from catdyn.draw import experiment_picture
 from catdyn.runner.experiment import experiments, load_spec
-from catdyn.runner.report import _diagram_graph
 from catdyn.runner.run import run_experiment
 from catdyn.runner.store import Store
 
@@ -29,7 +29,7 @@ def test_every_preset_wires_the_same_published_morphisms() -> None:
     for preset in ("tiny", "smoke", "full"):
         desc = _family().build(preset).describe()
         assert [s["name"] for s in desc["steps"]] == STEPS
-        arrows = [d["step"] for _, _, d in _diagram_graph(desc).edges(data=True) if not d["projection"]]
+        arrows = [a.label for a in experiment_picture(desc).arrows if a.style == "solid"]
         assert sorted(arrows) == sorted(STEPS)
 
 

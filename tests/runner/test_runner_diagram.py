@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+from catdyn.cli import main as cli_main
+from catdyn.draw import COLOURS
 from catdyn.runner.commands import main
 from catdyn.runner.compiler import compile_experiment
 from catdyn.runner.experiment import experiments, load_spec
 
 SPECS = Path(__file__).resolve().parent / "specs"
 TOY = str(SPECS / "toy_diagram.py")
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _toy():
@@ -111,14 +116,61 @@ def test_compiling_a_diagram_imports_no_torch() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_the_report_draws_one_arrow_per_morphism_and_colours_faces() -> None:
-    from catdyn.runner.report import _diagram_graph, plot_diagram
+def _report_svg(out: Path) -> str:
+    """The diagram the report's HTML holds inline."""
+    page = next((out / "reports").iterdir()) / "report.html"
+    found = re.search(r'<div class="diagram">(<svg .*?</svg>)\s*</div>', page.read_text(), re.S)
+    assert found, "the report holds no inline SVG diagram"
+    return found.group(1)
 
+
+_STATUS = r"(?:proved|held|refuted|error|unchecked|computed|reused|failed|blocked|reproduced|not-reproduced|" \
+          r"not reproduced|inconclusive|not-measured|not measured)"
+
+
+def _uncoloured(svg: str) -> str:
+    """The drawing without its verdicts and outcomes: status classes, fills, marks, status words."""
+    svg = re.sub(rf'class="(face|object|arrow [a-z]+) {_STATUS}"', r'class="\1"', svg)
+    svg = re.sub(r'fill="#[0-9a-f]{6}"', 'fill=""', svg)
+    svg = re.sub(r'class="mark">[^<]*<', 'class="mark"><', svg)
+    svg = re.sub(rf"; claims: {_STATUS}", "", svg)
+    svg = re.sub(rf": {_STATUS}</title>", "</title>", svg)
+    return re.sub(rf"— {_STATUS}<", "— <", svg)
+
+
+def test_the_report_embeds_the_drawing_catdyn_draw_makes(tmp_path) -> None:
+    out = tmp_path / "s"
+    assert main(["run", TOY, "--out", str(out), "--progress", "quiet"]) == 0
+    svg = _report_svg(out)
+    assert cli_main(["draw", TOY, "--preset", "smoke", "--out", str(tmp_path / "toy.svg")]) == 0
+    drawn = (tmp_path / "toy.svg").read_text().strip()
+    assert svg != drawn  # the report's carries the run: outcomes and the square's verdict
+    assert _uncoloured(svg) == _uncoloured(drawn)
+    root = ET.fromstring(svg)
     desc = _toy().build("smoke").describe()
-    g = _diagram_graph(desc)
-    arrows = [d["step"] for _, _, d in g.edges(data=True) if not d["projection"]]
-    assert sorted(arrows) == sorted(s["name"] for s in desc["steps"])
-    (square,) = desc["equations"]
-    assert square["face"] == ["P", "P.left", "Linear(P.left)", "Linear(P.right)", "P.right"]
-    for verdict in ("held", "refuted"):
-        assert plot_diagram(desc, {}, {square["name"]: verdict}, {"NormClaim": ["reproduced"]})[:4] == b"\x89PNG"
+    objects = [t.text for g in root.iter(f"{SVG}g") if g.get("class", "").startswith("object")
+               for t in g.iter(f"{SVG}text")]
+    products = {" × ".join(s["dom"]) for s in desc["steps"] if len(s["dom"]) > 1}
+    assert sorted(objects) == sorted(["1", *(s["name"] for s in desc["stages"]), *["×"] * len(products)])
+    arrows = [g.find(f"{SVG}title").text.rsplit(": ", 1)[0] for g in root.iter(f"{SVG}g")
+              if g.get("class", "").startswith("arrow solid")]
+    assert sorted(arrows) == sorted(s["name"] for s in desc["steps"])  # one arrow per morphism
+    assert len(root.findall(f".//{SVG}g[@class='arrow solid computed']")) == len(desc["steps"])
+    (face,) = root.findall(f".//{SVG}g[@class='face held']")
+    assert face.find(f"{SVG}polygon").get("fill") == COLOURS["held"]
+    assert len(face.find(f"{SVG}polygon").get("points").split()) == 11  # round the square, not a line
+    assert "P: the square commutes — held" in svg
+    assert (next((out / "reports").iterdir()) / "plots" / "diagram.svg").read_text().strip() == svg
+
+
+def test_the_report_colours_a_planted_failing_equation_refuted(tmp_path) -> None:
+    env = dict(os.environ, CATDYN_TOY_BROKEN="1")
+    out = tmp_path / "s"
+    done = subprocess.run([sys.executable, "-m", "catdyn.cli", "run", TOY, "--out", str(out), "--progress", "quiet"],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    root = ET.fromstring(_report_svg(out))
+    (face,) = root.findall(f".//{SVG}g[@class='face refuted']")
+    assert face.find(f"{SVG}polygon").get("fill") == COLOURS["refuted"]
+    assert face.find(f"{SVG}title").text == "P: the square commutes: refuted"
+    assert not root.findall(f".//{SVG}g[@class='face held']")

@@ -32,9 +32,12 @@ PROBE = """
       return {alt: i.alt, complete: i.complete, w: i.naturalWidth, h: i.naturalHeight};
     });
     var res = performance.getEntriesByType('resource').map(function (r) { return r.name; });
+    var svg = document.querySelector('div.diagram svg');
+    var box = svg ? svg.getBBox() : null;
+    var drawn = box ? {w: box.width, h: box.height, objects: svg.querySelectorAll('g.object').length} : null;
     var out = document.createElement('pre');
     out.id = 'catdyn-probe';
-    out.textContent = JSON.stringify({images: imgs, resources: res, blocked: blocked});
+    out.textContent = JSON.stringify({images: imgs, resources: res, blocked: blocked, svg: drawn});
     document.body.appendChild(out);
   }
   if (document.readyState === 'complete') { report(); } else { window.addEventListener('load', report); }
@@ -77,9 +80,11 @@ def test_the_report_renders_offline_with_every_plot_decoded(tiny_store, tmp_path
     html = report.read_text()
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html)  # no remote resource at all
-    assert not re.search(r"https?://", html)
+    # the only URI is the inline SVG's namespace, a name that nothing fetches
+    assert not re.search(r"https?://", html.replace('xmlns="http://www.w3.org/2000/svg"', ""))
     n_images = html.count("<img ")
-    assert n_images >= 2  # the diagram and the training curves
+    assert n_images >= 1  # the training curves
+    assert html.count("<svg ") == 1  # the diagram, inline
 
     dom = _dump_dom(_probe_copy(report, tmp_path / "probe.html"), tmp_path)
     found = re.search(r'<pre id="catdyn-probe">(.*?)</pre>', dom, re.S)
@@ -91,6 +96,8 @@ def test_the_report_renders_offline_with_every_plot_decoded(tiny_store, tmp_path
     undecoded = [i["alt"] for i in probe["images"] if not (i["complete"] and i["w"] > 0 and i["h"] > 0)]
     assert undecoded == []
     assert probe["resources"] == [] and probe["blocked"] == []
+    n_objects = len(re.findall(r'<g class="object[ "]', html))
+    assert probe["svg"]["w"] > 100 and probe["svg"]["h"] > 50 and probe["svg"]["objects"] == n_objects >= 3
     assert "catdyn report: digits-ensemble" in dom and "Failures" in dom
 
 

@@ -38,7 +38,8 @@ def _images(html: str) -> list[bytes]:
 def test_a_figure_record_is_drawn_and_embedded():
     html = _report("catdyn.runner.report:draw_bars")
     images = _images(html)
-    assert len(images) == 2  # the experiment's diagram and the figure
+    assert len(images) == 1  # the figure (the experiment's diagram is inline SVG)
+    assert '<div class="diagram"><svg ' in html
     assert all(img.startswith(b"\x89PNG") for img in images)
     assert 'alt="bars"' in html
 
