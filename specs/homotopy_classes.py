@@ -3,8 +3,10 @@ alike (arXiv 2510.04376: within a class < 0.5 % test accuracy, between classes >
 of 100 MNIST networks).
 
 ``catdyn run specs/homotopy_classes.py`` (preset ``smoke``: digits, one MLP population, a few
-minutes on a CPU; ``tiny``: what the tests run, seconds; ``full``: ≥ 100 networks per
-population, MLPs on digits and MNIST-1D and a CNN on digits). For each population (architecture
+minutes on a CPU; ``tiny``: what the tests run, seconds; ``contrast``: 16 MLPs fitted to 200
+training digits with and without weight decay, SGD and Adam, a population where networks that
+all fit the training set may generalise differently; ``full``: ≥ 100 networks per population,
+MLPs on digits and MNIST-1D and a CNN on digits). For each population (architecture
 × data set) the networks differ by seed, optimiser (SGD with momentum, Adam) and learning rate.
 Each population with seeds is this diagram (a population with none is left out):
 
@@ -69,6 +71,13 @@ SMOKE = {"mlp_hidden": [32], "steps": 800, "points": 25, "criterion": "line-endp
 TINY = {**SMOKE, "mlp_hidden": [8], "steps": 60, "points": 5, "max_curves": 1, "curve_steps": 5, "resamples": 50,
         "optimisers": ({"name": "sgd", "lrs": (0.1,), "momentum": 0.9}, {"name": "adam", "lrs": (0.01,)}),
         "grid": {"line-endpoint": (0.1,), "sublevel": (0.1, 1.0), "relative": (1.0,)}, "digits_mlp_seeds": (0, 1)}
+CONTRAST = {**SMOKE, "n_train": 200, "steps": 1500, "resamples": 1000,
+            "optimisers": ({"name": "sgd", "lrs": (0.05,), "momentum": 0.9},
+                           {"name": "sgd", "lrs": (0.05,), "momentum": 0.9, "weight_decay": 0.01},
+                           {"name": "adam", "lrs": (0.001, 0.01)}),
+            "digits_mlp_seeds": (0, 1, 2, 3)}
+"""A population where the claim could fail: 200 training digits, so every setting fits them (train
+loss ≤ 0.1) while test accuracy may differ by setting (weight decay on/off, SGD vs Adam)."""
 FULL = {**SMOKE, "mlp_hidden": [64], "steps": 3000, "max_curves": 40, "curve_steps": 400, "resamples": 2000,
         "optimisers": ({"name": "sgd", "lrs": (0.01, 0.05, 0.2), "momentum": 0.9},
                        {"name": "adam", "lrs": (0.0003, 0.001, 0.003)}),
@@ -106,7 +115,8 @@ def population(e, name, data, arch, seeds, p):
     e.add(f"{name} laws", AlignmentLaws(), pop, data)
 
 
-@experiment(name="homotopy-classes", seed=0, presets={"tiny": TINY, "smoke": SMOKE, "full": FULL})
+@experiment(name="homotopy-classes", seed=0, presets={"tiny": TINY, "smoke": SMOKE, "contrast": CONTRAST,
+                                                                "full": FULL})
 def homotopy_classes(e, p):
     """Mode-connectivity classes of trained networks and the paper's 0.5 % / 3 % claim."""
     loaded = {}
@@ -115,7 +125,7 @@ def homotopy_classes(e, p):
             continue
         if dataset not in loaded:
             node, seed = DATA[dataset]
-            loaded[dataset] = e.add(node, LoadDataset(dataset=dataset, seed=seed))
+            loaded[dataset] = e.add(node, LoadDataset(dataset=dataset, seed=seed, n_train=p.get("n_train")))
         population(e, name, loaded[dataset], arch(p), p[seeds], p)
 
 

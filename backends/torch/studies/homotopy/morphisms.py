@@ -60,6 +60,7 @@ class Optimiser(BaseModel):
     name: Literal["sgd", "adam"]
     lrs: tuple[PositiveFloat, ...] = Field(min_length=1)
     momentum: NonNegativeFloat = 0.9
+    weight_decay: NonNegativeFloat = 0.0
 
 
 class HomotopyTrain(BackendMorphism):
