@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import PositiveFloat, PositiveInt
 
 from catdyn.backends.torch.studies.homotopy.morphisms import Definition, population_members
 from catdyn.backends.torch.studies.homotopy.values import PathProfiles
@@ -70,7 +70,7 @@ class Sensitivity(BackendMorphism):
     ``resamples`` draws and their verdicts against the paper's bounds."""
 
     inputs, output = (PathProfiles, Table), Table
-    grid: dict[Definition, tuple[PositiveFloat, ...]] = Field(default_factory=lambda: dict(DEFAULT_GRID))
+    grid: dict[Definition, tuple[PositiveFloat, ...]] = DEFAULT_GRID
     metric: Literal["loss", "error"] = "loss"
     split: Literal["train", "test"] = "train"
     resamples: PositiveInt = 1000
