@@ -17,78 +17,14 @@ each as one typed morphism of a diagram (``specs/homotopy_classes.py`` wires the
 * :mod:`.claims` — the claims with their verdicts (:class:`Claim`), and the robust verdict;
 * :mod:`.records`, :mod:`.dendrogram` — tables and plots.
 
+The package imports none of them (so that a diagram of its morphisms compiles without torch):
+import the module you need.
+
 >>> import numpy as np
+>>> from catdyn.backends.torch.studies.homotopy.partition import classes_of
+>>> from catdyn.backends.torch.studies.homotopy.spreads import measure_spreads
 >>> B = np.full((4, 4), 0.9); B[:2, :2] = 0.01; B[2:, 2:] = 0.02; np.fill_diagonal(B, 0.0)
 >>> k = classes_of(B, 0.1)
 >>> k.count, measure_spreads(np.array([0.9, 0.91, 0.8, 0.82]), k.labels, resamples=20).classes_used
 (2, 2)
 """
-
-from catdyn.backends.torch.studies.homotopy.affine import AffineFits, affine_fits, sample_pairs
-from catdyn.backends.torch.studies.homotopy.claims import (
-    PAPER,
-    Claim,
-    affine_claim,
-    count_claim,
-    mantel_claim,
-    robust_claim,
-    spread_claim,
-    spread_claims,
-)
-from catdyn.backends.torch.studies.homotopy.criteria import DEFINITIONS, Levels, levels, path_barriers
-from catdyn.backends.torch.studies.homotopy.dendrogram import (
-    DENDROGRAM_DRAWER,
-    dendrogram_data,
-    draw_barrier_dendrogram,
-)
-from catdyn.backends.torch.studies.homotopy.mantel import MantelTest, mantel_test
-from catdyn.backends.torch.studies.homotopy.members import (
-    Members,
-    dataset_split,
-    load_members,
-    member_accuracy,
-    population_architecture,
-)
-from catdyn.backends.torch.studies.homotopy.partition import Classes, classes_of, finset_classes
-from catdyn.backends.torch.studies.homotopy.sensitivity import sensitivity
-from catdyn.backends.torch.studies.homotopy.spreads import Spreads, measure_spreads
-from catdyn.backends.torch.studies.homotopy.train import OptimiserGroup, checkpoint_marks, train_population
-from catdyn.backends.torch.studies.homotopy.values import PathProfiles
-
-__all__ = [
-    "DEFINITIONS",
-    "DENDROGRAM_DRAWER",
-    "PAPER",
-    "AffineFits",
-    "Claim",
-    "Classes",
-    "Levels",
-    "MantelTest",
-    "Members",
-    "OptimiserGroup",
-    "PathProfiles",
-    "Spreads",
-    "affine_claim",
-    "affine_fits",
-    "checkpoint_marks",
-    "classes_of",
-    "count_claim",
-    "dataset_split",
-    "dendrogram_data",
-    "draw_barrier_dendrogram",
-    "finset_classes",
-    "levels",
-    "load_members",
-    "mantel_claim",
-    "mantel_test",
-    "measure_spreads",
-    "member_accuracy",
-    "path_barriers",
-    "population_architecture",
-    "robust_claim",
-    "sample_pairs",
-    "sensitivity",
-    "spread_claim",
-    "spread_claims",
-    "train_population",
-]
