@@ -141,7 +141,7 @@ class Claims(Value):
     >>> Claims([{"claim": "c", "verdict": "maybe"}])
     Traceback (most recent call last):
     ...
-    catdyn.errors.SchemaError: a Claims was built with claim 0 ('c') with verdict 'maybe'. Use one of: reproduced, not reproduced, inconclusive, not measured, held, refuted, proved, error.
+    catdyn.errors.SchemaError: a Claims was built with claim 0 ('c') with verdict 'maybe'. Use one of: reproduced, not reproduced, contradicted, inconclusive, not measured, held, refuted, proved, error.
     """
 
     claims: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -156,7 +156,8 @@ class Claims(Value):
             )
 
 
-VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not measured", "held", "refuted", "proved", "error")
+VERDICTS = ("reproduced", "not reproduced", "contradicted", "inconclusive", "not measured", "held", "refuted", "proved",
+            "error")
 """The verdicts a claim may carry."""
 
 
@@ -233,10 +234,11 @@ class RepresentationTable(Value):
 @dataclasses.dataclass(frozen=True)
 class BarrierMatrix(Value):
     """Loss barriers between every pair of a population's members (square, symmetric), under
-    a named definition (``mean-endpoint`` or ``line-endpoint``), measured at ``points`` points
-    of each path. ``members`` are the population rows of the matrix's rows (default: all, in
-    order), ``size`` the population's size (0: the matrix's side), ``measure`` what the barrier
-    is of (``loss (train)``)."""
+    a named definition (``mean-endpoint``, ``line-endpoint``, ``sublevel``, ``relative``), measured
+    at ``points`` points of each path. ``members`` are the population rows of the matrix's rows
+    (default: all, in order), ``size`` the population's size (0: the matrix's side), ``measure``
+    what the barrier is of (``loss (train)``), ``own`` each member's own value of the measure
+    (empty: not given; under ``sublevel`` a member whose own value exceeds c is in no class)."""
 
     matrix: Any
     definition: str
@@ -244,6 +246,7 @@ class BarrierMatrix(Value):
     members: list[int] = dataclasses.field(default_factory=list)
     size: int = 0
     measure: str = "loss (train)"
+    own: list[float] = dataclasses.field(default_factory=list)
 
     def check(self) -> None:
         shape = getattr(self.matrix, "shape", None) or (len(self.matrix), len(self.matrix[0]) if len(self.matrix) else 0)

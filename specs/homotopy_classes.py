@@ -3,150 +3,131 @@ alike (arXiv 2510.04376: within a class < 0.5 % test accuracy, between classes >
 of 100 MNIST networks).
 
 ``catdyn run specs/homotopy_classes.py`` (preset ``smoke``: digits, one MLP population, a few
-minutes at most on a CPU; ``full``: ≥ 100 networks per population, MLPs on digits and MNIST-1D
-and a CNN on digits). For each population (architecture × data set) the networks differ by
-seed, optimiser (SGD with momentum, Adam) and learning rate. Then:
+minutes on a CPU; ``tiny``: what the tests run, seconds; ``contrast``: 16 MLPs fitted to 200
+training digits with and without weight decay, SGD and Adam, a population where networks that
+all fit the training set may generalise differently; ``full``: ≥ 100 networks per population,
+MLPs on digits and MNIST-1D and a CNN on digits). For each population (architecture
+× data set) the networks differ by seed, optimiser (SGD with momentum, Adam) and learning rate.
+Each population with seeds is this diagram (a population with none is left out):
 
-    1 --load--> Data --train--> Population
-    Population × Data --barriers_k--> Pairs_k            (k = 0 … 3: the pairs in four tasks)
-    Population × Data × Pairs_0 × … × Pairs_3 --classify--> Classes
+    1 --LoadDataset--> Digits --HomotopyTrain--> Population
+    Population × Digits --Evaluate--> Accuracy
+    Population × Digits --LinearPaths--> Lines
+    Lines × Population × Digits --Curves--> Paths
+    Paths --Criterion--> Barriers --Classes--> Classes
+    Barriers --ClassCount--> Count
+    Classes × Accuracy --ClassSpreads--> Spreads
+    Paths × Accuracy --Sensitivity--> Sensitivity
+    Spreads × Sensitivity --RobustVerdicts--> Verdicts
+    Barriers × Accuracy --Mantel--> Mantel
+    Population × Digits × Classes --AffineFits--> Affine
+    Population × Digits --AlignmentLaws--> Laws
 
-The classes use the line-endpoint barrier (Entezari et al.) of the training loss: the
-mean-endpoint one (Frankle et al.) is at least half the endpoints' loss difference, so it
-separates networks merely for being trained to different loss levels, which would build the
-accuracy difference into the classes; its classes are reported in the sensitivity table.
-
-``classify`` aligns every pair by weight matching (a Perm morphism through the architecture's
-declared symmetry), measures loss and error along the linear path (25 points, both barrier
-definitions kept), fits a Bézier curve where the line's barrier exceeds ``c`` and the pair could
-join two classes, takes the connected components of {barrier ≤ c} as the classes, reports the
-H0 persistence over c, and measures the spreads with stratified bootstrap intervals, the affine
-fit between representations within vs between classes, and the alignment laws on the trained
-networks. Whatever is measured is reported, reproduced or not.
+``LinearPaths`` aligns every pair by weight matching (a Perm morphism through the architecture's
+declared symmetry) and profiles loss and error on both splits along the straight path (25
+points), so every barrier definition can be read off it. ``Curves`` fits a Bézier curve where
+the line fails the chosen criterion at c and the pair could join two classes. ``Criterion``
+reads the barrier matrix: the chosen class criterion is the line-endpoint barrier (Entezari et
+al.) of the training loss, absolute c = 0.1; the others are the mean-endpoint barrier (Frankle et
+al.), the paper's **sublevel** reading (a path within {L ≤ c}; a network whose own loss exceeds c
+is in no class: *not converged*), and the **relative** barrier (line-endpoint ÷ mean endpoint
+loss). ``Classes`` takes π0 of {barrier ≤ c} as a coequaliser in FinSet; ``ClassCount`` reports
+the count with its H0 persistence over c; ``ClassSpreads`` the spreads at the chosen criterion
+with stratified bootstrap intervals; ``Sensitivity`` the classes and verdicts under every
+criterion × c; ``RobustVerdicts`` keeps a spread verdict only where no row of that table
+disagrees (otherwise *inconclusive*, naming the rows); ``Mantel`` is the threshold-free reading;
+``AffineFits`` the affine maps between representations within vs between classes;
+``AlignmentLaws`` the alignment laws on the trained networks. Whatever is measured is reported,
+reproduced or not.
 
 ``catdyn check specs/homotopy_classes.py`` checks, without training, the alignment's laws and the
 zero barrier of an aligned permuted copy (``laws`` at the bottom). A spec is Python and runs as
 code.
-
-A population with an empty seed list is skipped (the smoke preset switches the full preset's
-extra populations off that way).
 """
 
-import catdyn.backends.torch.studies.homotopy.ops  # noqa: F401  (registers the operations)
-from catdyn.runner import Experiment, P
-
-SGD_ADAM = "optimisers"
-
-exp = Experiment(
-    "homotopy-classes",
-    seed=0,
-    description="Mode-connectivity classes of trained networks and the paper's 0.5 % / 3 % claim.",
-    presets={
-        "smoke": {
-            "mlp_hidden": [32],
-            "steps": 800,
-            "points": 25,
-            "c": 0.1,
-            "max_curves": 8,
-            "curve_steps": 200,
-            "resamples": 1000,
-            "digits_mlp_seeds": list(range(6)),
-            "optimisers": [
-                {"name": "sgd", "lrs": [0.05, 0.2], "momentum": 0.9},
-                {"name": "adam", "lrs": [0.001, 0.01]},
-            ],
-            "digits_cnn_seeds": [],
-            "mnist1d_mlp_seeds": [],
-        },
-        # what the tests run: seconds
-        "tiny": {
-            "mlp_hidden": [8],
-            "steps": 60,
-            "points": 5,
-            "c": 0.1,
-            "max_curves": 1,
-            "curve_steps": 5,
-            "resamples": 50,
-            "digits_mlp_seeds": [0, 1],
-            "optimisers": [{"name": "sgd", "lrs": [0.1], "momentum": 0.9}, {"name": "adam", "lrs": [0.01]}],
-            "digits_cnn_seeds": [],
-            "mnist1d_mlp_seeds": [],
-        },
-        "full": {
-            "mlp_hidden": [64],
-            "steps": 3000,
-            "points": 25,
-            "c": 0.1,
-            "max_curves": 40,
-            "curve_steps": 400,
-            "resamples": 2000,
-            "digits_mlp_seeds": list(range(17)),
-            "optimisers": [
-                {"name": "sgd", "lrs": [0.01, 0.05, 0.2], "momentum": 0.9},
-                {"name": "adam", "lrs": [0.0003, 0.001, 0.003]},
-            ],
-            "digits_cnn_seeds": list(range(17)),
-            "mnist1d_mlp_seeds": list(range(17)),
-        },
-    },
+from catdyn import experiment
+from catdyn.backends.torch.studies.homotopy.claim_morphisms import (
+    AffineFits,
+    AlignmentLaws,
+    Mantel,
+    RobustVerdicts,
+    Sensitivity,
 )
+from catdyn.backends.torch.studies.homotopy.morphisms import (
+    ClassCount,
+    Classes,
+    ClassSpreads,
+    Criterion,
+    Curves,
+    HomotopyTrain,
+    LinearPaths,
+)
+from catdyn.backends.torch.training.morphisms import Evaluate, LoadDataset
 
-digits = exp.stage("Digits", "dataset")
-mnist1d = exp.stage("MNIST1D", "dataset")
-exp.step("load_digits", None, digits, op="load_data", name="digits", seed=0)
-exp.step("load_mnist1d", None, mnist1d, op="load_data", name="mnist1d", seed=42)
+SGD_ADAM_SMOKE = ({"name": "sgd", "lrs": (0.05, 0.2), "momentum": 0.9}, {"name": "adam", "lrs": (0.001, 0.01)})
+SMOKE = {"mlp_hidden": [32], "steps": 800, "points": 25, "criterion": "line-endpoint", "c": 0.1, "max_curves": 8,
+         "curve_steps": 200, "resamples": 1000, "optimisers": SGD_ADAM_SMOKE, "grid": None,
+         "digits_mlp_seeds": tuple(range(6)), "digits_cnn_seeds": (), "mnist1d_mlp_seeds": ()}
+TINY = {**SMOKE, "mlp_hidden": [8], "steps": 60, "points": 5, "max_curves": 1, "curve_steps": 5, "resamples": 50,
+        "optimisers": ({"name": "sgd", "lrs": (0.1,), "momentum": 0.9}, {"name": "adam", "lrs": (0.01,)}),
+        "grid": {"line-endpoint": (0.1,), "sublevel": (0.1, 1.0), "relative": (1.0,)}, "digits_mlp_seeds": (0, 1)}
+CONTRAST = {**SMOKE, "n_train": 200, "steps": 1500, "resamples": 1000,
+            "optimisers": ({"name": "sgd", "lrs": (0.05,), "momentum": 0.9},
+                           {"name": "sgd", "lrs": (0.05,), "momentum": 0.9, "weight_decay": 0.01},
+                           {"name": "adam", "lrs": (0.001, 0.01)}),
+            "digits_mlp_seeds": (0, 1, 2, 3)}
+"""A population where the claim could fail: 200 training digits, so every setting fits them (train
+loss ≤ 0.1) while test accuracy may differ by setting (weight decay on/off, SGD vs Adam)."""
+FULL = {**SMOKE, "mlp_hidden": [64], "steps": 3000, "max_curves": 40, "curve_steps": 400, "resamples": 2000,
+        "optimisers": ({"name": "sgd", "lrs": (0.01, 0.05, 0.2), "momentum": 0.9},
+                       {"name": "adam", "lrs": (0.0003, 0.001, 0.003)}),
+        "digits_mlp_seeds": tuple(range(17)), "digits_cnn_seeds": tuple(range(17)),
+        "mnist1d_mlp_seeds": tuple(range(17))}
 
 POPULATIONS = {
-    "DigitsMLP": (digits, {"type": "mlp", "hidden": P("mlp_hidden")}, "digits_mlp_seeds"),
-    "MNIST1DMLP": (mnist1d, {"type": "mlp", "hidden": P("mlp_hidden")}, "mnist1d_mlp_seeds"),
-    "DigitsCNN": (digits, {"type": "cnn", "image": [1, 8, 8], "channels": [8, 16]}, "digits_cnn_seeds"),
+    "DigitsMLP": ("digits", lambda p: {"type": "mlp", "hidden": p["mlp_hidden"]}, "digits_mlp_seeds"),
+    "MNIST1DMLP": ("mnist1d", lambda p: {"type": "mlp", "hidden": p["mlp_hidden"]}, "mnist1d_mlp_seeds"),
+    "DigitsCNN": ("digits", lambda p: {"type": "cnn", "image": [1, 8, 8], "channels": [8, 16]}, "digits_cnn_seeds"),
 }
+DATA = {"digits": ("Digits", 0), "mnist1d": ("MNIST1D", 42)}
 
-PARTS = 4
-"""The pairs of each population are measured in this many tasks (``homotopy_barrier_part``),
-which an executor may run side by side (``--executor ray``); ``classify`` joins them."""
 
-for name, (data, arch, seeds) in POPULATIONS.items():
-    pop = exp.stage(f"{name}Population", "population")
-    classes = exp.stage(f"{name}Classes", "homotopy")
-    exp.step(
-        f"train_{name}",
-        data,
-        pop,
-        op="homotopy_train",
-        arch=arch,
-        seeds=P(seeds),
-        optimisers=P(SGD_ADAM),
-        steps=P("steps"),
-        batch_size=64,
-    )
-    chunks = []
-    for k in range(PARTS):
-        chunk = exp.stage(f"{name}Pairs{k}", "barrier_part")
-        exp.step(
-            f"barriers_{name}_{k}",
-            (pop, data),
-            chunk,
-            op="homotopy_barrier_part",
-            part=k,
-            parts=PARTS,
-            points=P("points"),
-        )
-        chunks.append(chunk)
-    exp.step(
-        f"classify_{name}",
-        (pop, data, *chunks),
-        classes,
-        op="homotopy_classify_parts",
-        threshold=P("c"),
-        metric="loss",
-        split="train",
-        definition="line-endpoint",
-        points=P("points"),
-        max_curves=P("max_curves"),
-        curve_steps=P("curve_steps"),
-        resamples=P("resamples"),
-    )
+def population(e, name, data, arch, seeds, p):
+    """One population's diagram (the module docstring); the training arrow keeps the step name
+    of the stage/step form, so its seed, and so the population, are the same."""
+    crit, c = p["criterion"], p["c"]
+    pop = e.add(f"{name} population", HomotopyTrain(arch=arch, seeds=seeds, optimisers=p["optimisers"],
+                                                    steps=p["steps"]), data, name=f"train_{name}")
+    acc = e.add(f"{name} accuracy", Evaluate(), pop, data)
+    lines = e.add(f"{name} lines", LinearPaths(points=p["points"]), pop, data)
+    paths = e.add(f"{name} paths", Curves(definition=crit, c=c, max_curves=p["max_curves"],
+                                          curve_steps=p["curve_steps"]), lines, pop, data)
+    barriers = e.add(f"{name} barriers", Criterion(definition=crit), paths)
+    classes = e.add(f"{name} classes", Classes(c=c), barriers)
+    e.add(f"{name} count", ClassCount(c=c), barriers)
+    chosen = e.add(f"{name} spreads", ClassSpreads(resamples=p["resamples"], tag=f"({crit}, c = {c:g})"),
+                   classes, acc)
+    grid = {} if p["grid"] is None else {"grid": p["grid"]}
+    table = e.add(f"{name} sensitivity", Sensitivity(resamples=p["resamples"], **grid), paths, acc)
+    e.add(f"{name} verdicts", RobustVerdicts(), chosen, table)
+    e.add(f"{name} Mantel", Mantel(permutations=min(p["resamples"], 2000)), barriers, acc)
+    e.add(f"{name} affine", AffineFits(), pop, data, classes)
+    e.add(f"{name} laws", AlignmentLaws(), pop, data)
+
+
+@experiment(name="homotopy-classes", seed=0, presets={"tiny": TINY, "smoke": SMOKE, "contrast": CONTRAST,
+                                                                "full": FULL})
+def homotopy_classes(e, p):
+    """Mode-connectivity classes of trained networks and the paper's 0.5 % / 3 % claim."""
+    loaded = {}
+    for name, (dataset, arch, seeds) in POPULATIONS.items():
+        if not p[seeds]:
+            continue
+        if dataset not in loaded:
+            node, seed = DATA[dataset]
+            loaded[dataset] = e.add(node, LoadDataset(dataset=dataset, seed=seed, n_train=p.get("n_train")))
+        population(e, name, loaded[dataset], arch(p), p[seeds], p)
+
 
 # What `catdyn check` checks in this spec (before any training): the alignment's laws on the
 # smoke architecture and on the CNN (the aligned network computes the same function; its

@@ -1,21 +1,24 @@
-"""The homotopy-classes study in small steps, one idea per module, each a function from typed
-values to a typed value (so that each can become one typed morphism of a diagram):
+"""The homotopy-classes study in small steps, one idea per module; each step is a function
+from typed values to a typed value, and :mod:`.morphisms` / :mod:`.claim_morphisms` publish
+each as one typed morphism of a diagram (``specs/homotopy_classes.py`` wires them):
 
 * :mod:`.train` — the population: every (optimiser, learning rate, seed) member, batched;
 * :mod:`.members` — the members that trained, ready to measure (:class:`Members`);
-* :mod:`.barriers` — the alignment of the pairs and their linear profiles (:class:`Criterion`);
-* :mod:`.curves` — Bézier curves where the line fails (:class:`Curves`);
-* :mod:`.partition` — the classes at c and their H0 persistence (:class:`Classes`), the
-  sensitivity table;
+* :mod:`.values` — the measured paths between every pair (:class:`PathProfiles`);
+* :mod:`.barriers` — the alignment of the pairs and their straight paths;
+* :mod:`.curves` — Bézier curves where the line fails;
+* :mod:`.criteria` — the class criteria: line-endpoint, mean-endpoint, sublevel, relative;
+* :mod:`.partition` — the classes at c as a coequaliser in FinSet, and their H0 persistence;
+* :mod:`.sensitivity` — the classes and spread verdicts under every criterion × c;
 * :mod:`.spreads` — the bootstrap spreads (:class:`Spreads`);
 * :mod:`.mantel` — the threshold-free Mantel test (:class:`MantelTest`);
 * :mod:`.affine` — the affine fits within vs between classes (:class:`AffineFits`);
 * :mod:`.laws` — the alignment laws on trained networks;
-* :mod:`.claims` — the claims with their verdicts (:class:`Claim`);
-* :mod:`.records`, :mod:`.dendrogram` — tables and plots;
-* :mod:`.classify` — the wiring of all of the above.
+* :mod:`.claims` — the claims with their verdicts (:class:`Claim`), and the robust verdict;
+* :mod:`.records`, :mod:`.dendrogram` — tables and plots.
 
-The runner's operations are registered in :mod:`catdyn.backends.torch.studies.homotopy.ops`.
+The package imports none of them (so that a diagram of its morphisms compiles without torch):
+import the module you need.
 
 >>> import numpy as np
 >>> from catdyn.backends.torch.studies.homotopy.partition import classes_of

@@ -7,7 +7,9 @@ vocabulary of :mod:`catdyn.stats`:
   a population under 100 networks is not comparable);
 * the Mantel correlation, ρ > 0 claimed (:func:`~catdyn.stats.significance_verdict`);
 * the affine residual within classes below that between them
-  (:func:`~catdyn.stats.point_verdict`).
+  (:func:`~catdyn.stats.point_verdict`);
+* a verdict kept only where every criterion and level of the sensitivity table gives it
+  (:func:`robust_claim`: otherwise inconclusive, with the rows that disagree).
 
 >>> from catdyn.stats import Estimate
 >>> c = spread_claim("within", Estimate(0.003, 0.002, 0.004), "pooled std")
@@ -17,12 +19,12 @@ vocabulary of :mod:`catdyn.stats`:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from catdyn.backends.torch.studies.homotopy.affine import AffineFits
-from catdyn.backends.torch.studies.homotopy.barriers import Criterion
 from catdyn.backends.torch.studies.homotopy.mantel import MantelTest
 from catdyn.backends.torch.studies.homotopy.partition import Classes
 from catdyn.backends.torch.studies.homotopy.spreads import Spreads
@@ -71,23 +73,6 @@ class Claim:
             figure=self.figure,
             detail=self.detail,
         )
-
-
-def setting(
-    n: int, arch_name: str, criterion: Criterion, curves: int, max_curves: int, classes_used: int
-) -> str:
-    """The set-up every class claim rests on, in words."""
-    words = (
-        f"{n} networks ({arch_name}), classes = components of barrier ≤ {criterion.threshold:g} "
-        f"({criterion.definition}, {criterion.metric}, {criterion.split}) after weight matching, Bézier curves "
-        f"fitted for {curves} pairs (budget {max_curves}; more curves could only merge classes further)"
-    )
-    if classes_used < 2:
-        words += (
-            "; only one class has ≥ 2 members, so the within-class figure is the spread of that whole "
-            "class and nothing contrasts it"
-        )
-    return words
 
 
 def spread_claim(key: str, est: Estimate, detail: str, name: str | None = None) -> Claim:
@@ -140,7 +125,7 @@ def count_claim(classes: Classes, setting_words: str) -> Claim:
     )
 
 
-def mantel_claim(test: MantelTest, criterion: Criterion) -> Claim:
+def mantel_claim(test: MantelTest, barrier_words: str) -> Claim:
     """Pairs joined by lower barriers generalise more alike: ρ > 0 claimed."""
     rho, p_up, p_down = test.rho, test.p_greater, test.p_less
     return Claim(
@@ -151,8 +136,8 @@ def mantel_claim(test: MantelTest, criterion: Criterion) -> Claim:
         if test.measured
         else Verdict.INCONCLUSIVE,
         figure=f"Spearman ρ = {rho:.3f}, Mantel p = {p_up:.3g} (ρ > 0), {p_down:.3g} (ρ < 0)",
-        detail=f"rank correlation over {test.pairs} pairs between the {criterion.definition} barrier "
-        f"({criterion.metric}, {criterion.split}) and |Δ test accuracy|; p from relabelling models",
+        detail=f"rank correlation over {test.pairs} pairs between the {barrier_words} and |Δ test accuracy|; "
+        "p from relabelling models",
     )
 
 
@@ -169,3 +154,26 @@ def affine_claim(fits: AffineFits) -> Claim:
         f"inputs, {fits.pairs} pairs; 'reproduced' means only that within-class residuals are below "
         "between-class ones",
     )
+
+
+def robust_claim(claim: Claim, rows: list[tuple[str, str]]) -> Claim:
+    """``claim`` (measured under the chosen criterion and c) with its verdict kept only when
+    every ``(setting, verdict)`` row of the sensitivity table gives the same verdict; else
+    inconclusive, the reason naming the settings under each verdict.
+
+    >>> c = Claim("within", "< 0.5 %", 0.003, Verdict.REPRODUCED, detail="pooled std")
+    >>> robust_claim(c, [("line-endpoint c=0.1", "reproduced")]).verdict
+    <Verdict.REPRODUCED: 'reproduced'>
+    >>> r = robust_claim(c, [("line-endpoint c=0.1", "reproduced"), ("sublevel c=0.1", "not reproduced")])
+    >>> r.verdict, r.detail.split(";")[0]
+    (<Verdict.INCONCLUSIVE: 'inconclusive'>, 'depends on the criterion and c: reproduced under line-endpoint c=0.1, not reproduced under sublevel c=0.1 (chosen: reproduced)')
+    """
+    by_verdict: dict[str, list[str]] = {}
+    for setting_, verdict in rows:
+        by_verdict.setdefault(str(verdict), []).append(setting_)
+    if set(by_verdict) <= {claim.verdict.value}:
+        detail = f"the same verdict under all {len(rows)} criteria × c of the sensitivity table; {claim.detail}"
+        return dataclasses.replace(claim, detail=detail)
+    reason = ", ".join(f"{v} under {' / '.join(s)}" for v, s in by_verdict.items())
+    detail = f"depends on the criterion and c: {reason} (chosen: {claim.verdict.value}); {claim.detail}"
+    return dataclasses.replace(claim, verdict=Verdict.INCONCLUSIVE, detail=detail)

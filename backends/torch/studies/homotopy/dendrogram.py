@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-DENDROGRAM_DRAWER = "catdyn.backends.torch.studies.homotopy.ops:draw_barrier_dendrogram"
+DENDROGRAM_DRAWER = "catdyn.backends.torch.studies.homotopy.dendrogram:draw_barrier_dendrogram"
 """The report's drawer for :func:`dendrogram_data` records."""
 
 

@@ -1,10 +1,17 @@
-"""The classes at c and their H0 persistence: the classes are the connected components of
-{barrier ≤ c} (:func:`catdyn.classes.classes_at`), the persistence is single linkage over c,
-which says for which range of c the count holds; and the classes under every other barrier
-definition, metric and level (the sensitivity table).
+"""The classes at c, computed in FinSet, and their H0 persistence.
+
+The classes are π0 of the graph whose vertices are the members a criterion admits at c and
+whose edges are the pairs with barrier ≤ c: the coequaliser of the two endpoint maps
+``src, tgt: E ⇉ V`` in FinSet (:func:`catdyn.limits.coequaliser`, computed by the category),
+numbered in order of each class's first member. The persistence is single linkage over c,
+which says for which range of c the count holds.
 
 >>> import numpy as np
 >>> B = np.full((5, 5), 2.0); B[:3, :3] = 0.1; B[3:, 3:] = 0.05; np.fill_diagonal(B, 0.0)
+>>> finset_classes(B, 0.5)
+[0, 0, 0, 1, 1]
+>>> finset_classes(B, 0.5, keep=np.array([True, False, True, True, True]))
+[0, None, 0, 1, 1]
 >>> k = classes_of(B, 0.5)
 >>> k.labels.tolist(), k.count, k.stable_range, k.count_interval
 ([0, 0, 0, 1, 1], 2, (0.1, 2.0), (1.0, 4.0))
@@ -17,16 +24,30 @@ from typing import Any
 
 import numpy as np
 
-from catdyn.backends.torch.paths.barrier_matrix import BarrierMatrix
-from catdyn.backends.torch.studies.homotopy.barriers import Criterion
-from catdyn.classes import H0Persistence, between_spread, classes_at, h0_persistence, within_spread
+from catdyn.classes import H0Persistence, barrier_edges, check_barrier_matrix, h0_persistence
 
-SENSITIVITY_CRITERIA: tuple[tuple[str, str, str], ...] = tuple(
-    (d, m, sp)
-    for d in ("mean-endpoint", "line-endpoint")
-    for m, sp in (("loss", "train"), ("loss", "test"), ("error", "test"))
-)
-"""The (definition, metric, split) triples of the sensitivity table, in its order."""
+
+def finset_classes(barriers: Any, c: float, keep: Any = None) -> list[int | None]:
+    """The class of every member at level ``c``: the coequaliser in FinSet of the endpoint maps
+    of the edges {barrier ≤ c} among the members in ``keep`` (default: all); a member not kept
+    is in no class (``None``)."""
+    from catdyn.categories.finset import FinSet
+    from catdyn.limits import coequaliser
+
+    b = check_barrier_matrix(barriers)
+    n = b.shape[0]
+    kept = np.flatnonzero(np.ones(n, bool) if keep is None else np.asarray(keep, bool))
+    src, tgt = barrier_edges(b[np.ix_(kept, kept)], c)
+    members = FinSet.object("members", len(kept))
+    edges = FinSet.object(f"pairs with barrier ≤ {c:g}", len(src))
+    q = coequaliser(FinSet.function("src", edges, members, src), FinSet.function("tgt", edges, members, tgt))
+    quotient = q.leg(members).table
+    first: dict[int, int] = {}
+    labels = [first.setdefault(int(k), len(first)) for k in quotient]  # numbered by first member
+    out: list[int | None] = [None] * n
+    for row, label in zip(kept, labels):
+        out[int(row)] = label
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,39 +81,16 @@ class Classes:
         deaths = self.persistence.deaths
         return np.unique(np.concatenate([[0.0], deaths, [float(deaths.max(initial=0.0)) * 1.1 + 1e-9]]))
 
-    def order(self, acc: np.ndarray) -> np.ndarray:
-        """The members ordered by class (largest class first), then by accuracy."""
+    def order(self, acc: Any = None) -> np.ndarray:
+        """The members ordered by class (largest class first), then by accuracy (``acc``, highest
+        first) or, without it, by position."""
         labels = self.labels
         sizes = {c: int(np.sum(labels == c)) for c in np.unique(labels)}
-        return np.array(sorted(range(len(labels)), key=lambda i: (-sizes[labels[i]], labels[i], -acc[i])))
+        second = (lambda i: -float(acc[i])) if acc is not None else (lambda i: i)
+        return np.array(sorted(range(len(labels)), key=lambda i: (-sizes[labels[i]], labels[i], second(i))), dtype=int)
 
 
 def classes_of(barriers: np.ndarray, threshold: float) -> Classes:
-    """The classes at ``threshold`` and the H0 persistence of ``barriers``."""
-    return Classes(classes_at(barriers, threshold), h0_persistence(barriers), float(threshold))
-
-
-def sensitivity(
-    bm: BarrierMatrix, barriers: np.ndarray, criterion: Criterion, acc: np.ndarray
-) -> list[dict[str, Any]]:
-    """The classes (count, largest, within and between spreads: point estimates) under every
-    criterion of :data:`SENSITIVITY_CRITERIA` at c/2, c, 2c and 5c; the primary criterion
-    uses ``barriers`` (after curves), the others the linear paths."""
-    c = criterion.threshold
-    rows = []
-    for d, m, sp in SENSITIVITY_CRITERIA:
-        mat = barriers if (m, sp, d) == criterion.key else bm.matrix(m, sp, d)  # type: ignore[arg-type]
-        for level in sorted({c / 2, c, 2 * c, 5 * c}):
-            lab = classes_at(mat, level)
-            rows.append(
-                {
-                    "definition": d,
-                    "metric": f"{m} ({sp})",
-                    "c": level,
-                    "classes": int(lab.max()) + 1,
-                    "largest class": int(np.bincount(lab).max()),
-                    "within std": within_spread(acc, lab),
-                    "between |Δ means|": between_spread(acc, lab),
-                }
-            )
-    return rows
+    """The classes at ``threshold`` (:func:`finset_classes`) and the H0 persistence of ``barriers``."""
+    labels = np.array(finset_classes(barriers, threshold), dtype=np.int64)
+    return Classes(labels, h0_persistence(barriers), float(threshold))

@@ -26,15 +26,18 @@ from catdyn.backends.torch.training.optim import SGD, Adam, Optimiser
 
 @dataclass(frozen=True)
 class OptimiserGroup:
-    """The members trained with one optimiser: its name and every (seed, learning rate)."""
+    """The members trained with one optimiser: its name, every (seed, learning rate) and the
+    weight decay (a member's minibatches do not depend on it, so runs with and without decay
+    see the same data in the same order)."""
 
     name: str
     optimiser: Optimiser
     runs: tuple[tuple[int, float], ...]
+    weight_decay: float = 0.0
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], seeds: Sequence[int]) -> OptimiserGroup:
-        """From ``{"name": "sgd"|"adam", "lrs": [...], "momentum": 0.9}`` and the seeds.
+        """From ``{"name": "sgd"|"adam", "lrs": [...], "momentum": 0.9, "weight_decay": 0.0}`` and the seeds.
 
         >>> g = OptimiserGroup.from_spec({"name": "SGD", "lrs": [0.1, 0.2]}, [0, 1])
         >>> g.name, g.runs
@@ -42,7 +45,8 @@ class OptimiserGroup:
         """
         name = str(spec.get("name", "sgd")).lower()
         opt = Adam() if name == "adam" else SGD(momentum=float(spec.get("momentum", 0.9)))
-        return cls(name, opt, tuple((int(s), float(lr)) for lr in spec["lrs"] for s in seeds))
+        runs = tuple((int(s), float(lr)) for lr in spec["lrs"] for s in seeds)
+        return cls(name, opt, runs, float(spec.get("weight_decay", 0.0)))
 
     def data_seeds(self, seed: int) -> list[int]:
         """Each member's minibatch seed, a hash of the study seed, optimiser, rate and seed."""
@@ -89,6 +93,7 @@ def train_population(
             batch_size=int(batch_size),
             optimiser=group.optimiser,
             lr=[lr for _, lr in group.runs],
+            weight_decay=group.weight_decay,
             checkpoints=tuple(marks),
         )
         seeds_ = [s for s, _ in group.runs]
@@ -98,7 +103,8 @@ def train_population(
             checkpoints[str(m)].append(result.checkpoints[m])
         status += result.status
         losses.append(result.losses.detach().cpu())
-        rows += [{"optimiser": group.name, "lr": lr, "seed": s} for s, lr in group.runs]
+        rows += [{"optimiser": group.name, "lr": lr, "seed": s, "weight_decay": group.weight_decay}
+                 for s, lr in group.runs]
     if not params:
         return {"skipped": True, "members": 0}
     return {

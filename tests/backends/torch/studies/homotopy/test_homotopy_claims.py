@@ -1,16 +1,17 @@
 """The claims' verdicts follow catdyn.stats' rules; the words around them are kept."""
 
+import dataclasses
 import math
 
 import numpy as np
 
 from catdyn.backends.torch.studies.homotopy.affine import AffineFits
-from catdyn.backends.torch.studies.homotopy.barriers import Criterion
 from catdyn.backends.torch.studies.homotopy.claims import (
+    Claim,
     affine_claim,
     count_claim,
     mantel_claim,
-    setting,
+    robust_claim,
     spread_claim,
 )
 from catdyn.backends.torch.studies.homotopy.mantel import MantelTest
@@ -43,7 +44,7 @@ def test_the_count_needs_the_paper_s_count_on_a_comparable_population() -> None:
 
 
 def test_mantel_and_affine_claims() -> None:
-    crit = Criterion()
+    crit = "line-endpoint barrier (loss (train))"
     assert mantel_claim(MantelTest(0.5, 0.01, 0.99, 10), crit).verdict is Verdict.REPRODUCED
     assert mantel_claim(MantelTest(-0.5, 0.99, 0.01, 10), crit).verdict is Verdict.CONTRADICTED
     unmeasured = mantel_claim(MantelTest(math.nan, math.nan, math.nan, 1), crit)
@@ -54,13 +55,22 @@ def test_mantel_and_affine_claims() -> None:
     assert affine_claim(nan).verdict is Verdict.INCONCLUSIVE and affine_claim(nan).measured is None
 
 
-def test_setting_says_when_nothing_contrasts_the_class() -> None:
-    words = setting(4, "mlp", Criterion(0.1), 1, 2, classes_used=1)
-    assert words.startswith(
-        "4 networks (mlp), classes = components of barrier ≤ 0.1 (line-endpoint, loss, train)"
-    )
-    assert "nothing contrasts it" in words
-    assert "nothing contrasts" not in setting(4, "mlp", Criterion(0.1), 1, 2, classes_used=2)
+def test_a_verdict_our_choice_decides_is_inconclusive_and_says_why() -> None:
+    chosen = Claim("within", "< 0.5 %", 0.003, Verdict.REPRODUCED, (0.002, 0.004), "0.30 %", "pooled std")
+    same = robust_claim(chosen, [("line-endpoint c=0.1", "reproduced"), ("sublevel c=0.1", "reproduced")])
+    assert same.verdict is Verdict.REPRODUCED and same.detail.startswith("the same verdict under all 2 criteria")
+    assert (same.measured, same.interval, same.figure) == (0.003, (0.002, 0.004), "0.30 %")
+    # planted: one row of the sensitivity table disagrees
+    rows = [("line-endpoint c=0.1", "reproduced"), ("sublevel c=0.05", "not reproduced"),
+            ("relative c=1", "inconclusive"), ("sublevel c=0.1", "not reproduced")]
+    split = robust_claim(chosen, rows)
+    assert split.verdict is Verdict.INCONCLUSIVE and split.measured == 0.003
+    assert split.detail.startswith("depends on the criterion and c: reproduced under line-endpoint c=0.1, not "
+                                   "reproduced under sublevel c=0.05 / sublevel c=0.1, inconclusive under relative c=1")
+    assert split.detail.endswith("pooled std")
+    # a chosen verdict that every row shares is kept even when it is inconclusive
+    assert robust_claim(dataclasses.replace(chosen, verdict=Verdict.INCONCLUSIVE),
+                        [("a", "inconclusive")]).verdict is Verdict.INCONCLUSIVE
 
 
 def test_a_claim_records_its_verdict_as_a_word() -> None:

@@ -1,9 +1,10 @@
-"""Classes and their H0 persistence against a brute-force union-find and a scan over levels."""
+"""Classes (a coequaliser in FinSet) and their H0 persistence against a brute-force union-find and a
+scan over levels."""
 
 import numpy as np
 import pytest
 
-from catdyn.backends.torch.studies.homotopy.partition import SENSITIVITY_CRITERIA, classes_of
+from catdyn.backends.torch.studies.homotopy.partition import classes_of, finset_classes
 
 
 def _components(b: np.ndarray, c: float) -> list[int]:
@@ -59,15 +60,32 @@ def test_levels_run_past_the_last_merge() -> None:
     assert [k.persistence.n_classes(c) for c in levels][-1] == 1
 
 
-def test_sensitivity_table_covers_every_criterion_and_level(members) -> None:
-    from catdyn.backends.torch.studies.homotopy.barriers import Criterion, measure_barriers
-    from catdyn.backends.torch.studies.homotopy.members import member_accuracy
-    from catdyn.backends.torch.studies.homotopy.partition import sensitivity
+@pytest.mark.parametrize("seed", range(6))
+def test_finset_classes_are_the_components_among_the_members_kept(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 10))
+    b = _random_barriers(seed, n)
+    keep = rng.uniform(size=n) < 0.7
+    kept = np.flatnonzero(keep)
+    want: list = [None] * n
+    for row, label in zip(kept, _components(b[np.ix_(kept, kept)], 0.4)):
+        want[row] = label
+    assert finset_classes(b, 0.4, keep) == want
+    assert finset_classes(b, 0.4) == _components(b, 0.4)
 
-    bm = measure_barriers(members, points=3, seed=0)
-    crit = Criterion(0.1)
-    planted = np.zeros((members.n, members.n))  # the primary criterion's matrix is the one given
-    rows = sensitivity(bm, planted, crit, member_accuracy(members))
-    assert len(rows) == len(SENSITIVITY_CRITERIA) * 4
-    primary = [r for r in rows if (r["definition"], r["metric"]) == ("line-endpoint", "loss (train)")]
-    assert all(r["classes"] == 1 for r in primary)
+
+def test_finset_classes_go_through_the_categorys_coequaliser(monkeypatch) -> None:
+    """The classes are what FinSet's colimit computes: a planted wrong colimit shows up in them."""
+    from catdyn.categories.finset import FinSetCategory
+
+    b = _random_barriers(0, 6)
+    real = FinSetCategory.colimit
+
+    def merged(self, diagram, kind="colimit"):  # a wrong coequaliser: everything in one class
+        out = real(self, diagram, kind)
+        for leg in out.legs.values():
+            object.__setattr__(leg, "table", np.zeros_like(leg.table))
+        return out
+
+    monkeypatch.setattr(FinSetCategory, "colimit", merged)
+    assert finset_classes(b, 0.01) == [0] * 6 != _components(b, 0.01)

@@ -1,74 +1,46 @@
-"""The study end to end on a tiny population, and the spec through the runner (tiny preset)."""
+"""The spec through the runner (tiny preset): one task per morphism of the drawn diagram, every
+claim made by one of them; and the dendrogram drawn from the classes."""
 
 import json
-import math
 import os
 
 import pytest
 
-from catdyn.backends.torch.data.datasets import load_digits
-from catdyn.backends.torch.studies.homotopy.ops import (
+from catdyn.backends.torch.studies.homotopy.dendrogram import (
     DENDROGRAM_DRAWER,
     dendrogram_data,
     draw_barrier_dendrogram,
-    homotopy_study,
 )
 
-
-def _data() -> dict:
-    s = load_digits()
-    return {
-        "name": "digits",
-        "n_classes": 10,
-        "train_x": s.train.x[:400],
-        "train_y": s.train.y[:400],
-        "test_x": s.test.x[:200],
-        "test_y": s.test.y[:200],
-    }
-
-
-def test_study_records_every_claim_with_a_verdict() -> None:
-    out, ctx = homotopy_study(
-        _data(),
-        arch={"type": "mlp", "hidden": [8]},
-        seeds=[0, 1, 2],
-        optimisers=[{"name": "sgd", "lrs": [0.1], "momentum": 0.9}, {"name": "adam", "lrs": [0.01]}],
-        steps=40,
-        points=5,
-        max_curves=2,
-        curve_steps=5,
-        resamples=50,
-        law_examples=1,
-    )
-    claims = {r[1]: r[3] for r in ctx.records if r[0] == "claim"}
-    assert "within-class spread of test accuracy" in claims and "number of homotopy classes" in claims
-    for c in claims.values():
-        assert c["verdict"] in ("reproduced", "not reproduced", "inconclusive")
-    assert out["n"] == 6 and out["barriers"].shape == (6, 6)
-    assert sum(out["class_sizes"]) == 6
-    laws = [r[3] for r in ctx.records if r[0] == "law"]
-    assert laws and all(law["status"] == "held" for law in laws)
-    assert math.isfinite(out["within"][0]) or len(out["class_sizes"]) == 6
-    (fig,) = [r[3] for r in ctx.records if r[0] == "figure" and "dendrogram" in r[1]]
-    assert fig["drawer"] == DENDROGRAM_DRAWER and fig["data"]["n"] == 6
-    assert len(fig["data"]["merges"]) == 5 and len(set(fig["data"]["labels"])) == len(out["class_sizes"])
+SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "specs", "homotopy_classes.py")
 
 
 def test_spec_runs_through_the_runner(tmp_path) -> None:
-    commands = pytest.importorskip("catdyn.runner.commands")
-    spec = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "specs", "homotopy_classes.py")
-    rc = commands.main(["run", spec, "--preset", "tiny", "--device", "cpu", "--out", str(tmp_path)])
+    from catdyn.runner import commands
+    from catdyn.runner.experiment import experiments, load_spec
+
+    rc = commands.main(["run", SPEC, "--preset", "tiny", "--device", "cpu", "--out", str(tmp_path)])
     assert rc == 0
     (claims_file,) = list(tmp_path.glob("reports/*/claims.json"))
     claims = json.loads(claims_file.read_text())["claims"]
-    assert {c["claim"] for c in claims} >= {
-        "within-class spread of test accuracy",
-        "number of homotopy classes",
-    }
+    names = {c["claim"] for c in claims}
+    assert names >= {"within-class spread of test accuracy", "between-class spread of test accuracy",
+                     "within-class spread of test accuracy (line-endpoint, c = 0.1)",
+                     "number of homotopy classes", "pairs joined by lower barriers generalise more alike (no threshold)",
+                     "homotopic runs' representations differ by an affine map (final stage)"}
+    (family,) = experiments(load_spec(SPEC))
+    diagram = family.build("tiny")
+    drawn = {diagram.label(a) for a in diagram.arrows}
+    assert {c["step"] for c in claims} <= drawn  # every claim is computed by a drawn morphism
+    morphisms = {a.morphism.serialise()["morphism"] for a in diagram.arrows}
+    assert len(diagram.arrows) == len(morphisms) == len(drawn) == 14  # one arrow per morphism
+    for c in claims:
+        assert c["verdict"] in ("reproduced", "not reproduced", "contradicted", "inconclusive")
     # the dendrogram's figure record reaches the report as an embedded plot
-    (report_dir,) = [f.parent for f in tmp_path.glob("reports/*/claims.json")]
+    report_dir = claims_file.parent
     assert list(report_dir.glob("plots/*H0-dendrogram-and-barcode*.png"))
-    assert "H0 dendrogram and barcode" in (report_dir / "report.html").read_text()
+    html = (report_dir / "report.html").read_text()
+    assert "H0 dendrogram and barcode" in html and "sensitivity of the classes and verdicts" in html
 
 
 @pytest.mark.parametrize("shift", [0.0, -0.3], ids=["non-negative", "negative-barriers"])
