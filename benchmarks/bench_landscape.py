@@ -80,8 +80,10 @@ def _executed_flops(net, theta, x, points: int, k: int) -> dict[str, float]:  # 
     return {"batched": float(batched), "per_point": float(points * (f["first"] + f["rest"]))}
 
 
-def family_results(quick: bool = False) -> list[Result]:
-    """The batched route of each family against vmap and a per-point loop (module docstring)."""
+def family_results(quick: bool = False, only: str = "", loop: bool = True) -> list[Result]:
+    """The batched route of each family against vmap and a per-point loop (module docstring);
+    ``only`` keeps the families whose label contains it; ``loop=False`` skips the loop (the
+    error is then taken against the vmap grid, and reported under the same key)."""
     from benchmarks.peak import annotate, machine_peak
     from catdyn.backends.torch.data.datasets import load_digits
     from catdyn.backends.torch.landscapes.landscape import loss_landscape
@@ -91,6 +93,8 @@ def family_results(quick: bool = False) -> list[Result]:
     results = []
     machine_peak()  # measured before the timings, at this thread count
     for label, net, layout, opts in _family_nets():
+        if only not in label:
+            continue
         x = images if layout == "image" else images.reshape(-1, 8, 8)
         theta = net.init(torch.Generator().manual_seed(0))
         steps = 11 if quick else (41 if "CNN" in label else 21)
@@ -99,10 +103,10 @@ def family_results(quick: bool = False) -> list[Result]:
             return loss_landscape(net, theta, x, y, steps=steps, span=1.0, seed=0, method=method, **opts)
 
         load = os.getloadavg()[0]
-        fast, ref = grid("batched"), grid("loop")
+        fast, ref = grid("batched"), grid("loop" if loop else "vmap")
         t_fast = best_time(lambda: grid("batched"), repeat=3)
         t_vmap = best_time(lambda: grid("vmap"), repeat=1, warmup=1)
-        t_loop = best_time(lambda: grid("loop"), repeat=1, warmup=0)
+        t_loop = best_time(lambda: grid("loop"), repeat=1, warmup=0) if loop else float("nan")
         err = float(abs(fast.values - ref.values).max())
         work = _executed_flops(net, theta, x, steps * steps, 2)
         goal = 10.0 if "CNN" in label else 1.0

@@ -55,7 +55,7 @@ def forward_flops(arch: Architecture, sample_shape: Sequence[int], n: int) -> di
     their length ``T`` from it), as ``{"first": …, "rest": …}``."""
     if isinstance(arch, MLP):
         w = arch.widths
-        return {"first": 2 * n * w[0] * w[1], "rest": sum(2 * n * a * b for a, b in itertools.pairwise(w))}
+        return {"first": 2 * n * w[0] * w[1], "rest": sum(2 * n * a * b for a, b in itertools.pairwise(w[1:]))}
     if isinstance(arch, CNN):
         return _cnn(arch, n)
     if isinstance(arch, ResNet):
