@@ -20,6 +20,15 @@ is reported (goal 1e-5), and the number of points whose error differs (an argmax
 differently in float32). A last line times the generic vmap route. Set
 ``CATDYN_BENCH_DEVICE=cuda`` to time them on a GPU (the shards then run as one).
 
+**CNN, ResNet, Transformer, GRU** (:func:`family_results`): 6 models of each (15 pairs, 9
+points; 4 models and 5 points with ``--quick``), digits images (rows as sequences for the
+Transformer and the GRU), 512 training and 359 test samples; the ResNet has batch norm,
+recomputed at every point on the training inputs. Candidate: ``pair_paths(method="batched")``
+(a chunk of path points as one batched network); baseline: ``method="vmap"``; beside them the
+per-pair, per-point loop. Goal: faster than vmap, same profiles to 1e-5. GFLOP/s: the points'
+forward FLOPs (plus the recalibration pass where batch norm is recomputed) over the time,
+against the GEMM peak measured in the same run.
+
 The loop is timed at torch's thread count (best of three) and on one thread (best of two): on a
 2-core machine torch's two intra-op threads can make it slower, not faster, and one timing of a
 one-second loop wanders by 15 %; the ratio is taken against the faster setting (the stricter
@@ -77,6 +86,11 @@ def _sync(dev: torch.device) -> None:
 
 
 def run(quick: bool = False) -> list[Result]:
+    """The MLP's barrier matrix, then every other family's paths; see the module docstring."""
+    return _mlp_results(quick) + family_results(quick)
+
+
+def _mlp_results(quick: bool = False) -> list[Result]:
     """Time both constructions; see the module docstring."""
     dev = torch.device(os.environ.get("CATDYN_BENCH_DEVICE", "cpu"))
     n_models, points = (8, 9) if quick else (16, 25)
@@ -224,4 +238,78 @@ def run(quick: bool = False) -> list[Result]:
             extra={"device": str(dev), "max_loss_profile_error": vm_err},
         )
     )
+    return results
+
+
+def _family_nets():  # type: ignore[no-untyped-def]
+    from catdyn.backends.torch.models.architectures import CNN, GRU, ResNet, Transformer
+
+    return [
+        ("CNN 1x8x8;8-16;10", CNN((1, 8, 8), (8, 16), 10), "image"),
+        ("ResNet 1x8x8;8;8, BN recomputed", ResNet((1, 8, 8), 8, (8,), 10, batch_norm=True), "image"),
+        ("Transformer 8x8;d16;h2x8;m32",
+         Transformer(input_dim=8, seq_len=8, d_model=16, heads=(2,), head_dim=8, mlp=(32,), classes=10), "rows"),
+        ("GRU 8;32;10", GRU(8, 32, 10, seq_len=8), "rows"),
+    ]
+
+
+def family_results(quick: bool = False) -> list[Result]:
+    """Batched paths of each family against vmap and the loop (module docstring)."""
+    from benchmarks.flops import forward_flops, total
+    from benchmarks.peak import annotate, machine_peak
+    from catdyn.backends.torch.paths.interpolation import stack
+
+    n_models, points = (4, 5) if quick else (6, 9)
+    splits = load_digits(seed=0)
+    machine_peak()
+    results = []
+    for label, net, layout in _family_nets():
+        shape = (1, 8, 8) if layout == "image" else (8, 8)
+        data = {
+            "train": (splits.train.x[:512].float().reshape(-1, *shape), splits.train.y[:512]),
+            "test": (splits.test.x.float().reshape(-1, *shape), splits.test.y),
+        }
+        models = [net.init(torch.Generator().manual_seed(s)) for s in range(n_models)]
+        stacked, pairs, al = stack(models), all_pairs(n_models), alpha_grid(points)
+
+        def paths(method: str, net=net, stacked=stacked, pairs=pairs, al=al, data=data):  # type: ignore[no-untyped-def]
+            return pair_paths(net, stacked, pairs, al, data, method=method)  # type: ignore[arg-type]
+
+        def loop(net=net, models=models, data=data, pairs=pairs):  # type: ignore[no-untyped-def]
+            return barrier_matrix_loop(net, models, data, points=points, pairs=pairs)
+
+        load = os.getloadavg()[0]
+        fast = paths("batched")
+        ref = loop()
+        err = max(float(np.abs(fast[k].double().numpy() - v).max()) for k, v in ref.profiles.items() if k[0] == "loss")
+        t_fast = best_time(lambda: paths("batched"), repeat=3)
+        t_vmap = best_time(lambda: paths("vmap"), repeat=1)
+        t_loop = best_time(loop, repeat=1, warmup=0)
+        n_pts = len(pairs) * points
+        work = sum(n_pts * total(forward_flops(net, x.shape[1:], len(x))) for x, _ in data.values())
+        if net.buffers():  # the recalibration pass on the training inputs
+            work += n_pts * total(forward_flops(net, shape, 512))
+        ratio = t_vmap / t_fast
+        results.append(
+            annotate(
+                Result(
+                    f"barrier paths, {label}, {len(pairs)} pairs × {points} points",
+                    baseline_s=t_vmap,
+                    candidate_s=t_fast,
+                    goal="> 1× vs vmap; same to 1e-5",
+                    passed=ratio > 1 and err <= 1e-5,
+                    baseline="vmap fallback",
+                    extra={
+                        "loop_s": t_loop,
+                        "ratio_vs_loop": t_loop / t_fast,
+                        "max_loss_profile_error_vs_loop": err,
+                        "vmap_gflops": work / t_vmap / 1e9,
+                        "threads": torch.get_num_threads(),
+                        "load_average_1min": [load, os.getloadavg()[0]],
+                    },
+                ),
+                work,
+            )
+        )
+        print(f"  {results[-1].name}: {t_fast:.3g} s batched, {t_vmap:.3g} s vmap, {t_loop:.3g} s loop", flush=True)
     return results

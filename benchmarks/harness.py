@@ -25,6 +25,8 @@ class Result:
 
     ``baseline_s`` may be ``None`` for an absolute goal (``candidate_s`` under a bound).
     ``extra`` holds anything else measured (peak memory, errors against a reference, sizes).
+    ``gflops`` is the candidate's achieved GFLOP/s and ``peak_fraction`` that over the GEMM peak
+    measured in the same run (:func:`benchmarks.peak.annotate`), where the benchmark counts FLOPs.
     """
 
     name: str
@@ -34,6 +36,8 @@ class Result:
     passed: bool
     baseline: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    gflops: float | None = None
+    peak_fraction: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -72,7 +76,10 @@ def format_table(results: list[Result]) -> str:
     benchmark  baseline  baseline s  catdyn s  ratio  goal  met
     x          loop      1           0.25      4.0×   ≥ 2×  yes
     """
+    with_peak = any(r.gflops is not None for r in results)
     rows = [["benchmark", "baseline", "baseline s", "catdyn s", "ratio", "goal", "met"]]
+    if with_peak:
+        rows[0][5:5] = ["GFLOP/s", "of peak"]
     for r in results:
         rows.append(
             [
@@ -85,6 +92,10 @@ def format_table(results: list[Result]) -> str:
                 "yes" if r.passed else "NO",
             ]
         )
+        if with_peak:
+            rows[-1][5:5] = (
+                [f"{r.gflops:.3g}", f"{100 * (r.peak_fraction or 0):.1f} %"] if r.gflops is not None else ["-", "-"]
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 

@@ -23,13 +23,16 @@ The centre point of an odd grid is θ itself.
   grid coordinates, ``X(W + Σ cₐDₐ)ᵀ + (b + Σ cₐdₐ) = (XWᵀ + b) + Σ cₐ (XDₐᵀ + dₐ)``, so
   k + 1 products serve the whole grid; later layers use per-point weights in one batched
   product per chunk of grid points;
+- ``"batched"`` (CNN, ResNet, Transformer, GRU): a chunk of grid points runs as one batched
+  network (grouped convolutions, batched attention, a batched recurrence), the first layer's
+  output combined from k + 1 passes as above (:mod:`~catdyn.backends.torch.landscapes.batched_route`);
 - ``"vmap"``: any architecture, ``torch.func.vmap`` over a chunk of grid points;
 - ``"loop"``: the naive reference, one forward pass per grid point.
 
 **Batch norm** (``batch_norm=``): ``"stored"`` evaluates with the stored running statistics
 (unmoved), ``"recompute"`` normalises with the evaluation data's own statistics at every
 grid point (as if recalibrated there; the data is then one batch). ``"auto"`` picks the
-affine method where it applies, else vmap.
+affine method where it applies, else the batched one where it applies, else vmap.
 
 >>> import torch
 >>> from catdyn.backends.torch.models.architectures import MLP
@@ -58,13 +61,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from catdyn.backends.torch.landscapes.batched_route import batched_sums
+from catdyn.backends.torch.models import batched
 from catdyn.backends.torch.models.architectures import ACTIVATIONS, MLP, Architecture
 from catdyn.errors import TopologyError
 
 Params = dict[str, Tensor]
 NORMALISATIONS: tuple[str, ...] = ("filter", "layer", "none")
 BIAS_NORM: tuple[str, ...] = ("zero", "copy", "normalise")
-METHODS: tuple[str, ...] = ("auto", "affine", "vmap", "loop")
+METHODS: tuple[str, ...] = ("auto", "affine", "batched", "vmap", "loop")
 METRICS: tuple[str, ...] = ("loss", "error")
 BATCH_NORM: tuple[str, ...] = ("stored", "recompute")
 
@@ -344,7 +349,7 @@ def loss_landscape(
     bias_norm: str = "zero",
     batch: int | None = None,
     data_seed: int = 0,
-    method: Literal["auto", "affine", "vmap", "loop"] = "auto",
+    method: Literal["auto", "affine", "batched", "vmap", "loop"] = "auto",
     metric: Literal["loss", "error"] = "loss",
     batch_norm: Literal["stored", "recompute"] = "stored",
     chunk: int = 256,
@@ -360,7 +365,12 @@ def loss_landscape(
     has_bn = bool(arch.buffers())
     affine_ok = isinstance(arch, MLP) and not arch.batch_norm
     if method == "auto":
-        method = "affine" if affine_ok else "vmap"
+        method = "affine" if affine_ok else "batched" if batched.supports(arch) else "vmap"
+    if method == "batched" and not batched.supports(arch):
+        raise TopologyError(
+            f"the batched landscape method covers CNN, ResNet, Transformer and GRU, not {arch.name}",
+            "Use method='affine' for an MLP, or 'vmap' (or 'auto')",
+        )
     if method == "affine" and not affine_ok:
         raise TopologyError(
             f"the affine landscape method needs an MLP without batch norm, not {arch.name}",
@@ -389,7 +399,7 @@ def loss_landscape(
     dtype = next(iter(params.values())).dtype
     device = next(iter(params.values())).device
     pts = torch.as_tensor(points, dtype=dtype, device=device)
-    x = x.to(device=device, dtype=dtype)
+    x = x.to(device=device, dtype=dtype) if x.is_floating_point() else x.to(device)  # token ids stay ids
     y = y.to(device)
     total = torch.zeros(len(pts), dtype=dtype, device=device)
     step = len(x) if data_chunk is None else int(data_chunk)
@@ -398,6 +408,8 @@ def loss_landscape(
             xb, yb = x[s : s + step], y[s : s + step]
             if method == "affine":
                 total += _affine_mlp(arch, params, dirs, xb, yb, pts, chunk, metric)  # type: ignore[arg-type]
+            elif method == "batched":
+                total += batched_sums(arch, params, dirs, xb, yb, pts, chunk, metric, train)
             elif method == "vmap":
                 total += _vmap(arch, params, dirs, xb, yb, pts, chunk, metric, train)
             else:

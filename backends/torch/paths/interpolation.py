@@ -7,7 +7,10 @@ points in one batched pass: the points' parameters are stacked along a leading a
 architecture's pure ``apply`` runs under :func:`torch.func.vmap` (chunked to bound memory). For a
 batch-norm-free :class:`~catdyn.backends.torch.models.architectures.MLP` a faster exact route is used:
 the first layer's pre-activation is affine in ``α``, ``X·W(α)ᵀ + b(α) = (1 − α)·U_a + α·U_b``, so
-it costs one product per *model*, not one per point.
+it costs one product per *model*, not one per point. For a CNN, ResNet, Transformer or GRU the
+stacked points run as ONE batched network (grouped convolutions, batched attention, a batched
+recurrence: :mod:`~catdyn.backends.torch.models.batched`) instead of under vmap (``method=
+"batched"``, the default for them; ``"vmap"`` keeps the generic route).
 
 **Barriers.** Two definitions are in use and both are offered, by name:
 
@@ -60,6 +63,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from catdyn.backends.torch.models import batched
 from catdyn.backends.torch.models.architectures import MLP, Architecture, _activation, recalibrate
 from catdyn.errors import HomotopyError
 
@@ -68,6 +72,7 @@ Definition = Literal["mean-endpoint", "line-endpoint"]
 Metric = Literal["loss", "error"]
 BNMode = Literal["auto", "recompute", "stored"]
 Parallel = Literal["threads", "processes"]
+Route = Literal["auto", "batched", "vmap"]
 
 DEFINITIONS: tuple[str, ...] = ("mean-endpoint", "line-endpoint")
 """The two barrier definitions, by name (Frankle et al.; Entezari et al.)."""
@@ -187,9 +192,21 @@ def _chunk(n_models: int, per_model: int) -> int:
     return max(1, min(n_models, _MAX_ELEMENTS // max(per_model, 1)))
 
 
-def recalibrate_stacked(arch: Architecture, stacked: Mapping[str, Tensor], x: Tensor) -> Params:
+def _use_batched(arch: Architecture, route: str) -> bool:
+    if route not in ("auto", "batched", "vmap"):
+        raise HomotopyError.bad_option("route", route, "'auto', 'batched' or 'vmap'")
+    if route == "batched" and not batched.supports(arch):
+        raise HomotopyError.bad_option("method", "batched", "used only with a CNN, ResNet, Transformer or GRU")
+    return route != "vmap" and batched.supports(arch)
+
+
+def recalibrate_stacked(
+    arch: Architecture, stacked: Mapping[str, Tensor], x: Tensor, route: Route = "auto"
+) -> Params:
     """Every stacked model's batch-norm statistics recomputed on ``x`` (vmapped
-    :func:`~catdyn.backends.torch.models.architectures.recalibrate`); unchanged without batch norm.
+    :func:`~catdyn.backends.torch.models.architectures.recalibrate`, or the batched network of
+    :func:`~catdyn.backends.torch.models.batched.stacked_recalibrate` where ``route`` allows it);
+    unchanged without batch norm.
 
     >>> import torch
     >>> from catdyn.backends.torch.models.architectures import MLP
@@ -203,18 +220,29 @@ def recalibrate_stacked(arch: Architecture, stacked: Mapping[str, Tensor], x: Te
     if not arch.buffers():
         return dict(stacked)
     n = next(iter(stacked.values())).shape[0]
-    size = _chunk(n, x.shape[0] * 64)
     parts = []
-    fn = torch.func.vmap(lambda p: recalibrate(arch, p, x))
+    if _use_batched(arch, route):
+        size = batched.point_chunk(arch, x)
+        fn = lambda p: batched.stacked_recalibrate(arch, p, x)  # noqa: E731
+    else:
+        size = _chunk(n, x.shape[0] * 64)
+        fn = torch.func.vmap(lambda p: recalibrate(arch, p, x))
     for s in range(0, n, size):
         parts.append(fn({k: v[s : s + size] for k, v in stacked.items()}))
     return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
 
 
 def evaluate(
-    arch: Architecture, stacked: Mapping[str, Tensor], x: Tensor, y: Tensor, chunk: int | None = None
+    arch: Architecture,
+    stacked: Mapping[str, Tensor],
+    x: Tensor,
+    y: Tensor,
+    chunk: int | None = None,
+    route: Route = "auto",
 ) -> tuple[Tensor, Tensor]:
-    """Mean cross-entropy and error of every stacked model on ``(x, y)``: two ``(M,)`` tensors.
+    """Mean cross-entropy and error of every stacked model on ``(x, y)``: two ``(M,)`` tensors,
+    through the batched network of :mod:`~catdyn.backends.torch.models.batched` where it applies
+    and ``route`` allows (``"auto"``, ``"batched"``), else under vmap.
 
     >>> import torch
     >>> from catdyn.backends.torch.models.architectures import MLP
@@ -227,8 +255,12 @@ def evaluate(
     n = next(iter(stacked.values())).shape[0]
     x = x.to(next(iter(stacked.values())).device)
     y = y.to(x.device)
-    size = chunk or _chunk(n, x.shape[0] * 64)
-    fn = torch.func.vmap(lambda p: arch.apply(p, x))
+    if _use_batched(arch, route):
+        size = chunk or batched.point_chunk(arch, x)
+        fn = lambda p: batched.stacked_logits(arch, p, x)  # noqa: E731
+    else:
+        size = chunk or _chunk(n, x.shape[0] * 64)
+        fn = torch.func.vmap(lambda p: arch.apply(p, x))
     losses, errors = [], []
     with torch.no_grad():
         for s in range(0, n, size):
@@ -264,7 +296,7 @@ def pair_paths(
     *,
     bn: BNMode = "auto",
     partners: Mapping[str, Tensor] | None = None,
-    method: Literal["auto", "vmap", "affine-first-layer"] = "auto",
+    method: Literal["auto", "vmap", "batched", "affine-first-layer"] = "auto",
     workers: int | Literal["auto"] = "auto",
     parallel: Parallel = "threads",
 ) -> dict[tuple[str, str], Tensor]:
@@ -275,8 +307,9 @@ def pair_paths(
     model ``j`` aligned to model ``i``), to ``partners[p]``. Returns ``{(metric, split): (P, A)
     tensor}``. ``method="affine-first-layer"`` (the default for BN-free MLPs) computes each
     model's first-layer pre-activation once and combines them per point (see
-    :func:`_mlp_pair_paths` for the layout); ``"vmap"`` evaluates every point's network; both
-    give the same numbers to float rounding. ``workers`` (CPU, affine route only) splits the
+    :func:`_mlp_pair_paths` for the layout); ``"batched"`` (the default for a CNN, ResNet,
+    Transformer or GRU) runs a chunk of points as one batched network; ``"vmap"`` evaluates
+    every point's network under vmap; all give the same numbers to float rounding. ``workers`` (CPU, affine route only) splits the
     pairs into that many contiguous shards run side by side (``"auto"``: one per intra-op
     thread), each with torch single-threaded; ``parallel`` says where:
 
@@ -321,6 +354,8 @@ def pair_paths(
     dev = next(iter(models.values())).device
     if partners is not None and next(iter(partners.values())).shape[0] != len(pairs):
         raise HomotopyError.bad_option("partners", "a stacked dict", f"one entry per pair ({len(pairs)})")
+    if method not in ("auto", "vmap", "batched", "affine-first-layer"):
+        raise HomotopyError.bad_option("method", method, "'auto', 'vmap', 'batched' or 'affine-first-layer'")
     use_fast = method == "affine-first-layer" or (method == "auto" and _fast_mlp(arch, label))
     if use_fast and not _fast_mlp(arch, label):
         raise HomotopyError.bad_option("method", method, "used only with a batch-norm-free MLP")
@@ -344,7 +379,8 @@ def pair_paths(
     out: dict[tuple[str, str], Tensor] = {}
     for split, (x, y) in splits.items():
         x, y = x.to(dev), y.to(dev)
-        loss, err = _vmap_pair_paths(arch, start, end, al, x, y, label, splits)
+        route = "auto" if method == "affine-first-layer" else method
+        loss, err = _vmap_pair_paths(arch, start, end, al, x, y, label, splits, route)  # type: ignore[arg-type]
         out["loss", split] = loss
         out["error", split] = err
     return out
@@ -359,6 +395,7 @@ def _vmap_pair_paths(
     y: Tensor,
     label: str,
     splits: Mapping[str, tuple[Tensor, Tensor]],
+    route: Route = "auto",
 ) -> tuple[Tensor, Tensor]:
     n_pairs, n_pts = next(iter(start.values())).shape[0], al.numel()
     per_pair = _chunk(n_pairs, n_pts * x.shape[0] * 64)
@@ -371,8 +408,8 @@ def _vmap_pair_paths(
             w = al.to(ta.device, ta.dtype).reshape(1, -1, *([1] * (ta.dim() - 1)))
             pts[k] = (ta.unsqueeze(1) * (1 - w) + tb.unsqueeze(1) * w).reshape(-1, *ta.shape[1:])
         if label == "recomputed":
-            pts = recalibrate_stacked(arch, pts, calib)
-        loss, err = evaluate(arch, pts, x, y)
+            pts = recalibrate_stacked(arch, pts, calib, route)
+        loss, err = evaluate(arch, pts, x, y, route=route)
         losses.append(loss.reshape(-1, n_pts))
         errors.append(err.reshape(-1, n_pts))
     return torch.cat(losses), torch.cat(errors)
