@@ -548,24 +548,11 @@ def train_ensemble(
     With ``grid`` (the default) the members are every (seed, learning rate) pair; otherwise
     ``seeds`` and ``lr`` pair up one to one. A member whose loss becomes NaN/inf is frozen and
     marked ``failed`` (the others go on); the ``members`` table and the loss curves show it."""
-    import torch
-
     from catdyn.backends.torch import ensemble as E
     from catdyn.backends.torch.optim import SGD, Adam
 
     net = _arch(arch)
-    lrs = [float(v) for v in (lr if isinstance(lr, (list, tuple)) else [lr])]
-    if grid:
-        pairs = [(int(s), v) for v in lrs for s in seeds]
-    else:
-        if len(lrs) == 1:
-            lrs = lrs * len(seeds)
-        if len(lrs) != len(seeds):
-            raise SpecError(
-                f"train_ensemble got {len(seeds)} seeds and {len(lrs)} learning rates with grid=False",
-                "Give one learning rate per seed, or set grid=True for every pair",
-            )
-        pairs = [(int(s), v) for s, v in zip(seeds, lrs)]
+    pairs = _member_pairs(seeds, lr, grid)
     opt = Adam() if optimiser.lower() == "adam" else SGD(momentum=float(momentum))
     config = E.TrainConfig(
         steps=int(steps),
@@ -589,44 +576,10 @@ def train_ensemble(
     )
     status = result.status
     losses = result.losses.detach().cpu()
-    k = len(pairs)
-    labels = [f"seed {s}, lr {v:g}" for s, v in pairs]
-    every = max(1, int(log_every) or max(1, int(steps) // 100))
     failed_at = result.failed_at.tolist()
-    # every `every`-th step, and every step up to the last divergence (so short curves show)
-    last_fail = max([f for f in failed_at if f >= 0], default=-1)
-    xs = sorted(set(range(0, int(steps), every)) | set(range(min(last_fail + 1, int(steps)))))
-    marks = {}
-    for i in range(k):
-        if failed_at[i] >= 0:
-            finite = [t for t in range(failed_at[i]) if bool(torch.isfinite(losses[t, i]))]
-            if finite:
-                marks[labels[i]] = (finite[-1], float(losses[finite[-1], i]))
-    ctx.series(
-        "training loss",
-        xs,
-        {labels[i]: losses[xs, i].tolist() for i in range(k)},
-        xlabel="step",
-        ylabel="mini-batch loss",
-        logy=True,
-        highlight=[labels[i] for i in range(k) if status[i] != "ok"],
-        marks=marks,
-    )
-    rows = []
-    for i, (s, v) in enumerate(pairs):
-        finite = losses[:, i][torch.isfinite(losses[:, i])]
-        rows.append(
-            {
-                "member": i,
-                "seed": s,
-                "lr": v,
-                "status": status[i],
-                "failed at step": failed_at[i] if failed_at[i] >= 0 else "",
-                "last finite loss": float(finite[-1]) if len(finite) else math.nan,
-            }
-        )
-    ctx.table("members", rows)
-    ctx.metric("members", k)
+    _record_loss_curves(ctx, losses, pairs, status, failed_at, int(steps), int(log_every))
+    ctx.table("members", _member_rows(losses, pairs, status, failed_at))
+    ctx.metric("members", len(pairs))
     ctx.metric("members failed", sum(st != "ok" for st in status))
     return {
         "arch": dict(arch),
@@ -640,6 +593,95 @@ def train_ensemble(
         "checkpoints": {str(s): {n: t.cpu() for n, t in ps.items()} for s, ps in result.checkpoints.items()},
     }
 
+
+
+def _member_pairs(seeds: Sequence[int], lr: float | Sequence[float], grid: bool) -> list[tuple[int, float]]:
+    """The members' (seed, learning rate): every pair with ``grid``, else one to one (a
+    single learning rate serves every seed).
+
+    >>> _member_pairs([1, 2], [0.1, 0.2], grid=True)
+    [(1, 0.1), (2, 0.1), (1, 0.2), (2, 0.2)]
+    >>> _member_pairs([1, 2], 0.1, grid=False)
+    [(1, 0.1), (2, 0.1)]
+    >>> _member_pairs([1, 2, 3], [0.1, 0.2], grid=False)
+    Traceback (most recent call last):
+    ...
+    catdyn.errors.SpecError: train_ensemble got 3 seeds and 2 learning rates with grid=False. Give one ...
+    """
+    lrs = [float(v) for v in (lr if isinstance(lr, (list, tuple)) else [lr])]
+    if grid:
+        return [(int(s), v) for v in lrs for s in seeds]
+    if len(lrs) == 1:
+        lrs = lrs * len(seeds)
+    if len(lrs) != len(seeds):
+        raise SpecError(
+            f"train_ensemble got {len(seeds)} seeds and {len(lrs)} learning rates with grid=False",
+            "Give one learning rate per seed, or set grid=True for every pair",
+        )
+    return [(int(s), v) for s, v in zip(seeds, lrs)]
+
+
+def _member_label(pair: tuple[int, float]) -> str:
+    return f"seed {pair[0]}, lr {pair[1]:g}"
+
+
+def _record_loss_curves(
+    ctx: OpContext,
+    losses: Any,
+    pairs: list[tuple[int, float]],
+    status: Sequence[str],
+    failed_at: list[int],
+    steps: int,
+    log_every: int,
+) -> None:
+    """The ``training loss`` series: every ``log_every``-th step (about 100 points by default)
+    and every step up to the last divergence, so that short curves show; a diverged member
+    is highlighted and its last finite loss marked."""
+    import torch
+
+    labels = [_member_label(p) for p in pairs]
+    every = max(1, log_every or max(1, steps // 100))
+    last_fail = max([f for f in failed_at if f >= 0], default=-1)
+    xs = sorted(set(range(0, steps, every)) | set(range(min(last_fail + 1, steps))))
+    marks = {}
+    for i, label in enumerate(labels):
+        if failed_at[i] >= 0:
+            finite = [t for t in range(failed_at[i]) if bool(torch.isfinite(losses[t, i]))]
+            if finite:
+                marks[label] = (finite[-1], float(losses[finite[-1], i]))
+    ctx.series(
+        "training loss",
+        xs,
+        {label: losses[xs, i].tolist() for i, label in enumerate(labels)},
+        xlabel="step",
+        ylabel="mini-batch loss",
+        logy=True,
+        highlight=[label for i, label in enumerate(labels) if status[i] != "ok"],
+        marks=marks,
+    )
+
+
+def _member_rows(
+    losses: Any, pairs: list[tuple[int, float]], status: Sequence[str], failed_at: list[int]
+) -> list[dict[str, Any]]:
+    """The ``members`` table: each member's seed, learning rate, status, the step it
+    diverged at and its last finite loss."""
+    import torch
+
+    rows = []
+    for i, (s, v) in enumerate(pairs):
+        finite = losses[:, i][torch.isfinite(losses[:, i])]
+        rows.append(
+            {
+                "member": i,
+                "seed": s,
+                "lr": v,
+                "status": status[i],
+                "failed at step": failed_at[i] if failed_at[i] >= 0 else "",
+                "last finite loss": float(finite[-1]) if len(finite) else math.nan,
+            }
+        )
+    return rows
 
 def _ok_mask(ens: dict[str, Any]) -> list[bool]:
     return [s == "ok" for s in ens["status"]]
