@@ -33,7 +33,9 @@ catdyn.errors.SpecError: Count got invalid parameters: column: Input should be a
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import typing
+from abc import abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -133,9 +135,10 @@ class BackendMorphism(BaseModel):
         return self.then(other)
 
     # --- running and serialising --------------------------------------------------------------
+    @abstractmethod
     def run(self, ctx: Any, *inputs: Value) -> Value:
-        """Compute the morphism on typed inputs (``ctx``: seed, device, records)."""
-        raise NotImplementedError(f"{self.name} does not implement run()")
+        """Compute the morphism on typed inputs (``ctx``: seed, device, records). Abstract:
+        a class without it cannot be instantiated (pydantic's model metaclass is an ABCMeta)."""
 
     def params(self) -> dict[str, Any]:
         """The validated parameters as plain JSON data."""
@@ -164,6 +167,8 @@ def from_serialisation(data: dict[str, Any]) -> BackendMorphism:
     cls = load_type(data["morphism"])
     if not (isinstance(cls, type) and issubclass(cls, BackendMorphism)):
         raise SpecError(f"{data['morphism']} is not a morphism", "Serialise morphisms with serialise()")
+    if inspect.isabstract(cls):
+        raise SpecError(f"{data['morphism']} is abstract: it has no run()", "Name a morphism that implements run")
     return cls(**data.get("params", {}))
 
 

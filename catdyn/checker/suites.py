@@ -53,12 +53,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from catdyn.category import Category, Comparison, Morphism, Object, compose_all
+from catdyn.category import Category, Morphism, Object, compose_all
 from catdyn.checker.law import Law
+from catdyn.checker.universal import colimit_laws, factorisation_laws, limit_laws
 from catdyn.diagram import Diagram, Equation, path_name
 from catdyn.errors import CategoryError
 from catdyn.functor import Functor, NaturalTransformation
-from catdyn.limits import Cone, Pullback
+from catdyn.limits import Colimit, Cone, Limit, Pullback
 
 MAX_ENUMERATION = 20_000
 """The most argument tuples a suite will enumerate before leaving a law to sampling."""
@@ -735,13 +736,6 @@ def _cones_for(pb: Pullback) -> _Cones:
     return _EnumeratedCones(pb)
 
 
-def _exactly_one(exact: bool) -> Callable[[Any, Any], Comparison]:
-    def compare(found: Any, _expected: Any) -> Comparison:
-        return Comparison(len(found) == 1, float(abs(len(found) - 1)), exact=exact)
-
-    return compare
-
-
 def pullback_laws(pb: Pullback, subject: str = "") -> list[Law]:
     """The square commutes; every cone factors through the apex; and uniquely.
 
@@ -757,31 +751,23 @@ def pullback_laws(pb: Pullback, subject: str = "") -> list[Law]:
         u = pb.factor(cone)
         return u >> p, u >> q
 
-    factors = Law(
-        "every cone factors",
-        "pullback",
-        factored,
-        lambda cone: (cone.left, cone.right),
-        arguments=cones.strategy(),
-        enumerate=cones.factor_cases(),
-        boundary=cones.boundary(),
-        argnames=("cone",),
-        statement=f"u = factor(cone) has u >> {p.name} = cone.left and u >> {q.name} = cone.right",
-        subject=subject,
-    )
-    unique = Law(
-        "factorisation is unique",
-        "pullback",
-        cones.factorisations,
-        lambda cone: "exactly one factorisation",
-        arguments=cones.strategy(),
-        enumerate=cones.unique_cases(),
-        compare=_exactly_one(getattr(cones, "exact", True)),
-        argnames=("cone",),
-        statement=f"exactly one u: X → {pb.apex.name} with u >> {p.name} = cone.left and u >> {q.name} = cone.right",
-        subject=subject,
-    )
-    return [commutes, factors, unique]
+    legs = f"u >> {p.name} = cone.left and u >> {q.name} = cone.right"
+    return [
+        commutes,
+        *factorisation_laws(
+            "pullback",
+            subject,
+            factored,
+            lambda cone: (cone.left, cone.right),
+            cones.factorisations,
+            getattr(cones, "exact", True),
+            cone="cone",
+            factors_statement=f"u = factor(cone) has {legs}",
+            unique_statement=f"exactly one u: X → {pb.apex.name} with {legs}",
+            sampled={"arguments": cones.strategy(), "enumerate": cones.factor_cases(), "boundary": cones.boundary()},
+            deciding={"arguments": cones.strategy(), "enumerate": cones.unique_cases()},
+        ),
+    ]
 
 
 # --- dispatch ---------------------------------------------------------------------------------
@@ -810,10 +796,6 @@ def laws_for(thing: Any, name: str = "") -> list[Law] | None:
         return pullback_laws(thing, subject=name)
     if isinstance(thing, Cone):
         return cone_laws(thing, subject=name)
-    from catdyn.limits import Colimit, Limit
-
     if isinstance(thing, (Limit, Colimit)):
-        from catdyn.checker.universal import colimit_laws, limit_laws
-
         return limit_laws(thing, name) if isinstance(thing, Limit) else colimit_laws(thing, name)
     return None

@@ -31,26 +31,53 @@ values). After the evaluation, both sides must also be polynomials in the symbol
 ...     _ = x / y
 >>> t.events
 ['divides by y']
+>>> try:
+...     with tracing() as t:
+...         _ = sympy.Matrix([[x, 1], [0, y]]).rank()
+... except Branched as stop:
+...     print(stop)
+asks whether x is zero
 
-Row reduction (``Matrix.rank``) asks whether a pivot is zero and stops the evaluation with
-:class:`Branched`; ``tests/checker/test_trace_fresh_process.py`` shows it in a fresh process.
+What sympy remembers cannot hide a branch. sympy caches every answer, "unknown" included, in
+a table of facts kept on the expression asked, and its cache hands the same expressions to
+later computations; worse, every symbol declared with the same assumptions shares *one* table
+(sympy caches it per set of assumptions), so a question asked untraced about any rational
+symbol, anywhere in the process, would be answered from memory for every generic symbol made
+after it. Each :class:`Generic` therefore gets a table of its own, and while any thread
+traces, a remembered "unknown" counts as never asked, so the question reaches the symbol
+again. Here the same rank was first computed untraced on the same symbols and on others
+declared alike (they answer "unknown", the rank is 2), and the traced one still stops:
+
+>>> t, s = sympy.symbols("t s", rational=True)
+>>> sympy.Matrix([[t, 1], [0, s]]).rank(), sympy.Matrix([[x, 1], [0, y]]).rank()
+(2, 2)
+>>> try:
+...     with tracing() as t:
+...         _ = sympy.Matrix([[x, 1], [0, y]]).rank()
+... except Branched as stop:
+...     print(stop)
+asks whether x is zero
+
+A traced evaluation can also be defeated from outside: other code may replace the methods
+the tracer hooks into sympy while it runs, or the law may ask about a symbol in a thread it
+starts (where nothing is traced), or swallow :class:`Branched`. Each of these leaves an event,
+so the pass is no proof (see :func:`tracing`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import sympy
+from sympy.core.assumptions import StdFactKB
 from sympy.core.function import Application
 
-_assumptions_module = importlib.import_module("sympy.core.assumptions")  # the name is shadowed by a function
-
 _state = threading.local()
+_THIS_FILE = __file__
 
 _FACTS = (
     "zero nonzero positive negative nonnegative nonpositive extended_positive extended_negative "
@@ -80,7 +107,12 @@ def _current() -> Trace | None:
     return getattr(_state, "trace", None)
 
 
-_ASSUMPTION_MACHINERY = ("sympy.core.assumptions", "sympy.core.logic", "sympy.core.facts", __name__)
+_ASSUMPTION_MACHINERY = ("sympy.core.assumptions", "sympy.core.logic", "sympy.core.facts")
+
+
+def _own(frame: Any) -> bool:
+    """A frame of this file's code (not merely run under this module's name, as a doctest is)."""
+    return frame.f_code.co_filename == _THIS_FILE
 _CANONICAL_ARITHMETIC = ("sympy.core.mul", "sympy.core.add", "sympy.core.power", "sympy.core.operations")
 
 
@@ -100,7 +132,7 @@ def _propagates_a_query(frame: Any) -> bool:
     """A frame of the assumption system itself, or of a compound expression passing a query
     on to its terms (``Mul._eval_is_zero`` asking its factors): not the asker."""
     module = frame.f_globals.get("__name__", "")
-    if module.startswith(_ASSUMPTION_MACHINERY):
+    if _own(frame) or module.startswith(_ASSUMPTION_MACHINERY):
         return True
     name = frame.f_code.co_name
     return module.startswith("sympy.core.") and (
@@ -109,14 +141,19 @@ def _propagates_a_query(frame: Any) -> bool:
 
 
 def _query_handler(fact: str) -> Any:
+    what = "zero" if fact in ("zero", "nonzero", "extended_nonzero") else fact.replace("_", " ")
+
     def handler(self: Any) -> None:
         trace = _current()
-        if trace is not None and not _asked_by_arithmetic():
-            what = "zero" if fact in ("zero", "nonzero", "extended_nonzero") else fact.replace("_", " ")
-            event = f"asks whether {self} is {what}"
+        if trace is None:
+            if _running:  # some other thread traces
+                _asked_untraced(f"asks whether {self.name} is {what} in a thread it does not trace")
+        elif not _asked_by_arithmetic():
+            event = f"asks whether {self.name} is {what}"
             if trace.function_depth:
                 trace.note(f"applies a function that {event}")
             else:
+                trace.note(event)  # kept should the law swallow the exception
                 raise Branched(event)
         return None
 
@@ -124,8 +161,27 @@ def _query_handler(fact: str) -> Any:
     return handler
 
 
+def _asked_untraced(event: str) -> None:
+    """A question about a generic symbol in a thread with no trace, while some thread traces:
+    it may be the traced law's own helper thread, so every running trace notes it."""
+    with _lock:
+        running = list(_running)
+    if running and not _asked_by_arithmetic():
+        for trace in running:
+            trace.note(event)
+
+
 def _shown(self: Any, printer: Any = None) -> str:
     return str(self.name)
+
+
+def _new_generic(cls: type, name: str | None = None, dummy_index: int | None = None, **assumptions: Any) -> Any:
+    obj = sympy.Dummy.__new__(cls, name, dummy_index, **assumptions)
+    # sympy gives every symbol declared with the same assumptions one shared table of facts
+    # (Symbol._canonical_assumptions is cached): an "unknown" any rational symbol was ever
+    # asked about would answer for this one too, unseen. Each generic symbol gets its own.
+    obj._assumptions = StdFactKB(dict(obj._assumptions0))
+    return obj
 
 
 Generic = type(
@@ -133,10 +189,12 @@ Generic = type(
     (sympy.Dummy,),
     {
         "__doc__": "A symbol standing for any rational number; every assumption query made about it "
-        "while tracing is a branch on its value. Each one is new (a sympy Dummy), so no answer "
-        "cached by an earlier, untraced query can hide a branch.",
+        "while tracing is a branch on its value. Each one is new (a sympy Dummy) and keeps its own "
+        "table of facts (sympy shares one among all symbols declared alike), so no answer cached by "
+        "an untraced query about another symbol can hide a branch.",
         "__module__": __name__,
         "_sympystr": _shown,
+        "__new__": _new_generic,
         **{f"_eval_is_{fact}": _query_handler(fact) for fact in _FACTS},
     },
 )
@@ -161,7 +219,7 @@ def _from_user_code() -> bool:
     a functor, a spec): sympy's own algorithms compare and test expressions structurally to
     keep their representations tidy, which is not a branch of the law."""
     frame = sys._getframe(2)
-    while frame is not None and frame.f_globals.get("__name__") == __name__:
+    while frame is not None and _own(frame):
         frame = frame.f_back  # type: ignore[assignment]
     name = frame.f_globals.get("__name__", "") if frame is not None else ""
     return not (name.startswith("sympy.") or name.startswith("mpmath."))
@@ -220,46 +278,59 @@ def _patched_function(original: Any) -> Any:
     return __new__
 
 
-def _patched_ask(original: Any) -> Any:
-    def ask(fact: str, obj: Any) -> Any:
-        value = original(fact, obj)
-        if value is None and _current() is not None and has_generic(obj):
-            # sympy remembers "unknown" on the object; a later question (a real branch) would
-            # then be answered from memory, unseen: forget every unknown it holds
-            kb = obj._assumptions
-            for key in [k for k, v in kb.items() if v is None]:
-                del kb[key]
-        return value
-
-    return ask
+def _hiding_unknown_getitem(self: Any, key: str) -> Any:
+    value = dict.__getitem__(self, key)
+    if value is None and _running:
+        raise KeyError(key)  # a remembered "unknown" while some thread traces: ask again
+    return value
 
 
-_lock = threading.Lock()
+def _hiding_unknown_contains(self: Any, key: object) -> bool:
+    return dict.__contains__(self, key) and (dict.__getitem__(self, key) is not None or not _running)
+
+
+_lock = threading.RLock()
 _users = 0
-_saved: dict[str, Any] = {}
+_running: list[Trace] = []
+
+_ORIGINAL: dict[str, Any] = {
+    "eq": sympy.Basic.__dict__["__eq__"],
+    "ne": sympy.Basic.__dict__["__ne__"],
+    "bool": sympy.Basic.__dict__.get("__bool__"),
+    "pow": sympy.Pow.__dict__["__new__"],
+    "function": Application.__dict__["__new__"],
+    "getitem": StdFactKB.__dict__.get("__getitem__"),
+    "contains": StdFactKB.__dict__.get("__contains__"),
+}
+"""sympy's own methods, as they were when this module was imported."""
+
+
+def _unwrapped(method: Any) -> Any:
+    return method.__func__ if isinstance(method, (classmethod, staticmethod)) else method
+
+
+_HOOKS: list[tuple[type, str, str, Any]] = [
+    (sympy.Basic, "__eq__", "eq", _patched_eq(_ORIGINAL["eq"])),
+    (sympy.Basic, "__ne__", "ne", lambda self, other: not (self == other)),
+    (sympy.Basic, "__bool__", "bool", _patched_bool),
+    (sympy.Pow, "__new__", "pow", _patched_pow(_ORIGINAL["pow"])),
+    (Application, "__new__", "function", _patched_function(_unwrapped(_ORIGINAL["function"]))),
+    (StdFactKB, "__getitem__", "getitem", _hiding_unknown_getitem),
+    (StdFactKB, "__contains__", "contains", _hiding_unknown_contains),
+]
+"""Where the tracer hooks into sympy while any thread traces: (class, attribute, original, hook).
+The hooks are made once, so whether they are in place is a question of identity."""
 
 
 def _install() -> None:
+    """Put every hook in place (again: an interrupted earlier install is repaired), then count
+    the user, so that a failure part-way leaves no user counted."""
     global _users
     with _lock:
+        for owner, attr, _, hook in _HOOKS:
+            if owner.__dict__.get(attr) is not hook:
+                setattr(owner, attr, hook)
         _users += 1
-        if _users > 1:
-            return
-        _saved["eq"] = sympy.Basic.__eq__
-        _saved["ne"] = sympy.Basic.__ne__
-        _saved["bool"] = sympy.Basic.__dict__.get("__bool__")
-        _saved["pow"] = sympy.Pow.__dict__["__new__"]
-        _saved["function"] = Application.__dict__["__new__"]
-        _saved["ask"] = _assumptions_module._ask
-        _assumptions_module._ask = _patched_ask(_saved["ask"])
-        eq = _patched_eq(_saved["eq"])
-        sympy.Basic.__eq__ = eq  # type: ignore[method-assign]
-        sympy.Basic.__ne__ = lambda self, other: not (self == other)  # type: ignore[method-assign]
-        sympy.Basic.__bool__ = _patched_bool  # type: ignore[attr-defined]
-        sympy.Pow.__new__ = _patched_pow(_saved["pow"])  # type: ignore[method-assign]
-        function_new = _saved["function"]
-        inner = function_new.__func__ if isinstance(function_new, (classmethod, staticmethod)) else function_new
-        Application.__new__ = _patched_function(inner)  # type: ignore[method-assign]
 
 
 def _uninstall() -> None:
@@ -268,29 +339,53 @@ def _uninstall() -> None:
         _users -= 1
         if _users > 0:
             return
-        sympy.Basic.__eq__ = _saved["eq"]  # type: ignore[method-assign]
-        sympy.Basic.__ne__ = _saved["ne"]  # type: ignore[method-assign]
-        if _saved["bool"] is None:
-            del sympy.Basic.__bool__  # type: ignore[attr-defined]
-        else:  # pragma: no cover - sympy without __bool__ on Basic today
-            sympy.Basic.__bool__ = _saved["bool"]  # type: ignore[attr-defined]
-        sympy.Pow.__new__ = _saved["pow"]  # type: ignore[method-assign]
-        Application.__new__ = _saved["function"]  # type: ignore[method-assign]
-        _assumptions_module._ask = _saved["ask"]
+        _users = 0
+        for owner, attr, name, _ in _HOOKS:
+            original = _ORIGINAL[name]
+            if original is None:
+                if attr in owner.__dict__:
+                    delattr(owner, attr)
+            else:
+                setattr(owner, attr, original)
+
+
+def hooks_in_place() -> bool:
+    """Whether every hook of the tracer is in sympy now (outside :func:`tracing`, normally not).
+
+    >>> hooks_in_place()
+    False
+    >>> with tracing():
+    ...     hooks_in_place()
+    True
+    """
+    return all(owner.__dict__.get(attr) is hook for owner, attr, _, hook in _HOOKS)
 
 
 @contextlib.contextmanager
 def tracing() -> Iterator[Trace]:
     """Watch the sympy computations of this thread for branches, divisions and functions
-    applied to :class:`Generic` symbols (see the module docstring)."""
+    applied to :class:`Generic` symbols (see the module docstring).
+
+    Whatever could make the watch miss something becomes an event too, so that a traced pass
+    with no events is one the tracer saw whole: a hook replaced by other code before the
+    evaluation ended, a question about a generic symbol in a thread the law started, and a
+    :class:`Branched` the law caught (its question stays in ``events``).
+    """
     trace = Trace()
     outer = _current()
     _install()
-    _state.trace = trace
     try:
+        with _lock:
+            _running.append(trace)
+        _state.trace = trace
         yield trace
     finally:
         _state.trace = outer
+        if not hooks_in_place():
+            trace.note("ran while other code replaced the tracer's hooks in sympy (not traced)")
+        with _lock:
+            if trace in _running:
+                _running.remove(trace)
         _uninstall()
 
 

@@ -85,7 +85,91 @@ def _category_kind(cat: Any) -> str:
     )
 
 
-# --- limits ------------------------------------------------------------------------------------
+# --- the universal property: one construction and its dual ------------------------------------
+def factorisation_laws(
+    suite: str,
+    subject: str,
+    factored: Callable[[Any], tuple[Morphism, ...]],
+    cone_legs: Callable[[Any], tuple[Morphism, ...]],
+    factorisations: Callable[[Any], Any],
+    exact: bool,
+    *,
+    cone: str,
+    factors_statement: str,
+    unique_statement: str,
+    sampled: dict[str, Any],
+    deciding: dict[str, Any],
+) -> list[Law]:
+    """The two laws of a universal property, for any kind of cone (a limit's, a colimit's,
+    a pullback's): **every cone factors** (``factored(c)``, the legs rebuilt through the
+    mediating map, equals ``cone_legs(c)``; its cases given by ``sampled``) and
+    **factorisation is unique** (``factorisations(c)`` holds exactly one map; its cases given
+    by ``deciding``). ``cone`` names the argument (``cone``, ``cocone``)."""
+    factors = Law(
+        f"every {cone} factors",
+        suite,
+        factored,
+        cone_legs,
+        argnames=(cone,),
+        statement=factors_statement,
+        subject=subject,
+        **sampled,
+    )
+    unique = Law(
+        "factorisation is unique",
+        suite,
+        factorisations,
+        lambda _cone: "exactly one factorisation",
+        compare=_exactly_one(exact),
+        argnames=(cone,),
+        statement=unique_statement,
+        subject=subject,
+        **deciding,
+    )
+    return [factors, unique]
+
+
+def _universal_laws(u: Limit | Colimit, ref: Any, dual: bool, subject: str) -> list[Law]:
+    """The three laws of a limit, or (``dual``) of a colimit, whose words and composition
+    order are the limit's read backwards."""
+    suite, cone = ("colimit", "cocone") if dual else ("limit", "cone")
+    subject = subject or f"{u.kind} {u.apex.name}"
+    objects = list(u.diagram.objects)
+
+    def through(leg: Morphism, m: Morphism) -> Morphism:
+        return leg >> m if dual else m >> leg
+
+    def factored(c: DiagramCone | DiagramCocone) -> tuple[Morphism, ...]:
+        m = u.factor(c)  # type: ignore[arg-type]
+        return tuple(through(u.legs[o.name], m) for o in objects)
+
+    law = "legs[X] >> u" if dual else "u >> legs[X]"
+    mediating = f"{u.apex.name} → Y" if dual else f"X → {u.apex.name}"
+    commutes = _commutes_law(
+        f"{cone} commutes",
+        suite,
+        (u.cocone if dual else u.cone).sides(),  # type: ignore[union-attr]
+        subject,
+        "m >> legs[cod] = legs[dom]" if dual else "legs[dom] >> m = legs[cod]",
+    )
+    return [
+        commutes,
+        *factorisation_laws(
+            suite,
+            subject,
+            factored,
+            lambda c: tuple(c.legs[o.name] for o in objects),
+            ref.factorisations,
+            ref.exact,
+            cone=cone,
+            factors_statement=f"u = factor({cone}) has {law} = {cone}.legs[X] for every object X of {u.diagram.name}",
+            unique_statement=f"exactly one u: {mediating} with {law} = {cone}.legs[X] for every X",
+            sampled={"arguments": ref.strategy()},
+            deciding={"enumerate": ref.deciding},
+        ),
+    ]
+
+
 def limit_laws(lim: Limit, subject: str = "") -> list[Law]:
     """The cone commutes; every cone factors through the apex; and uniquely.
 
@@ -96,37 +180,8 @@ def limit_laws(lim: Limit, subject: str = "") -> list[Law]:
     >>> [r.status for r in check_laws(limit_laws(P))]
     ['proved', 'held', 'proved']
     """
-    subject = subject or f"{lim.kind} {lim.apex.name}"
     ref = _FinSetLimitRef(lim) if _category_kind(lim.diagram.category) == "finset" else _MatRef(lim, dual=False)
-    objects = list(lim.diagram.objects)
-    commutes = _commutes_law("cone commutes", "limit", lim.cone.sides(), subject, "legs[dom] >> m = legs[cod]")
-
-    def factored(cone: DiagramCone) -> tuple[Morphism, ...]:
-        u = lim.factor(cone)
-        return tuple(u >> lim.legs[o.name] for o in objects)
-
-    factors = Law(
-        "every cone factors",
-        "limit",
-        factored,
-        lambda cone: tuple(cone.legs[o.name] for o in objects),
-        arguments=ref.strategy(),
-        argnames=("cone",),
-        statement=f"u = factor(cone) has u >> legs[X] = cone.legs[X] for every object X of {lim.diagram.name}",
-        subject=subject,
-    )
-    unique = Law(
-        "factorisation is unique",
-        "limit",
-        ref.factorisations,
-        lambda cone: "exactly one factorisation",
-        enumerate=ref.deciding,
-        compare=_exactly_one(ref.exact),
-        argnames=("cone",),
-        statement=f"exactly one u: X → {lim.apex.name} with u >> legs[X] = cone.legs[X] for every X",
-        subject=subject,
-    )
-    return [commutes, factors, unique]
+    return _universal_laws(lim, ref, dual=False, subject=subject)
 
 
 def colimit_laws(colim: Colimit, subject: str = "") -> list[Law]:
@@ -139,38 +194,9 @@ def colimit_laws(colim: Colimit, subject: str = "") -> list[Law]:
     >>> [r.status for r in check_laws(colimit_laws(S))]  # no morphism: nothing to commute
     ['proved', 'held', 'held']
     """
-    subject = subject or f"{colim.kind} {colim.apex.name}"
     kind = _category_kind(colim.diagram.category)
     ref = _FinSetColimitRef(colim) if kind == "finset" else _MatRef(colim, dual=True)
-    objects = list(colim.diagram.objects)
-    commutes = _commutes_law("cocone commutes", "colimit", colim.cocone.sides(), subject, "m >> legs[cod] = legs[dom]")
-
-    def factored(cocone: DiagramCocone) -> tuple[Morphism, ...]:
-        u = colim.factor(cocone)
-        return tuple(colim.legs[o.name] >> u for o in objects)
-
-    factors = Law(
-        "every cocone factors",
-        "colimit",
-        factored,
-        lambda cocone: tuple(cocone.legs[o.name] for o in objects),
-        arguments=ref.strategy(),
-        argnames=("cocone",),
-        statement=f"u = factor(cocone) has legs[X] >> u = cocone.legs[X] for every object X of {colim.diagram.name}",
-        subject=subject,
-    )
-    unique = Law(
-        "factorisation is unique",
-        "colimit",
-        ref.factorisations,
-        lambda cocone: "exactly one factorisation",
-        enumerate=ref.deciding,
-        compare=_exactly_one(ref.exact),
-        argnames=("cocone",),
-        statement=f"exactly one u: {colim.apex.name} → Y with legs[X] >> u = cocone.legs[X] for every X",
-        subject=subject,
-    )
-    return [commutes, factors, unique]
+    return _universal_laws(colim, ref, dual=True, subject=subject)
 
 
 # --- FinSet references -------------------------------------------------------------------------

@@ -170,22 +170,31 @@ def compile_experiment(exp: Any, preset: str = "smoke", device: str = "cpu") -> 
     experiment (:class:`~catdyn.experiments.ExperimentFamily`, the current form) compiles
     through :func:`compile_diagram`; a stage/step :class:`Experiment` (the older form, kept
     until every spec is ported) through the rest of this function."""
-    import networkx as nx
-
     if hasattr(exp, "build"):
         return compile_diagram(exp.build(preset), preset, device)
-
-    from catdyn import __version__
-
-    steps = exp.steps
-    if not steps:
+    if not exp.steps:
         raise SpecError(f"experiment {exp.name} has no steps", "Add steps with exp.step(...)").at(exp.where)
-    # steps in a deterministic topological order (ties broken by declaration order)
-    order = {s.name: i for i, s in enumerate(steps)}
-    by_stage = {s.cod.name: s for s in steps}
+    by_stage = {s.cod.name: s for s in exp.steps}  # the step that produces each stage
+    keys: dict[str, str] = {}
+    contents: dict[str, str] = {}  # what each step computes, without names: for seed_from="content"
+    tasks = []
+    for name in _steps_in_order(exp, by_stage):
+        task = _step_task(exp, exp._steps[name], preset, device, by_stage, keys, contents)
+        keys[name] = task.key
+        tasks.append(task)
+    tasks.extend(_stage_equation_task(exp, eq, by_stage, keys, device) for eq in exp.equations)
+    return Plan(exp.name, preset, device, tuple(tasks))
+
+
+def _steps_in_order(exp: Any, by_stage: dict[str, Any]) -> list[str]:
+    """The steps' names in a deterministic topological order (ties broken by declaration
+    order); a step reading a stage no step produces is a :class:`SpecError`."""
+    import networkx as nx
+
+    order = {s.name: i for i, s in enumerate(exp.steps)}
     dag = nx.DiGraph()
     dag.add_nodes_from(order)
-    for s in steps:
+    for s in exp.steps:
         for d in s.dom:
             if d.name not in by_stage:
                 raise SpecError(
@@ -195,94 +204,102 @@ def compile_experiment(exp: Any, preset: str = "smoke", device: str = "cpu") -> 
             dag.add_edge(by_stage[d.name].name, s.name)
     if not nx.is_directed_acyclic_graph(dag):  # pragma: no cover - ruled out by the DSL
         raise SpecError(f"experiment {exp.name} has a cycle", "Make every step lead to a new stage")
-    topo = list(nx.lexicographical_topological_sort(dag, key=lambda n: order[n]))
-    keys: dict[str, str] = {}
-    contents: dict[str, str] = {}  # what each step computes, without names: for seed_from="content"
-    tasks = []
-    for name in topo:
-        s = exp._steps[name]
-        op = ops.get(s.op)
-        if op.inputs is not None:
-            if len(op.inputs) != len(s.dom):
-                raise SpecError(
-                    f"step {s.signature} of experiment {exp.name} is bound to operation {op.name}, which reads "
-                    f"{len(op.inputs)} stage(s) ({', '.join(op.inputs) or 'none: it starts from the point 1'}) "
-                    f"but the step's domain has {len(s.dom)}",
-                    f"Give the step a domain of kinds ({', '.join(op.inputs)})",
-                ).at(s.where)
-            for declared, stage in zip(op.inputs, s.dom):
-                if not ops.kinds_match(declared, stage.kind):
-                    raise SpecError(
-                        f"step {s.signature}: operation {op.name} reads a {declared} where stage {stage.name} "
-                        f"is a {stage.kind}",
-                        "Compose only steps whose kinds meet, or fix the stage's kind",
-                    ).at(s.where)
-        if not ops.kinds_match(op.output, s.cod.kind):
+    return list(nx.lexicographical_topological_sort(dag, key=lambda n: order[n]))
+
+
+def _check_kinds(op: ops.Operation, s: Any, experiment: str) -> None:
+    """The operation must read as many stages as the step's domain has, of the kinds they
+    are, and write the kind of the step's codomain."""
+    if op.inputs is not None:
+        if len(op.inputs) != len(s.dom):
             raise SpecError(
-                f"step {s.signature}: operation {op.name} produces a {op.output} but stage {s.cod.name} is a "
-                f"{s.cod.kind}",
-                f"Make {s.cod.name} a stage of kind {op.output}",
+                f"step {s.signature} of experiment {experiment} is bound to operation {op.name}, which reads "
+                f"{len(op.inputs)} stage(s) ({', '.join(op.inputs) or 'none: it starts from the point 1'}) "
+                f"but the step's domain has {len(s.dom)}",
+                f"Give the step a domain of kinds ({', '.join(op.inputs)})",
             ).at(s.where)
-        params = exp.resolve_params(s, preset)
-        _check_call(op, s, params, exp.name)
-        contents[name] = task_key(
-            {"op": op.name, "params": canonical(params), "inputs": [contents[by_stage[d.name].name] for d in s.dom]}
-        )
-        seed = step_seed(exp.seed, s.name if s.seed_from == "name" else f"content:{contents[name]}")
-        inputs = tuple(keys[by_stage[d.name].name] for d in s.dom)
-        payload = {
-            "catdyn": __version__,
-            "catdyn_source": source_fingerprint(),
-            "experiment": exp.name,
-            "step": s.name,
-            "op": op.name,
-            "op_version": op.version,
-            "op_code": op.code_hash,
-            "params": canonical(params, f"{s.name}.params"),
-            "seed": seed,
-            "device": device,
-            "inputs": list(inputs),
-            "stage": [s.cod.name, s.cod.kind],
-        }
-        key = task_key(payload)
-        keys[name] = key
-        tasks.append(Task(key, s.name, op.name, params, seed, device, inputs, s.cod.name, s.where))
-    for eq in exp.equations:
-        for side in (eq.lhs, eq.rhs):
-            if side.name not in by_stage:
+        for declared, stage in zip(op.inputs, s.dom):
+            if not ops.kinds_match(declared, stage.kind):
                 raise SpecError(
-                    f"equation {eq.name} of experiment {exp.name} reads stage {side.name}, which no step produces",
-                    f"Add a step into {side.name}",
-                ).at(eq.where)
-        op = ops.get("check_equation")
-        params = {"name": eq.name, "statement": eq.statement, "atol": eq.atol, "rtol": eq.rtol}
-        inputs = (keys[by_stage[eq.lhs.name].name], keys[by_stage[eq.rhs.name].name])
-        payload = {
-            "catdyn": __version__,
-            "catdyn_source": source_fingerprint(),
-            "experiment": exp.name,
-            "equation": eq.name,
-            "op": op.name,
-            "op_version": op.version,
-            "op_code": op.code_hash,
-            "params": canonical(params),
-            "device": device,
-            "inputs": list(inputs),
-        }
-        tasks.append(
-            Task(
-                task_key(payload),
-                f"= {eq.name}",
-                op.name,
-                params,
-                step_seed(exp.seed, eq.name),
-                device,
-                inputs,
-                "",
-                eq.where,
-            )
-        )
-    return Plan(exp.name, preset, device, tuple(tasks))
+                    f"step {s.signature}: operation {op.name} reads a {declared} where stage {stage.name} "
+                    f"is a {stage.kind}",
+                    "Compose only steps whose kinds meet, or fix the stage's kind",
+                ).at(s.where)
+    if not ops.kinds_match(op.output, s.cod.kind):
+        raise SpecError(
+            f"step {s.signature}: operation {op.name} produces a {op.output} but stage {s.cod.name} is a "
+            f"{s.cod.kind}",
+            f"Make {s.cod.name} a stage of kind {op.output}",
+        ).at(s.where)
+
+
+def _step_task(
+    exp: Any,
+    s: Any,
+    preset: str,
+    device: str,
+    by_stage: dict[str, Any],
+    keys: dict[str, str],
+    contents: dict[str, str],
+) -> Task:
+    """The task of one step, whose inputs are already in ``keys`` (and ``contents``, to which
+    this step's content hash is added)."""
+    from catdyn import __version__
+
+    op = ops.get(s.op)
+    _check_kinds(op, s, exp.name)
+    params = exp.resolve_params(s, preset)
+    _check_call(op, s, params, exp.name)
+    contents[s.name] = task_key(
+        {"op": op.name, "params": canonical(params), "inputs": [contents[by_stage[d.name].name] for d in s.dom]}
+    )
+    seed = step_seed(exp.seed, s.name if s.seed_from == "name" else f"content:{contents[s.name]}")
+    inputs = tuple(keys[by_stage[d.name].name] for d in s.dom)
+    payload = {
+        "catdyn": __version__,
+        "catdyn_source": source_fingerprint(),
+        "experiment": exp.name,
+        "step": s.name,
+        "op": op.name,
+        "op_version": op.version,
+        "op_code": op.code_hash,
+        "params": canonical(params, f"{s.name}.params"),
+        "seed": seed,
+        "device": device,
+        "inputs": list(inputs),
+        "stage": [s.cod.name, s.cod.kind],
+    }
+    return Task(task_key(payload), s.name, op.name, params, seed, device, inputs, s.cod.name, s.where)
+
+
+def _stage_equation_task(exp: Any, eq: Any, by_stage: dict[str, Any], keys: dict[str, str], device: str) -> Task:
+    """The check task of an equation between two stages of a stage/step experiment."""
+    from catdyn import __version__
+
+    for side in (eq.lhs, eq.rhs):
+        if side.name not in by_stage:
+            raise SpecError(
+                f"equation {eq.name} of experiment {exp.name} reads stage {side.name}, which no step produces",
+                f"Add a step into {side.name}",
+            ).at(eq.where)
+    op = ops.get("check_equation")
+    params = {"name": eq.name, "statement": eq.statement, "atol": eq.atol, "rtol": eq.rtol}
+    inputs = (keys[by_stage[eq.lhs.name].name], keys[by_stage[eq.rhs.name].name])
+    payload = {
+        "catdyn": __version__,
+        "catdyn_source": source_fingerprint(),
+        "experiment": exp.name,
+        "equation": eq.name,
+        "op": op.name,
+        "op_version": op.version,
+        "op_code": op.code_hash,
+        "params": canonical(params),
+        "device": device,
+        "inputs": list(inputs),
+    }
+    return Task(
+        task_key(payload), f"= {eq.name}", op.name, params, step_seed(exp.seed, eq.name), device, inputs, "", eq.where
+    )
 
 
 # --- the current form: an experiment is a diagram of backend morphisms -------------------------

@@ -188,126 +188,172 @@ class Executor(ABC):
         progress = progress or Progress()
         self.spec_path = spec_path
         self.state_dir = store.root
-        by_key = plan.by_key()
-        consumers: dict[str, int] = {k: 0 for k in by_key}
+        return _Scheduling(self, plan, store, run_id, progress, take_over).drive()
+
+
+class _Scheduling:
+    """One :meth:`Executor.run`: which tasks are pending, in flight or being written, which
+    values downstream tasks may read, and what happened to each task (see that method)."""
+
+    def __init__(
+        self, executor: Executor, plan: Plan, store: Store, run_id: str, progress: Progress, take_over: bool
+    ) -> None:
+        self.executor, self.plan, self.store, self.run_id = executor, plan, store, run_id
+        self.progress, self.take_over = progress, take_over
+        self.by_key = plan.by_key()
+        self.consumers: dict[str, int] = {k: 0 for k in self.by_key}
         for t in plan.tasks:
             for i in t.inputs:
-                consumers[i] += 1
-        outcomes: dict[str, Outcome] = {}
-        available: set[str] = set()  # values that downstream tasks may read (in memory or stored)
-        values: dict[str, Any] = {}
-        pending = list(plan.tasks)
-        in_flight: set[str] = set()
-        commits: list[tuple[Task, TaskResult, Future[None]]] = []
-        waiting_noted: set[str] = set()
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catdyn-writer")
-        progress.start(plan.experiment, len(plan.tasks))
+                self.consumers[i] += 1
+        self.outcomes: dict[str, Outcome] = {}
+        self.available: set[str] = set()  # values that downstream tasks may read (in memory or stored)
+        self.values: dict[str, Any] = {}
+        self.pending = list(plan.tasks)
+        self.in_flight: set[str] = set()
+        self.commits: list[tuple[Task, TaskResult, Future[None]]] = []
+        self.waiting_noted: set[str] = set()
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catdyn-writer")
 
-        def finish(o: Outcome) -> None:
-            outcomes[o.key] = o
-            progress.task(o.step, o.op, o.state, o.seconds, o.error.split(". ")[0] if o.error else "")
-
-        def input_value(key: str) -> Any:
-            if key not in values:
-                values[key] = store.load_value(key)
-            return values[key]
-
-        def release(task: Task) -> None:
-            for i in task.inputs:
-                consumers[i] -= 1
-                if consumers[i] == 0:
-                    values.pop(i, None)
-
-        def failed(task: Task, result: TaskResult) -> None:
-            store.fail_task(task.key, result.error, result.seconds)
-            store.note_task(run_id, task.key, task.step, "failed", result.seconds, result.error)
-            finish(Outcome(task.key, task.step, task.op, "failed", result.seconds, result.error))
-
-        def settle(block: bool) -> bool:
-            done = [c for c in commits if block or c[2].done()]
-            for c in done:
-                commits.remove(c)
-                task, result, fut = c
-                try:
-                    fut.result()
-                except Exception as exc:  # the disk failed under us: the task is not stored
-                    stop = store_failure(exc, store.root)
-                    if stop is not None:  # a full disk or a failing database: nothing more can be stored
-                        raise stop from exc
-                    failed(task, TaskResult(None, [], result.seconds, f"storing the value failed: {exc}"))
-                else:
-                    finish(Outcome(task.key, task.step, task.op, "computed", result.seconds))
-            return bool(done)
-
+    def drive(self) -> list[Outcome]:
+        """Start what is ready, take what finished, write behind; until every task has an outcome."""
+        self.progress.start(self.plan.experiment, len(self.plan.tasks))
         try:
-            while pending or in_flight or commits:
-                progressed = settle(block=False)
-                for task in list(pending):
-                    if len(in_flight) >= self.capacity():
-                        break
-                    bad = [i for i in task.inputs if i in outcomes and not outcomes[i].ok]
-                    if bad:
-                        pending.remove(task)
-                        why = f"needs {by_key[bad[0]].step}, which did not finish"
-                        store.note_task(run_id, task.key, task.step, "blocked", note=why)
-                        finish(Outcome(task.key, task.step, task.op, "blocked", error=why))
-                        release(task)
-                        progressed = True
-                        continue
-                    if not all(i in available for i in task.inputs):
-                        continue
-                    state = store.claim_task(task.key, run_id, task.step, task.op, take_over)
-                    if state == "busy":
-                        if task.key not in waiting_noted:
-                            waiting_noted.add(task.key)
-                            progress.task(task.step, task.op, "waiting")
-                        continue
-                    pending.remove(task)
-                    progressed = True
-                    if state == "done":
-                        store.note_task(run_id, task.key, task.step, "reused")
-                        available.add(task.key)
-                        finish(Outcome(task.key, task.step, task.op, "reused"))
-                        continue
-                    try:
-                        inputs = tuple(input_value(i) for i in task.inputs)
-                    except CatdynError as exc:  # a damaged input: recompute it on the next run
-                        failed(task, TaskResult(None, [], 0.0, str(exc)))
-                        continue
-                    progress.task(task.step, task.op, "started")
-                    in_flight.add(task.key)
-                    self.submit(task, inputs, progress)
-                    release(task)
-                if in_flight:
-                    for task, result in self.collect(block=not progressed and not commits):
-                        in_flight.discard(task.key)
-                        progressed = True
-                        progress.task(task.step, task.op, "ran", result.seconds)
-                        prepared = None
-                        if not result.failed:
-                            try:
-                                prepared = store.prepare(task.key, result.value, result.records, task.op)
-                            except CatdynError as exc:
-                                result = TaskResult(None, result.records, result.seconds, str(exc))
-                        if prepared is None:
-                            failed(task, result)
-                            continue
-                        available.add(task.key)
-                        if consumers.get(task.key):
-                            values[task.key] = result.value
-                        fut = writer.submit(store.commit, prepared, run_id, result.seconds, task.step)
-                        commits.append((task, result, fut))
+            while self.pending or self.in_flight or self.commits:
+                progressed = self.settle(block=False)
+                progressed = self.start_ready() or progressed
+                if self.in_flight:
+                    progressed = self.take_finished(block=not progressed and not self.commits) or progressed
                 if not progressed:
-                    if commits:
-                        settle(block=True)
+                    if self.commits:
+                        self.settle(block=True)
                     else:
-                        time.sleep(self.poll_s)
+                        time.sleep(self.executor.poll_s)
         finally:
-            writer.submit(store.close_thread)
-            writer.shutdown(wait=True)  # whatever finished is committed, even on Ctrl-C
-            settle(block=True)
-            progress.close()
-        return [outcomes[t.key] for t in plan.tasks]
+            self.writer.submit(self.store.close_thread)
+            self.writer.shutdown(wait=True)  # whatever finished is committed, even on Ctrl-C
+            self.settle(block=True)
+            self.progress.close()
+        return [self.outcomes[t.key] for t in self.plan.tasks]
+
+    # -- outcomes ----------------------------------------------------------------------------
+    def finish(self, o: Outcome) -> None:
+        self.outcomes[o.key] = o
+        self.progress.task(o.step, o.op, o.state, o.seconds, o.error.split(". ")[0] if o.error else "")
+
+    def failed(self, task: Task, result: TaskResult) -> None:
+        self.store.fail_task(task.key, result.error, result.seconds)
+        self.store.note_task(self.run_id, task.key, task.step, "failed", result.seconds, result.error)
+        self.finish(Outcome(task.key, task.step, task.op, "failed", result.seconds, result.error))
+
+    def blocked(self, task: Task, needed: str) -> None:
+        self.pending.remove(task)
+        why = f"needs {self.by_key[needed].step}, which did not finish"
+        self.store.note_task(self.run_id, task.key, task.step, "blocked", note=why)
+        self.finish(Outcome(task.key, task.step, task.op, "blocked", error=why))
+        self.release(task)
+
+    # -- values in memory --------------------------------------------------------------------
+    def input_value(self, key: str) -> Any:
+        if key not in self.values:
+            self.values[key] = self.store.load_value(key)
+        return self.values[key]
+
+    def release(self, task: Task) -> None:
+        """``task`` no longer needs its inputs: drop those no other task still reads."""
+        for i in task.inputs:
+            self.consumers[i] -= 1
+            if self.consumers[i] == 0:
+                self.values.pop(i, None)
+
+    # -- starting tasks ----------------------------------------------------------------------
+    def start_ready(self) -> bool:
+        """Block, reuse or submit every pending task that can be, within the executor's
+        capacity; whether anything changed."""
+        progressed = False
+        for task in list(self.pending):
+            if len(self.in_flight) >= self.executor.capacity():
+                break
+            progressed = self.try_start(task) or progressed
+        return progressed
+
+    def try_start(self, task: Task) -> bool:
+        """One pending task: blocked by a failed input, not ready yet, held by another
+        process, already stored (reused), or claimed and submitted; whether it left pending."""
+        bad = [i for i in task.inputs if i in self.outcomes and not self.outcomes[i].ok]
+        if bad:
+            self.blocked(task, bad[0])
+            return True
+        if not all(i in self.available for i in task.inputs):
+            return False
+        state = self.store.claim_task(task.key, self.run_id, task.step, task.op, self.take_over)
+        if state == "busy":
+            if task.key not in self.waiting_noted:
+                self.waiting_noted.add(task.key)
+                self.progress.task(task.step, task.op, "waiting")
+            return False
+        self.pending.remove(task)
+        if state == "done":
+            self.store.note_task(self.run_id, task.key, task.step, "reused")
+            self.available.add(task.key)
+            self.finish(Outcome(task.key, task.step, task.op, "reused"))
+            return True
+        try:
+            inputs = tuple(self.input_value(i) for i in task.inputs)
+        except CatdynError as exc:  # a damaged input: recompute it on the next run
+            self.failed(task, TaskResult(None, [], 0.0, str(exc)))
+            return True
+        self.progress.task(task.step, task.op, "started")
+        self.in_flight.add(task.key)
+        self.executor.submit(task, inputs, self.progress)
+        self.release(task)
+        return True
+
+    # -- finished tasks ----------------------------------------------------------------------
+    def take_finished(self, block: bool) -> bool:
+        """Hand each task the executor says finished to the writer (or mark it failed);
+        whether any finished."""
+        progressed = False
+        for task, result in self.executor.collect(block=block):
+            self.in_flight.discard(task.key)
+            progressed = True
+            self.progress.task(task.step, task.op, "ran", result.seconds)
+            self.write_behind(task, result)
+        return progressed
+
+    def write_behind(self, task: Task, result: TaskResult) -> None:
+        """Prepare the value's record here and commit it on the writer thread; downstream
+        tasks read the value from memory meanwhile."""
+        prepared = None
+        if not result.failed:
+            try:
+                prepared = self.store.prepare(task.key, result.value, result.records, task.op)
+            except CatdynError as exc:
+                result = TaskResult(None, result.records, result.seconds, str(exc))
+        if prepared is None:
+            self.failed(task, result)
+            return
+        self.available.add(task.key)
+        if self.consumers.get(task.key):
+            self.values[task.key] = result.value
+        fut = self.writer.submit(self.store.commit, prepared, self.run_id, result.seconds, task.step)
+        self.commits.append((task, result, fut))
+
+    def settle(self, block: bool) -> bool:
+        """Record the commits that are done (all of them, waiting, when ``block``); whether any were."""
+        done = [c for c in self.commits if block or c[2].done()]
+        for c in done:
+            self.commits.remove(c)
+            task, result, fut = c
+            try:
+                fut.result()
+            except Exception as exc:  # the disk failed under us: the task is not stored
+                stop = store_failure(exc, self.store.root)
+                if stop is not None:  # a full disk or a failing database: nothing more can be stored
+                    raise stop from exc
+                self.failed(task, TaskResult(None, [], result.seconds, f"storing the value failed: {exc}"))
+            else:
+                self.finish(Outcome(task.key, task.step, task.op, "computed", result.seconds))
+        return bool(done)
 
 
 class LocalExecutor(Executor):

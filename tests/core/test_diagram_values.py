@@ -89,6 +89,19 @@ def test_serialisation_is_the_string_form_and_round_trips() -> None:
     assert str(r) == "Rows(n=2)"
 
 
+class Unrunnable(BackendMorphism):
+    """Declares its types but never says how to compute itself."""
+
+    inputs, output = (), Table
+
+
+def test_a_morphism_without_run_cannot_be_built_nor_rebuilt() -> None:
+    with pytest.raises(TypeError, match="abstract method run"):
+        Unrunnable()
+    with pytest.raises(SpecError, match="abstract: it has no run"):
+        from_serialisation({"morphism": type_name(Unrunnable), "params": {}})
+
+
 def test_composition_checks_types_and_names_both_morphisms() -> None:
     composite = Rows(n=2) >> Count()
     assert composite.run(None).rows == [{"n": 2}]

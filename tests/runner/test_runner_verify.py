@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from runner_paths import MAIN_SPEC, SPECS
 
 from catdyn.runner.commands import main
@@ -42,15 +43,22 @@ def test_an_edited_claim_is_found_by_verify(tmp_path) -> None:
     assert s.damaged_keys() == [key]
 
 
-def test_an_edited_metric_and_a_deleted_record_are_found_by_verify(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        "UPDATE records SET value = 0.99 WHERE key = ? AND kind = 'metric'",
+        "DELETE FROM records WHERE key = ? AND kind = 'claim'",
+        "UPDATE run_tasks SET outcome = 'failed', note = 'forged' WHERE key = ?",
+        "DELETE FROM run_tasks WHERE key = ?",
+    ],
+    ids=["edited metric", "deleted record", "edited run outcome", "deleted run row"],
+)
+def test_a_tampered_record_or_run_row_is_found_by_verify(tmp_path, tampering: str) -> None:
     s, _, key = _store_with_a_claim(str(tmp_path))
+    assert s.verify().ok
     with s._tx() as c:
-        c.execute("UPDATE records SET value = 0.99 WHERE key = ? AND kind = 'metric'", (key,))
+        c.execute(tampering, (key,))
     assert not s.verify().ok
-    s2, _, key2 = _store_with_a_claim(str(tmp_path / "other"))
-    with s2._tx() as c:
-        c.execute("DELETE FROM records WHERE key = ? AND kind = 'claim'", (key2,))
-    assert not s2.verify().ok
 
 
 def test_a_deleted_task_row_is_found_by_verify(tmp_path) -> None:
@@ -60,17 +68,6 @@ def test_a_deleted_task_row_is_found_by_verify(tmp_path) -> None:
     result = s.verify()
     assert not result.ok and any(key[:12] in p for p in result.problems), result.problems
     assert not s.verify([t["key"] for t in s.run_tasks(run)]).ok
-
-
-def test_an_edited_run_outcome_is_found_by_verify(tmp_path) -> None:
-    s, _, key = _store_with_a_claim(str(tmp_path))
-    with s._tx() as c:
-        c.execute("UPDATE run_tasks SET outcome = 'failed', note = 'forged' WHERE key = ?", (key,))
-    assert not s.verify().ok
-    s2, _, key2 = _store_with_a_claim(str(tmp_path / "other"))
-    with s2._tx() as c:
-        c.execute("DELETE FROM run_tasks WHERE key = ?", (key2,))
-    assert not s2.verify().ok
 
 
 def test_an_edited_claim_is_refused_by_report_and_repaired_by_run(tiny_copy, capsys) -> None:
