@@ -361,7 +361,8 @@ def fibre_product(
 
     ``objective`` picks *which* point of the fibre each start goes to (default: the nearest,
     a projection; transfer uses the target task's loss). The mediating morphism of a cone
-    projects (:meth:`FibreProduct.project`: the identity on points already in the apex). See the module docstring for an example.
+    projects (:meth:`FibreProduct.project`: the identity on points already in the apex). See
+    the module docstring for an example.
     """
     left, right = cospan.left, cospan.right
     cat = cospan.category
@@ -504,6 +505,7 @@ def fibre_laws(fp: FibreProduct, cones: Sequence[Cone] = (), subject: str = "") 
         statement=f"{f.name}(π z) = {g.name}(π' z) within atol={cat.atol:g}, rtol={cat.rtol:g}",
         subject=subject,
     )
+
     def lands_and_commutes(lhs: Any, rhs: Any) -> Comparison:
         c = close(lhs, rhs)
         return Comparison(c.equal and fp.on_fibre(lhs), c.residual, exact=False)
@@ -544,8 +546,7 @@ def flat_residual(a: Point, b: Point) -> float:
 def factorisation_diagnostics(fp: FibreProduct) -> list[dict[str, float]]:
     """What re-solving for the exact fibre (:meth:`FibreProduct.resolve`) does to each apex
     witness ``z``: its residual, how far the re-solve moves it (parameter distance), the
-    residual after, and how much of the
-    residual sits in *stuck* coordinates — where the right leg's value is exactly 0 (a ReLU
+    residual after, and how much of the residual sits in *stuck* coordinates — where the right leg's value is exactly 0 (a ReLU
     feature switched off, so no local move changes it) and the left leg's is not. When the
     stuck part is most of the residual, no local solver can reach the exact fibre from ``z``:
     the numerical projector is not idempotent there, which is why the mediating morphism
