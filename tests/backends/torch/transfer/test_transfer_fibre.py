@@ -196,3 +196,91 @@ def test_solver_refuses_bad_settings():
         ConstraintSolver("lagrange")
     with pytest.raises(ConeError):
         ConstraintSolver(penalty=-1.0)
+
+
+def _mlp_fibre(atol: float = 0.05):
+    """A digits MLP's fibre product over Rep (64-16-5, 32 probes, one witness near the source):
+    its witness lies in the apex (residual ≈ 0.038 < atol) but re-solving moves it ≈ 0.059."""
+    from catdyn.backends.torch.data.datasets import load_digits
+    from catdyn.backends.torch.models.architectures import MLP
+    from catdyn.backends.torch.transfer.baselines import SourceModel, fibre_cospan
+
+    x = load_digits(seed=0).train.x[:32].double()
+    arch = MLP((64, 16, 5))
+    src = SourceModel(arch, arch.init(torch.Generator().manual_seed(0), D), "hidden0")
+    noise = torch.Generator().manual_seed(1)
+    starts = [((), {k: v + 0.05 * torch.randn(v.shape, generator=noise) for k, v in src.params.items()})]
+    solver = ConstraintSolver("augmented_lagrangian", penalty=100.0, rounds=5, steps=50, optimiser="lbfgs")
+    return fibre_product(fibre_cospan(src, x, SampledCategory(atol=atol, name="Param")), starts, solver,
+                         fixed=("left",))
+
+
+def _statuses(fp, cones=()):
+    return {r.law: r for r in check_laws(fibre_laws(fp, cones=cones))}
+
+
+def test_the_projection_onto_the_apex_is_idempotent_and_fixes_points_already_in_it():
+    M = np.array([[1.0, -1.0]])
+    cat = SampledCategory(atol=1e-5, name="Lin")
+    fp = fibre_product(linear_cospan(M[:, :1], -M[:, 1:], cat), [(torch.tensor([1.0], dtype=D),
+                                                                  torch.tensor([0.0], dtype=D))], AL)
+    off = (torch.tensor([2.0], dtype=D), torch.tensor([-2.0], dtype=D))  # a = −b, off the fibre a = b
+    once = fp.project(off)
+    np.testing.assert_allclose([once[0].item(), once[1].item()], [0.0, 0.0], atol=1e-6)  # closed form
+    twice = fp.project(once)
+    assert twice is once  # in the apex: not moved at all
+    on = (torch.tensor([0.5], dtype=D), torch.tensor([0.5], dtype=D))
+    assert fp.project(on) is on and fp.on_fibre(on) and not fp.on_fibre(off)
+
+
+def test_every_cone_factors_holds_on_a_real_network_and_the_old_resolve_is_refuted():
+    fp = _mlp_fibre()
+    laws = _statuses(fp)
+    assert laws["square commutes within tolerance"].status == "held"
+    assert laws["every cone factors within tolerance"].status == "held"
+    # a true cone that is not the apex's own: witnesses solved from other starts, same cospan
+    g = torch.Generator().manual_seed(7)
+    theta = fp.points[0][1]
+    other = fibre_product(fp.cospan, [((), {k: v + 0.02 * torch.randn(v.shape, generator=g, dtype=D)
+                                            for k, v in theta.items()})], fp.solver, fixed=("left",))
+    assert _statuses(fp, cones=[other.pullback.cone])["every cone factors within tolerance"].status == "held"
+    # the planted broken construction: a mediating morphism that re-solves for the exact fibre
+    # (the old statement) moves the witnesses, so the law is refuted with that distance
+    from catdyn.backends.torch.transfer.fibre import factorisation_diagnostics
+    from catdyn.limits import Pullback
+
+    good = fp.pullback
+    cat = fp.category
+    fp.pullback = Pullback(good.cone, lambda cone: cat.map(
+        "resolve", cone.apex, good.apex, lambda x: fp.resolve((cone.left(x), cone.right(x)))))
+    broken = _statuses(fp)["every cone factors within tolerance"]
+    moved = [d["moved_by_projection"] for d in factorisation_diagnostics(fp)]
+    assert broken.status == "refuted" and broken.residual > cat.atol
+    assert any(broken.residual == pytest.approx(m, rel=1e-6) for m in moved)  # the counterexample's move
+
+
+def test_a_planted_cone_that_does_not_factor_is_refuted():
+    M = np.array([[1.0, -1.0]])
+    cat = SampledCategory(atol=1e-5, name="Lin")
+    cospan = linear_cospan(M[:, :1], -M[:, 1:], cat)
+    fp = fibre_product(cospan, [(torch.tensor([1.0], dtype=D), torch.tensor([0.0], dtype=D))], AL)
+    A, B = cospan.left.dom, cospan.right.dom
+    X = cat.space("X", [torch.tensor([1.0], dtype=D), torch.tensor([-3.0], dtype=D)])
+    true = Cone(cospan, cat.map("p", X, A, lambda x: x), cat.map("q", X, B, lambda x: x))   # a = b
+    bad = Cone(cospan, cat.map("p", X, A, lambda x: x), cat.map("q", X, B, lambda x: 2 * x))  # a ≠ b
+    assert _statuses(fp, cones=[true])["every cone factors within tolerance"].status == "held"
+    refuted = _statuses(fp, cones=[true, bad])["every cone factors within tolerance"]
+    assert refuted.status == "refuted" and refuted.residual == float("inf")
+    # and a mediating morphism that lands outside the apex (a constant off the fibre) is refuted
+    # although its projections would be close within a loose parameter tolerance
+    loose = SampledCategory(atol=0.5, name="Loose")
+    lc = linear_cospan(M[:, :1], -M[:, 1:], loose)
+    lfp = fibre_product(lc, [(torch.tensor([1.0], dtype=D), torch.tensor([1.0], dtype=D))], AL)
+    from catdyn.limits import Pullback
+
+    Y = loose.space("Y", [torch.tensor([0.0], dtype=D)])
+    cone = Cone(lc, loose.map("p", Y, lc.left.dom, lambda y: y), loose.map("q", Y, lc.right.dom, lambda y: y))
+    lfp.pullback = Pullback(lfp.pullback.cone, lambda c: loose.map(
+        "off", c.apex, lfp.pullback.apex, lambda y: (torch.tensor([0.3], dtype=D), torch.tensor([-0.3], dtype=D))))
+    r = _statuses(lfp, cones=[cone])["every cone factors within tolerance"]
+    assert r.status == "refuted" and r.residual < 0.5  # close in parameters, but not in the apex

@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("torch")
 
 from catdyn import Cospan
+from catdyn.backends.torch.transfer.cost_morphisms import ParameterWidths, TimeTransfer, TransferCosts
 from catdyn.backends.torch.transfer.domain_morphisms import FitDomainMap, HeadOnPullback
 from catdyn.backends.torch.transfer.morphisms import (
     EvaluateTransfer,
@@ -42,6 +43,9 @@ def _build(e, p):
                e.add("acc id", Accuracies(), runs["identity"]))
     every = e.add("all", Summarise(), *runs.values())
     e.add("claims", TransferClaims(pullback="fibre"), every)
+    e.add("costs", TransferCosts(steps=p["steps"], rounds=2), every, source, task)
+    e.add("widths", ParameterWidths(widths=(16, 64)), source)
+    e.add("timed", TimeTransfer(steps=p["steps"], repeats=3, rounds=2), source, task)
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +106,39 @@ def test_every_claim_is_computed_by_a_drawn_arrow(ran) -> None:
     drawn = {s["name"] for s in store.run_config(summary.run_id)["experiment"]["steps"]}
     claims = json.loads(Path(summary.report["claims"]).read_text())["claims"]
     assert claims and {c["step"] for c in claims} <= drawn
+
+
+def test_costs_parameters_and_flops_per_method_are_tabulated(ran) -> None:
+    from catdyn.backends.torch.transfer.costs import head_fraction, training_flops
+
+    _, values = ran
+    costs = {r["method"]: r for r in values["TransferCosts"]["rows"]}
+    assert set(costs) == {"finetune", "linear_probe", "fibre", "pullback_identity", "pullback_ot"}
+    widths = (64, 16, 5)
+    for m in ("finetune", "fibre"):
+        assert costs[m]["updated (%)"] == 100.0
+    for m in ("linear_probe", "pullback_identity", "pullback_ot"):  # counted on the trained models
+        assert costs[m]["updated (%)"] == pytest.approx(100 * head_fraction(widths), rel=1e-12)
+    n = costs["finetune"]["training inputs"]
+    assert n == 2 * 5
+    for m, row in costs.items():
+        assert row["FLOPs per setting"] == training_flops(m, widths, n, SMALL["steps"], SMALL["probe"], 2)
+        assert row["steps per setting"] == SMALL["steps"] and row["steps per tuning"] == 4 * SMALL["steps"]
+
+
+def test_the_width_sweep_counts_built_models(ran) -> None:
+    _, values = ran
+    rows = values["ParameterWidths"]["rows"]
+    assert [r["hidden width"] for r in rows] == [16, 64]
+    assert all(r["parameters (closed form)"] == r["parameters (built model)"] for r in rows)
+    assert rows[0]["parameters (built model)"] == 65 * 16 + 17 * 5
+
+
+def test_a_timed_speed_up_of_short_calls_is_inconclusive_with_its_reason(ran) -> None:
+    _, values = ran
+    claims = values["TimeTransfer"]["claims"]
+    timed = [c for c in claims if "timed" in c["claim"]]
+    flops = [c for c in claims if "FLOPs" in c["claim"]]
+    assert len(timed) == len(flops) == 2
+    assert all(c["verdict"] == "inconclusive" and "< 1 s" in c["reason"] for c in timed)  # 8-step calls
+    assert all(c["measured"] > 0 and c["verdict"] in ("reproduced", "not reproduced") for c in flops)
