@@ -141,7 +141,7 @@ class Claims(Value):
     >>> Claims([{"claim": "c", "verdict": "maybe"}])
     Traceback (most recent call last):
     ...
-    catdyn.errors.SchemaError: a Claims was built with claim 0 ('c') with verdict 'maybe'. Use one of: reproduced, not reproduced, inconclusive, not measured, held, refuted, proved, error.
+    catdyn.errors.SchemaError: a Claims was built with claim 0 ('c') with verdict 'maybe'. Use one of: reproduced, not reproduced, contradicted, inconclusive, not measured, held, refuted, proved, error.
     """
 
     claims: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -156,7 +156,7 @@ class Claims(Value):
             )
 
 
-VERDICTS = ("reproduced", "not reproduced", "inconclusive", "not measured", "held", "refuted", "proved", "error")
+VERDICTS = ("reproduced", "not reproduced", "contradicted", "inconclusive", "not measured", "held", "refuted", "proved", "error")
 """The verdicts a claim may carry."""
 
 

@@ -66,7 +66,7 @@ def _png(fig: Any) -> bytes:
 
 _VERDICT_COLOURS = {
     "held": "#4c9a2a", "proved": "#4c9a2a", "reproduced": "#4c9a2a",
-    "refuted": "#c0392b", "error": "#c0392b", "not reproduced": "#c0392b",
+    "refuted": "#c0392b", "error": "#c0392b", "not reproduced": "#c0392b", "contradicted": "#c0392b",
     "inconclusive": "#d68910", "not measured": "#888888",
 }
 """The colour of a face or claim by its verdict (green: held/reproduced, red: refuted/not
@@ -79,7 +79,7 @@ def _worst(verdicts: list[str]) -> str:
     >>> _worst(["reproduced", "inconclusive"]), _worst([])
     ('inconclusive', '')
     """
-    for v in ("error", "refuted", "not reproduced", "inconclusive", "not measured", "held", "proved", "reproduced"):
+    for v in ("error", "refuted", "contradicted", "not reproduced", "inconclusive", "not measured", "held", "proved", "reproduced"):
         if v in verdicts:
             return v
     return verdicts[0] if verdicts else ""
