@@ -276,7 +276,7 @@ def claims(
     slope_verdict, why = _slope_verdict(persistence, names)
     rows = [
         {
-            "claim": "R² of gap on total persistence",
+            "claim": f"R² of {persistence.target} on total persistence",
             "paper": PAPER_R2,
             "measured": persistence.r2,
             "interval": list(persistence.r2_interval),
@@ -287,7 +287,7 @@ def claims(
             "baselines": {b.name: {"r2": b.r2, "cv_r2": b.cv_r2, "tau": b.tau} for b in baselines},
         },
         {
-            "claim": "slope of gap on total persistence is negative",
+            "claim": f"slope of {persistence.target} on total persistence is negative",
             "paper": PAPER_SLOPE,
             "measured": persistence.slope,
             "interval": list(persistence.slope_interval),
