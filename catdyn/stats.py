@@ -245,7 +245,7 @@ class SignStability:
         """Why the sign is not stable, in words ("" when it is); ``names`` name the rows.
 
         >>> SignStability(1, 5, (2,), 0.9, 100).reason(["a", "b", "c", "d", "e"])
-        'dropping c alone flips the sign (1 of 5 leave-one-out fits); only 90% of 100 bootstrap draws share the sign (< 95%)'
+        'dropping c alone flips the sign (1 of 5 leave-one-out fits); only 90.0% of 100 bootstrap draws share the sign (< 95.0%)'
         """
         why = []
         if self.sign == 0:
@@ -254,8 +254,8 @@ class SignStability:
             rows = ", ".join(names[i] if names is not None else f"row {i}" for i in self.flips)
             why.append(f"dropping {rows} alone flips the sign ({len(self.flips)} of {self.n} leave-one-out fits)")
         if self.bootstrap_share < self.level:
-            why.append(f"only {self.bootstrap_share:.0%} of {self.draws} bootstrap draws share the sign "
-                       f"(< {self.level:.0%})")
+            why.append(f"only {self.bootstrap_share:.1%} of {self.draws} bootstrap draws share the sign "
+                       f"(< {self.level:.1%})")
         return "; ".join(why)
 
     def to_dict(self) -> dict[str, Any]:
