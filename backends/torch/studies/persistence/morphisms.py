@@ -15,6 +15,10 @@ or :mod:`catdyn.topology`.
 
 >>> Landscape(steps=5).span
 1.0
+>>> design = OneAtATime(base={"width": 8, "lr": 0.1, "batch_size": 16, "n_train": 100},
+...                     vary={"lr": [0.3], "width": [16]}, seeds=(0,))
+>>> [c["lr"] for c in design.configurations()], design.groups()  # the lr variant trains with the base
+([0.1, 0.3, 0.1], [(0, 1), (2,)])
 >>> Persistence(construction="edge")
 Traceback (most recent call last):
 ...
