@@ -57,6 +57,7 @@ RUN_COLOURS: dict[str, str] = {
     "held": "#4c9a2a",
     "proved": "#4c9a2a",
     "not reproduced": "#c0392b",
+    "contradicted": "#c0392b",
     "refuted": "#c0392b",
     "error": "#c0392b",
     "inconclusive": "#d68910",
@@ -161,8 +162,8 @@ def _pullback_picture(pb: Any, title: str) -> Picture:
 OUTCOMES = ("computed", "reused", "failed", "blocked")
 """The outcomes of a run's tasks, each an arrow's colour in a run's drawing."""
 
-CLAIM_VERDICTS = ("error", "refuted", "not reproduced", "inconclusive", "not measured", "held", "proved",
-                  "reproduced")
+CLAIM_VERDICTS = ("error", "refuted", "contradicted", "not reproduced", "inconclusive", "not measured", "held",
+                  "proved", "reproduced")
 """Verdicts of claims, worst first: an object outlined by a run shows its claims' worst."""
 
 

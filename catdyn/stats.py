@@ -27,8 +27,9 @@ with ``seed``, so a seed fixes every interval.
   its figure; a point reading on the wrong side; a count that differs, or a population too
   small to compare with the paper's.
 * ``INCONCLUSIVE``: the interval straddles the bound (or zero, or a band's edge), the test is
-  significant in neither direction, or the figure could not be measured (NaN, no finite
-  resample).
+  significant in neither direction, the figure could not be measured (NaN, no finite
+  resample), or a sign the interval would decide is not stable: one model left out flips it,
+  or too few bootstrap draws share it (:func:`sign_stability`, :func:`stable_sign_verdict`).
 
 >>> import numpy as np
 >>> e = bootstrap(lambda a: float(a.mean()), np.arange(10.0), resamples=200, seed=0)
@@ -172,6 +173,26 @@ def bootstrap(
     [2.0, 2.0, 2.0]
     """
     arrays = [np.asarray(s) for s in samples]
+    stats = bootstrap_draws(statistic, *arrays, resamples=resamples, seed=seed, skip=skip)
+    interval = percentile_interval(stats, level)
+    return Estimate(float(statistic(*arrays)), interval.low, interval.high, interval.level, int(resamples))
+
+
+def bootstrap_draws(
+    statistic: Callable[..., float],
+    *samples: Sequence[float] | np.ndarray,
+    resamples: int = 1000,
+    seed: int = 0,
+    skip: Callable[[np.ndarray], bool] | None = None,
+) -> np.ndarray:
+    """The finite resampled statistics behind :func:`bootstrap` (the same draws for the same
+    ``seed``: ``rng.integers(0, n, n)`` per resample, applied to every sample alike; a
+    resample is left out when ``skip(indices)`` or its statistic is not finite).
+
+    >>> bootstrap_draws(lambda a: float(a.mean()), np.ones(5), resamples=3).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    arrays = [np.asarray(s) for s in samples]
     n = _sample_length(arrays)
     rng = np.random.default_rng(seed)
     stats = []
@@ -182,8 +203,92 @@ def bootstrap(
         value = statistic(*(a[idx] for a in arrays))
         if np.isfinite(value):
             stats.append(value)
-    interval = percentile_interval(stats, level)
-    return Estimate(float(statistic(*arrays)), interval.low, interval.high, interval.level, int(resamples))
+    return np.asarray(stats, dtype=np.float64)
+
+
+def leave_one_out(statistic: Callable[..., float], *samples: Sequence[float] | np.ndarray) -> np.ndarray:
+    """``statistic`` on the samples with row ``i`` left out, for every ``i`` (paired rows).
+
+    >>> leave_one_out(lambda a: float(a.sum()), np.array([1.0, 2.0, 4.0])).tolist()
+    [6.0, 5.0, 3.0]
+    """
+    arrays = [np.asarray(s) for s in samples]
+    n = _sample_length(arrays)
+    keep = ~np.eye(n, dtype=bool)
+    return np.array([float(statistic(*(a[keep[i]] for a in arrays))) for i in range(n)])
+
+
+@dataclass(frozen=True)
+class SignStability:
+    """How stable the sign of a statistic is: its ``sign`` on the whole sample (−1, 0, +1); the
+    rows whose removal changes that sign (``flips``, leave-one-out over ``n`` rows); and the
+    share of the finite bootstrap draws (``draws`` of them) with the same sign, against
+    ``level``. ``stable`` when no single row flips it and that share reaches ``level``.
+
+    >>> SignStability(1, 10, (), 0.99, 1000).stable, SignStability(1, 10, (3,), 0.99, 1000).stable
+    (True, False)
+    """
+
+    sign: int
+    n: int
+    flips: tuple[int, ...]
+    bootstrap_share: float
+    draws: int
+    level: float = 0.95
+
+    @property
+    def stable(self) -> bool:
+        """No leave-one-out flip, and the bootstrap share at or above ``level``."""
+        return self.sign != 0 and not self.flips and self.bootstrap_share >= self.level
+
+    def reason(self, names: Sequence[str] | None = None) -> str:
+        """Why the sign is not stable, in words ("" when it is); ``names`` name the rows.
+
+        >>> SignStability(1, 5, (2,), 0.9, 100).reason(["a", "b", "c", "d", "e"])
+        'dropping c alone flips the sign (1 of 5 leave-one-out fits); only 90.0% of 100 bootstrap draws share the sign (< 95.0%)'
+        """
+        why = []
+        if self.sign == 0:
+            why.append("the statistic is 0")
+        if self.flips:
+            rows = ", ".join(names[i] if names is not None else f"row {i}" for i in self.flips)
+            why.append(f"dropping {rows} alone flips the sign ({len(self.flips)} of {self.n} leave-one-out fits)")
+        if self.bootstrap_share < self.level:
+            why.append(f"only {self.bootstrap_share:.1%} of {self.draws} bootstrap draws share the sign "
+                       f"(< {self.level:.1%})")
+        return "; ".join(why)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (with ``stable`` and the ``reason``)."""
+        return {"sign": self.sign, "n": self.n, "flips": list(self.flips),
+                "bootstrap_share": self.bootstrap_share, "draws": self.draws, "level": self.level,
+                "stable": self.stable, "reason": self.reason()}
+
+
+def sign_stability(
+    statistic: Callable[..., float],
+    *samples: Sequence[float] | np.ndarray,
+    resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    skip: Callable[[np.ndarray], bool] | None = None,
+) -> SignStability:
+    """The leave-one-out and bootstrap sign stability of ``statistic(*samples)`` (see
+    :class:`SignStability`; the bootstrap draws are :func:`bootstrap_draws`' for ``seed``).
+
+    >>> x = np.arange(8.0)
+    >>> s = sign_stability(lambda a, b: float(np.polyfit(a, b, 1)[0]), x, 2 * x + 1, resamples=50)
+    >>> s.sign, s.flips, s.bootstrap_share, s.stable
+    (1, (), 1.0, True)
+    """
+    level = _check_level(level)
+    arrays = [np.asarray(s) for s in samples]
+    sign = int(np.sign(statistic(*arrays)))
+    loo = leave_one_out(statistic, *arrays)
+    flips = tuple(int(i) for i in np.flatnonzero(np.sign(loo) != sign))
+    draws = bootstrap_draws(statistic, *arrays, resamples=resamples, seed=seed, skip=skip)
+    share = float(np.mean(np.sign(draws) == sign)) if draws.size else 0.0
+    return SignStability(sign, len(loo), flips, share, int(draws.size), level)
 
 
 def stratified_bootstrap(
@@ -293,6 +398,29 @@ def sign_verdict(interval: Interval | Estimate | tuple[float, float], expected: 
     if (expected < 0 and lo > 0) or (expected > 0 and hi < 0):
         return Verdict.CONTRADICTED
     return Verdict.INCONCLUSIVE
+
+
+def stable_sign_verdict(
+    interval: Interval | Estimate | tuple[float, float],
+    stability: SignStability,
+    expected: int = -1,
+    names: Sequence[str] | None = None,
+) -> tuple[Verdict, str]:
+    """:func:`sign_verdict`, but a sign that is not stable (:class:`SignStability`) is never
+    reproduced or contradicted: it is inconclusive, and the second value says why (``names``
+    name the rows; empty when the sign is stable).
+
+    >>> flip = SignStability(1, 12, (4,), 0.97, 1000)
+    >>> sign_verdict((0.5, 2.0), -1), stable_sign_verdict((0.5, 2.0), flip, -1)[0]
+    (<Verdict.CONTRADICTED: 'contradicted'>, <Verdict.INCONCLUSIVE: 'inconclusive'>)
+    """
+    verdict = sign_verdict(interval, expected)
+    if stability.stable:
+        return verdict, ""
+    why = f"the sign is not stable: {stability.reason(names)}"
+    if verdict in (Verdict.REPRODUCED, Verdict.CONTRADICTED):
+        return Verdict.INCONCLUSIVE, f"the interval says {verdict.value}, but {why}"
+    return verdict, why
 
 
 def contains_verdict(interval: Interval | Estimate | tuple[float, float], paper: float) -> Verdict:

@@ -16,7 +16,9 @@ y (the generalisation gap, or test accuracy) over a population of models:
 - :func:`assess` gathers them in a :class:`Measure`; :func:`claims` turns the total-persistence
   measure into the claims table rows beside the paper's figures, with the verdicts of
   :mod:`catdyn.stats` (R²: :func:`~catdyn.stats.contains_verdict` of the paper's 0.82; slope:
-  :func:`~catdyn.stats.sign_verdict`, negative claimed).
+  :func:`~catdyn.stats.sign_verdict`, negative claimed, and inconclusive when the sign is not
+  stable: :func:`~catdyn.stats.stable_sign_verdict` over the leave-one-out and bootstrap
+  :func:`~catdyn.stats.sign_stability` that :func:`assess` records).
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -36,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from catdyn.errors import TopologyError
-from catdyn.stats import bootstrap, contains_verdict, sign_verdict
+from catdyn.stats import bootstrap, contains_verdict, sign_stability, stable_sign_verdict
 
 PAPER_R2 = 0.82
 PAPER_SLOPE = -0.034
@@ -194,6 +196,7 @@ class Measure:
     p_r2: float
     slope_interval: tuple[float, float]
     granulated: dict[str, float] = field(default_factory=dict)
+    slope_stability: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -240,6 +243,9 @@ def assess(
         p_r2=permutation_pvalue(xa, ya, _r2, n=permutations, seed=seed + 3),
         slope_interval=_interval(xa, ya, _slope, resamples, seed + 4),
         granulated=gran,
+        slope_stability=sign_stability(
+            _slope, xa, ya, resamples=resamples, seed=seed + 4, skip=lambda idx: np.ptp(xa[idx]) == 0
+        ).to_dict(),
     )
 
 
@@ -253,19 +259,24 @@ def rank(measures: Sequence[Measure]) -> list[Measure]:
     return sorted(measures, key=lambda m: -abs(m.tau) if np.isfinite(m.tau) else 0.0)
 
 
-def claims(persistence: Measure, baselines: Sequence[Measure] = ()) -> list[dict[str, Any]]:
+def claims(
+    persistence: Measure, baselines: Sequence[Measure] = (), names: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """The claims-table rows for the paper's "gap = −0.034 · total persistence + 0.12,
     R² = 0.82": the R² and the slope sign of the total-persistence measure, each with its
-    interval and verdict (:mod:`catdyn.stats`), and the baselines' R² and τ beside them.
+    interval and verdict (:mod:`catdyn.stats`), and the baselines' R² and τ beside them;
+    ``names`` name the models (the rows with a finite measure and target) in the reason an
+    unstable sign gives.
 
     >>> m = Measure("total_persistence", "gap", 12, -0.02, 0.1, 0.3, (0.1, 0.6), 0.1, -0.3, (-0.6, 0.0),
     ...             0.2, 0.1, (-0.05, 0.01))
     >>> [(r["claim"][:20], r["verdict"]) for r in claims(m)]
     [('R² of gap on total p', 'not reproduced'), ('slope of gap on tota', 'inconclusive')]
     """
+    slope_verdict, why = _slope_verdict(persistence, names)
     rows = [
         {
-            "claim": "R² of gap on total persistence",
+            "claim": f"R² of {persistence.target} on total persistence",
             "paper": PAPER_R2,
             "measured": persistence.r2,
             "interval": list(persistence.r2_interval),
@@ -276,15 +287,29 @@ def claims(persistence: Measure, baselines: Sequence[Measure] = ()) -> list[dict
             "baselines": {b.name: {"r2": b.r2, "cv_r2": b.cv_r2, "tau": b.tau} for b in baselines},
         },
         {
-            "claim": "slope of gap on total persistence is negative",
+            "claim": f"slope of {persistence.target} on total persistence is negative",
             "paper": PAPER_SLOPE,
             "measured": persistence.slope,
             "interval": list(persistence.slope_interval),
             "tau": persistence.tau,
             "p_value": persistence.p_tau,
             "n": persistence.n,
-            "verdict": sign_verdict(persistence.slope_interval, -1).value,
+            "verdict": slope_verdict.value,
+            "why": why,
+            "sign_stability": persistence.slope_stability,
             "baselines": {b.name: {"slope": b.slope, "tau": b.tau, "p_tau": b.p_tau} for b in baselines},
         },
     ]
     return rows
+
+
+def _slope_verdict(m: Measure, names: Sequence[str] | None = None) -> tuple[Any, str]:
+    """The slope's sign verdict (negative claimed), inconclusive when its sign is not stable."""
+    from catdyn.stats import SignStability, sign_verdict
+
+    st = m.slope_stability
+    if not st:
+        return sign_verdict(m.slope_interval, -1), ""
+    keys = ("sign", "n", "flips", "bootstrap_share", "draws", "level")
+    stability = SignStability(**{k: (tuple(st[k]) if k == "flips" else st[k]) for k in keys})
+    return stable_sign_verdict(m.slope_interval, stability, -1, names)

@@ -231,3 +231,81 @@ def test_t_interval_matches_scipy_t_interval(values: list[float]) -> None:
     lo, hi = scipy_stats.t.interval(0.95, a.size - 1, loc=a.mean(), scale=a.std(ddof=1) / math.sqrt(a.size))
     e = t_interval(values)
     assert (e.low, e.high) == pytest.approx((lo, hi), rel=1e-12)
+
+
+# --- sign stability: leave-one-out and bootstrap -------------------------------------------------
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    """The least-squares slope, written out."""
+    xm, ym = x.mean(), y.mean()
+    return float(np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2))
+
+
+def test_leave_one_out_is_the_statistic_without_each_row() -> None:
+    from catdyn.stats import leave_one_out
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=9), rng.normal(size=9)
+    got = leave_one_out(_slope, x, y)
+    want = [_slope(np.delete(x, i), np.delete(y, i)) for i in range(9)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_bootstrap_draws_are_the_bootstrap_s_own() -> None:
+    from catdyn.stats import bootstrap_draws
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=12), rng.normal(size=12)
+    draws = bootstrap_draws(_slope, x, y, resamples=200, seed=3, skip=lambda i: np.ptp(x[i]) == 0)
+    e = bootstrap(_slope, x, y, resamples=200, seed=3, skip=lambda i: np.ptp(x[i]) == 0)
+    assert (e.low, e.high) == percentile_interval(draws).as_tuple()
+    loop, g = [], np.random.default_rng(3)
+    for _ in range(200):
+        idx = g.integers(0, 12, 12)
+        loop.append(_slope(x[idx], y[idx]))
+    np.testing.assert_allclose(draws, loop, rtol=1e-12)
+
+
+def _planted_unstable() -> tuple[np.ndarray, np.ndarray]:
+    """Eleven points on a falling line and one far point high up: with it the slope is positive,
+    without it negative."""
+    x = np.concatenate([np.linspace(0.0, 1.0, 11), [10.0]])
+    y = np.concatenate([1.0 - 0.1 * np.linspace(0.0, 1.0, 11), [5.0]])
+    return x, y
+
+
+def test_a_slope_that_one_point_flips_is_not_stable_and_never_contradicted() -> None:
+    from catdyn.stats import sign_stability, stable_sign_verdict
+
+    x, y = _planted_unstable()
+    assert _slope(x, y) > 0 and _slope(x[:-1], y[:-1]) < 0  # the plant: dropping the last point flips it
+    st = sign_stability(_slope, x, y, resamples=500, seed=0, skip=lambda i: np.ptp(x[i]) == 0)
+    assert st.sign == 1 and st.flips == (11,) and not st.stable
+    # an interval wholly above 0 would say "contradicted" for a claimed negative slope
+    assert sign_verdict((0.1, 0.5), -1) is Verdict.CONTRADICTED
+    verdict, why = stable_sign_verdict((0.1, 0.5), st, -1, names=[f"m{i}" for i in range(12)])
+    assert verdict is Verdict.INCONCLUSIVE and "dropping m11 alone flips the sign" in why
+
+
+def test_a_stable_slope_keeps_its_verdict() -> None:
+    from catdyn.stats import sign_stability, stable_sign_verdict
+
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, 30)
+    y = 2.0 * x + 0.05 * rng.normal(size=30)
+    st = sign_stability(_slope, x, y, resamples=500, seed=0)
+    assert st.stable and st.flips == () and st.bootstrap_share == 1.0
+    e = bootstrap(_slope, x, y, resamples=500, seed=0)
+    assert stable_sign_verdict(e, st, -1) == (Verdict.CONTRADICTED, "")
+    assert stable_sign_verdict(e, st, 1) == (Verdict.REPRODUCED, "")
+
+
+def test_bootstrap_share_is_counted_from_the_draws() -> None:
+    from catdyn.stats import bootstrap_draws, sign_stability
+
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=15), rng.normal(size=15)
+    st = sign_stability(_slope, x, y, resamples=300, seed=7, level=0.9)
+    draws = bootstrap_draws(_slope, x, y, resamples=300, seed=7)
+    sign = np.sign(_slope(x, y))
+    assert st.bootstrap_share == pytest.approx(np.mean(np.sign(draws) == sign))
+    assert st.stable == (not st.flips and st.bootstrap_share >= 0.9)

@@ -198,7 +198,7 @@ def test_tiny_preset_report_holds_the_new_figures(tmp_path) -> None:  # type: ig
     spec = importlib.util.spec_from_file_location("persistence_generalisation_plots", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
-    summary = run_experiment(module.exp, str(tmp_path), preset="tiny")
+    summary = run_experiment(module.persistence_generalisation, str(tmp_path), preset="tiny")
     assert summary.ok
     plots = Path(summary.report["claims"]).parent / "plots"
     names = " ".join(p.name for p in plots.iterdir())

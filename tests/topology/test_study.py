@@ -98,3 +98,24 @@ def test_claims_verdicts_on_planted_data() -> None:
     assert (rows[0]["verdict"] == "reproduced") == (m.r2_interval[0] <= 0.82 <= m.r2_interval[1])
     flat = assess(tp, rng.normal(size=60), name="total_persistence", resamples=300, permutations=199)
     assert claims(flat)[0]["verdict"] == "not reproduced"
+
+
+def test_a_slope_sign_that_one_model_flips_is_inconclusive_not_contradicted() -> None:
+    x = np.concatenate([np.linspace(0.0, 1.0, 11), [10.0]])
+    y = np.concatenate([0.2 - 0.05 * np.linspace(0.0, 1.0, 11), [0.9]])
+    m = assess(x, y, name="total_persistence", resamples=300, permutations=99)
+    assert m.slope > 0 and m.slope_stability["flips"] == [11] and not m.slope_stability["stable"]
+    row = claims(m, names=[f"model {i}" for i in range(12)])[1]
+    assert row["verdict"] == "inconclusive"
+    assert "dropping model 11 alone flips the sign" in row["why"]
+    if m.slope_interval[0] > 0:  # what the interval alone would have said
+        assert "says contradicted" in row["why"]
+
+
+def test_a_stable_positive_slope_is_still_contradicted() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 3, 40)
+    m = assess(x, 0.05 * x + 0.01 * rng.normal(size=40), name="total_persistence", resamples=300, permutations=99)
+    assert m.slope_stability["stable"]
+    row = claims(m)[1]
+    assert row["verdict"] == "contradicted" and row["why"] == ""

@@ -39,6 +39,26 @@ def design(
     return [{**c, "seed": int(s)} for c in configs for s in seeds]
 
 
+def member_config(family: str, width: int, in_shape: Sequence[int], classes: int) -> dict[str, Any]:
+    """The architecture config of a member (see :func:`member_architecture`).
+
+    >>> member_config("mlp", 16, (64,), 10)
+    {'type': 'mlp', 'widths': [64, 16, 10]}
+    """
+    if family == "mlp":
+        return {"type": "mlp", "widths": [int(np.prod(in_shape)), int(width), int(classes)]}
+    if family == "cnn":
+        return {
+            "type": "cnn",
+            "input_shape": [int(d) for d in in_shape],
+            "channels": [max(2, int(width) // 4)],
+            "classes": int(classes),
+            "pool": "max",
+            "readout": "flatten",
+        }
+    raise TopologyError.unknown("population family", family, FAMILIES)
+
+
 def member_architecture(family: str, width: int, in_shape: tuple[int, ...], classes: int) -> Architecture:
     """A member's network: a one-hidden-layer MLP of ``width`` units, or a one-conv-layer CNN of
     ``max(2, width // 4)`` channels (max pooling, flatten readout).
@@ -46,19 +66,29 @@ def member_architecture(family: str, width: int, in_shape: tuple[int, ...], clas
     >>> member_architecture("mlp", 16, (64,), 10).name
     'mlp(64-16-10)'
     """
-    if family == "mlp":
-        return build_architecture({"type": "mlp", "widths": [int(np.prod(in_shape)), int(width), classes]})
-    if family == "cnn":
-        config = {
-            "type": "cnn",
-            "input_shape": list(in_shape),
-            "channels": [max(2, int(width) // 4)],
-            "classes": classes,
-            "pool": "max",
-            "readout": "flatten",
-        }
-        return build_architecture(config)
-    raise TopologyError.unknown("population family", family, FAMILIES)
+    return build_architecture(member_config(family, width, in_shape, classes))
+
+
+def variation(config: Mapping[str, Any], base: Mapping[str, Any]) -> str:
+    """What a configuration varies against the base: ``"base"`` or ``"lr=0.3"``.
+
+    >>> variation({"width": 8, "lr": 0.3, "seed": 1}, {"width": 8, "lr": 0.1})
+    'lr=0.3'
+    """
+    diff = [f"{k}={config[k]}" for k in base if k in config and config[k] != base[k]]
+    return ", ".join(diff) or "base"
+
+
+def training_labels(y: Tensor, config: Mapping[str, Any], classes: int, noise_seed: int) -> Tensor:
+    """The labels a member trained on: the first ``n_train`` of ``y`` with its ``label_noise``
+    (:func:`noisy_labels` drawn with ``noise_seed``), the same for every member of that noise.
+
+    >>> y = torch.arange(10) % 3
+    >>> training_labels(y, {"n_train": 4, "label_noise": 0.0}, 3, 0).tolist()
+    [0, 1, 2, 0]
+    """
+    n = min(int(config["n_train"]), len(y))
+    return noisy_labels(y.long()[:n], float(config["label_noise"]), classes, noise_seed)
 
 
 def noisy_labels(y: Tensor, fraction: float, classes: int, seed: int) -> Tensor:

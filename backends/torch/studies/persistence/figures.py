@@ -1,7 +1,8 @@
 """The pictures of the persistence study: one grid's landscape contour (critical points and the
 H0 pairs above the noise floor) and its persistence diagram and barcode; the ranking of the
 measures by Kendall τ; the scatter of the target on total persistence. Each function turns
-computed values into a ``figure`` record and computes no statistic.
+computed values into a ``figure`` record and computes no statistic; every per-model picture
+names its model (architecture, seed, configuration: :func:`~.study.caption`).
 """
 
 from __future__ import annotations
@@ -11,37 +12,28 @@ from typing import Any
 
 import numpy as np
 
-from catdyn.backends.torch.studies.persistence.study import BASELINES, floor_note, one_at_a_time_labels
+from catdyn.backends.torch.studies.persistence.study import BASELINES, caption, floor_note, scatter_labels
 from catdyn.topology.study import PAPER_INTERCEPT, PAPER_SLOPE
 
 
-def record_landscape(ctx: Any, ls: Mapping[str, Any], model: int, why: str) -> None:
+def record_landscape(
+    ctx: Any, grid: np.ndarray, diagram: Any, span: float, floor: float, model: Mapping[str, Any], why: str,
+    directions_seed: int,
+) -> None:
     """Record the contour (with critical points and H0 pairs above the floor) and the
-    persistence diagram and barcode of model ``model``'s grid for the first direction seed."""
-    from catdyn.topology.cubical import sublevel_persistence
+    persistence diagram and barcode of one model's grid."""
     from catdyn.topology.plots import landscape_figure_data
 
-    grid = np.asarray(ls["per_model"][model]["grids"][0])
-    seed = ls["seeds"][0]
-    axis = np.linspace(-float(ls["span"]), float(ls["span"]), int(ls["steps"])).tolist()
-    floors = ls["per_model"][model].get("noise_floors")
-    floor = float(floors[0]) if floors else float(ls["noise_floor"])
-    tag = f"model {model} ({why}), direction seed {seed}"
-    if grid.ndim == 2:
-        data = landscape_figure_data(
-            grid, [axis, axis], noise_floor=floor, label="training loss", pairs=ls["engine"] == "gudhi"
-        )
-        ctx.figure(
-            f"landscape contour, {tag}",
-            "catdyn.topology.plots:draw_landscape",
-            {**data, "figsize": [6.0, 5.0]},
-        )
-    dims = None if ls["engine"] == "gudhi" else (0,)
-    d = sublevel_persistence(grid, construction=ls["construction"], engine=ls["engine"], dims=dims)  # type: ignore[arg-type]
+    axis = np.linspace(-float(span), float(span), int(grid.shape[0])).tolist()
+    tag = f"{caption(model)} ({why}), direction seed {directions_seed}"
+    data = landscape_figure_data(grid, [axis, axis], noise_floor=floor, label="training loss", pairs=True)
+    ctx.figure(f"landscape contour, {tag}", "catdyn.topology.plots:draw_landscape", {**data, "figsize": [6.0, 5.0]},
+               caption=tag)
     ctx.figure(
         f"persistence diagram and barcode, {tag}",
         "catdyn.topology.plots:draw_diagram",
-        {**d.to_dict(), "noise_floor": floor, "figsize": [10.0, 4.2]},
+        {**diagram.to_dict(), "noise_floor": floor, "figsize": [10.0, 4.2]},
+        caption=tag,
     )
 
 
@@ -51,7 +43,7 @@ def kind_of(name: str) -> str:
 
 
 def ranking_rows(measures: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The table of measures ranked by |τ|."""
+    """The table of measures ranked by |τ|, with the slope's sign stability."""
     return [
         {
             "measure": m["name"],
@@ -63,30 +55,35 @@ def ranking_rows(measures: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "granulated τ": m["granulated"].get("mean", float("nan")),
             "p (τ)": m["p_tau"],
             "slope": m["slope"],
+            "slope interval": "[{:.3g}, {:.3g}]".format(*m["slope_interval"]),
+            "sign stable": bool(m["slope_stability"].get("stable", False)),
+            "leave-one-out flips": len(m["slope_stability"].get("flips", [])),
+            "bootstrap share of sign": m["slope_stability"].get("bootstrap_share", float("nan")),
             "kind": kind_of(m["name"]),
         }
         for m in measures
     ]
 
 
-def record_scatter(ctx: Any, out: Mapping[str, Any], target: str) -> None:
-    """The target against total persistence, with the fitted and the paper's lines."""
-    tp = next(m for m in out["measures"] if m["name"] == "total_persistence")
-    table = out["table"]
+def record_scatter(ctx: Any, table: Sequence[Mapping[str, Any]], tp: Mapping[str, Any], target: str) -> None:
+    """The target against total persistence, with the fitted and the paper's lines; the caption
+    names every point's model."""
+    who = "; ".join(caption(r) for r in table)
     ctx.figure(
         f"{target} vs total persistence",
         "catdyn.topology.plots:draw_scatter",
         {
             "x": [r["total_persistence"] for r in table],
             "y": [r[target] for r in table],
-            "groups": one_at_a_time_labels(table),
+            "groups": scatter_labels(table),
             "fit": {"slope": tp["slope"], "intercept": tp["intercept"], "r2": tp["r2"]},
             "reference": {"slope": PAPER_SLOPE, "intercept": PAPER_INTERCEPT, "label": "paper"},
             "note": floor_note(table),
             "xlabel": "total persistence (H0 + H1, mean over direction seeds)",
-            "ylabel": f"{target} (train − test accuracy)" if target == "gap" else target,
+            "ylabel": f"{target} (train − test accuracy)" if target.startswith("gap") else target,
             "figsize": [7.0, 4.8],
         },
+        caption=f"models: {who}",
     )
 
 

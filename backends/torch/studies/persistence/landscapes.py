@@ -24,7 +24,6 @@ import torch
 from torch import Tensor
 
 from catdyn.backends.torch.models.architectures import Architecture
-from catdyn.backends.torch.studies.persistence.design import member_architecture
 
 
 @dataclass(frozen=True)
@@ -52,33 +51,73 @@ def sample_halves(n: int, batch: int, data_seed: int) -> tuple[Tensor, Tensor]:
     return idx[: len(idx) // 2], idx[len(idx) // 2 :]
 
 
+def training_grid(
+    arch: Architecture, params: Mapping[str, Tensor], x: Tensor, y: Tensor, seed: int, how: Slice
+) -> np.ndarray:
+    """One model's loss on the ``how.steps``² grid along the directions of ``seed``, on at most
+    ``how.batch`` of the samples ``(x, y)`` (drawn with ``seed``)."""
+    from catdyn.backends.torch.landscapes.landscape import loss_landscape
+
+    common = {"steps": how.steps, "span": how.span, "seed": int(seed)}
+    return loss_landscape(arch, params, x, y, batch=min(how.batch, len(x)), data_seed=int(seed), **common).values
+
+
+def halves_floor(
+    arch: Architecture, params: Mapping[str, Tensor], x: Tensor, y: Tensor, seed: int, how: Slice
+) -> float:
+    """The measured noise floor of :func:`training_grid`: sup |f_A − f_B| for the landscapes of
+    the same plane on the two halves of its samples (:func:`sample_halves`)."""
+    from catdyn.backends.torch.landscapes.landscape import loss_landscape
+
+    common = {"steps": how.steps, "span": how.span, "seed": int(seed)}
+    a, b = sample_halves(len(x), min(how.batch, len(x)), int(seed))
+    fa = loss_landscape(arch, params, x[a], y[a], **common).values
+    fb = loss_landscape(arch, params, x[b], y[b], **common).values
+    return float(np.abs(fa - fb).max())
+
+
+def features_of(diagram: Any, grid: np.ndarray, floor: float) -> dict[str, float]:
+    """The persistence features of one grid's diagram (:func:`~catdyn.topology.features.summarise`,
+    basin depth included), its noise floor and the total persistence above that floor."""
+    from catdyn.topology.features import summarise
+
+    f = summarise(diagram, noise_floor=floor, grid=grid)
+    f["noise_floor"] = float(floor)
+    f["total_persistence_above_floor"] = float(
+        sum(np.sum(life[life > floor]) for life in (diagram.lifetimes(k) for k in diagram.dims))
+    )
+    return f
+
+
+def diagram_of_pairs(pairs: Mapping[str, Any], shape: tuple[int, ...], construction: str = "vertex") -> Any:
+    """The :class:`~catdyn.topology.cubical.Diagram` of one member's stored pairs (``{"H0":
+    [[birth, death or None], …], …}``, as :class:`~catdyn.values.PersistenceDiagrams` holds them).
+
+    >>> d = diagram_of_pairs({"H0": [[0.0, 1.0], [-1.0, None]], "H1": []}, (3, 3))
+    >>> d.lifetimes(0).tolist(), d.essential_births(0).tolist(), d.dims
+    ([1.0], [-1.0], (0, 1))
+    """
+    from catdyn.topology.cubical import Diagram
+
+    dims = sorted(int(k[1:]) for k in pairs)
+    finite = tuple(np.array([p for p in pairs[f"H{k}"] if p[1] is not None], dtype=np.float64).reshape(-1, 2)
+                   for k in dims)
+    essential = tuple(np.array([p[0] for p in pairs[f"H{k}"] if p[1] is None], dtype=np.float64) for k in dims)
+    return Diagram(finite, essential, construction, "gudhi", tuple(shape))
+
+
 def grid_features(
     arch: Architecture, params: Mapping[str, Tensor], x: Tensor, y: Tensor, seed: int, how: Slice
 ) -> tuple[np.ndarray, dict[str, float]]:
     """One model's grid along direction seed ``seed`` and its persistence features, with the
     noise floor and the total persistence above it."""
-    from catdyn.backends.torch.landscapes.landscape import loss_landscape
     from catdyn.topology.cubical import sublevel_persistence
-    from catdyn.topology.features import summarise
 
-    n = len(x)
-    common = {"steps": how.steps, "span": how.span, "seed": int(seed)}
-    ls = loss_landscape(arch, params, x, y, batch=min(how.batch, n), data_seed=int(seed), **common)
-    if how.noise_floor == "halves":
-        a, b = sample_halves(n, min(how.batch, n), int(seed))
-        fa = loss_landscape(arch, params, x[a], y[a], **common).values
-        fb = loss_landscape(arch, params, x[b], y[b], **common).values
-        floor = float(np.abs(fa - fb).max())
-    else:
-        floor = float(how.noise_floor)
+    values = training_grid(arch, params, x, y, seed, how)
+    floor = halves_floor(arch, params, x, y, seed, how) if how.noise_floor == "halves" else float(how.noise_floor)
     dims = None if how.engine == "gudhi" else (0,)
-    d = sublevel_persistence(ls.values, construction=how.construction, engine=how.engine, dims=dims)  # type: ignore[arg-type]
-    f = summarise(d, noise_floor=floor, grid=ls.values)
-    f["noise_floor"] = floor
-    f["total_persistence_above_floor"] = float(
-        sum(np.sum(life[life > floor]) for life in (d.lifetimes(k) for k in d.dims))
-    )
-    return ls.values, f
+    d = sublevel_persistence(values, construction=how.construction, engine=how.engine, dims=dims)  # type: ignore[arg-type]
+    return values, features_of(d, values, floor)
 
 
 def model_row(grids: Sequence[np.ndarray], feats: Sequence[Mapping[str, float]]) -> dict[str, Any]:
@@ -94,40 +133,3 @@ def model_row(grids: Sequence[np.ndarray], feats: Sequence[Mapping[str, float]])
     row["grids"] = np.stack(grids)
     row["noise_floors"] = [f["noise_floor"] for f in feats]
     return row
-
-
-def measure_landscapes(
-    population: Mapping[str, Any],
-    data: Mapping[str, Any],
-    *,
-    seeds: Sequence[int] = (0, 1),
-    steps: int = 21,
-    span: float = 1.0,
-    batch: int = 512,
-    construction: str = "vertex",
-    engine: str = "gudhi",
-    noise_floor: float | str = "halves",
-) -> dict[str, Any]:
-    """Landscapes, diagrams and features for every model of ``population`` and every direction
-    seed (see the module docstring); the value stored as ``landscapes``."""
-    how = Slice(steps, span, batch, construction, engine, noise_floor)
-    shape = tuple(population["input_shape"]) or tuple(data["train_x"].shape[1:])
-    x = data["train_x"].float().reshape(-1, *shape)
-    y = data["train_y"].long()
-    rows = []
-    for m in population["models"]:
-        c = m["config"]
-        arch = member_architecture(population["family"], c["width"], shape, int(data["n_classes"]))
-        n = min(int(c["n_train"]), len(x))
-        grids, feats = zip(*(grid_features(arch, m["params"], x[:n], y[:n], s, how) for s in seeds))
-        rows.append(model_row(grids, feats))
-    return {
-        "construction": construction,
-        "engine": engine,
-        "steps": steps,
-        "span": span,
-        "seeds": list(seeds),
-        "batch": batch,
-        "noise_floor": noise_floor,
-        "per_model": rows,
-    }

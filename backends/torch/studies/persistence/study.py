@@ -1,11 +1,11 @@
-"""The study over a population: one row per model that trained (its hyperparameters, measures
-and landscape features), every measure assessed against the target
-(:func:`catdyn.topology.study.assess`), ranked by |τ|, and the claims rows.
+"""The study over a population: one row per model that trained (its identity, hyperparameters,
+measures and landscape features, :func:`join_tables`), every measure assessed against the
+target (:func:`assess_measures`, :func:`catdyn.topology.study.assess`), ranked by |τ|.
 
 >>> row = {"data": "d", "family": "mlp", "width": 8, "lr": 0.1, "batch_size": 4, "weight_decay": 0,
 ...        "label_noise": 0, "n_train": 9}
->>> one_at_a_time_labels([row, row, {**row, "lr": 0.3}])
-['base', 'base', 'lr=0.3']
+>>> hyperparameters([row])[0]["width"]
+('mlp', 8)
 """
 
 from __future__ import annotations
@@ -30,37 +30,55 @@ MEASURES: tuple[str, ...] = (
     "ph_dimension",
 )
 BASELINES: tuple[str, ...] = ("l2_norm", "sharpness", "train_loss")
-MODEL_COLUMNS: tuple[str, ...] = (
-    "gap",
-    "loss_gap",
-    "train_acc",
-    "test_acc",
-    "train_loss",
-    "l2_norm",
-    "sharpness",
-    "ph_dimension",
-)
-"""The per-model measures a row of the study's table carries."""
 
 
-def model_table(
-    populations: Sequence[Mapping[str, Any]], landscapes: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """One row per model that trained without failing, pooled over the populations given."""
-    table: list[dict[str, Any]] = []
-    for pop, ls in zip(populations, landscapes):
-        for m, f in zip(pop["models"], ls["per_model"]):
-            if m["status"] != "ok":
-                continue
-            row = {
-                **{k: m["config"][k] for k in (*HPARAMS, "seed")},
-                "data": pop["data"],
-                "family": pop["family"],
-            }
-            row.update({k: m[k] for k in MODEL_COLUMNS})
-            row.update({k: v for k, v in f.items() if k not in ("grids", "noise_floors")})
-            table.append(row)
-    return table
+
+IDENTITY: tuple[str, ...] = ("model", "data", "family", "arch", "seed", "varies")
+"""The columns that say which model a row is: its name, data set, family, architecture, seed and
+what its configuration varies against the base."""
+
+
+def identity(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """A model's identity columns from its population meta row.
+
+    >>> identity({"model": "digits mlp #0", "data": "digits", "family": "mlp", "arch": "mlp(64-32-10)",
+    ...           "seed": 0, "varies": "base", "lr": 0.1})
+    {'model': 'digits mlp #0', 'data': 'digits', 'family': 'mlp', 'arch': 'mlp(64-32-10)', 'seed': 0, 'varies': 'base'}
+    """
+    return {k: meta[k] for k in IDENTITY}
+
+
+def caption(row: Mapping[str, Any]) -> str:
+    """A model's identity in words, for a figure's title or caption.
+
+    >>> caption({"model": "digits mlp #3", "arch": "mlp(64-16-10)", "seed": 0, "varies": "width=16"})
+    'digits mlp #3: mlp(64-16-10), seed 0, width=16'
+    """
+    return f"{row['model']}: {row['arch']}, seed {row['seed']}, {row['varies']}"
+
+
+def join_tables(tables: Sequence[Sequence[Mapping[str, Any]]], *, status: str = "status") -> list[dict[str, Any]]:
+    """One row per model of the first tables' rows (pooled in order), joined by ``model`` with
+    the rows of every other table; columns a model lacks are NaN; models whose ``status``
+    column is not ``ok`` are left out.
+
+    >>> design = [{"model": "a", "lr": 0.1}, {"model": "b", "lr": 0.3}]
+    >>> join_tables([design, [{"model": "b", "status": "ok", "gap": 0.2}, {"model": "a", "status": "failed", "gap": 1}]])
+    [{'model': 'b', 'lr': 0.3, 'status': 'ok', 'gap': 0.2}]
+    """
+    order: list[str] = []
+    rows: dict[str, dict[str, Any]] = {}
+    for table in tables:
+        for r in table:
+            if r["model"] not in rows:
+                order.append(r["model"])
+                rows[r["model"]] = {}
+            rows[r["model"]].update(r)
+    keys: list[str] = []
+    for m in order:
+        keys += [k for k in rows[m] if k not in keys]
+    out = [{k: rows[m].get(k, math.nan) for k in keys} for m in order]
+    return [r for r in out if r.get(status, "ok") == "ok"]
 
 
 def hyperparameters(table: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -71,20 +89,19 @@ def hyperparameters(table: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def study(
-    populations: Sequence[Mapping[str, Any]],
-    landscapes: Sequence[Mapping[str, Any]],
+def assess_measures(
+    table: Sequence[Mapping[str, Any]],
     *,
     target: str = "gap",
     resamples: int = 1000,
     permutations: int = 999,
     seed: int = 0,
-) -> dict[str, Any]:
-    """The statistics of every measure and baseline against ``target`` (those with ≥ 4 finite
-    values), ranked, and the claims rows of total persistence beside the baselines."""
-    from catdyn.topology.study import assess, claims, rank
+) -> list[Any]:
+    """Every measure and baseline with ≥ 4 finite values assessed against ``target``
+    (:func:`catdyn.topology.study.assess`: fit, CV R², τ, granulated τ, permutation tests,
+    bootstrap intervals and the slope's sign stability), ranked by |τ|."""
+    from catdyn.topology.study import assess, rank
 
-    table = model_table(populations, landscapes)
     y = [r[target] for r in table]
     hp = hyperparameters(table)
     measures = []
@@ -94,27 +111,18 @@ def study(
             continue
         kw = {"resamples": resamples, "permutations": permutations, "seed": seed}
         measures.append(assess(x, y, name=name, target=target, hparams=hp, **kw))
-    tp = next(m for m in measures if m.name == "total_persistence")
-    base = [m for m in measures if m.name in BASELINES]
-    return {"table": table, "measures": [m.to_dict() for m in rank(measures)], "claims": claims(tp, base)}
+    return rank(measures)
 
 
-def one_at_a_time_labels(table: Sequence[Mapping[str, Any]]) -> list[str]:
-    """For one-at-a-time designs: "base" or the hyperparameter a model varies ("lr=0.3"), the
-    base value of each hyperparameter being its most common value (per data set and family)."""
-    out = []
-    keys = {(r["data"], r["family"]) for r in table}
-    for r in table:
-        same = [q for q in table if (q["data"], q["family"]) == (r["data"], r["family"])]
-        diff = []
-        for k in HPARAMS:
-            values = [q[k] for q in same]
-            mode = max(set(values), key=values.count)
-            if r[k] != mode:
-                diff.append(f"{k}={r[k]}")
-        label = ", ".join(diff) or "base"
-        out.append(label if len(keys) == 1 else f"{r['data']} {r['family']}: {label}")
-    return out
+def scatter_labels(table: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each row's configuration (``"base"``, ``"lr=0.3"``), prefixed by its data set and family
+    when the table pools several.
+
+    >>> scatter_labels([{"data": "d", "family": "mlp", "varies": "base"}])
+    ['base']
+    """
+    pooled = len({(r["data"], r["family"]) for r in table}) > 1
+    return [f"{r['data']} {r['family']}: {r['varies']}" if pooled else str(r["varies"]) for r in table]
 
 
 def floor_note(table: Sequence[Mapping[str, Any]]) -> str:

@@ -1,10 +1,11 @@
-"""Training a persistence population and measuring each model's plain baselines: train and test
-accuracy and loss, the gap (train accuracy − test accuracy), the ℓ2 norm of the weights, the
-sharpness (top Hessian eigenvalue on a fixed training batch) and the PH dimension of the
+"""Training a group of a persistence population and measuring each model's plain baselines:
+train and test accuracy and loss, the gap (train accuracy − test accuracy, on the labels the
+model trained on and on the true ones), the ℓ2 norm of the weights, the sharpness (top Hessian
+eigenvalue on a fixed training batch, :func:`member_sharpness`) and the PH dimension of the
 trajectory (the parameter vectors at the checkpoints of the second half of training).
 
 Members that share shapes and data (same width, batch size, noise and size) are trained
-together as one ensemble (per-member learning rate and weight decay).
+together as one ensemble (per-member learning rate and weight decay, :func:`train_group`).
 
 >>> trajectory_checkpoints(10, 3)
 (5, 7, 9)
@@ -21,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from catdyn.backends.torch.models.architectures import Architecture
-from catdyn.backends.torch.studies.persistence.design import member_architecture, noisy_labels
+from catdyn.backends.torch.models.architectures import Architecture, build_architecture
+from catdyn.errors import TopologyError
 
 
 def flat(params: Mapping[str, Tensor]) -> Tensor:
@@ -66,13 +67,19 @@ def model_measures(
     params: Mapping[str, Tensor],
     train: tuple[Tensor, Tensor],
     test: tuple[Tensor, Tensor],
+    clean_y: Tensor | None = None,
 ) -> dict[str, float]:
-    """Accuracy and loss on both splits, the gaps and the weight norm of one model."""
+    """Accuracy and loss on both splits, the gaps and the weight norm of one model. ``train``
+    holds the labels the model trained on (noisy for a label-noise model); ``clean_y`` the
+    true labels of the same inputs (default: ``train``'s), read by ``train_acc_clean`` and
+    ``gap_clean`` (train accuracy on the true labels − test accuracy)."""
     (x, y), (xte, yte) = train, test
+    clean = y if clean_y is None else clean_y
     with torch.no_grad():
         lt, le = arch.apply(params, x), arch.apply(params, xte)
         train_loss = float(F.cross_entropy(lt, y))
         train_acc = float((lt.argmax(1) == y).float().mean())
+        clean_acc = float((lt.argmax(1) == clean).float().mean())
         test_acc = float((le.argmax(1) == yte).float().mean())
         test_loss = float(F.cross_entropy(le, yte))
     return {
@@ -82,11 +89,13 @@ def model_measures(
         "test_loss": test_loss,
         "gap": train_acc - test_acc,
         "loss_gap": test_loss - train_loss,
+        "train_acc_clean": clean_acc,
+        "gap_clean": clean_acc - test_acc,
         "l2_norm": float(flat(params).norm()),
     }
 
 
-def train_population(
+def train_group(
     configs: Sequence[Mapping[str, Any]],
     data: Mapping[str, Any],
     *,
@@ -94,34 +103,38 @@ def train_population(
     steps: int = 300,
     momentum: float = 0.9,
     input_shape: Sequence[int] | None = None,
-    sharpness_batch: int = 256,
+    noise_seed: int = 0,
     trajectory_points: int = 40,
     device: str = "cpu",
-    seed: int = 0,
 ) -> dict[str, Any]:
-    """Train every configuration and measure the per-model baselines. ``data`` is a dict with
-    ``train_x``, ``train_y``, ``test_x``, ``test_y``, ``n_classes``, ``name``; ``input_shape``
-    reshapes the inputs (e.g. ``(1, 8, 8)`` for a CNN on digits)."""
-    shape = tuple(input_shape) if input_shape is not None else tuple(data["train_x"].shape[1:])
-    xtr = data["train_x"].float().reshape(-1, *shape)
-    test = (data["test_x"].float().reshape(-1, *shape), data["test_y"].long())
-    classes = int(data["n_classes"])
-    models: list[dict[str, Any]] = [{} for _ in configs]
-    checkpoints = trajectory_checkpoints(steps, trajectory_points)
-    for (width, batch_size, noise, n_train), members in shape_groups(configs).items():
-        arch = member_architecture(family, width, shape, classes)
-        n = min(int(n_train), len(xtr))
-        x = xtr[:n]
-        y = noisy_labels(data["train_y"].long()[:n], float(noise), classes, seed)
-        result = _train_group(
-            arch, configs, members, (x, y), data, steps, batch_size, momentum, checkpoints, device
+    """Train configurations that share shapes and data (width, batch size, label noise, size)
+    as one ensemble, with per-member learning rate and weight decay. ``data`` holds
+    ``train_x``, ``train_y``, ``n_classes``, ``name``. Returns the architecture's config, the
+    stacked final parameters (on the CPU), the status and seeds, and each member's trajectory
+    ``(K, T, P)`` at :func:`trajectory_checkpoints`."""
+    from catdyn.backends.torch.studies.persistence.design import member_config, training_labels
+
+    groups = shape_groups(configs)
+    if len(groups) != 1:
+        raise TopologyError(
+            f"a training group holds configurations of {len(groups)} shapes: {sorted(groups)}",
+            "Train only configurations that share width, batch size, label noise and n_train together",
         )
-        sb = min(int(sharpness_batch), n)
-        for j, i in enumerate(members):
-            models[i] = _member_row(arch, result, j, configs[i], family, (x, y), test, checkpoints, sb, seed)
-    return {"data": data["name"], "family": family, "input_shape": list(shape), "models": models}
-
-
+    (width, batch_size, _noise, _n), members = next(iter(groups.items()))
+    shape = tuple(input_shape) if input_shape else tuple(data["train_x"].shape[1:])
+    classes = int(data["n_classes"])
+    arch_config = member_config(family, width, shape, classes)
+    arch = build_architecture(arch_config)
+    y = training_labels(data["train_y"], configs[0], classes, noise_seed)
+    x = data["train_x"].float().reshape(-1, *shape)[: len(y)]
+    checkpoints = trajectory_checkpoints(steps, trajectory_points)
+    result = _train_group(arch, configs, members, (x, y), data, steps, batch_size, momentum, checkpoints, device)
+    params = {k: v.detach().cpu() for k, v in result.params.items()}
+    trajectory = torch.stack(
+        [torch.stack([flat(result.member(j, s)) for s in checkpoints]) for j in range(len(members))]
+    )
+    return {"arch": arch_config, "params": params, "status": result.status,
+            "seeds": [int(c["seed"]) for c in configs], "trajectory": trajectory}
 def _train_group(
     arch: Architecture,
     configs: Sequence[Mapping[str, Any]],
@@ -159,36 +172,12 @@ def _train_group(
     )
 
 
-def _member_row(
-    arch: Architecture,
-    result: Any,
-    j: int,
-    config: Mapping[str, Any],
-    family: str,
-    train: tuple[Tensor, Tensor],
-    test: tuple[Tensor, Tensor],
-    checkpoints: tuple[int, ...],
-    sharpness_batch: int,
-    seed: int,
-) -> dict[str, Any]:
-    """Member ``j`` of an ensemble's result: its parameters, status and every measure."""
+def member_sharpness(
+    arch: Architecture, params: Mapping[str, Tensor], x: Tensor, y: Tensor, *, batch: int = 256, seed: int = 0
+) -> float:
+    """The top Hessian eigenvalue of the training loss on the first ``batch`` samples (power
+    iteration, 50 iterations, tolerance 1e-4, started from ``seed``)."""
     from catdyn.backends.torch.landscapes.sharpness import sharpness
 
-    p = {k: v.detach().cpu() for k, v in result.member(j).items()}
-    ok = result.status[j] == "ok"
-    measures = model_measures(arch, p, train, test)
-    traj = torch.stack([flat(result.member(j, s)) for s in checkpoints]).double().numpy()
-    phd = trajectory_dimension(traj, seed)
-    x, y = train
-    sb = sharpness_batch
-    sharp = sharpness(arch, p, x[:sb], y[:sb], iters=50, tol=1e-4, seed=seed).eigenvalue if ok else math.nan
-    return {
-        "config": dict(config),
-        "family": family,
-        "arch": arch.name,
-        "status": result.status[j],
-        "params": p,
-        **measures,
-        "sharpness": float(sharp),
-        "ph_dimension": float(phd),
-    }
+    b = min(int(batch), len(x))
+    return float(sharpness(arch, params, x[:b], y[:b], iters=50, tol=1e-4, seed=seed).eigenvalue)

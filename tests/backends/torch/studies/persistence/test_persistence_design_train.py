@@ -6,10 +6,17 @@ import pytest
 import torch
 
 from catdyn.backends.torch.models.architectures import CNN, MLP
-from catdyn.backends.torch.studies.persistence.design import member_architecture, noisy_labels
+from catdyn.backends.torch.studies.persistence.design import (
+    member_architecture,
+    member_config,
+    noisy_labels,
+    training_labels,
+    variation,
+)
 from catdyn.backends.torch.studies.persistence.train import (
     model_measures,
     shape_groups,
+    train_group,
     trajectory_checkpoints,
 )
 
@@ -20,6 +27,30 @@ def test_member_architecture_is_the_direct_constructor() -> None:
         (1, 8, 8), (8,), 10, pool="max", readout="flatten"
     )
     assert member_architecture("cnn", 4, (1, 8, 8), 10).channels == (2,)
+    assert member_config("mlp", 16, (64,), 10) == {"type": "mlp", "widths": [64, 16, 10]}
+
+
+def test_training_labels_are_the_first_n_with_their_noise() -> None:
+    y = torch.arange(100) % 10
+    got = training_labels(y, {"n_train": 40, "label_noise": 0.3}, 10, noise_seed=5)
+    assert torch.equal(got, noisy_labels(y[:40], 0.3, 10, seed=5))
+    assert torch.equal(training_labels(y, {"n_train": 500, "label_noise": 0.0}, 10, 5), y)
+
+
+def test_variation_names_what_differs_from_the_base() -> None:
+    base = {"width": 8, "lr": 0.1, "label_noise": 0.0}
+    assert variation({**base, "seed": 3}, base) == "base"
+    assert variation({**base, "label_noise": 0.3, "seed": 0}, base) == "label_noise=0.3"
+
+
+def test_a_training_group_of_two_shapes_is_refused() -> None:
+    from catdyn.errors import TopologyError
+
+    configs = [{"width": w, "batch_size": 4, "label_noise": 0.0, "n_train": 9, "lr": 0.1, "weight_decay": 0.0,
+                "seed": 0} for w in (8, 16)]
+    data = {"train_x": torch.zeros(9, 4), "train_y": torch.zeros(9, dtype=torch.long), "n_classes": 2, "name": "z"}
+    with pytest.raises(TopologyError, match="2 shapes"):
+        train_group(configs, data, steps=2)
 
 
 def test_an_unknown_family_is_refused() -> None:
@@ -55,7 +86,8 @@ def test_model_measures_against_numpy() -> None:
     g = torch.Generator().manual_seed(1)
     x, xte = torch.randn(40, 5, generator=g), torch.randn(30, 5, generator=g)
     y, yte = torch.randint(0, 3, (40,), generator=g), torch.randint(0, 3, (30,), generator=g)
-    m = model_measures(net, params, (x, y), (xte, yte))
+    clean = (y + 1) % 3
+    m = model_measures(net, params, (x, y), (xte, yte), clean)
 
     def ce_acc(xs: torch.Tensor, ys: torch.Tensor) -> tuple[float, float]:
         logits = net.apply(params, xs).detach().double().numpy()
@@ -67,5 +99,7 @@ def test_model_measures_against_numpy() -> None:
     (tl, ta), (vl, va) = ce_acc(x, y), ce_acc(xte, yte)
     assert m["train_loss"] == pytest.approx(tl, rel=1e-5) and m["test_loss"] == pytest.approx(vl, rel=1e-5)
     assert m["gap"] == pytest.approx(ta - va) and m["loss_gap"] == pytest.approx(vl - tl, rel=1e-4)
+    ca = ce_acc(x, clean)[1]
+    assert m["train_acc_clean"] == pytest.approx(ca) and m["gap_clean"] == pytest.approx(ca - va)
     flat = np.concatenate([p.detach().numpy().ravel() for p in params.values()])
     assert m["l2_norm"] == pytest.approx(float(np.linalg.norm(flat)), rel=1e-6)

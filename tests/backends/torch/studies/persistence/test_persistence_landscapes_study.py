@@ -9,11 +9,14 @@ import torch
 from catdyn.backends.torch.models.architectures import MLP
 from catdyn.backends.torch.studies.persistence.landscapes import (
     Slice,
+    diagram_of_pairs,
+    features_of,
     grid_features,
+    halves_floor,
     model_row,
     sample_halves,
 )
-from catdyn.backends.torch.studies.persistence.study import floor_note, hyperparameters, model_table
+from catdyn.backends.torch.studies.persistence.study import caption, floor_note, hyperparameters, join_tables
 
 
 def test_halves_split_the_landscape_s_own_sample() -> None:
@@ -49,37 +52,56 @@ def test_model_row_is_mean_and_std_over_seeds() -> None:
     assert row["noise_floors"] == [0.5, 0.25] and row["grids"].shape == (2, 2, 2)
 
 
-def _model(status: str, gap: float) -> dict:
-    config = {
-        "width": 8,
-        "lr": 0.1,
-        "batch_size": 4,
-        "weight_decay": 0.0,
-        "label_noise": 0.0,
-        "n_train": 9,
-        "seed": 0,
-    }
-    measures = dict.fromkeys(
-        ("loss_gap", "train_acc", "test_acc", "train_loss", "l2_norm", "sharpness", "ph_dimension"), 0.5
-    )
-    return {"config": config, "status": status, "gap": gap, **measures}
+def test_halves_floor_is_the_sup_difference_by_brute_force() -> None:
+    from catdyn.backends.torch.landscapes.landscape import loss_landscape
+
+    net = MLP((3, 4, 2))
+    params = net.init(torch.Generator().manual_seed(2))
+    g = torch.Generator().manual_seed(3)
+    x, y = torch.randn(30, 3, generator=g), torch.randint(0, 2, (30,), generator=g)
+    how = Slice(steps=4, span=0.5, batch=20)
+    drawn = torch.randperm(30, generator=torch.Generator().manual_seed(1))[:20]
+    order = torch.randperm(20, generator=torch.Generator().manual_seed(10_008))
+    a, b = drawn[order[:10]], drawn[order[10:]]
+    fa = loss_landscape(net, params, x[a], y[a], steps=4, span=0.5, seed=1).values
+    fb = loss_landscape(net, params, x[b], y[b], steps=4, span=0.5, seed=1).values
+    worst = max(abs(float(fa[i, j]) - float(fb[i, j])) for i in range(4) for j in range(4))
+    assert halves_floor(net, params, x, y, 1, how) == pytest.approx(worst)
 
 
-def test_model_table_keeps_only_models_that_trained() -> None:
-    pop = {
-        "data": "digits",
-        "family": "mlp",
-        "models": [_model("ok", 0.1), _model("diverged", 0.9), _model("ok", 0.2)],
-    }
-    ls = {
-        "per_model": [
-            {"total_persistence": t, "noise_floor": 0.3, "grids": None, "noise_floors": [0.3]}
-            for t in (1, 2, 3)
-        ]
-    }
-    table = model_table([pop], [ls])
-    assert [r["gap"] for r in table] == [0.1, 0.2] and [r["total_persistence"] for r in table] == [1, 3]
-    assert "grids" not in table[0] and table[0]["family"] == "mlp"
-    assert hyperparameters(table)[0]["width"] == ("mlp", 8) and hyperparameters(table)[0]["data"] == "digits"
-    assert floor_note(table).endswith("0 of 2 models have a feature above it")
+def test_features_of_stored_pairs_are_the_features_of_the_diagram() -> None:
+    from catdyn.topology.cubical import sublevel_persistence
+    from catdyn.topology.features import summarise
+
+    grid = np.random.default_rng(0).normal(size=(9, 9))
+    d = sublevel_persistence(grid)
+    stored = {f"H{k}": [[float(b), float(e)] for b, e in d.finite[k]] + [[float(b), None] for b in d.essential[k]]
+              for k in d.dims}
+    back = diagram_of_pairs(stored, grid.shape)
+    assert back.same_as(d, atol=0.0)
+    got = features_of(back, grid, 0.3)
+    want = summarise(d, noise_floor=0.3, grid=grid)
+    assert {k: got[k] for k in want} == want and got["noise_floor"] == 0.3
+    lifetimes = [e - b for k in d.dims for b, e in d.finite[k]]
+    assert got["total_persistence_above_floor"] == pytest.approx(sum(v for v in lifetimes if v > 0.3))
+
+
+def test_join_tables_matches_rows_by_model_and_drops_failed_ones() -> None:
+    design = [{"model": m, "seed": i} for i, m in enumerate("abc")]
+    gaps = [{"model": "c", "status": "ok", "gap": 0.3}, {"model": "a", "status": "ok", "gap": 0.1},
+            {"model": "b", "status": "failed", "gap": math.nan}]
+    floors = [{"model": "a", "noise_floor": 0.5}]
+    rows = join_tables([design, gaps, floors])
+    assert [r["model"] for r in rows] == ["a", "c"]
+    assert rows[0] == {"model": "a", "seed": 0, "status": "ok", "gap": 0.1, "noise_floor": 0.5}
+    assert rows[1]["gap"] == 0.3 and math.isnan(rows[1]["noise_floor"])
+
+
+def test_tables_read_back_the_model_identity() -> None:
+    row = {"data": "digits", "family": "mlp", "width": 8, "lr": 0.1, "batch_size": 4, "weight_decay": 0.0,
+           "label_noise": 0, "n_train": 9, "model": "digits mlp #2", "arch": "mlp(64-8-10)", "seed": 1,
+           "varies": "lr=0.1", "noise_floor": 0.3, "total_persistence_above_floor": 0.0}
+    assert hyperparameters([row])[0]["width"] == ("mlp", 8) and hyperparameters([row])[0]["data"] == "digits"
+    assert caption(row) == "digits mlp #2: mlp(64-8-10), seed 1, lr=0.1"
+    assert floor_note([row, row]).endswith("0 of 2 models have a feature above it")
     assert floor_note([{"noise_floor": math.nan}]) == ""

@@ -71,3 +71,125 @@ def test_class_persistence_is_the_per_class_mean() -> None:
     assert rows[0] == {"class": 0, "size": 2, "H0_total_persistence": 2.25, "H0_finite_pairs": 1.5,
                        "H1_total_persistence": 0.25, "H1_finite_pairs": 0.5}
     assert rows[1]["size"] == 2 and rows[1]["H0_total_persistence"] == 0.0
+
+
+# --- the generalisation study's morphisms -----------------------------------------------------------
+from catdyn.backends.torch.studies.persistence.morphisms import (  # noqa: E402
+    DirectionMean,
+    Generalisation,
+    HalvesFloor,
+    LandscapeFeatures,
+    ModelTable,
+    OneAtATime,
+    PHDimension,
+    TrainGroup,
+    TrainingLandscape,
+    WeightNorm,
+)
+
+BASE = {"width": 6, "lr": 0.1, "batch_size": 16, "weight_decay": 0.0, "label_noise": 0.0, "n_train": 100}
+
+
+@pytest.fixture(scope="module")
+def study():
+    ctx = OpContext(seed=3)
+    data = LoadDataset(n_train=120, n_test=40).run(ctx)
+    design = OneAtATime(base=BASE, vary={"label_noise": [0.3], "lr": [0.3]}, seeds=(0,))
+    plan = design.run(ctx, data)
+    pops = [TrainGroup(rows=rows, steps=30, noise_seed=11, trajectory_points=25).run(ctx, plan, data)
+            for rows in design.groups()]
+    return ctx, data, design, plan, pops
+
+
+def test_the_design_rows_name_each_model(study) -> None:
+    _, _, design, plan, _ = study
+    assert [r["varies"] for r in plan.rows] == ["base", "label_noise=0.3", "lr=0.3"]
+    assert [r["model"] for r in plan.rows] == [f"digits mlp #{i}" for i in range(3)]
+    assert {r["arch"] for r in plan.rows} == {"mlp(64-6-10)"}
+    assert design.groups() == [(0, 2), (1,)]
+    with pytest.raises(SpecError, match="lr"):
+        OneAtATime(base=BASE, vary={"lr": [-0.1]})
+    with pytest.raises(SpecError, match="vary"):
+        OneAtATime(base=BASE, vary={"depth": [2]})
+
+
+def test_a_noisy_model_s_landscape_and_gap_use_the_labels_it_trained_on(study) -> None:
+    """Both on the noisy labels (the loss it minimised); gap_clean on the true ones."""
+    from catdyn.backends.torch.landscapes.landscape import loss_landscape
+    from catdyn.backends.torch.models.architectures import MLP
+    from catdyn.backends.torch.studies.persistence.design import noisy_labels
+
+    ctx, data, _, _, pops = study
+    noisy = pops[1]
+    assert noisy.meta[0]["label_noise"] == 0.3 and noisy.meta[0]["noise_seed"] == 11
+    x, y_true = data.train_x[:100].float(), data.train_y[:100].long()
+    y = noisy_labels(y_true, 0.3, 10, 11)
+    assert (y != y_true).any()
+    net, params = MLP((64, 6, 10)), {k: v[0] for k, v in noisy.params.items()}
+    grids = TrainingLandscape(steps=5, batch=64, directions_seed=2).run(ctx, data, *pops)
+    want = loss_landscape(net, params, x, y, steps=5, span=1.0, seed=2, batch=64, data_seed=2).values
+    np.testing.assert_allclose(grids.grids[2], want, rtol=1e-6)
+    clean = loss_landscape(net, params, x, y_true, steps=5, span=1.0, seed=2, batch=64, data_seed=2).values
+    assert not np.allclose(grids.grids[2], clean)
+    row = Generalisation().run(ctx, data, *pops).rows[2]
+    with torch.no_grad():
+        pred = net.apply(params, x).argmax(1)
+        test = (net.apply(params, data.test_x.float()).argmax(1) == data.test_y).float().mean().item()
+    assert row["model"] == "digits mlp #1" and row["status"] == "ok"
+    assert row["gap"] == pytest.approx((pred == y).float().mean().item() - test)
+    assert row["gap_clean"] == pytest.approx((pred == y_true).float().mean().item() - test)
+
+
+def test_weight_norm_and_ph_dimension_per_model(study) -> None:
+    from catdyn.backends.torch.studies.persistence.train import trajectory_dimension
+
+    ctx, _, _, _, pops = study
+    norms = WeightNorm().run(ctx, *pops).rows
+    flat = np.concatenate([v[1].numpy().ravel() for v in pops[0].params.values()])
+    assert [r["model"] for r in norms] == ["digits mlp #0", "digits mlp #2", "digits mlp #1"]
+    assert norms[1]["l2_norm"] == pytest.approx(float(np.sqrt(np.sum(flat.astype(np.float64) ** 2))), rel=1e-5)
+    ph = PHDimension(seed=4).run(ctx, *pops).rows
+    traj = pops[0].extras["trajectory"][0]
+    assert traj.shape[0] >= 15 and ph[0]["arch"] == "mlp(64-6-10)"
+    want = trajectory_dimension(traj.double().numpy(), 4)
+    assert (np.isnan(ph[0]["ph_dimension"]) and np.isnan(want)) or ph[0]["ph_dimension"] == want
+
+
+def test_features_floors_mean_and_table(study) -> None:
+    from catdyn.topology.cubical import sublevel_persistence
+    from catdyn.topology.features import summarise
+
+    ctx, data, _, plan, pops = study
+    tables = []
+    for s in (0, 1):
+        ls = TrainingLandscape(steps=5, batch=64, directions_seed=s).run(ctx, data, *pops)
+        floors = HalvesFloor(steps=5, batch=64, directions_seed=s).run(ctx, data, *pops)
+        tables.append(LandscapeFeatures(figures=s == 0).run(ctx, ls, Persistence().run(ctx, ls), floors))
+        want = summarise(sublevel_persistence(ls.grids[1]), noise_floor=floors.rows[1]["noise_floor"], grid=ls.grids[1])
+        assert all(tables[-1].rows[1][k] == pytest.approx(v) for k, v in want.items())
+    assert any(r[0] == "figure" and "digits mlp #0: mlp(64-6-10), seed 0, base" in r[1] for r in ctx.records)
+    mean = DirectionMean().run(ctx, *tables).rows
+    tp = [t.rows[2]["total_persistence"] for t in tables]
+    assert mean[2]["total_persistence"] == pytest.approx(np.mean(tp))
+    assert mean[2]["total_persistence_std"] == pytest.approx(np.std(tp))
+    gaps = Generalisation().run(ctx, data, *pops)
+    models = ModelTable().run(ctx, plan, gaps, DirectionMean().run(ctx, *tables)).rows
+    assert [r["model"] for r in models] == [r["model"] for r in plan.rows]
+    assert {"model", "arch", "seed", "varies", "lr", "gap", "gap_clean", "total_persistence"} <= set(models[0])
+
+
+def test_a_shifted_test_split_gives_tagged_gaps(study) -> None:
+    from catdyn.backends.torch.data.shift import rotate
+    from catdyn.backends.torch.studies.persistence.morphisms import ShiftedTest
+
+    ctx, data, _, _, pops = study
+    moved = ShiftedTest(kind="rotation", amount=20.0).run(ctx, data)
+    assert moved.train_x is data.train_x and moved.name == "digits (rotation 20°)"
+    np.testing.assert_array_equal(moved.test_x.numpy(), rotate(data.test_x, 20.0).numpy())
+    plain, tagged = Generalisation().run(ctx, data, *pops).rows, Generalisation(tag="rot20").run(ctx, moved, *pops).rows
+    assert set(tagged[0]) == {"model", "data", "family", "arch", "seed", "varies", "status", "test_acc_rot20",
+                              "test_loss_rot20", "gap_rot20", "loss_gap_rot20", "gap_clean_rot20"}
+    for p, t in zip(plain, tagged):
+        assert t["gap_rot20"] - p["gap"] == pytest.approx(p["test_acc"] - t["test_acc_rot20"])
+    with pytest.raises(SpecError, match="amount"):
+        ShiftedTest(kind="noise", amount=0.0)

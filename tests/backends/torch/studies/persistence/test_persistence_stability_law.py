@@ -1,16 +1,14 @@
 """The stability law on real landscape grids: held for the study's pipeline, refuted for a planted
 violation, and bound by the spec so that `catdyn check` checks it."""
 
-import os
+from pathlib import Path
 
 import numpy as np
 
 from catdyn.backends.torch.studies.persistence.laws import digits_landscapes, landscape_stability_law
 from catdyn.checker.law import CheckConfig, check_law
 
-SPEC = os.path.join(
-    os.path.dirname(__file__), "..", "..", "..", "..", "..", "specs", "persistence_generalisation.py"
-)
+SPEC = str(Path(__file__).resolve().parents[5] / "specs" / "persistence_generalisation.py")
 
 
 def _small_grids():
