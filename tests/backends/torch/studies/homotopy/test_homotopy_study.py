@@ -56,7 +56,7 @@ def test_study_records_every_claim_with_a_verdict() -> None:
 
 def test_spec_runs_through_the_runner(tmp_path) -> None:
     commands = pytest.importorskip("catdyn.runner.commands")
-    spec = os.path.join(os.path.dirname(__file__), "..", "..", "..", "specs", "homotopy_classes.py")
+    spec = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "specs", "homotopy_classes.py")
     rc = commands.main(["run", spec, "--preset", "tiny", "--device", "cpu", "--out", str(tmp_path)])
     assert rc == 0
     (claims_file,) = list(tmp_path.glob("reports/*/claims.json"))

@@ -9,7 +9,7 @@ from catdyn.backends.torch.studies.persistence.laws import digits_landscapes, la
 from catdyn.checker.law import CheckConfig, check_law
 
 SPEC = os.path.join(
-    os.path.dirname(__file__), "..", "..", "..", "..", "specs", "persistence_generalisation.py"
+    os.path.dirname(__file__), "..", "..", "..", "..", "..", "specs", "persistence_generalisation.py"
 )
 
 
