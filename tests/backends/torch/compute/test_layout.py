@@ -44,10 +44,8 @@ def test_layout_for_core_counts(n_cores: int, members: int, shards: int, threads
 def test_placement_uses_the_given_core_ids_in_order() -> None:
     layout = shard_layout(64, [4, 5, 6, 7, 12, 13, 14, 15])
     assert layout.cores == ((4,), (5,), (6,), (7,), (12,), (13,), (14,), (15,))
-    assert shard_layout(64, [8, 9, 10, 11] * 1 + [20, 21, 22, 23] * 1 + list(range(30, 38))).cores[0] == (
-        8,
-        9,
-    )
+    spread = shard_layout(64, [8, 9, 10, 11, 20, 21, 22, 23, *range(30, 38)])  # 16 cores, 8 shards
+    assert spread.cores[:3] == ((8, 9), (10, 11), (20, 21)) and spread.threads_per_shard == 2
 
 
 @pytest.mark.parametrize("n_cores", [1, 2, 8, 16])
