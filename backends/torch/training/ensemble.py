@@ -100,17 +100,19 @@ class TrainConfig:
     ``lr`` and ``weight_decay`` are one number or one per member; ``checkpoints`` are step
     counts in ``[0, steps]`` whose parameters are kept; ``path`` picks the engine. ``workers``
     (CPU only) splits the members into that many shards trained side by side by Python threads,
-    each running torch single-threaded; ``"auto"`` follows the cores this process may use
-    (:func:`~catdyn.backends.torch.compute.layout.shard_layout` of
-    :func:`~catdyn.backends.torch.compute.layout.available_cores`: one shard per core, none
-    under 8 members, leftover cores as intra-op threads of the shards). On a shared machine this is far steadier than torch's
-    own threads (an OpenMP barrier waits for a descheduled thread; a shard does not). While it
-    runs, torch's intra-op thread count is 1 for the whole process (restored afterwards).
+    each running torch single-threaded; ``"auto"`` follows the cores this process may use,
+    capped by torch's intra-op thread count (a caller that lowered it, as the runner does to
+    give every executor the same numbers, keeps its limit):
+    :func:`~catdyn.backends.torch.compute.layout.shard_layout` — one shard per core, none under
+    8 members, leftover cores as intra-op threads of the shards. On a shared machine this is
+    far steadier than torch's own threads (an OpenMP barrier waits for a descheduled thread; a
+    shard does not). While it runs, torch's intra-op thread count is 1 for the whole process
+    (restored afterwards) and a shard's own count is its layout's.
 
     ``parallel`` says what runs the shards when there are several: ``"threads"``, ``"processes"``
-    or ``"auto"`` (the default: the layout's choice, threads for at most two shards, processes
-    beyond, where every extra thread would queue for the same GIL); where the calling thread trains the first shard and the others go to
-    persistent single-threaded worker processes
+    or ``"auto"`` (the default: threads for at most two shards, processes beyond, where every
+    extra thread would queue for the same GIL). With ``"processes"`` the calling thread trains
+    the first shard and the others go to persistent single-threaded worker processes
     (:func:`~catdyn.backends.torch.compute.worker_pool.shared_pool`). Threads of one process hand the
     GIL back and forth around each of a shard's thousands of small torch calls; processes do
     not, which pays on long runs (K = 64 digits MLPs, 200 steps, 2 cores: see
@@ -966,12 +968,13 @@ def _with_threads(threads: int, fn: Callable[..., _T], *args: object) -> _T:
 def _workers(setting: int | str, parallel: str, device: torch.device, k: int) -> tuple[int, int, str]:
     """The shard count, intra-op threads per shard and what runs the shards (threads or
     processes): the layout of :func:`~catdyn.backends.torch.compute.layout.shard_layout` over
-    the cores this process may use where ``setting`` or ``parallel`` is ``"auto"``."""
+    the cores this process may use (at most torch's intra-op thread count of them) where
+    ``setting`` or ``parallel`` is ``"auto"``."""
     from catdyn.backends.torch.compute.layout import available_cores, shard_layout
 
     if device.type != "cpu":
         return 1, 1, "threads"
-    layout = shard_layout(k, available_cores())
+    layout = shard_layout(k, available_cores()[: max(1, torch.get_num_threads())])
     if setting == "auto":
         shards, threads = layout.shards, layout.threads_per_shard
     else:

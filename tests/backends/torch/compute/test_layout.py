@@ -58,12 +58,15 @@ def test_available_cores_is_the_affinity_mask() -> None:
     assert available_cores() == tuple(sorted(os.sched_getaffinity(0)))
 
 
-def test_the_ensemble_follows_the_affinity_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ensemble_follows_the_affinity_mask_within_torchs_thread_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     torch = pytest.importorskip("torch")
     import catdyn.backends.torch.compute.layout as layout_module
     from catdyn.backends.torch.training.ensemble import _workers
 
     cpu = torch.device("cpu")
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 64)  # torch's count does not bind here
     for n in (1, 2, 8, 16):
         monkeypatch.setattr(layout_module, "available_cores", lambda n=n: tuple(range(n)))
         expected = shard_layout(64, range(n))
@@ -72,5 +75,7 @@ def test_the_ensemble_follows_the_affinity_mask(monkeypatch: pytest.MonkeyPatch)
             expected.threads_per_shard,
             expected.parallel,
         )
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # a caller that asked for one thread
+    assert _workers("auto", "auto", cpu, 64) == (1, 1, "threads")
     assert _workers(3, "threads", cpu, 64) == (3, 1, "threads")  # an explicit setting wins
     assert _workers("auto", "auto", torch.device("meta"), 64) == (1, 1, "threads")
