@@ -135,8 +135,8 @@ def _train_group(
     device: str,
 ) -> Any:
     """One ensemble: the ``members`` of ``configs`` that share shapes and data."""
-    from catdyn.backends.torch.training import ensemble as E
     from catdyn.backends.torch.data.datasets import Dataset
+    from catdyn.backends.torch.training import ensemble as E
     from catdyn.backends.torch.training.optim import SGD
 
     cfg = E.TrainConfig(
