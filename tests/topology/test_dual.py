@@ -94,3 +94,19 @@ def test_padding_and_reading() -> None:
 def test_dual_refuses_the_top_cell_construction() -> None:
     with pytest.raises(TopologyError, match="gudhi-dual"):
         sublevel_persistence(np.zeros((3, 3)), construction="top-cell", engine="gudhi-dual")
+
+
+def test_the_persistence_study_gives_the_same_features_with_either_gudhi_engine() -> None:
+    torch = pytest.importorskip("torch")
+    from catdyn.backends.torch.models.architectures import MLP
+    from catdyn.backends.torch.studies.persistence.landscapes import Slice, grid_features
+
+    net = MLP((4, 8, 3))
+    theta = net.init(torch.Generator().manual_seed(0))
+    x, y = torch.randn(40, 4, generator=torch.Generator().manual_seed(1)), torch.arange(40) % 3
+    results = [
+        grid_features(net, theta, x, y, 0, Slice(steps=9, span=2.0, batch=40, engine=e, noise_floor=0.0))
+        for e in ("gudhi", "gudhi-dual")
+    ]
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    assert results[0][1] == results[1][1]

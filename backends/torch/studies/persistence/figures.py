@@ -29,14 +29,14 @@ def record_landscape(ctx: Any, ls: Mapping[str, Any], model: int, why: str) -> N
     tag = f"model {model} ({why}), direction seed {seed}"
     if grid.ndim == 2:
         data = landscape_figure_data(
-            grid, [axis, axis], noise_floor=floor, label="training loss", pairs=ls["engine"] == "gudhi"
+            grid, [axis, axis], noise_floor=floor, label="training loss", pairs=ls["engine"] != "union-find"
         )
         ctx.figure(
             f"landscape contour, {tag}",
             "catdyn.topology.plots:draw_landscape",
             {**data, "figsize": [6.0, 5.0]},
         )
-    dims = None if ls["engine"] == "gudhi" else (0,)
+    dims = None if ls["engine"] != "union-find" else (0,)
     d = sublevel_persistence(grid, construction=ls["construction"], engine=ls["engine"], dims=dims)  # type: ignore[arg-type]
     ctx.figure(
         f"persistence diagram and barcode, {tag}",

@@ -71,7 +71,7 @@ def grid_features(
         floor = float(np.abs(fa - fb).max())
     else:
         floor = float(how.noise_floor)
-    dims = None if how.engine == "gudhi" else (0,)
+    dims = None if how.engine != "union-find" else (0,)  # the gudhi engines give H0 … H_{k−1}
     d = sublevel_persistence(ls.values, construction=how.construction, engine=how.engine, dims=dims)  # type: ignore[arg-type]
     f = summarise(d, noise_floor=floor, grid=ls.values)
     f["noise_floor"] = floor
