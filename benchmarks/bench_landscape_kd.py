@@ -49,7 +49,9 @@ def _module_loop(
     return out
 
 
-def _one(name: str, net, theta, dirs, x, y, steps: int, sample: int, extra: dict) -> Result:  # type: ignore[no-untyped-def]
+def _one(  # type: ignore[no-untyped-def]
+    name: str, net, theta, dirs, x, y, steps: int, sample: int, extra: dict
+) -> Result:
     from catdyn.backends.torch.landscapes.landscape import grid_coordinates, loss_landscape
 
     t0 = time.perf_counter()

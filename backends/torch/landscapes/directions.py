@@ -3,8 +3,9 @@ filter-normalised ones of :func:`~catdyn.backends.torch.landscapes.landscape.ran
 
 **Top eigenpairs** (:func:`top_eigenpairs`): block (subspace) iteration on Hessian-vector
 products with a Rayleigh–Ritz step, ``k + oversample`` vectors at once; the Hessian is never
-formed (each product differentiates the gradient's graph, built once, again). Block iteration finds the eigenvalues of largest *magnitude*. If the k largest
-algebraic eigenvalues cannot be read off those with certainty (a negative eigenvalue of large
+formed (each product differentiates the gradient's graph, built once, again). Block
+iteration finds the eigenvalues of largest *magnitude*. If the k largest algebraic
+eigenvalues cannot be read off those with certainty (a negative eigenvalue of large
 magnitude, a saddle), the iteration is rerun on ``H − σI`` with ``σ`` the most negative Ritz
 value found (then every eigenvalue is ≥ 0 and magnitude order is algebraic order) — the
 same shift :func:`~catdyn.backends.torch.landscapes.sharpness.top_eigenvalue` uses for one.
