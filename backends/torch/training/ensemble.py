@@ -72,7 +72,7 @@ from catdyn.errors import EnsembleError
 Params = dict[str, Tensor]
 _T = TypeVar("_T")
 Path = Literal["auto", "generic", "fast"]
-Parallel = Literal["threads", "processes"]
+Parallel = Literal["auto", "threads", "processes"]
 
 FAST_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 """MLP activations the fast path differentiates by hand."""
@@ -100,14 +100,19 @@ class TrainConfig:
     ``lr`` and ``weight_decay`` are one number or one per member; ``checkpoints`` are step
     counts in ``[0, steps]`` whose parameters are kept; ``path`` picks the engine. ``workers``
     (CPU only) splits the members into that many shards trained side by side by Python threads,
-    each running torch single-threaded; ``"auto"`` uses one shard per intra-op thread when there
-    are at least two members per shard. On a shared machine this is far steadier than torch's
-    own threads (an OpenMP barrier waits for a descheduled thread; a shard does not). While it
-    runs, torch's intra-op thread count is 1 for the whole process (restored afterwards).
+    each running torch single-threaded; ``"auto"`` follows the cores this process may use,
+    capped by torch's intra-op thread count (a caller that lowered it, as the runner does to
+    give every executor the same numbers, keeps its limit):
+    :func:`~catdyn.backends.torch.compute.layout.shard_layout` — one shard per core, none under
+    8 members, leftover cores as intra-op threads of the shards. On a shared machine this is
+    far steadier than torch's own threads (an OpenMP barrier waits for a descheduled thread; a
+    shard does not). While it runs, torch's intra-op thread count is 1 for the whole process
+    (restored afterwards) and a shard's own count is its layout's.
 
-    ``parallel`` says what runs the shards when there are several: ``"threads"`` (the default)
-    or ``"processes"``, where the calling thread trains the first shard and the others go to
-    persistent single-threaded worker processes
+    ``parallel`` says what runs the shards when there are several: ``"threads"``, ``"processes"``
+    or ``"auto"`` (the default: threads for at most two shards, processes beyond, where every
+    extra thread would queue for the same GIL). With ``"processes"`` the calling thread trains
+    the first shard and the others go to persistent single-threaded worker processes
     (:func:`~catdyn.backends.torch.compute.worker_pool.shared_pool`). Threads of one process hand the
     GIL back and forth around each of a shard's thousands of small torch calls; processes do
     not, which pays on long runs (K = 64 digits MLPs, 200 steps, 2 cores: see
@@ -134,7 +139,7 @@ class TrainConfig:
     checkpoints: Sequence[int] = ()
     path: Path = "auto"
     workers: int | Literal["auto"] = "auto"
-    parallel: Parallel = "threads"
+    parallel: Parallel = "auto"
 
     def __post_init__(self) -> None:
         if self.steps < 0:
@@ -145,8 +150,8 @@ class TrainConfig:
             raise EnsembleError.option("path", self.path, "'auto', 'generic' or 'fast'")
         if self.workers != "auto" and (not isinstance(self.workers, int) or self.workers < 1):
             raise EnsembleError.option("workers", self.workers, "'auto' or an integer ≥ 1")
-        if self.parallel not in ("threads", "processes"):
-            raise EnsembleError.option("parallel", self.parallel, "'threads' or 'processes'")
+        if self.parallel not in ("auto", "threads", "processes"):
+            raise EnsembleError.option("parallel", self.parallel, "'auto', 'threads' or 'processes'")
         bad = [c for c in self.checkpoints if not 0 <= c <= self.steps]
         if bad:
             raise EnsembleError.option("checkpoints", tuple(bad), f"steps in [0, {self.steps}]")
@@ -829,8 +834,8 @@ def train_ensemble(
     use_fast = config.path == "fast" or (config.path == "auto" and reason is None)
     lr = _per_member(config.lr, k, "lr", dtype, dev)
     wd = _per_member(config.weight_decay, k, "weight_decay", dtype, dev)
-    workers = _workers(config.workers, dev, k)
-    if workers > 1 and config.parallel == "processes":
+    workers, threads_per_shard, parallel = _workers(config.workers, config.parallel, dev, k)
+    if workers > 1 and parallel == "processes":
         _check_importable(arch, config.optimiser)
 
     def job(sh: slice) -> _ShardJob:
@@ -856,12 +861,19 @@ def train_ensemble(
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            if config.parallel == "processes":
-                parts = _train_in_processes([job(sh) for sh in shards], progress)
+            if parallel == "processes":
+                parts = _train_in_processes([job(sh) for sh in shards], progress, threads_per_shard)
             else:
                 with ThreadPoolExecutor(workers, thread_name_prefix="catdyn-ensemble") as pool:
                     futures = [
-                        pool.submit(_single_threaded, _train, *job(sh), progress if i == 0 else None, True)
+                        pool.submit(
+                            _with_threads,
+                            threads_per_shard,
+                            _train,
+                            *job(sh),
+                            progress if i == 0 else None,
+                            True,
+                        )
                         for i, sh in enumerate(shards)
                     ]
                     parts = [f.result() for f in futures]
@@ -902,7 +914,7 @@ _ShardJob = tuple[
 
 
 def _train_in_processes(
-    jobs: Sequence[_ShardJob], progress: Callable[[int], None] | None
+    jobs: Sequence[_ShardJob], progress: Callable[[int], None] | None, threads: int = 1
 ) -> list[_ShardResult]:
     """Train ``jobs[0]`` in this process (calling ``progress``) while the other shards run in
     :func:`~catdyn.backends.torch.compute.worker_pool.shared_round` worker processes.
@@ -919,8 +931,9 @@ def _train_in_processes(
     their own copy of the data and parameters; results come back pickled."""
     from catdyn.backends.torch.compute.worker_pool import shared_round
 
-    with shared_round(__name__, "_train", list(jobs[1:])) as running:  # cancelled if we fail
-        local = _single_threaded(_train, *jobs[0], progress)
+    remote = [(threads, *job) for job in jobs[1:]]
+    with shared_round(__name__, "_train_with_threads", remote) as running:  # cancelled if we fail
+        local = _with_threads(threads, _train, *jobs[0], progress)
         return [local, *running.results()]
 
 
@@ -937,22 +950,38 @@ def _check_importable(*objects: object) -> None:
             )
 
 
-def _single_threaded(fn: Callable[..., _T], *args: object) -> _T:
-    """Run ``fn`` in this (worker) thread with one intra-op thread. OpenMP's thread count is
-    per thread: a fresh worker starts at the machine's core count whatever the main thread set,
-    so without this MKL and oneDNN would fork a full team inside every shard (measured on 2
-    cores: two shards' batched products ran 240 µs a pair instead of 178)."""
-    torch.set_num_threads(1)
+def _train_with_threads(threads: int, *job: object) -> _ShardResult:
+    """:func:`_train` of one shard in a worker process, with ``threads`` intra-op threads."""
+    return _with_threads(threads, _train, *job)  # type: ignore[arg-type]
+
+
+def _with_threads(threads: int, fn: Callable[..., _T], *args: object) -> _T:
+    """Run ``fn`` in this (worker) thread with ``threads`` intra-op threads (one, unless the
+    layout gives a shard spare cores). OpenMP's thread count is per thread: a fresh worker
+    starts at the machine's core count whatever the main thread set, so without this MKL and
+    oneDNN would fork a full team inside every shard (measured on 2 cores: two shards' batched
+    products ran 240 µs a pair instead of 178)."""
+    torch.set_num_threads(max(1, int(threads)))
     return fn(*args)
 
 
-def _workers(setting: int | str, device: torch.device, k: int) -> int:
+def _workers(setting: int | str, parallel: str, device: torch.device, k: int) -> tuple[int, int, str]:
+    """The shard count, intra-op threads per shard and what runs the shards (threads or
+    processes): the layout of :func:`~catdyn.backends.torch.compute.layout.shard_layout` over
+    the cores this process may use (at most torch's intra-op thread count of them) where
+    ``setting`` or ``parallel`` is ``"auto"``."""
+    from catdyn.backends.torch.compute.layout import available_cores, shard_layout
+
     if device.type != "cpu":
-        return 1
+        return 1, 1, "threads"
+    layout = shard_layout(k, available_cores()[: max(1, torch.get_num_threads())])
     if setting == "auto":
-        threads = torch.get_num_threads()
-        return min(threads, k // 2) if threads > 1 and k >= 4 else 1
-    return max(1, min(int(setting), k))
+        shards, threads = layout.shards, layout.threads_per_shard
+    else:
+        shards, threads = max(1, min(int(setting), k)), 1
+    if parallel == "auto":
+        parallel = "threads" if shards <= 2 else "processes"
+    return shards, threads, parallel
 
 
 def _train(

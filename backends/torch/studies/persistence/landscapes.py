@@ -115,7 +115,7 @@ def grid_features(
 
     values = training_grid(arch, params, x, y, seed, how)
     floor = halves_floor(arch, params, x, y, seed, how) if how.noise_floor == "halves" else float(how.noise_floor)
-    dims = None if how.engine == "gudhi" else (0,)
+    dims = None if how.engine != "union-find" else (0,)  # the gudhi engines give H0 … H_{k−1}
     d = sublevel_persistence(values, construction=how.construction, engine=how.engine, dims=dims)  # type: ignore[arg-type]
     return values, features_of(d, values, floor)
 
