@@ -72,6 +72,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "categories/finset.py": (
         "tests/core/test_finset.py",
         "tests/core/test_finset_empty_hom.py",
+        "tests/categories/test_finset_limits.py",
         "tests/core/test_core.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
@@ -113,7 +114,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     ),
     "backends/torch/landscape.py": (TORCH_TESTS + "test_landscape.py",),
     # topology: cubical persistence and the study statistics
-    "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py",),
+    "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py", "tests/topology/test_topology_features.py"),
     "catdyn/topology/study.py": ("tests/topology/test_study.py", "tests/topology/test_study_rank.py"),
     # the store and the ensemble update
     "catdyn/runner/store.py": (
@@ -121,6 +122,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_encode_tensors.py",
         "tests/runner/test_runner_store_interrupted_runs.py",
         "tests/runner/test_runner_store_metric_values.py",
+        "tests/runner/test_runner_store_record_order.py",
     ),
     "backends/torch/ensemble.py": (
         TORCH_TESTS + "test_ensemble.py",
