@@ -128,6 +128,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "test_ensemble.py",
         TORCH_TESTS + "test_ensemble_infinite_loss.py",
         TORCH_TESTS + "test_ensemble_single_layer.py",
+        TORCH_TESTS + "test_ensemble_first_layer_kernels_deep.py",
     ),
     # the optimisers' folded updates run inside the ensemble: its tests cover them too
     "backends/torch/optim.py": (TORCH_TESTS + "test_optim.py", TORCH_TESTS + "test_ensemble.py"),
