@@ -93,6 +93,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_suites.py",
         "tests/checker/test_checker_mutations.py",
         "tests/checker/test_checker_pullback_zero_apex.py",
+        "tests/checker/test_checker_pullback_too_large_apex_mat.py",
     ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
