@@ -112,6 +112,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "test_barrier_matrix_model_count.py",
         TORCH_TESTS + "test_barrier_matrix_value_round_trip.py",
         TORCH_TESTS + "test_barrier_matrix_alignment_seed.py",
+        TORCH_TESTS + "test_barrier_matrix_merge_mismatch.py",
     ),
     "backends/torch/landscape.py": (TORCH_TESTS + "test_landscape.py",),
     # topology: cubical persistence and the study statistics
