@@ -100,6 +100,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_classes.py",
         "tests/test_classes_merge_heights.py",
         "tests/test_classes_spread_reference.py",
+        "tests/test_classes_linkage_reference.py",
     ),
     "backends/torch/alignment.py": (
         TORCH_TESTS + "test_alignment.py",
