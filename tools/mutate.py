@@ -127,6 +127,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_metric_values.py",
         "tests/runner/test_runner_store_record_order.py",
         "tests/runner/test_runner_store_reserved_keys.py",
+        "tests/runner/test_runner_store_clean_temporaries.py",
     ),
     "backends/torch/ensemble.py": (
         TORCH_TESTS + "test_ensemble.py",
