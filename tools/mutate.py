@@ -72,6 +72,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "categories/finset.py": (
         "tests/core/test_finset.py",
         "tests/core/test_finset_empty_hom.py",
+        "tests/categories/test_finset_limits.py",
         "tests/core/test_core.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
@@ -92,12 +93,14 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_suites.py",
         "tests/checker/test_checker_mutations.py",
         "tests/checker/test_checker_pullback_zero_apex.py",
+        "tests/checker/test_checker_pullback_too_large_apex_mat.py",
     ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
         "tests/test_classes.py",
         "tests/test_classes_merge_heights.py",
         "tests/test_classes_spread_reference.py",
+        "tests/test_classes_linkage_reference.py",
     ),
     "backends/torch/paths/alignment.py": (
         TORCH_TESTS + "paths/test_alignment.py",
@@ -109,10 +112,12 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "paths/test_barrier_endpoint_values.py",
         TORCH_TESTS + "paths/test_barrier_matrix_model_count.py",
         TORCH_TESTS + "paths/test_barrier_matrix_value_round_trip.py",
+        TORCH_TESTS + "paths/test_barrier_matrix_alignment_seed.py",
+        TORCH_TESTS + "paths/test_barrier_matrix_merge_mismatch.py",
     ),
     "backends/torch/landscapes/landscape.py": (TORCH_TESTS + "landscapes/test_landscape.py",),
     # topology: cubical persistence and the study statistics
-    "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py",),
+    "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py", "tests/topology/test_topology_features.py"),
     "catdyn/topology/study.py": ("tests/topology/test_study.py", "tests/topology/test_study_rank.py"),
     # the store and the ensemble update
     "catdyn/runner/store.py": (
@@ -120,11 +125,15 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_encode_tensors.py",
         "tests/runner/test_runner_store_interrupted_runs.py",
         "tests/runner/test_runner_store_metric_values.py",
+        "tests/runner/test_runner_store_record_order.py",
+        "tests/runner/test_runner_store_reserved_keys.py",
+        "tests/runner/test_runner_store_clean_temporaries.py",
     ),
     "backends/torch/training/ensemble.py": (
         TORCH_TESTS + "training/test_ensemble.py",
         TORCH_TESTS + "training/test_ensemble_infinite_loss.py",
         TORCH_TESTS + "training/test_ensemble_single_layer.py",
+        TORCH_TESTS + "training/test_ensemble_first_layer_kernels_deep.py",
     ),
     # the optimisers' folded updates run inside the ensemble: its tests cover them too
     "backends/torch/training/optim.py": (TORCH_TESTS + "training/test_optim.py", TORCH_TESTS + "training/test_ensemble.py"),
