@@ -8,14 +8,14 @@ so robust that merely large rates keep a finite loss: at 1e6 every member still 
 at 1e14 whether a member overflows depends on its seed and data order.)
 
 The diagram (``1`` is the point; an arrow from several objects starts at their product; each
-arrow is named, its morphism in brackets; the report draws the same picture)::
+arrow shows its morphism, then its name in the run; the report draws the same picture)::
 
-    1 --load [LoadDataset]--> Digits --train [Train]--> Trained
-    Trained × Digits --evaluate [Evaluate]--> Accuracy --spread [AccuracySpread]--> Spread
-    Trained × Digits --realise [Realise]--> Rep
-    Trained × Digits × Rep --functor_law [RealisationLaw]--> FunctorLaw
-    Trained --permute [Permute]--> Permuted (× Digits) --realise_permuted [Realise]--> RepOfPermuted
-    Rep --P_sigma [PermuteRep]--> PermutedRep,   equation: RepOfPermuted = PermutedRep
+    1 --LoadDataset (load)--> Digits --Train (train)--> Trained
+    Trained × Digits --Evaluate (evaluate)--> Accuracy --AccuracySpread (spread)--> Spread
+    Trained × Digits --Realise (realise)--> Rep
+    Trained × Digits × Rep --RealisationLaw (functor_law)--> FunctorLaw
+    Trained --Permute (permute)--> Permuted (× Digits) --Realise (realise_permuted)--> RepOfPermuted
+    Rep --PermuteRep (P_sigma)--> PermutedRep,   equation: RepOfPermuted = PermutedRep
 
 The last square is declared as an equation of the diagram, so the run itself checks that it
 commutes on the values it computed (a refuted equation fails the run). It measures two claims:
