@@ -39,16 +39,22 @@ from catdyn.backends.torch.models.batched import (
 
 def metric_sums(logits: Tensor, y: Tensor, metric: str) -> Tensor:
     """Per set, the sum over samples of the cross-entropy (``"loss"``) or of the errors, from
-    ``(M, N, C)`` logits (the loss is taken classes-first, the faster layout on the CPU).
+    ``(..., N, C)`` logits: one figure per leading index, none for a single ``(N, C)`` set (the
+    loss is taken classes-first, the faster layout on the CPU).
 
     >>> logits = torch.zeros(2, 3, 4)
     >>> metric_sums(logits, torch.tensor([0, 1, 2]), "loss").tolist() == [3 * float(torch.log(torch.tensor(4.0)))] * 2
     True
+    >>> metric_sums(logits[0], torch.tensor([0, 1, 2]), "error").item()
+    2.0
     """
-    m, n = logits.shape[:2]
+    lead, (n, c) = logits.shape[:-2], logits.shape[-2:]
+    flat = logits.reshape(-1, n, c)
     if metric == "loss":
-        return F.cross_entropy(logits.transpose(1, 2), y.expand(m, n), reduction="none").sum(dim=-1)
-    return (logits.argmax(dim=-1) != y).to(logits.dtype).sum(dim=-1)
+        sums = F.cross_entropy(flat.transpose(1, 2), y.expand(flat.shape[0], n), reduction="none").sum(dim=-1)
+    else:
+        sums = (flat.argmax(dim=-1) != y).to(logits.dtype).sum(dim=-1)
+    return sums.reshape(lead)
 
 
 def batched_sums(

@@ -61,7 +61,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from catdyn.backends.torch.landscapes.batched_route import batched_sums
+from catdyn.backends.torch.landscapes.batched_route import batched_sums, metric_sums
 from catdyn.backends.torch.models import batched
 from catdyn.backends.torch.models.architectures import ACTIVATIONS, MLP, Architecture
 from catdyn.errors import TopologyError
@@ -229,16 +229,6 @@ def function_grid(
     return Landscape(values, coords, "function", "none", "value", "none", "none", 0, "none")
 
 
-# --- per-point metrics ----------------------------------------------------------------------
-def _metric_sum(logits: Tensor, y: Tensor, metric: str) -> Tensor:
-    """Sum over samples (last-but-one axis) of the per-sample loss or error, per grid point."""
-    if metric == "loss":
-        logp = torch.log_softmax(logits, dim=-1)
-        idx = y.reshape(*([1] * (logits.dim() - 2)), -1, 1).expand(*logits.shape[:-1], 1)
-        return -logp.gather(-1, idx).squeeze(-1).sum(dim=-1)
-    return (logits.argmax(dim=-1) != y).to(logits.dtype).sum(dim=-1)
-
-
 def _affine_mlp(
     arch: MLP,
     params: Mapping[str, Tensor],
@@ -309,7 +299,7 @@ def _vmap(
     train: bool,
 ) -> Tensor:
     def one(p: Mapping[str, Tensor]) -> Tensor:
-        return _metric_sum(arch.apply(p, x, train=train), y, metric)
+        return metric_sums(arch.apply(p, x, train=train), y, metric)
 
     batched = torch.func.vmap(one)
     return torch.cat(
@@ -330,7 +320,7 @@ def _loop(
     out = []
     for c in pts:
         p = {n: v + sum(c[a] * dirs[a][n] for a in range(len(dirs))) for n, v in params.items()}
-        out.append(_metric_sum(arch.apply(p, x, train=train), y, metric))
+        out.append(metric_sums(arch.apply(p, x, train=train), y, metric))
     return torch.stack(out)
 
 
