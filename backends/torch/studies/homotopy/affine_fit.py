@@ -96,6 +96,66 @@ def symmetric_residual(z_a: Tensor, z_b: Tensor, *, ridge: float = 1e-6) -> floa
     return 0.5 * (affine_residual(z_a, z_b, ridge=ridge) + affine_residual(z_b, z_a, ridge=ridge))
 
 
+def pair_residuals(
+    feats: Tensor, pairs: Sequence[tuple[int, int]], *, ridge: float = 1e-6, chunk: int = 512
+) -> np.ndarray:
+    """:func:`symmetric_residual` of ``feats[i]`` and ``feats[j]`` for every ``(i, j)`` in ``pairs``
+    (``feats``: ``(n, N, d)``, one feature table per member), computed for all pairs at once.
+
+    Each member's centred fit rows and its regularised Gram matrix are computed once (not once
+    per pair), its Cholesky factor too; each direction ``a → b`` is then one batched solve
+    against the cross product ``X_aᵀ X_b`` and one batched residual. A Gram matrix that is not
+    positive definite (``ridge=0`` on rank-deficient features) falls back to least squares, as
+    :func:`fit_affine` does. ``pairs`` are processed ``chunk`` directions at a time, which bounds
+    the memory at ``chunk · d²`` numbers.
+
+    >>> import torch
+    >>> g = torch.Generator().manual_seed(0)
+    >>> f = torch.randn(3, 40, 4, generator=g)
+    >>> fast = pair_residuals(f, [(0, 1), (1, 2)])
+    >>> slow = [symmetric_residual(f[0], f[1]), symmetric_residual(f[1], f[2])]
+    >>> bool(np.allclose(fast, slow, rtol=1e-9, atol=1e-12))
+    True
+    """
+    if not pairs:
+        return np.zeros(0)
+    z = feats.double()
+    n_rows = z.shape[1]
+    fit, test = z[:, 0:n_rows:2], z[:, 1:n_rows:2]
+    fit_mean = fit.mean(1, keepdim=True)
+    xc = fit - fit_mean
+    gram = xc.mT @ xc
+    scale = gram.diagonal(dim1=1, dim2=2).mean(1).clamp_min(1e-12)
+    eye = torch.eye(z.shape[2], dtype=z.dtype, device=z.device)
+    gram = gram + (ridge * scale)[:, None, None] * eye
+    chol, info = torch.linalg.cholesky_ex(gram)
+    test_c = test - fit_mean
+    test_total = ((test - test.mean(1, keepdim=True)) ** 2).sum((1, 2))
+    src = torch.as_tensor([i for i, j in pairs] + [j for i, j in pairs], device=z.device)
+    dst = torch.as_tensor([j for i, j in pairs] + [i for i, j in pairs], device=z.device)
+    out = torch.empty(len(src), dtype=z.dtype, device=z.device)
+    for lo in range(0, len(src), chunk):
+        a, b = src[lo:lo + chunk], dst[lo:lo + chunk]
+        out[lo:lo + chunk] = _direction_residuals(xc, gram, chol, info, test_c, test_total, a, b)
+    both = out.cpu().numpy()
+    return 0.5 * (both[: len(pairs)] + both[len(pairs):])
+
+
+def _direction_residuals(
+    xc: Tensor, gram: Tensor, chol: Tensor, info: Tensor, test_c: Tensor, test_total: Tensor, a: Tensor, b: Tensor
+) -> Tensor:
+    """The held-out residuals of the fits ``a[k] → b[k]`` (see :func:`pair_residuals`)."""
+    cross = xc[a].mT @ xc[b]
+    solved = torch.cholesky_solve(cross, chol[a])
+    bad = info[a] != 0
+    if bool(bad.any()):
+        solved[bad] = torch.linalg.lstsq(gram[a][bad], cross[bad]).solution
+    err = ((test_c[b] - test_c[a] @ solved) ** 2).sum((1, 2))
+    total = test_total[b]
+    exact = torch.where(err <= 1e-20, torch.zeros_like(err), torch.full_like(err, float("inf")))
+    return torch.where(total > 0, err / total.clamp_min(1e-300), exact)
+
+
 @dataclass(frozen=True)
 class AffineStudy:
     """Residuals for every pair at every stage: ``residuals[p, k]`` for ``pairs[p]`` at
@@ -170,7 +230,6 @@ def affine_study(
             feats = torch.func.vmap(lambda p: arch.features(p, x, layer))(
                 {n: v[torch.as_tensor(rows)] for n, v in stacked.items()}
             )
-            for p, (i, j) in enumerate(pairs):
-                res[p, k] = symmetric_residual(feats[i], feats[j], ridge=ridge)
+            res[:, k] = pair_residuals(feats, pairs, ridge=ridge)
     same = np.array([lab[i] == lab[j] for i, j in pairs], dtype=bool)
     return AffineStudy(stages, pairs, res, same, layer)

@@ -49,3 +49,25 @@ def test_study_splits_within_and_between() -> None:
     assert s.stages == [0, 5]
     assert s.within().max() < 1e-9
     assert s.between().min() > 1e-3
+
+
+@pytest.mark.parametrize("ridge", [1e-6, 0.0])
+def test_batched_pair_residuals_equal_the_per_pair_loop(ridge: float) -> None:
+    """The batched route against :func:`symmetric_residual` pair by pair: full-rank features,
+    rank-deficient ones (dead units: with ``ridge=0`` the Gram matrix is singular and the route
+    falls back to least squares), a constant member (zero held-out variance) and an odd number
+    of probe rows."""
+    from catdyn.backends.torch.studies.homotopy.affine_fit import pair_residuals
+
+    g = torch.Generator().manual_seed(3)
+    feats = torch.randn(6, 41, 5, generator=g, dtype=torch.float64)
+    feats[1, :, 2:] = 0.0
+    feats[2] = feats[0] @ torch.randn(5, 5, generator=g, dtype=torch.float64) + 1.0
+    feats[4] = 7.0
+    pairs = [(i, j) for i in range(6) for j in range(i + 1, 6)]
+    fast = pair_residuals(feats, pairs, ridge=ridge, chunk=4)
+    slow = np.array([symmetric_residual(feats[i], feats[j], ridge=ridge) for i, j in pairs])
+    assert np.array_equal(np.isinf(fast), np.isinf(slow))
+    finite = np.isfinite(slow)
+    np.testing.assert_allclose(fast[finite], slow[finite], rtol=1e-8, atol=1e-10)
+    assert fast[pairs.index((0, 2))] < 1e-8
