@@ -25,7 +25,7 @@ Each population with seeds is this diagram (a population with none is left out):
     Barriers × Accuracy --Mantel--> Mantel
     Population × Digits × Classes --AffineFits--> Affine
     Population × Digits --AlignmentLaws--> Laws
-    Population × Classes × Accuracy --KnownGroups--> Separation   (teeth presets only)
+    Population × Classes × Accuracy × Barriers --KnownGroups--> Separation   (teeth presets only)
 
 ``LinearPaths`` aligns every pair by weight matching (a Perm morphism through the architecture's
 declared symmetry) and profiles loss and error on both splits along the straight path (25
@@ -127,7 +127,8 @@ def population(e, name, data, arch, seeds, p):
     e.add(f"{name} affine", AffineFits(), pop, data, classes)
     e.add(f"{name} laws", AlignmentLaws(), pop, data)
     if p.get("known_groups"):
-        e.add(f"{name} known groups", KnownGroups(key=p["known_groups"], resamples=p["resamples"]), pop, classes, acc)
+        e.add(f"{name} known groups", KnownGroups(key=p["known_groups"], resamples=p["resamples"]), pop, classes, acc,
+              barriers)
 
 
 @experiment(name="homotopy-classes", seed=0, presets={"tiny": TINY, "smoke": SMOKE, "contrast": CONTRAST,

@@ -72,10 +72,14 @@ def group_claims(sep: Separation, words: str) -> tuple[Claim, Claim]:
 
 
 def record_separation(ctx: Any, sep: Separation, rows: list[int], pop: Any, acc: Any, key: str, fit_loss: float,
-                      part: Any) -> None:
-    """Record both claims, the contingency table, the groups' table and the metrics."""
+                      part: Any, level: tuple[float, int] = (float("nan"), 0)) -> None:
+    """Record both claims, the contingency table, the groups' table and the metrics; ``level``
+    is c* (from it on some class mixes the groups, whatever c) and the classes just below it."""
+    w = sep.group_spreads.within
     words = (f"{len(rows)} networks in classes of {part.criterion} ≤ {part.level:g} "
-             f"({len(part.labels) - len(rows)} in no class), groups by {key}, fit level train loss ≤ {fit_loss:g}")
+             f"({len(part.labels) - len(rows)} in no class), groups by {key}, fit level train loss ≤ {fit_loss:g}; "
+             f"within-group spread {100 * w.value:.2f} % [{100 * w.low:.2f}, {100 * w.high:.2f}]; "
+             f"whatever c: a class mixes the groups at every c ≥ {level[0]:.4g}, {level[1]} classes just below")
     for claim in group_claims(sep, words):
         claim.record(ctx)
     ctx.table(f"classes × known groups ({key})",
@@ -86,6 +90,8 @@ def record_separation(ctx: Any, sep: Separation, rows: list[int], pop: Any, acc:
     ctx.metric("permutation p (ARI)", sep.p_value)
     ctx.metric("worst train loss", sep.worst_train_loss)
     ctx.metric("within-group spread of test accuracy", sep.group_spreads.within.value)
+    ctx.metric("c* (a class mixes the groups at every c ≥ c*)", level[0])
+    ctx.metric("classes just below c*", level[1])
 
 
 def _group_row(group: str, rows: list[int], meta: list[dict[str, Any]], acc: Any, key: str) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import PositiveFloat, PositiveInt
 
 from catdyn.morphisms import BackendMorphism
-from catdyn.values import Claims, Partition, Population, Table
+from catdyn.values import BarrierMatrix, Claims, Partition, Population, Table
 
 
 class KnownGroups(BackendMorphism):
@@ -28,16 +29,18 @@ class KnownGroups(BackendMorphism):
     above 3 points. *The classes separate the groups*: no class holds members of two groups
     (the contingency table and the adjusted Rand index, with a bootstrap interval and a
     permutation p-value); inconclusive where the population has no teeth, or where pure classes
-    agree with the groups no better than chance (singletons, say)."""
+    agree with the groups no better than chance (singletons, say). From the barrier matrix, with
+    no c chosen: the level c* from which on some class mixes the groups, whatever c, and how many
+    classes there are just below it."""
 
-    inputs, output = (Population, Partition, Table), Claims
+    inputs, output = (Population, Partition, Table, BarrierMatrix), Claims
     key: Literal["pretrain", "group"] = "pretrain"
     fit_loss: PositiveFloat = 0.1
     resamples: PositiveInt = 1000
 
-    def run(self, ctx: Any, pop: Population, part: Partition, acc: Table) -> Claims:
+    def run(self, ctx: Any, pop: Population, part: Partition, acc: Table, barriers: BarrierMatrix) -> Claims:
         from catdyn.backends.torch.studies.homotopy.group_claims import record_separation
-        from catdyn.backends.torch.studies.homotopy.groups import separation
+        from catdyn.backends.torch.studies.homotopy.groups import pure_below, separation
 
         rows = [i for i, label in enumerate(part.labels) if label is not None]
         groups = [str(pop.meta[i].get(self.key, "none")) if pop.meta else "none" for i in rows]
@@ -45,5 +48,9 @@ class KnownGroups(BackendMorphism):
         train_loss = [float(acc.rows[i]["train_loss"]) for i in rows]
         sep = separation(test_acc, train_loss, [int(part.labels[i]) for i in rows], groups, fit_loss=self.fit_loss,
                          resamples=self.resamples, seed=ctx.seed)
-        record_separation(ctx, sep, rows, pop, acc, self.key, self.fit_loss, part)
+        kept = [k for k, m in enumerate(barriers.members or range(len(barriers.matrix))) if m in set(rows)]
+        order = [(barriers.members or list(range(len(barriers.matrix))))[k] for k in kept]
+        level = pure_below(np.asarray(barriers.matrix, dtype=np.float64)[np.ix_(kept, kept)],
+                           [groups[rows.index(m)] for m in order]) if kept else (float("nan"), 0)
+        record_separation(ctx, sep, rows, pop, acc, self.key, self.fit_loss, part, level)
         return Claims([r[3] for r in ctx.records if r[0] == "claim"])

@@ -63,6 +63,36 @@ def adjusted_rand_index(classes: Sequence[int], groups: Sequence[str]) -> float:
     return (index - expected) / (top - expected)
 
 
+def pure_below(barriers: np.ndarray, groups: Sequence[str]) -> tuple[float, int]:
+    """The level c* from which on some class holds two groups, whatever the criterion's c: the
+    first single-linkage merge (H0 of the barrier filtration) that joins members of two groups;
+    and the number of classes just below it, where every class is pure (``inf`` and the number
+    of components when no merge joins two groups).
+
+    >>> b = np.array([[0, .1, .5, .6], [.1, 0, .4, .7], [.5, .4, 0, .2], [.6, .7, .2, 0]])
+    >>> pure_below(b, ["a", "a", "b", "b"]), pure_below(b, ["a", "b", "a", "b"])
+    ((0.4, 2), (0.1, 4))
+    """
+    from catdyn.classes import h0_persistence
+
+    pers = h0_persistence(barriers)
+    parent = list(range(pers.n))
+    members: dict[int, set[str]] = {i: {str(g)} for i, g in enumerate(groups)}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j, h in pers.merges:
+        ri, rj = find(i), find(j)
+        if len(members[ri] | members[rj]) > 1:
+            return float(h), pers.n - int(np.sum(pers.deaths < h))
+        parent[rj] = ri
+        members[ri] |= members[rj]
+    return float("inf"), pers.n - len(pers.merges)
+
+
 @dataclass(frozen=True)
 class Separation:
     """How the classes sit against the known groups: the table, the adjusted Rand index with a

@@ -147,3 +147,23 @@ def test_teeth_tiny_preset_runs_through_the_runner(tmp_path) -> None:
     assert teeth["step"] == separate["step"] and teeth["step"] in drawn
     report = next(tmp_path.glob("reports/*/report.md")).read_text()
     assert "classes × known groups (pretrain)" in report and "| random labels |" in report
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_the_level_where_classes_start_mixing_groups_matches_a_scan_over_c(seed: int) -> None:
+    from catdyn.backends.torch.studies.homotopy.groups import pure_below
+    from catdyn.classes import classes_at
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 10))
+    b = rng.uniform(0, 1, (n, n)).round(2)
+    b = np.triu(b, 1) + np.triu(b, 1).T
+    groups = [f"g{v}" for v in rng.integers(0, 2, n)]
+    levels = sorted(set(b[np.triu_indices(n, 1)].tolist()))
+    mixed = [c for c in levels if any(len({groups[i] for i in np.flatnonzero(classes_at(b, c) == k)}) > 1
+                                       for k in set(classes_at(b, c).tolist()))]
+    c_star, below = pure_below(b, groups)
+    assert c_star == (mixed[0] if mixed else np.inf)
+    if mixed:
+        just_below = max([c for c in levels if c < c_star], default=-1.0)
+        assert below == len(set(classes_at(b, just_below).tolist()))
