@@ -25,7 +25,8 @@ Each population with seeds is this diagram (a population with none is left out):
     Barriers × Accuracy --Mantel--> Mantel
     Population × Digits × Classes --AffineFits--> Affine
     Population × Digits --AlignmentLaws--> Laws
-    Population × Classes × Accuracy × Barriers --KnownGroups--> Separation   (teeth presets only)
+    Population × Classes × Accuracy × Barriers --KnownGroups--> Separation   (teeth presets only;
+    ``also_separate`` adds Paths --Criterion--> Barriers' --Classes--> Classes' and KnownGroups on them)
 
 ``LinearPaths`` aligns every pair by weight matching (a Perm morphism through the architecture's
 declared symmetry) and profiles loss and error on both splits along the straight path (25
@@ -85,10 +86,13 @@ CONTRAST = {**SMOKE, "n_train": 200, "steps": 1500, "resamples": 1000,
 loss ≤ 0.1) while test accuracy may differ by setting (weight decay on/off, SGD vs Adam)."""
 SGD_PLAIN = {"name": "sgd", "lrs": (0.05,), "momentum": 0.9}
 TEETH = {**CONTRAST, "steps": 1500, "digits_mlp_seeds": tuple(range(6)), "known_groups": "pretrain",
+         "also_separate": (("relative", 5.0),),
          "optimisers": (SGD_PLAIN, {**SGD_PLAIN, "random_labels": {"steps": 3000, "lr": 0.05, "label_seed": 0}})}
 """Where the claim has teeth (Liu et al. 2020): 12 MLPs fitted to 200 training digits by the same SGD, six of
 them first pre-trained on those digits under randomly permuted labels; all fit the clean labels, the
-pre-trained ones generalise worse. ``KnownGroups`` asks whether the barrier classes separate the two groups."""
+pre-trained ones generalise worse. ``KnownGroups`` asks whether the barrier classes separate the two groups,
+under the chosen criterion and under the relative one at c = 5 (``also_separate``: the one criterion of the
+sensitivity table whose classes there are neither one nor all singletons)."""
 TEETH_TINY = {**TINY, "n_train": 100, "known_groups": "pretrain",
               "optimisers": ({"name": "sgd", "lrs": (0.1,)}, {"name": "sgd", "lrs": (0.1,), "random_labels": {"steps": 20}})}
 FULL = {**SMOKE, "mlp_hidden": [64], "steps": 3000, "max_curves": 40, "curve_steps": 400, "resamples": 2000,
@@ -127,8 +131,13 @@ def population(e, name, data, arch, seeds, p):
     e.add(f"{name} affine", AffineFits(), pop, data, classes)
     e.add(f"{name} laws", AlignmentLaws(), pop, data)
     if p.get("known_groups"):
-        e.add(f"{name} known groups", KnownGroups(key=p["known_groups"], resamples=p["resamples"]), pop, classes, acc,
-              barriers)
+        e.add(f"{name} known groups", KnownGroups(key=p["known_groups"], resamples=p["resamples"],
+                                                  tag=f"({crit}, c = {c:g})"), pop, classes, acc, barriers)
+    for other, level in p.get("also_separate", ()):
+        b = e.add(f"{name} barriers {other}", Criterion(definition=other), paths)
+        k = e.add(f"{name} classes {other} {level:g}", Classes(c=level), b)
+        e.add(f"{name} known groups {other} {level:g}", KnownGroups(key=p["known_groups"], resamples=p["resamples"],
+                                                                   tag=f"({other}, c = {level:g})"), pop, k, acc, b)
 
 
 @experiment(name="homotopy-classes", seed=0, presets={"tiny": TINY, "smoke": SMOKE, "contrast": CONTRAST,

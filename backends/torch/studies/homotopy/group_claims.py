@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,7 @@ def separation_claim(sep: Separation, teeth: Verdict, words: str) -> Claim:
         verdict=verdict,
         interval=(est.low, est.high),
         figure=f"ARI {est.value:.2f} [{est.low:.2f}, {est.high:.2f}]",
-        detail=f"{why}; adjusted Rand index of classes vs groups, permutation p = {sep.p_value:.3g}; {words}",
+        detail=f"{why}; adjusted Rand index of classes vs groups [its range leaving one network out], permutation p = {sep.p_value:.3g}; {words}",
     )
 
 
@@ -72,7 +73,7 @@ def group_claims(sep: Separation, words: str) -> tuple[Claim, Claim]:
 
 
 def record_separation(ctx: Any, sep: Separation, rows: list[int], pop: Any, acc: Any, key: str, fit_loss: float,
-                      part: Any, level: tuple[float, int] = (float("nan"), 0)) -> None:
+                      part: Any, level: tuple[float, int] = (float("nan"), 0), tag: str = "") -> None:
     """Record both claims, the contingency table, the groups' table and the metrics; ``level``
     is c* (from it on some class mixes the groups, whatever c) and the classes just below it."""
     w = sep.group_spreads.within
@@ -81,7 +82,7 @@ def record_separation(ctx: Any, sep: Separation, rows: list[int], pop: Any, acc:
              f"within-group spread {100 * w.value:.2f} % [{100 * w.low:.2f}, {100 * w.high:.2f}]; "
              f"whatever c: a class mixes the groups at every c ≥ {level[0]:.4g}, {level[1]} classes just below")
     for claim in group_claims(sep, words):
-        claim.record(ctx)
+        (dataclasses.replace(claim, claim=f"{claim.claim} {tag}") if tag else claim).record(ctx)
     ctx.table(f"classes × known groups ({key})",
               [{"class": c, **{g: int(n) for g, n in zip(sep.groups, counts)}} for c, counts in zip(sep.classes, sep.table)])
     meta = [pop.meta[i] if pop.meta else {} for i in rows]

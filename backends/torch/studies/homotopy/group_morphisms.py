@@ -27,16 +27,18 @@ class KnownGroups(BackendMorphism):
     two claims. *The population has teeth*: every member's training loss ≤ ``fit_loss`` and the
     groups' between-group spread of test accuracy (bootstrap interval, ``resamples`` draws)
     above 3 points. *The classes separate the groups*: no class holds members of two groups
-    (the contingency table and the adjusted Rand index, with a bootstrap interval and a
+    (the contingency table and the adjusted Rand index, with its leave-one-out range and a
     permutation p-value); inconclusive where the population has no teeth, or where pure classes
     agree with the groups no better than chance (singletons, say). From the barrier matrix, with
     no c chosen: the level c* from which on some class mixes the groups, whatever c, and how many
-    classes there are just below it."""
+    classes there are just below it. ``tag`` is added to the claims' names (one arrow per
+    criterion read)."""
 
     inputs, output = (Population, Partition, Table, BarrierMatrix), Claims
     key: Literal["pretrain", "group"] = "pretrain"
     fit_loss: PositiveFloat = 0.1
     resamples: PositiveInt = 1000
+    tag: str = ""
 
     def run(self, ctx: Any, pop: Population, part: Partition, acc: Table, barriers: BarrierMatrix) -> Claims:
         from catdyn.backends.torch.studies.homotopy.group_claims import record_separation
@@ -52,5 +54,5 @@ class KnownGroups(BackendMorphism):
         order = [(barriers.members or list(range(len(barriers.matrix))))[k] for k in kept]
         level = pure_below(np.asarray(barriers.matrix, dtype=np.float64)[np.ix_(kept, kept)],
                            [groups[rows.index(m)] for m in order]) if kept else (float("nan"), 0)
-        record_separation(ctx, sep, rows, pop, acc, self.key, self.fit_loss, part, level)
+        record_separation(ctx, sep, rows, pop, acc, self.key, self.fit_loss, part, level, self.tag)
         return Claims([r[3] for r in ctx.records if r[0] == "claim"])

@@ -140,8 +140,9 @@ def test_teeth_tiny_preset_runs_through_the_runner(tmp_path) -> None:
     assert rc == 0
     (claims_file,) = list(tmp_path.glob("reports/*/claims.json"))
     claims = {c["claim"]: c for c in json.loads(claims_file.read_text())["claims"]}
-    teeth = claims["the population has teeth: known groups that all fit the training set differ by > 3 points"]
-    separate = claims["the homotopy classes separate the known groups"]
+    teeth = claims["the population has teeth: known groups that all fit the training set differ by > 3 points"
+                   " (line-endpoint, c = 0.1)"]
+    separate = claims["the homotopy classes separate the known groups (line-endpoint, c = 0.1)"]
     (family,) = experiments(load_spec(SPEC))
     drawn = {family.build("teeth-tiny").label(a) for a in family.build("teeth-tiny").arrows}
     assert teeth["step"] == separate["step"] and teeth["step"] in drawn
@@ -167,3 +168,13 @@ def test_the_level_where_classes_start_mixing_groups_matches_a_scan_over_c(seed:
     if mixed:
         just_below = max([c for c in levels if c < c_star], default=-1.0)
         assert below == len(set(classes_at(b, just_below).tolist()))
+
+
+def test_the_index_range_is_the_leave_one_out_range_and_holds_the_index() -> None:
+    classes = [0] * 6 + [1, 2, 3, 4, 5, 6]
+    sep = separation(GOOD + GOOD[:2] + BAD + BAD[:2], [0.01] * 12, classes, ["none"] * 6 + ["random labels"] * 6,
+                     resamples=200)
+    drop = [adjusted_rand_index(classes[:i] + classes[i + 1:], sep_groups[:i] + sep_groups[i + 1:])
+            for sep_groups in [["none"] * 6 + ["random labels"] * 6] for i in range(12)]
+    assert (sep.ari.low, sep.ari.high) == (min(drop), max(drop))
+    assert sep.ari.low <= sep.ari.value <= sep.ari.high
