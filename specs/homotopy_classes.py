@@ -5,7 +5,10 @@ of 100 MNIST networks).
 ``catdyn run specs/homotopy_classes.py`` (preset ``smoke``: digits, one MLP population, a few
 minutes on a CPU; ``tiny``: what the tests run, seconds; ``contrast``: 16 MLPs fitted to 200
 training digits with and without weight decay, SGD and Adam, a population where networks that
-all fit the training set may generalise differently; ``full``: ≥ 100 networks per population,
+all fit the training set may generalise differently; ``teeth``: 12 MLPs fitted to 200 training digits by one
+SGD setting, half of them first pre-trained on randomly permuted labels (Liu et al. 2020), so that all fit the
+training set while the pre-trained ones generalise worse, with ``KnownGroups`` asking whether the classes
+separate the two groups; ``teeth-tiny``: the same at test size; ``full``: ≥ 100 networks per population,
 MLPs on digits and MNIST-1D and a CNN on digits). For each population (architecture
 × data set) the networks differ by seed, optimiser (SGD with momentum, Adam) and learning rate.
 Each population with seeds is this diagram (a population with none is left out):
@@ -22,6 +25,8 @@ Each population with seeds is this diagram (a population with none is left out):
     Barriers × Accuracy --Mantel--> Mantel
     Population × Digits × Classes --AffineFits--> Affine
     Population × Digits --AlignmentLaws--> Laws
+    Population × Classes × Accuracy × Barriers --KnownGroups--> Separation   (teeth presets only;
+    ``also_separate`` adds Paths --Criterion--> Barriers' --Classes--> Classes' and KnownGroups on them)
 
 ``LinearPaths`` aligns every pair by weight matching (a Perm morphism through the architecture's
 declared symmetry) and profiles loss and error on both splits along the straight path (25
@@ -53,6 +58,7 @@ from catdyn.backends.torch.studies.homotopy.claim_morphisms import (
     RobustVerdicts,
     Sensitivity,
 )
+from catdyn.backends.torch.studies.homotopy.group_morphisms import KnownGroups
 from catdyn.backends.torch.studies.homotopy.morphisms import (
     ClassCount,
     Classes,
@@ -78,6 +84,17 @@ CONTRAST = {**SMOKE, "n_train": 200, "steps": 1500, "resamples": 1000,
             "digits_mlp_seeds": (0, 1, 2, 3)}
 """A population where the claim could fail: 200 training digits, so every setting fits them (train
 loss ≤ 0.1) while test accuracy may differ by setting (weight decay on/off, SGD vs Adam)."""
+SGD_PLAIN = {"name": "sgd", "lrs": (0.05,), "momentum": 0.9}
+TEETH = {**CONTRAST, "steps": 1500, "digits_mlp_seeds": tuple(range(6)), "known_groups": "pretrain",
+         "also_separate": (("relative", 5.0),),
+         "optimisers": (SGD_PLAIN, {**SGD_PLAIN, "random_labels": {"steps": 3000, "lr": 0.05, "label_seed": 0}})}
+"""Where the claim has teeth (Liu et al. 2020): 12 MLPs fitted to 200 training digits by the same SGD, six of
+them first pre-trained on those digits under randomly permuted labels; all fit the clean labels, the
+pre-trained ones generalise worse. ``KnownGroups`` asks whether the barrier classes separate the two groups,
+under the chosen criterion and under the relative one at c = 5 (``also_separate``: the one criterion of the
+sensitivity table whose classes there are neither one nor all singletons)."""
+TEETH_TINY = {**TINY, "n_train": 100, "known_groups": "pretrain",
+              "optimisers": ({"name": "sgd", "lrs": (0.1,)}, {"name": "sgd", "lrs": (0.1,), "random_labels": {"steps": 20}})}
 FULL = {**SMOKE, "mlp_hidden": [64], "steps": 3000, "max_curves": 40, "curve_steps": 400, "resamples": 2000,
         "optimisers": ({"name": "sgd", "lrs": (0.01, 0.05, 0.2), "momentum": 0.9},
                        {"name": "adam", "lrs": (0.0003, 0.001, 0.003)}),
@@ -113,10 +130,18 @@ def population(e, name, data, arch, seeds, p):
     e.add(f"{name} Mantel", Mantel(permutations=min(p["resamples"], 2000)), barriers, acc)
     e.add(f"{name} affine", AffineFits(), pop, data, classes)
     e.add(f"{name} laws", AlignmentLaws(), pop, data)
+    if p.get("known_groups"):
+        e.add(f"{name} known groups", KnownGroups(key=p["known_groups"], resamples=p["resamples"],
+                                                  tag=f"({crit}, c = {c:g})"), pop, classes, acc, barriers)
+    for other, level in p.get("also_separate", ()):
+        b = e.add(f"{name} barriers {other}", Criterion(definition=other), paths)
+        k = e.add(f"{name} classes {other} {level:g}", Classes(c=level), b)
+        e.add(f"{name} known groups {other} {level:g}", KnownGroups(key=p["known_groups"], resamples=p["resamples"],
+                                                                   tag=f"({other}, c = {level:g})"), pop, k, acc, b)
 
 
 @experiment(name="homotopy-classes", seed=0, presets={"tiny": TINY, "smoke": SMOKE, "contrast": CONTRAST,
-                                                                "full": FULL})
+                                                                "teeth": TEETH, "teeth-tiny": TEETH_TINY, "full": FULL})
 def homotopy_classes(e, p):
     """Mode-connectivity classes of trained networks and the paper's 0.5 % / 3 % claim."""
     loaded = {}

@@ -40,7 +40,14 @@ baseline is assessed against it:
     ShiftedTest: Digits → Digits noise 0.2;   Generalisation(tag=noi02): Digits noise 0.2 × Pop … → Gaps noi02
     Assess(target=gap_noi02): Models → Measures gap_noi02;   GapClaims: Measures gap_noi02 × Models → Claims gap_noi02
 
-(written without arrows: the smoke diagram above does not wire them).
+    MNIST1DShift: MNIST1D → MNIST1D tra72;   Generalisation(tag=tra72): MNIST1D tra72 × Pop … → Gaps tra72
+
+(written without arrows: the smoke diagram above does not wire them). The ``shift`` preset also
+trains the smoke design on MNIST-1D and draws its test split from the generator under other
+arguments (:class:`MNIST1DShift`): a wider shift (``max_translation`` 72: rolls of 0–71 instead
+of 0–47), more noise (correlated 0.5 and i.i.d. 0.1 instead of 0.25 and 0.02) and a wider scale
+(``scale_coeff`` 1.5: 1 ± 0.75 instead of 1 ± 0.2); each gap is a target only for the models of
+its own data set (the others' rows are NaN and left out), and its ``gap`` pools both data sets.
 
 **Slice and noise floor.** The grid is ``grid``² points over [−``span``, ``span``]² in
 filter-normalised units, on the training set (``batch`` ≥ ``n_train`` in ``smoke`` and
@@ -67,6 +74,7 @@ from catdyn.backends.torch.studies.persistence.morphisms import (
     Generalisation,
     HalvesFloor,
     LandscapeFeatures,
+    MNIST1DShift,
     ModelTable,
     OneAtATime,
     Persistence,
@@ -97,7 +105,12 @@ SMOKE = {"base": BASE, "vary": VARY, "seeds": [0], "steps": 300, "dir_seeds": [0
 TINY = {"base": {**BASE, "n_train": 200}, "vary": {"width": [16], "lr": [0.3], "label_noise": [0.3]}, "seeds": [0],
         "steps": 40, "dir_seeds": [0], "grid": 9, "span": 1.0, "batch": 128, "resamples": 50, "permutations": 49,
         "use_digits_mlp": True, "shifts": [("rotation", 20.0)]}
-SHIFT = {**SMOKE, "shifts": [("noise", 0.2), ("rotation", 20.0)]}
+MNIST1D_SHIFTS = [("tra72", {"max_translation": 72}), ("noi05", {"corr_noise_scale": 0.5, "iid_noise_scale": 0.1}),
+                  ("sca15", {"scale_coeff": 1.5})]
+"""MNIST-1D's test split from its generator with a wider shift (0–71 instead of 0–47), more noise
+(correlated 0.5, i.i.d. 0.1 instead of 0.25, 0.02) and a wider scale (1 ± 0.75 instead of 1 ± 0.2)."""
+SHIFT = {**SMOKE, "shifts": [("noise", 0.2), ("rotation", 20.0)], "use_mnist1d_mlp": True,
+         "mnist1d_shifts": MNIST1D_SHIFTS}
 FULL = {"base": FULL_BASE, "vary": FULL_VARY, "seeds": [0, 1], "steps": 2000, "dir_seeds": [0, 1, 2, 3, 4],
         "grid": 41, "span": 1.0, "batch": 1200, "resamples": 2000, "permutations": 1999, "use_digits_mlp": True,
         "use_digits_cnn": True, "use_mnist1d_mlp": True}
@@ -138,7 +151,7 @@ def population(e, name, data, family, shape, p):
 def persistence_generalisation(e, p):
     """Landscape persistence against the generalisation gap, with plain baselines (and, with
     ``shifts``, against the gap on digits test sets under distribution shift)."""
-    loaded, tables, digits_pops = {}, [], []
+    loaded, tables, digits_pops, mnist1d_pops = {}, [], [], []
     for name, (dataset, family, shape) in POPULATIONS.items():
         if not p.get(f"use_{name}", False):
             continue
@@ -148,11 +161,16 @@ def persistence_generalisation(e, p):
         pops, more = population(e, name, loaded[dataset], family, shape, p)
         tables += more
         digits_pops += pops if dataset == "digits" else []
+        mnist1d_pops += pops if dataset == "mnist1d" else []
     targets = ["gap"]
     for kind, amount in p.get("shifts", ()):
         tag = f"{kind[:3]}{amount:g}".replace(".", "")
         shifted = e.add(f"Digits {kind} {amount:g}", ShiftedTest(kind=kind, amount=amount), loaded["digits"])
         tables.append(e.add(f"Gaps {tag}", Generalisation(tag=tag), shifted, *digits_pops))
+        targets.append(f"gap_{tag}")
+    for tag, generator in p.get("mnist1d_shifts", ()) if mnist1d_pops else ():
+        shifted = e.add(f"MNIST1D {tag}", MNIST1DShift(seed=DATA["mnist1d"][1], **generator), loaded["mnist1d"])
+        tables.append(e.add(f"Gaps {tag}", Generalisation(tag=tag), shifted, *mnist1d_pops))
         targets.append(f"gap_{tag}")
     models = e.add("Models", ModelTable(), *tables)
     for target in targets:

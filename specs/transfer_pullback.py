@@ -37,7 +37,9 @@ architecture's: ParameterWidths sweeps the hidden width; with two hidden layers 
 and 5 classes it is 3.76 % at 64, 1.53 % at 256, and the paper's 0.5 % needs a width of 931
 (the band 0.25–1 %: 431–1931). TimeTransfer times fine-tuning and both pullbacks with many
 steps (each timing over a second), repeated in rotated order, and reports the median speed-up
-with an order-statistic interval next to the FLOP ratio.
+with an order-statistic interval next to the FLOP ratio; a verdict whose interval ends within the
+repeats' run-to-run noise (the ratios' standard deviation) of an edge of the 2–8× band is
+inconclusive, since timing noise would decide it.
 
 ``catdyn check`` verifies both pullbacks as DSL pullbacks: the fibre product of a linear toy
 against the exact Mat pullback (square, factorisation, uniqueness), the fibre product of a real

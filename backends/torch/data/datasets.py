@@ -192,8 +192,18 @@ def make_mnist1d(
     seed: int = 42,
     form: Literal["vector", "sequence"] = "vector",
     test_fraction: float = 0.2,
+    **generator: float,
 ) -> Splits:
     """MNIST-1D generated locally (``mnist1d.data.make_dataset``; nothing is downloaded).
+
+    ``generator`` overrides the generator's own arguments (:data:`MNIST1D_GENERATOR`: their
+    defaults make the published set), which each sample's template goes through in this order:
+    padded with 36–60 zeros and stretched to 72 points, scaled by ``1 + scale_coeff · (u − ½)``,
+    rolled by a shift drawn from ``0 … max_translation − 1`` (the **shift**), its zero part
+    replaced by Gaussian noise smoothed with σ = 2 of scale ``corr_noise_scale``, plus i.i.d.
+    noise of scale ``iid_noise_scale`` (the **noise**), sheared by ``shear_scale · (u − ½)``
+    along a ramp from −½ to ½, resampled to 40 points; then the whole set is centred and scaled
+    to unit standard deviation (so a set made noisier is also scaled down as a whole).
 
     ``form="vector"`` gives ``(N, 40)``, ``"sequence"`` gives ``(N, 40, 1)`` for recurrent and
     attention models. The package seeds numpy's and Python's global generators; catdyn restores
@@ -218,6 +228,8 @@ def make_mnist1d(
     if not 0.0 < test_fraction < 1.0:
         raise DatasetError.option("test_fraction", test_fraction, "in (0, 1)")
     args = get_dataset_args()
+    for name, value in _mnist1d_generator(generator).items():
+        setattr(args, name, value)
     args.num_samples = int(num_samples)
     args.seed = int(seed)
     args.train_split = 1.0 - test_fraction
@@ -236,6 +248,31 @@ def make_mnist1d(
         Dataset(_t(data["x"]), torch.as_tensor(data["y"]).long(), "mnist1d", 10, "train"),
         Dataset(_t(data["x_test"]), torch.as_tensor(data["y_test"]).long(), "mnist1d", 10, "test"),
     )
+
+
+MNIST1D_GENERATOR = {"max_translation": 48, "scale_coeff": 0.4, "corr_noise_scale": 0.25, "iid_noise_scale": 0.02,
+                     "shear_scale": 0.75}
+"""The MNIST-1D generator's arguments :func:`make_mnist1d` exposes, with the package's defaults."""
+
+
+def _mnist1d_generator(options: dict[str, float]) -> dict[str, float | int]:
+    """The generator arguments validated: known names, finite and ≥ 0, the shift a whole number
+    from 1 to 72 (the stretched signal's length).
+
+    >>> _mnist1d_generator({"max_translation": 60.0, "scale_coeff": 1})
+    {'max_translation': 60, 'scale_coeff': 1.0}
+    """
+    out: dict[str, float | int] = {}
+    for name, value in options.items():
+        if name not in MNIST1D_GENERATOR:
+            raise DatasetError.option("MNIST-1D generator argument", name, f"one of {', '.join(MNIST1D_GENERATOR)}")
+        v = float(value)
+        if not math.isfinite(v) or v < 0:
+            raise DatasetError.option(name, value, "finite and ≥ 0")
+        if name == "max_translation" and (v != int(v) or not 1 <= v <= 72):
+            raise DatasetError.option(name, value, "a whole number from 1 to 72")
+        out[name] = int(v) if name == "max_translation" else v
+    return out
 
 
 def make_moons(n: int = 1000, noise: float = 0.1, seed: int = 0, test_fraction: float = 0.2) -> Splits:

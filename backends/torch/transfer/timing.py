@@ -104,19 +104,39 @@ def speedups(rows: Sequence[Mapping[str, Any]], baseline: str, method: str, cloc
             if (k, baseline) in by and (k, method) in by and by[(k, method)] > 0]
 
 
+def timing_noise(ratios: Sequence[float]) -> float:
+    """The run-to-run noise of one repeat's speed-up: the sample standard deviation of the
+    per-repeat ratios (NaN for fewer than two).
+
+    >>> round(timing_noise([1.8, 2.0, 2.2]), 3)
+    0.2
+    """
+    xs = [float(v) for v in ratios]
+    if len(xs) < 2:
+        return math.nan
+    mean = sum(xs) / len(xs)
+    return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+
+
 def speed_verdict(
     ratios: Sequence[float], shortest: float, min_seconds: float = 1.0, band: tuple[float, float] = (2.0, 8.0)
 ) -> tuple[Estimate, str, str]:
     """The median speed-up with its interval (:func:`median_interval`), the verdict against
     ``band`` (:func:`catdyn.stats.band_verdict`) and its reason: "inconclusive" when the
-    shortest timing is under ``min_seconds`` (overhead, not work) or when the interval crosses
-    an edge of the band.
+    shortest timing is under ``min_seconds`` (overhead, not work), when the interval crosses
+    an edge of the band, or when timing noise could decide it: an end of the interval lies
+    within the measured run-to-run noise (:func:`timing_noise`) of an edge it does not cross.
+    The ends of an order-statistic interval are single repeats' ratios, each known only up to
+    that noise, so a rerun could put such an end on the other side of the edge and flip the
+    verdict; only a verdict whose interval clears every edge by more than the noise stands.
 
     >>> est, verdict, reason = speed_verdict([1.6, 1.9, 2.1, 2.3, 2.6], shortest=3.0)
     >>> verdict, reason
     ('inconclusive', 'the interval [1.60, 2.60]x crosses an edge of the band 2–8x')
     >>> speed_verdict([3.0, 3.1, 3.2], shortest=0.04)[1:]
     ('inconclusive', 'a timing took 0.04 s < 1 s: mostly per-step overhead')
+    >>> speed_verdict([1.66, 1.9, 1.96, 1.98, 1.999], shortest=3.0)[1:]
+    ('inconclusive', 'timing noise decides it: the interval [1.66, 2.00]x ends 0.00x from the band edge 2x, within the run-to-run noise of one repeat (±0.14x, the standard deviation of 5 ratios); it would read not reproduced')
     """
     from catdyn.stats import Verdict, band_verdict
 
@@ -127,4 +147,17 @@ def speed_verdict(
     if verdict == Verdict.INCONCLUSIVE:
         return est, str(verdict), (f"the interval [{est.low:.2f}, {est.high:.2f}]x crosses an edge of the band "
                                    f"{band[0]:g}–{band[1]:g}x")
+    noise = timing_noise(ratios)
+    near = _nearest_edge(est, band)
+    if not math.isfinite(noise) or near[0] <= noise:
+        spread = (f"±{noise:.2f}x, the standard deviation of {len(ratios)} ratios" if math.isfinite(noise)
+                  else "not measurable from one repeat")
+        return est, str(Verdict.INCONCLUSIVE), (
+            f"timing noise decides it: the interval [{est.low:.2f}, {est.high:.2f}]x ends {near[0]:.2f}x from the "
+            f"band edge {near[1]:g}x, within the run-to-run noise of one repeat ({spread}); it would read {verdict}")
     return est, str(verdict), ""
+
+
+def _nearest_edge(est: Estimate, band: tuple[float, float]) -> tuple[float, float]:
+    """The distance from the interval's ends to the nearest edge of ``band``, and that edge."""
+    return min((abs(end - edge), edge) for end in (est.low, est.high) for edge in band)

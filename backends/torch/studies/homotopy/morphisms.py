@@ -30,6 +30,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    model_serializer,
 )
 
 from catdyn.backends.torch.studies.homotopy.values import PathProfiles
@@ -53,14 +54,38 @@ def population_members(pop: Population, data: Dataset, device: str) -> Any:
     return load_members({"arch": arch, "status": pop.status, "params": pop.params}, data.to_tree(), device)
 
 
+class RandomLabels(BaseModel):
+    """Pre-training on random labels before the real training (Liu et al. 2020): ``steps`` SGD
+    steps (``lr``, ``momentum``) on the training inputs with their labels permuted across samples
+    by ``label_seed`` (:mod:`~catdyn.backends.torch.studies.homotopy.pretrain`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    steps: PositiveInt
+    lr: PositiveFloat = 0.05
+    momentum: NonNegativeFloat = 0.9
+    label_seed: NonNegativeInt = 0
+
+
 class Optimiser(BaseModel):
-    """One optimiser of a homotopy population and the learning rates it is trained with."""
+    """One optimiser of a homotopy population and the learning rates it is trained with; with
+    ``random_labels``, its members are first pre-trained on random labels (a known group of
+    members that fit the training set yet may generalise worse)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: Literal["sgd", "adam"]
     lrs: tuple[PositiveFloat, ...] = Field(min_length=1)
     momentum: NonNegativeFloat = 0.9
     weight_decay: NonNegativeFloat = 0.0
+    random_labels: RandomLabels | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_pretraining(self, handler: Any) -> dict[str, Any]:
+        """Without pre-training the serialisation (and so every stored task key) is the one it
+        had before ``random_labels`` existed."""
+        out = handler(self)
+        if out.get("random_labels") is None:
+            out.pop("random_labels", None)
+        return out
 
 
 class HomotopyTrain(BackendMorphism):

@@ -34,6 +34,7 @@ class OptimiserGroup:
     optimiser: Optimiser
     runs: tuple[tuple[int, float], ...]
     weight_decay: float = 0.0
+    random_labels: Mapping[str, Any] | None = None
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], seeds: Sequence[int]) -> OptimiserGroup:
@@ -46,7 +47,23 @@ class OptimiserGroup:
         name = str(spec.get("name", "sgd")).lower()
         opt = Adam() if name == "adam" else SGD(momentum=float(spec.get("momentum", 0.9)))
         runs = tuple((int(s), float(lr)) for lr in spec["lrs"] for s in seeds)
-        return cls(name, opt, runs, float(spec.get("weight_decay", 0.0)))
+        pre = spec.get("random_labels")
+        return cls(name, opt, runs, float(spec.get("weight_decay", 0.0)), dict(pre) if pre else None)
+
+    @property
+    def pretrain(self) -> str:
+        """What the members learnt before the real training: ``"random labels"`` or ``"none"``."""
+        return "random labels" if self.random_labels else "none"
+
+    def label(self, lr: float) -> str:
+        """The known group of a member trained at ``lr``: optimiser, rate, decay, pre-training.
+
+        >>> OptimiserGroup.from_spec({"name": "sgd", "lrs": [0.05], "random_labels": {"steps": 9}}, [0]).label(0.05)
+        'sgd lr 0.05 after 9 random-label steps'
+        """
+        decay = f" wd {self.weight_decay:g}" if self.weight_decay else ""
+        pre = f" after {int(self.random_labels['steps'])} random-label steps" if self.random_labels else ""
+        return f"{self.name} lr {lr:g}{decay}{pre}"
 
     def data_seeds(self, seed: int) -> list[int]:
         """Each member's minibatch seed, a hash of the study seed, optimiser, rate and seed."""
@@ -54,6 +71,23 @@ class OptimiserGroup:
             int(hashlib.sha256(f"{seed}/{self.name}/{lr}/{s}".encode()).hexdigest()[:7], 16)
             for s, lr in self.runs
         ]
+
+
+def _pretrained(
+    net: Any, train: Any, group: OptimiserGroup, seeds: list[int], batch_size: int, seed: int, device: str
+) -> tuple[dict[str, torch.Tensor] | None, list[dict[str, Any]]]:
+    """The group's members after random-label pre-training (``None`` when it has none), and
+    each member's record of it (its accuracy on the random labels, the share of labels changed).
+    The pre-training's minibatches have seeds of their own, so the clean phase's minibatches are
+    those of the same members without pre-training."""
+    if not group.random_labels:
+        return None, [{} for _ in seeds]
+    from catdyn.backends.torch.studies.homotopy.pretrain import pretrain_on_random_labels
+
+    pre_seeds = [int(hashlib.sha256(f"{d}/random-labels".encode()).hexdigest()[:7], 16) for d in group.data_seeds(seed)]
+    pre = pretrain_on_random_labels(net, train, seeds, group.random_labels, data_seeds=pre_seeds,
+                                    batch_size=batch_size, device=device)
+    return pre.params, [{"random_label_fit": f, "random_labels_changed": pre.changed} for f in pre.fit]
 
 
 def checkpoint_marks(steps: int, stages: int) -> list[int]:
@@ -97,14 +131,16 @@ def train_population(
             checkpoints=tuple(marks),
         )
         seeds_ = [s for s, _ in group.runs]
-        result = train_ensemble(net, train, seeds_, cfg, data_seeds=group.data_seeds(seed), device=device)
+        init, fits = _pretrained(net, train, group, seeds_, batch_size, seed, device)
+        result = train_ensemble(net, train, seeds_, cfg, data_seeds=group.data_seeds(seed), init=init, device=device)
         params.append({k: v.detach().cpu() for k, v in result.params.items()})
         for m in marks:
             checkpoints[str(m)].append(result.checkpoints[m])
         status += result.status
         losses.append(result.losses.detach().cpu())
-        rows += [{"optimiser": group.name, "lr": lr, "seed": s, "weight_decay": group.weight_decay}
-                 for s, lr in group.runs]
+        rows += [{"optimiser": group.name, "lr": lr, "seed": s, "weight_decay": group.weight_decay,
+                  "pretrain": group.pretrain, "group": group.label(lr), **fit}
+                 for (s, lr), fit in zip(group.runs, fits)]
     if not params:
         return {"skipped": True, "members": 0}
     return {

@@ -11,7 +11,8 @@ or :mod:`catdyn.topology`.
   on the data and labels it trained on), :class:`LandscapeFeatures`, :class:`DirectionMean`,
   the baselines :class:`Generalisation`, :class:`WeightNorm`, :class:`Sharpness`,
   :class:`PHDimension`, and :class:`ModelTable`, :class:`Assess`, :class:`GapClaims`;
-  :class:`ShiftedTest` puts a data set's test split under distribution shift.
+  :class:`ShiftedTest` puts a data set's test split under distribution shift, and
+  :class:`MNIST1DShift` draws MNIST-1D's test split from its generator under other arguments.
 
 >>> Landscape(steps=5).span
 1.0
@@ -290,6 +291,50 @@ class ShiftedTest(BackendMorphism):
         unit = "°" if self.kind == "rotation" else ""
         return Dataset(f"{data.name} ({self.kind} {self.amount:g}{unit})", data.n_classes, data.train_x,
                        data.train_y, x, data.test_y)
+
+
+class MNIST1DShift(BackendMorphism):
+    """The MNIST-1D data set with its test split drawn from the generator under other arguments
+    (:func:`~catdyn.backends.torch.data.datasets.make_mnist1d`: ``max_translation`` the shift,
+    ``corr_noise_scale`` / ``iid_noise_scale`` the noise, ``scale_coeff`` the scale,
+    ``shear_scale``; the others keep the published set's values), with the ``seed`` and
+    ``num_samples`` the input was made with, so only those arguments change. The training split
+    is kept. At least one argument must be given."""
+
+    inputs, output = (Dataset,), Dataset
+    seed: int = 42
+    num_samples: PositiveInt = 5000
+    max_translation: int | None = Field(None, ge=1, le=72)
+    corr_noise_scale: NonNegativeFloat | None = None
+    iid_noise_scale: NonNegativeFloat | None = None
+    scale_coeff: NonNegativeFloat | None = None
+    shear_scale: NonNegativeFloat | None = None
+
+    @model_validator(mode="after")
+    def _something_shifts(self) -> MNIST1DShift:
+        if not self.changes():
+            raise ValueError("give at least one generator argument to change")
+        return self
+
+    def changes(self) -> dict[str, float]:
+        """The generator arguments this shift sets."""
+        names = ("max_translation", "corr_noise_scale", "iid_noise_scale", "scale_coeff", "shear_scale")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+    def run(self, ctx: Any, data: Dataset) -> Dataset:
+        from catdyn.backends.torch.data.datasets import make_mnist1d
+        from catdyn.errors import SpecError
+
+        test_fraction = len(data.test_y) / (len(data.train_y) + len(data.test_y))
+        if not data.name.startswith("mnist1d") or len(data.train_y) + len(data.test_y) != self.num_samples:
+            raise SpecError(f"MNIST1DShift got the data set {data.name!r} of {len(data.train_y) + len(data.test_y)} "
+                            f"samples", f"Wire it to MNIST-1D made with num_samples={self.num_samples}")
+        test = make_mnist1d(self.num_samples, self.seed, test_fraction=test_fraction, **self.changes()).test
+        words = ", ".join(f"{k} {v:g}" for k, v in self.changes().items())
+        same = test.x.reshape(len(test.x), -1) == data.test_x.float().reshape(len(data.test_x), -1)
+        ctx.metric("test inputs changed (share)", float((~same).any(1).double().mean()))
+        return Dataset(f"{data.name} ({words})", data.n_classes, data.train_x, data.train_y,
+                       test.x.reshape(-1, *data.test_x.shape[1:]), test.y)
 
 
 class WeightNorm(BackendMorphism):

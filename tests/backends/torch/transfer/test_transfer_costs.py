@@ -101,3 +101,69 @@ def test_speed_verdicts_say_why_they_are_inconclusive():
     rows = [{"repeat": r, "method": m, "cpu_seconds": t} for r, m, t in
             ((0, "ft", 4.0), (0, "pb", 2.0), (1, "pb", 1.0), (1, "ft", 3.0), (2, "ft", 1.0))]
     assert speedups(rows, "ft", "pb") == [2.0, 3.0]  # paired within a repeat; an unpaired one is left out
+
+
+def _planted(ft: list[float], pb: list[float]) -> list[dict]:
+    return [row for r, (a, b) in enumerate(zip(ft, pb)) for row in
+            ({"repeat": r, "method": "ft", "cpu_seconds": a}, {"repeat": r, "method": "pb", "cpu_seconds": b})]
+
+
+@pytest.mark.parametrize(
+    ("ft", "pb", "verdict", "why"),
+    [
+        # the quiet run of 2026-12-02 in shape: median 1.96x, top repeat 1.999x, repeats spread ±0.14x
+        ([3.32, 3.80, 3.92, 3.96, 3.998], [2.0] * 5, "inconclusive", "timing noise decides it"),
+        # the same median with steady repeats: the interval clears 2x by more than the noise
+        ([3.84, 3.88, 3.92, 3.90, 3.86], [2.0] * 5, "not reproduced", ""),
+        # inside the band, but the bottom repeat sits within the noise of the 2x edge
+        ([4.1, 5.0, 6.0, 7.0, 8.0], [2.0] * 5, "inconclusive", "band edge 2x"),
+        # inside the band with room to spare on both sides
+        ([7.6, 7.8, 8.0, 8.2, 8.4], [2.0] * 5, "reproduced", ""),
+        # near the 8x edge from above, within the noise
+        ([16.2, 17.0, 18.0, 19.0, 20.0], [2.0] * 5, "inconclusive", "band edge 8x"),
+    ],
+    ids=["quiet-run-shape", "steady-below", "near-2x-inside", "steady-inside", "near-8x-above"],
+)
+def test_a_verdict_within_the_timing_noise_of_an_edge_is_inconclusive(ft, pb, verdict, why):
+    from catdyn.backends.torch.transfer.timing import speed_verdict, speedups, timing_noise
+
+    ratios = speedups(_planted(ft, pb), "ft", "pb")
+    est, got, reason = speed_verdict(ratios, shortest=2.0)
+    assert (got, why in reason) == (verdict, True)
+    if verdict == "inconclusive":  # the old rule (the interval alone) would have decided it
+        from catdyn.stats import band_verdict
+
+        assert str(band_verdict((est.low, est.high), (2.0, 8.0))) != "inconclusive"
+        assert min(abs(e - b) for e in (est.low, est.high) for b in (2.0, 8.0)) <= timing_noise(ratios)
+
+
+def test_timing_noise_is_the_sample_standard_deviation():
+    import numpy as np
+
+    from catdyn.backends.torch.transfer.timing import timing_noise
+
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        x = rng.lognormal(0.5, 0.2, size=int(rng.integers(2, 9)))
+        assert timing_noise(x.tolist()) == pytest.approx(float(np.std(x, ddof=1)))
+    assert np.isnan(timing_noise([2.0]))
+
+
+def test_reruns_near_the_edge_no_longer_flip_between_decisive_verdicts():
+    """Simulated reruns of 5 repeats whose true median speed-up is 1.93x with the measured
+    run-to-run noise (sd 0.15x): the interval alone decides 'not reproduced' in a good share of
+    reruns and 'inconclusive' in the rest (the flip the issue saw); with the noise rule, a decisive
+    verdict is rare. Far from the edge (1.2x) the noise rule still decides."""
+    import numpy as np
+
+    from catdyn.backends.torch.transfer.timing import speed_verdict
+    from catdyn.stats import band_verdict
+
+    rng = np.random.default_rng(0)
+    near = rng.normal(1.93, 0.15, size=(2000, 5))
+    old = [str(band_verdict((min(r), max(r)), (2.0, 8.0))) for r in near]
+    new = [speed_verdict(r.tolist(), shortest=2.0)[1] for r in near]
+    assert 0.1 < np.mean([v == "not reproduced" for v in old]) < 0.9  # the old rule flips between reruns
+    assert np.mean([v != "inconclusive" for v in new]) < 0.05
+    far = rng.normal(1.2, 0.1, size=(500, 5))
+    assert np.mean([speed_verdict(r.tolist(), shortest=2.0)[1] == "not reproduced" for r in far]) > 0.95

@@ -193,3 +193,25 @@ def test_a_shifted_test_split_gives_tagged_gaps(study) -> None:
         assert t["gap_rot20"] - p["gap"] == pytest.approx(p["test_acc"] - t["test_acc_rot20"])
     with pytest.raises(SpecError, match="amount"):
         ShiftedTest(kind="noise", amount=0.0)
+
+
+def test_mnist1d_shift_draws_the_test_split_from_the_generator_under_other_arguments() -> None:
+    from catdyn.backends.torch.data.datasets import make_mnist1d
+    from catdyn.backends.torch.studies.persistence.morphisms import MNIST1DShift
+    from catdyn.values import Dataset as DatasetValue
+
+    ctx = OpContext(seed=0)
+    splits = make_mnist1d(num_samples=200, seed=7)
+    data = DatasetValue("mnist1d", 10, splits.train.x, splits.train.y, splits.test.x, splits.test.y)
+    moved = MNIST1DShift(seed=7, num_samples=200, corr_noise_scale=0.6, max_translation=60).run(ctx, data)
+    want = make_mnist1d(num_samples=200, seed=7, corr_noise_scale=0.6, max_translation=60).test
+    assert moved.train_x is data.train_x and moved.train_y is data.train_y
+    assert moved.name == "mnist1d (max_translation 60, corr_noise_scale 0.6)"
+    np.testing.assert_array_equal(moved.test_x.numpy(), want.x.numpy())
+    assert not np.array_equal(moved.test_x.numpy(), data.test_x.numpy())
+    with pytest.raises(SpecError, match="num_samples=300"):
+        MNIST1DShift(seed=7, num_samples=300, scale_coeff=1.0).run(ctx, data)
+    with pytest.raises(SpecError, match="at least one generator argument"):
+        MNIST1DShift(seed=7)
+    with pytest.raises(SpecError, match="max_translation"):
+        MNIST1DShift(max_translation=73)

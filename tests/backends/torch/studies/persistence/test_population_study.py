@@ -35,7 +35,9 @@ def test_the_diagram_has_one_arrow_per_morphism_and_a_group_per_shape() -> None:
     assert names.count("TrainingLandscape") == names.count("Persistence") == 2  # two direction seeds
     assert names[-3:] == ["ModelTable", "Assess", "GapClaims"]
     shift = [type(a.morphism).__name__ for a in fam.build("shift").arrows]
-    assert shift.count("ShiftedTest") == 2 and shift.count("GapClaims") == 3
+    assert shift.count("ShiftedTest") == 2 and shift.count("MNIST1DShift") == 3 and shift.count("GapClaims") == 6
+    targets = [a.morphism.target for a in fam.build("shift").arrows if type(a.morphism).__name__ == "Assess"]
+    assert targets == ["gap", "gap_noi02", "gap_rot20", "gap_tra72", "gap_noi05", "gap_sca15"]
     assert {"MNIST1D", "Pop digits_cnn 0"}.isdisjoint({a.cod.name for a in smoke.arrows})  # not in smoke
     full = [type(a.morphism).__name__ for a in fam.build("full").arrows]
     assert full.count("OneAtATime") == 3 and full.count("TrainingLandscape") == 15
