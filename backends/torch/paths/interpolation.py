@@ -765,11 +765,15 @@ def _batched_affine(w: Tensor, h: Tensor, b: Tensor, out: Tensor | None = None) 
     """``w @ h + b`` for stacks ``w`` ``(B, M, K)``, ``h`` ``(B, K, N)`` and ``b`` ``(B, M)``:
     ``(B, M, N)``, written to ``out`` when given.
 
-    On the CPU in float32 this is one grouped 1 × 1 convolution in oneDNN (B groups of M
-    filters over K channels), which runs AVX-512 kernels where the CPU has them; MKL's batched
-    GEMM, behind :func:`torch.baddbmm`, ran its AVX2 kernels on the AMD Zen 5 machine this was
-    measured on: 8 points' (10 × 64)·(64 × 1,797) products took 0.147 ms against 0.255 ms, the
-    same numbers to the bit there. The convolution is a private operator of torch's
+    On a CPU with AVX-512, in float32, this is one grouped 1 × 1 convolution in oneDNN (B groups
+    of M filters over K channels), which runs AVX-512 kernels there while MKL's batched GEMM,
+    behind :func:`torch.baddbmm`, ran its AVX2 kernels on the AMD Zen 5 machine this was first
+    measured on (8 points' (10 × 64)·(64 × 1,797) products: 0.147 ms against 0.255 ms). On a CPU
+    without AVX-512 oneDNN has no such edge: on an AVX2-only AMD Zen 3 the same products took
+    0.84 ms against 0.46 ms for ``baddbmm`` (docs/performance.md), so ``baddbmm`` runs there
+    (:func:`_affine_kernel`). The rule is fixed per machine, not timed per call, so that a run's
+    numbers do not depend on how loaded the machine was (the two kernels round differently, by a
+    few 1e-6). The convolution is a private operator of torch's
     (``torch.ops.mkldnn._convolution_pointwise``, the one Inductor emits), so it is used only
     after a check on first use that it exists and agrees with ``baddbmm``; elsewhere (other
     dtypes, devices, or a torch without it) ``baddbmm`` runs.
@@ -779,7 +783,7 @@ def _batched_affine(w: Tensor, h: Tensor, b: Tensor, out: Tensor | None = None) 
     >>> bool(torch.allclose(_batched_affine(w, h, b), torch.baddbmm(b.unsqueeze(2), w, h), atol=1e-5))
     True
     """
-    if h.device.type == "cpu" and h.dtype == torch.float32 == w.dtype == b.dtype and _onednn_ok():
+    if h.device.type == "cpu" and h.dtype == torch.float32 == w.dtype == b.dtype and _affine_kernel() == "onednn":
         g, m, k = w.shape
         res = torch.ops.mkldnn._convolution_pointwise(
             h.reshape(1, g * k, h.shape[-1]),
@@ -801,6 +805,22 @@ def _batched_affine(w: Tensor, h: Tensor, b: Tensor, out: Tensor | None = None) 
 
 _ONEDNN: list[bool] = []
 """Whether oneDNN's grouped convolution is usable for :func:`_batched_affine` (decided once)."""
+
+_AFFINE_KERNEL: list[str] = []
+"""The CPU float32 kernel of :func:`_batched_affine`, ``"onednn"`` or ``"baddbmm"`` (decided once)."""
+
+
+def _affine_kernel() -> str:
+    """``"onednn"`` where oneDNN's grouped convolution is usable and torch runs AVX-512 kernels
+    on this CPU, else ``"baddbmm"`` (see :func:`_batched_affine`).
+
+    >>> _affine_kernel() in ("onednn", "baddbmm")
+    True
+    """
+    if not _AFFINE_KERNEL:
+        wide = torch.backends.cpu.get_cpu_capability().startswith("AVX512")
+        _AFFINE_KERNEL.append("onednn" if wide and _onednn_ok() else "baddbmm")
+    return _AFFINE_KERNEL[0]
 
 
 def _onednn_ok() -> bool:
