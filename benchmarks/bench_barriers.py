@@ -5,9 +5,12 @@ linear paths, loss and error on the training (1,438) and test (359) splits. Cand
 :func:`~catdyn.backends.torch.paths.barrier_matrix.barrier_matrix` without alignment (the
 affine-first-layer route for a BN-free MLP: first layer once per model, α = 0 and 1 from each
 model's own evaluation, each pair's other points in cache-sized blocks, the output layer as
-oneDNN grouped convolutions, one log-softmax for loss and error), timed twice: with the pairs
-in two single-threaded shards in threads of this process (``parallel="threads"``, the default)
-and in two worker processes (``parallel="processes"``). The faster of the two is the first
+batched products (oneDNN grouped convolutions on AVX-512 CPUs, ``baddbmm`` elsewhere), one
+log-softmax for loss and error), timed twice, its pairs laid out by the shard runner it shares
+with the ensemble (:mod:`catdyn.backends.torch.compute.shards`): in single-threaded shards in
+threads of this process (``parallel="threads"``, what ``"auto"`` picks on 2 cores) and with the
+first shard in this process and the others in worker processes (``parallel="processes"``,
+what ``"auto"`` picks beyond two shards). The faster of the two is the first
 line (catdyn's fastest offered configuration, named in the line); the other follows. The
 worker processes' one-off costs are timed apart, never in the timed calls: ``pool_start_s``
 (starting the pool: each worker imports torch; near zero if an earlier benchmark of the same

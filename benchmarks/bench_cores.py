@@ -1,7 +1,11 @@
-"""Scaling with cores: the CPU ensemble (K = 64 digits MLPs 64-64-10, 100 SGD steps, batch 64;
-quick: K = 16, 20 steps) trained with ``workers="auto"``, ``parallel="auto"`` in a fresh
-process restricted to 1, 2, 8, 16 … cores (``os.sched_setaffinity`` before it starts, as
-``taskset -c`` would; its worker processes inherit the mask).
+"""Scaling with cores of the two CPU routes that share the shard runner
+(:mod:`catdyn.backends.torch.compute.shards`): the ensemble (K = 64 digits MLPs 64-64-10, 100
+SGD steps, batch 64; quick: K = 16, 20 steps) and the barrier matrix (16 such MLPs, 120 pairs ×
+25 points, loss and error on train and test; quick: 8 MLPs, 9 points), both with
+``workers="auto"``, ``parallel="auto"``, in a fresh process restricted to 1, 2, 8, 16 … cores
+(``os.sched_setaffinity`` before it starts, as ``taskset -c`` would; its worker processes
+inherit the mask). ``CATDYN_BENCH_PIN=1`` also binds each shard to its layout's cores
+(``pin=True``), so pinned and unpinned runs can be compared.
 
 Each core count runs in its own child process (so the layout, the worker pool and torch's
 thread count all see only those cores): one untimed warm-up, then the best of three. Every
@@ -23,29 +27,50 @@ import sys
 from benchmarks.harness import Result
 
 
-def _child(members: int, steps: int) -> dict:
-    """Runs inside the restricted process: time the ensemble, report the layout."""
+def _child(route: str, members: int, steps: int) -> dict:
+    """Runs inside the restricted process: time the route, report the layout."""
     import time
 
     import torch
 
-    from catdyn.backends.torch.compute.layout import available_cores, shard_layout
+    from catdyn.backends.torch.compute.layout import available_cores
+    from catdyn.backends.torch.compute.shards import shard_plan
     from catdyn.backends.torch.data.datasets import load_digits
     from catdyn.backends.torch.models.architectures import MLP
+    from catdyn.backends.torch.paths.barrier_matrix import barrier_matrix
+    from catdyn.backends.torch.paths.interpolation import unstack
     from catdyn.backends.torch.training.ensemble import TrainConfig, train_ensemble
     from catdyn.backends.torch.training.optim import SGD
 
-    data = load_digits(seed=0).train
-    cfg = TrainConfig(steps=steps, batch_size=64, optimiser=SGD(momentum=0.9), lr=0.05)
-    seeds = list(range(members))
-    train_ensemble(MLP((64, 64, 10)), data, seeds, cfg, device="cpu")  # warm-up: pool, kernels
+    pin = os.environ.get("CATDYN_BENCH_PIN") == "1"
+    splits = load_digits(seed=0)
+    data = splits.train
+    cfg = TrainConfig(steps=steps, batch_size=64, optimiser=SGD(momentum=0.9), lr=0.05, pin=pin)
+    if route == "ensemble":
+        seeds = list(range(members))
+
+        def timed() -> object:
+            return train_ensemble(MLP((64, 64, 10)), data, seeds, cfg, device="cpu")
+
+        layout = shard_plan(members, min_shard=8)
+    else:  # the barrier matrix of `members` trained MLPs at `steps` points
+        net = MLP((64, 64, 10))
+        trained = train_ensemble(net, data, list(range(members)), TrainConfig(steps=200, lr=0.05), device="cpu")
+        models = unstack(trained.params)
+        both = {"train": (data.x, data.y), "test": (splits.test.x, splits.test.y)}
+
+        def timed() -> object:
+            return barrier_matrix(net, models, both, points=steps, alignment="none", pin=pin)
+
+        layout = shard_plan(members * (members - 1) // 2, min_shard=2)
+    timed()  # warm-up: pool, kernels
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        train_ensemble(MLP((64, 64, 10)), data, seeds, cfg, device="cpu")
+        timed()
         times.append(time.perf_counter() - t0)
-    layout = shard_layout(members, available_cores())
     return {
+        "pinned": pin,
         "best_s": min(times),
         "times_s": times,
         "cores": list(available_cores()),
@@ -69,12 +94,12 @@ def _core_counts() -> list[int]:
     return [c for c in (1, 2, 8, 16) if c <= have]
 
 
-def _measure(n: int, members: int, steps: int) -> dict:
+def _measure(route: str, n: int, members: int, steps: int) -> dict:
     cores = sorted(os.sched_getaffinity(0))[:n]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_cores", "--child", str(members), str(steps)],
+        [sys.executable, "-m", "benchmarks.bench_cores", "--child", route, str(members), str(steps)],
         cwd=root,
         env=env,
         capture_output=True,
@@ -87,28 +112,30 @@ def _measure(n: int, members: int, steps: int) -> dict:
 
 
 def run(quick: bool = False) -> list[Result]:
-    """Time the ensemble at each core count; see the module docstring."""
-    members, steps = (16, 20) if quick else (64, 100)
+    """Time both routes at each core count; see the module docstring."""
+    sizes = {"ensemble": (16, 20) if quick else (64, 100), "barriers": (8, 9) if quick else (16, 25)}
     counts = _core_counts()
-    measured = {n: _measure(n, members, steps) for n in counts}
-    one = measured[1]["best_s"] if 1 in measured else None
     results = []
-    for n in counts:
-        m = measured[n]
-        efficiency = None if one is None else one / (n * m["best_s"])
-        results.append(
-            Result(
-                f"ensemble K={members}, {steps} steps, on {n} core(s)",
-                one,
-                m["best_s"],
-                "scaling efficiency ≥ 80 %",
-                bool(efficiency is not None and efficiency >= 0.8),
-                baseline="the same on 1 core",
-                extra={**m, "scaling_efficiency": efficiency, "load_1min": os.getloadavg()[0]},
+    for route, (members, steps) in sizes.items():
+        measured = {n: _measure(route, n, members, steps) for n in counts}
+        one = measured[1]["best_s"] if 1 in measured else None
+        what = f"K={members}, {steps} steps" if route == "ensemble" else f"{members} models × {steps} points"
+        for n in counts:
+            m = measured[n]
+            efficiency = None if one is None else one / (n * m["best_s"])
+            results.append(
+                Result(
+                    f"{route} {what}, on {n} core(s)" + (", pinned" if m["pinned"] else ""),
+                    one,
+                    m["best_s"],
+                    "scaling efficiency ≥ 80 %",
+                    bool(efficiency is not None and efficiency >= 0.8),
+                    baseline="the same on 1 core",
+                    extra={**m, "scaling_efficiency": efficiency, "load_1min": os.getloadavg()[0]},
+                )
             )
-        )
     return results
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--child"]:
-    print(json.dumps(_child(int(sys.argv[2]), int(sys.argv[3]))))
+    print(json.dumps(_child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))

@@ -224,16 +224,18 @@ def barrier_matrix(
     bn: BNMode = "auto",
     seed: int = 0,
     workers: int | Literal["auto"] = "auto",
-    parallel: Parallel = "threads",
+    parallel: Parallel = "auto",
+    pin: bool = False,
 ) -> BarrierMatrix:
     """Profiles of the linear paths between ``models`` (a list of parameter dicts or one stacked
     dict) for ``pairs`` (default all), each second model aligned to the first by ``alignment``
     (``"activation"`` uses ``probe`` inputs, default the first 256 training inputs).
 
-    ``workers`` and ``parallel`` (``"threads"`` or ``"processes"``) say how the pairs are spread
-    over the CPU cores for a batch-norm-free MLP (see
+    ``workers`` and ``parallel`` (``"auto"``, ``"threads"`` or ``"processes"``) say how the pairs
+    are spread over the CPU cores for a batch-norm-free MLP, by the ensemble's shard runner (see
     :func:`~catdyn.backends.torch.paths.interpolation.pair_paths`): worker processes avoid the GIL
-    hand-offs of threads, but the first call of a Python process starts them (about 1–2 s).
+    hand-offs of threads, but the first call of a Python process starts them (about 1–2 s);
+    ``pin=True`` binds each shard to its layout's cores.
 
     >>> import torch
     >>> from catdyn.backends.torch.models.architectures import MLP
@@ -276,7 +278,7 @@ def barrier_matrix(
         profiles = {(m, s): np.zeros((0, points)) for m in ("loss", "error") for s in splits}
         return BarrierMatrix(n, al.numpy(), [], profiles, label, alignment, [])
     out = pair_paths(
-        arch, stacked, pairs, al, splits, bn=bn, partners=partners, workers=workers, parallel=parallel
+        arch, stacked, pairs, al, splits, bn=bn, partners=partners, workers=workers, parallel=parallel, pin=pin
     )
     profiles = {k: v.double().cpu().numpy() for k, v in out.items()}
     return BarrierMatrix(n, al.numpy(), list(pairs), profiles, label, alignment, perms)

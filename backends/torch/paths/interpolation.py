@@ -71,7 +71,7 @@ Params = dict[str, Tensor]
 Definition = Literal["mean-endpoint", "line-endpoint"]
 Metric = Literal["loss", "error"]
 BNMode = Literal["auto", "recompute", "stored"]
-Parallel = Literal["threads", "processes"]
+Parallel = Literal["auto", "threads", "processes"]
 Route = Literal["auto", "batched", "vmap"]
 
 DEFINITIONS: tuple[str, ...] = ("mean-endpoint", "line-endpoint")
@@ -298,7 +298,8 @@ def pair_paths(
     partners: Mapping[str, Tensor] | None = None,
     method: Literal["auto", "vmap", "batched", "affine-first-layer"] = "auto",
     workers: int | Literal["auto"] = "auto",
-    parallel: Parallel = "threads",
+    parallel: Parallel = "auto",
+    pin: bool = False,
 ) -> dict[tuple[str, str], Tensor]:
     """Loss and error along the linear paths of many pairs at many points, batched.
 
@@ -309,23 +310,30 @@ def pair_paths(
     model's first-layer pre-activation once and combines them per point (see
     :func:`_mlp_pair_paths` for the layout); ``"batched"`` (the default for a CNN, ResNet,
     Transformer or GRU) runs a chunk of points as one batched network; ``"vmap"`` evaluates
-    every point's network under vmap; all give the same numbers to float rounding. ``workers`` (CPU, affine route only) splits the
-    pairs into that many contiguous shards run side by side (``"auto"``: one per intra-op
-    thread), each with torch single-threaded; ``parallel`` says where:
+    every point's network under vmap; all give the same numbers to float rounding.
 
-    * ``"threads"`` (default): Python threads of this process; torch's intra-op thread count is
-      1 for the whole process meanwhile. No start-up cost, but the threads hand the GIL back and
-      forth around every small torch call (16 digits MLPs, 120 pairs × 25 points on 2 cores,
-      ``python -m benchmarks barriers`` on 2026-11-27: threads 0.110–0.116 s against
-      0.100–0.109 s for the same two shards in two worker processes; the benchmark prints both).
-    * ``"processes"``: the persistent worker processes of
-      :func:`~catdyn.backends.torch.compute.worker_pool.shared_pool` (arguments and results pickled as
-      numpy arrays: the shard's models and the data, about 0.7 MB a shard for digits). The
-      first call of a Python process starts the workers (each imports torch: 0.8–0.9 s there)
-      and its first job imports catdyn's modules and builds oneDNN's kernels (0.4 s); later
-      calls reuse them.
-      Errors come back as the same :class:`~catdyn.errors.CatdynError` or a
+    ``workers`` and ``parallel`` (CPU, affine route only) lay the pairs out over the cores as
+    the ensemble lays out its members, through the same shard runner
+    (:func:`~catdyn.backends.torch.compute.shards.shard_plan` and
+    :func:`~catdyn.backends.torch.compute.shards.run_shards`, with at least two pairs a shard):
+    ``workers="auto"`` follows the cores this process may use, capped by torch's intra-op
+    thread count, an integer sets the shard count; ``parallel`` says what runs the shards:
+
+    * ``"threads"``: Python threads of this process, each with its layout's intra-op threads
+      (one a shard unless there are spare cores); torch's count is 1 for the rest of the
+      process meanwhile. No start-up cost, but the threads hand the GIL back and forth around
+      every small torch call (``python -m benchmarks barriers`` prints both settings).
+    * ``"processes"``: the first shard in this thread, the others in the persistent worker
+      processes of :func:`~catdyn.backends.torch.compute.worker_pool.shared_pool` (arguments
+      and results pickled as numpy arrays: the shard's models and the data, about 0.7 MB a
+      shard for digits). The first call of a Python process starts the workers (each imports
+      torch, about a second) and their first job imports catdyn's modules; later calls reuse
+      them. Errors come back as the same :class:`~catdyn.errors.CatdynError` or a
       :class:`~catdyn.errors.WorkerError`.
+    * ``"auto"`` (the default): the layout's choice, threads for at most two shards, processes
+      beyond.
+
+    ``pin=True`` binds each shard to its layout's cores while it runs (off by default).
 
     Both give the same numbers (each shard runs the same code on the same pairs).
 
@@ -344,8 +352,8 @@ def pair_paths(
     >>> bool(torch.allclose(procs["loss", "test"], fast["loss", "test"], atol=1e-6))
     True
     """
-    if parallel not in ("threads", "processes"):
-        raise HomotopyError.bad_option("parallel", parallel, "'threads' or 'processes'")
+    if parallel not in ("auto", "threads", "processes"):
+        raise HomotopyError.bad_option("parallel", parallel, "'auto', 'threads' or 'processes'")
     splits = as_splits(data)
     label = bn_label(arch, bn)
     al = torch.as_tensor(alphas, dtype=torch.float64)
@@ -368,8 +376,7 @@ def pair_paths(
             bank = {k: torch.cat([models[k], partners[k]]) for k in models}
             ia, ib = idx_i, n_models + torch.arange(len(pairs))
         moved = {s: (x.to(dev), y.to(dev)) for s, (x, y) in splits.items()}
-        n_workers = _n_workers(workers, dev, len(pairs))
-        return _sharded(arch, bank, ia, ib, al, moved, n_workers, parallel)  # type: ignore[arg-type]
+        return _sharded(arch, bank, ia, ib, al, moved, workers, parallel, pin)  # type: ignore[arg-type]
     start = {k: v[idx_i.to(dev)] for k, v in models.items()}
     end = (
         {k: v[idx_j.to(dev)] for k, v in models.items()}
@@ -428,14 +435,6 @@ _BANK_ELEMENTS = 2**24
 _IN_PLACE = {"relu": torch.relu_, "tanh": torch.tanh_, "sigmoid": torch.sigmoid_, "identity": lambda t: t}
 
 
-def _n_workers(setting: int | str, device: torch.device, n_pairs: int) -> int:
-    if device.type != "cpu" or n_pairs < 2:
-        return 1
-    if setting == "auto":
-        return max(1, min(torch.get_num_threads(), n_pairs // 2))
-    return max(1, min(int(setting), n_pairs))
-
-
 def _sharded(
     arch: MLP,
     bank: Params,
@@ -443,37 +442,21 @@ def _sharded(
     ib: Tensor,
     al: Tensor,
     splits: Mapping[str, tuple[Tensor, Tensor]],
-    workers: int,
-    parallel: Parallel = "threads",
+    workers: int | str = "auto",
+    parallel: str = "auto",
+    pin: bool = False,
 ) -> dict[tuple[str, str], Tensor]:
-    """:func:`_mlp_pair_paths` on ``workers`` contiguous shards of the pairs, side by side, in
-    threads or worker processes (see :func:`pair_paths`)."""
-    if workers == 1:
+    """:func:`_mlp_pair_paths` on contiguous shards of the pairs, side by side, laid out and run
+    by the ensemble's shard runner (:func:`~catdyn.backends.torch.compute.shards.run_shards`;
+    see :func:`pair_paths`). A shard never has fewer than two pairs."""
+    from catdyn.backends.torch.compute.shards import run_shards, shard_bounds, shard_plan
+
+    layout = shard_plan(ia.numel(), workers, parallel, min_shard=2, device=bank["fc0.weight"].device)
+    if layout.shards == 1:
         return _mlp_pair_paths(arch, bank, ia, ib, al, splits)
-    bounds = [round(k * ia.numel() / workers) for k in range(workers + 1)]
-    shards = [(ia[lo:hi], ib[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
-    if parallel == "processes":
-        from catdyn.backends.torch.compute.worker_pool import shared_round
-
-        # (the calling process running one shard itself while workers - 1 processes ran the
-        # rest was measured too: 0.120 s against 0.116 s for all shards in workers, medians of
-        # 21 on 2 cores; the waiting process only reads the answers)
-        jobs = [_shard_job(arch, bank, sa, sb, al, splits) for sa, sb in shards]
-        with shared_round("catdyn.backends.torch.paths.interpolation", "_shard", jobs) as running:
-            answers = running.results()
-        parts = [{k: _from_wire(v) for k, v in r.items()} for r in answers]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            with ThreadPoolExecutor(workers, thread_name_prefix="catdyn-pairs") as pool:
-                futures = [pool.submit(_mlp_pair_paths, arch, bank, sa, sb, al, splits) for sa, sb in shards]
-                parts = [f.result() for f in futures]
-        finally:
-            torch.set_num_threads(threads)
-    return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+    jobs = [_shard_job(arch, bank, ia[sh], ib[sh], al, splits) for sh in shard_bounds(layout)]
+    parts = run_shards(_shard, jobs, layout, pin=pin)
+    return {k: torch.cat([_from_wire(p[k]) for p in parts]) for k in parts[0]}
 
 
 def _shard_job(
@@ -593,117 +576,194 @@ def _mlp_pair_paths(
     2 of 25 points of every pair become 16 model evaluations; about 8 % of the work). Where a
     parameter is not finite, ``0·θ`` is not zero, so every point is computed along the path.
     """
-    act_name = arch.activation
-    act = _IN_PLACE.get(act_name) or _activation(act_name)
-    n_layers = len(arch.widths) - 1
-    used = torch.unique(torch.cat([ia, ib]))
-    where = torch.full((int(used.max()) + 1,), -1, dtype=torch.long)
-    where[used] = torch.arange(used.numel())
-    pa, pb = where[ia].tolist(), where[ib].tolist()
-    dev = bank["fc0.weight"].device
-    params = {k: v[used.to(dev)] for k, v in bank.items()}
-    w0, b0 = params["fc0.weight"], params["fc0.bias"]  # (M, H, in), (M, H)
-    m, width = w0.shape[0], w0.shape[1]
-    widest, classes = max(arch.widths[1:]), arch.widths[-1]
-    n_pairs, n_pts = ia.numel(), al.numel()
-    budget = _CPU_BLOCK if dev.type == "cpu" else _MAX_ELEMENTS
-    at0, at1 = (al == 0).tolist(), (al == 1).tolist()
-    shortcut = endpoints and (any(at0) or any(at1)) and all(bool(v.isfinite().all()) for v in params.values())
-    inner = [k for k in range(n_pts) if not (shortcut and (at0[k] or at1[k]))]
-    ends = sorted({*(pa if shortcut and any(at0) else ()), *(pb if shortcut and any(at1) else ())})
-    names = list(splits)
-    sizes = [splits[s][0].shape[0] for s in names]
-    edges = [sum(sizes[:g]) for g in range(len(sizes) + 1)]  # split g is samples edges[g]:edges[g + 1]
-    x = torch.cat([splits[s][0] for s in names]) if len(names) > 1 else splits[names[0]][0]
-    y = torch.cat([splits[s][1] for s in names]) if len(names) > 1 else splits[names[0]][1]
-    n, n_in = x.shape[0], len(inner)
+    route = _AffineRoute(arch, bank, ia, ib, al, splits, endpoints)
     with torch.no_grad():
-        w = al[inner].to(dev, w0.dtype)
-        w4 = w.reshape(1, -1, 1, 1)
-        # per split: sums over its samples of every (pair, inner point) and of every end model
-        loss_sum = torch.zeros(len(names), n_pairs * n_in, dtype=w0.dtype, device=dev)
-        wrong = torch.zeros_like(loss_sum)
-        end_loss = torch.zeros(len(names), m, dtype=w0.dtype, device=dev)
-        end_wrong = torch.zeros_like(end_loss)
-        per_block = max(1, min(n, budget // widest, _BANK_ELEMENTS // (m * width)))
-        pts = max(1, min(n_in, budget // (widest * per_block)))
+        for s0 in range(0, route.n, route.per_block):
+            route.add_sample_block(s0)
+    return route.profiles()
+
+
+class _AffineRoute:
+    """One :func:`_mlp_pair_paths` call: the bank's models that the pairs use, the endpoint
+    shortcut, the block sizes and buffers, and the per-split sums that the blocks of samples
+    add to (over every (pair, inner point) and every end model)."""
+
+    def __init__(
+        self,
+        arch: MLP,
+        bank: Params,
+        ia: Tensor,
+        ib: Tensor,
+        al: Tensor,
+        splits: Mapping[str, tuple[Tensor, Tensor]],
+        endpoints: bool,
+    ) -> None:
+        self.act = _IN_PLACE.get(arch.activation) or _activation(arch.activation)
+        self.n_layers = len(arch.widths) - 1
+        used = torch.unique(torch.cat([ia, ib]))
+        where = torch.full((int(used.max()) + 1,), -1, dtype=torch.long)
+        where[used] = torch.arange(used.numel())
+        self.pa, self.pb = where[ia].tolist(), where[ib].tolist()
+        self.dev = bank["fc0.weight"].device
+        self.params = {k: v[used.to(self.dev)] for k, v in bank.items()}
+        w0 = self.params["fc0.weight"]  # (M, H, in)
+        self.dtype, self.m, self.width = w0.dtype, w0.shape[0], w0.shape[1]
+        self.widest, self.classes = max(arch.widths[1:]), arch.widths[-1]
+        self.n_pairs = ia.numel()
+        self.budget = _CPU_BLOCK if self.dev.type == "cpu" else _MAX_ELEMENTS
+        self._points(al, endpoints)
+        self._samples(splits)
+        self._buffers()
+
+    def _points(self, al: Tensor, endpoints: bool) -> None:
+        """Which points are computed along the paths (``inner``) and which come from the end
+        models' own evaluation (``α = 0`` and ``1`` with the shortcut)."""
+        self.at0, self.at1 = (al == 0).tolist(), (al == 1).tolist()
+        finite = all(bool(v.isfinite().all()) for v in self.params.values())
+        self.shortcut = endpoints and (any(self.at0) or any(self.at1)) and finite
+        self.inner = [k for k in range(al.numel()) if not (self.shortcut and (self.at0[k] or self.at1[k]))]
+        starts = self.pa if self.shortcut and any(self.at0) else ()
+        self.ends = sorted({*starts, *(self.pb if self.shortcut and any(self.at1) else ())})
+        self.n_in = len(self.inner)
+        self.w = al[self.inner].to(self.dev, self.dtype)
+        self.w4 = self.w.reshape(1, -1, 1, 1)
+
+    def _samples(self, splits: Mapping[str, tuple[Tensor, Tensor]]) -> None:
+        """The splits' samples taken together; split ``g`` is samples ``edges[g]:edges[g + 1]``."""
+        self.names = list(splits)
+        self.sizes = [splits[s][0].shape[0] for s in self.names]
+        self.edges = [sum(self.sizes[:g]) for g in range(len(self.sizes) + 1)]
+        one = len(self.names) == 1
+        self.x = splits[self.names[0]][0] if one else torch.cat([splits[s][0] for s in self.names])
+        self.y = splits[self.names[0]][1] if one else torch.cat([splits[s][1] for s in self.names])
+        self.n = self.x.shape[0]
+
+    def _buffers(self) -> None:
+        """Block sizes (a block of one pair's points stays in cache on the CPU), the per-split
+        sums, one buffer for every block's first hidden layer (no allocation per block) and one
+        that gathers the log-softmax of consecutive blocks for one loss-and-error call."""
+        n, n_in, widest, budget, width = self.n, self.n_in, self.widest, self.budget, self.width
+        kw = {"dtype": self.dtype, "device": self.dev}
+        self.loss_sum = torch.zeros(len(self.names), self.n_pairs * n_in, **kw)  # type: ignore[arg-type]
+        self.wrong = torch.zeros_like(self.loss_sum)
+        self.end_loss = torch.zeros(len(self.names), self.m, **kw)  # type: ignore[arg-type]
+        self.end_wrong = torch.zeros_like(self.end_loss)
+        self.per_block = max(1, min(n, budget // widest, _BANK_ELEMENTS // (self.m * width)))
+        pts = max(1, min(n_in, budget // (widest * self.per_block)))
         # equal chunks of points: 23 as 8, 8, 7 rather than 11, 11, 1
-        pts = -(-n_in // -(-n_in // pts)) if n_in else 1
-        per = max(1, min(n_pairs, budget // (widest * per_block * max(n_in, 1)))) if pts == n_in else 1
-        # one buffer for every block's first hidden layer (no allocation per block), and one
-        # that gathers the logits of consecutive blocks for one loss-and-error call
-        nb = min(n, per_block)
-        buf = torch.empty(per * pts * width * nb, dtype=w0.dtype, device=dev)
-        cap = max(per * pts, (_LOGITS_BLOCK if dev.type == "cpu" else _MAX_ELEMENTS) // (classes * nb))
-        logits = torch.empty(cap * classes * nb, dtype=w0.dtype, device=dev)
-        for s0 in range(0, n, per_block):
-            xs, ys = x[s0 : s0 + per_block], y[s0 : s0 + per_block]
-            ns = xs.shape[0]
-            # the splits met by this block, and their samples in it
-            met = [g for g, (lo, hi) in enumerate(itertools.pairwise(edges)) if lo < s0 + ns and hi > s0]
-            cuts = (met, [(max(edges[g] - s0, 0), min(edges[g + 1] - s0, ns)) for g in met])
-            # (M, H, n): one product for every model, as one group of M·H filters
-            u = _batched_affine(
-                w0.reshape(1, m * width, -1), xs.T.contiguous().unsqueeze(0), b0.reshape(1, -1)
+        self.pts = -(-n_in // -(-n_in // pts)) if n_in else 1
+        fits = budget // (widest * self.per_block * max(n_in, 1))
+        self.per = max(1, min(self.n_pairs, fits)) if self.pts == n_in else 1
+        nb = min(n, self.per_block)
+        self.buf = torch.empty(self.per * self.pts * width * nb, **kw)  # type: ignore[arg-type]
+        gather = _LOGITS_BLOCK if self.dev.type == "cpu" else _MAX_ELEMENTS
+        self.cap = max(self.per * self.pts, gather // (self.classes * nb))
+        self.logits = torch.empty(self.cap * self.classes * nb, **kw)  # type: ignore[arg-type]
+
+    def add_sample_block(self, s0: int) -> None:
+        """The sums of samples ``s0 : s0 + per_block``: the first layer once per model, then
+        the end models and the pairs' inner points."""
+        xs, ys = self.x[s0 : s0 + self.per_block], self.y[s0 : s0 + self.per_block]
+        ns = xs.shape[0]
+        # the splits met by this block, and their samples in it
+        pairs = itertools.pairwise(self.edges)
+        met = [g for g, (lo, hi) in enumerate(pairs) if lo < s0 + ns and hi > s0]
+        cuts = (met, [(max(self.edges[g] - s0, 0), min(self.edges[g + 1] - s0, ns)) for g in met])
+        # (M, H, n): one product for every model, as one group of M·H filters
+        w0, b0 = self.params["fc0.weight"], self.params["fc0.bias"]
+        u = _batched_affine(w0.reshape(1, self.m * self.width, -1), xs.T.contiguous().unsqueeze(0), b0.reshape(1, -1))
+        u = u.view(self.m, self.width, ns)
+        off = _off_target(ys, self.classes, self.dtype)
+        self._end_sums(u, ys, off, cuts)
+        self._pair_sums(u, ys, off, cuts)
+
+    def _end_sums(self, u: Tensor, ys: Tensor, off: Tensor, cuts: Any) -> None:
+        """The end models' own loss and error on this block (the shortcut's columns)."""
+        step = max(1, self.budget // (self.widest * u.shape[-1]))
+        for c in range(0, len(self.ends), step):
+            idx = self.ends[c : c + step]
+            h = self.act(u[idx])  # advanced indexing copies, so u is left as it was
+            for i in range(1, self.n_layers):
+                h = _batched_affine(self.params[f"fc{i}.weight"][idx], h, self.params[f"fc{i}.bias"][idx])
+                if i < self.n_layers - 1:
+                    h = self.act(h)
+            _add_sums(h, len(idx), ys, off, cuts, self.end_loss, self.end_wrong, idx)
+
+    def _pair_sums(self, u: Tensor, ys: Tensor, off: Tensor, cuts: Any) -> None:
+        """Every pair's inner points on this block, ``per`` pairs and ``pts`` points a block;
+        rows of ``logits`` hold (pair, point) entries in the order of the flat (P·A) profile."""
+        first, filled, raws = 0, 0, []
+        for p0 in range(0, self.n_pairs if self.n_in else 0, self.per):
+            q = min(self.per, self.n_pairs - p0)
+            ua, ub = _rows(u, self.pa, p0, q), _rows(u, self.pb, p0, q)  # (q, H, n)
+            ua, d = ua.unsqueeze(1), (ub - ua).unsqueeze(1)  # (q, 1, H, n)
+            later = self._later_layers(p0, q)
+            for k0 in range(0, self.n_in, self.pts):
+                a = min(self.pts, self.n_in - k0)
+                if filled + q * a > self.cap:
+                    where = slice(first, first + filled)
+                    _add_sums(self.logits, filled, ys, off, cuts, self.loss_sum, self.wrong, where, raws)
+                    first, filled, raws = first + filled, 0, []
+                raws.extend(self._block(ua, d, later, q, k0, a, filled))
+                filled += q * a
+        where = slice(first, first + filled)
+        _add_sums(self.logits, filled, ys, off, cuts, self.loss_sum, self.wrong, where, raws)
+
+    def _later_layers(self, p0: int, q: int) -> list[tuple[Tensor, Tensor]]:
+        """Every point's later-layer parameters of pairs ``p0 : p0 + q``, once: ``(q·A, ...)``."""
+        pa, pb, w = self.pa, self.pb, self.w
+        return [
+            (
+                _lerp_points(self.params[f"fc{i}.weight"], pa, pb, p0, q, w).flatten(0, 1),
+                _lerp_points(self.params[f"fc{i}.bias"], pa, pb, p0, q, w).flatten(0, 1),
             )
-            u = u.view(m, width, ns)
-            off = _off_target(ys, classes, w0.dtype)
-            for c in range(0, len(ends), max(1, budget // (widest * ns))):
-                idx = ends[c : c + max(1, budget // (widest * ns))]
-                h = act(u[idx])  # advanced indexing copies, so u is left as it was
-                for i in range(1, n_layers):
-                    h = _batched_affine(params[f"fc{i}.weight"][idx], h, params[f"fc{i}.bias"][idx])
-                    if i < n_layers - 1:
-                        h = act(h)
-                _add_sums(h, len(idx), ys, off, cuts, end_loss, end_wrong, idx)
-            # rows of `logits` hold (pair, point) entries in the order of the flat (P·A) profile
-            first, filled, raws = 0, 0, []
-            for p0 in range(0, n_pairs if n_in else 0, per):
-                q = min(per, n_pairs - p0)
-                ua, ub = _rows(u, pa, p0, q), _rows(u, pb, p0, q)  # (q, H, n)
-                ua, d = ua.unsqueeze(1), (ub - ua).unsqueeze(1)  # (q, 1, H, n)
-                # every point's later-layer parameters of these pairs, once: (q·A, ...)
-                later = [
-                    (
-                        _lerp_points(params[f"fc{i}.weight"], pa, pb, p0, q, w).flatten(0, 1),
-                        _lerp_points(params[f"fc{i}.bias"], pa, pb, p0, q, w).flatten(0, 1),
-                    )
-                    for i in range(1, n_layers)
-                ]
-                for k0 in range(0, n_in, pts):
-                    a = min(pts, n_in - k0)
-                    if filled + q * a > cap:
-                        _add_sums(
-                            logits, filled, ys, off, cuts, loss_sum, wrong, slice(first, first + filled), raws
-                        )
-                        first, filled, raws = first + filled, 0, []
-                    h = buf[: q * a * width * ns].view(q, a, width, ns)
-                    torch.addcmul(ua, w4[:, k0 : k0 + a], d, out=h)
-                    h = act(h.view(q * a, width, ns))
-                    for i, (wt, bt) in enumerate(later, start=1):
-                        # several pairs per block only with all their points (pts == n_in)
-                        wt_k, bt_k = (wt, bt) if q > 1 else (wt[k0 : k0 + a], bt[k0 : k0 + a])
-                        if i < n_layers - 1:
-                            h = act(_batched_affine(wt_k, h, bt_k))
-                        else:
-                            # the log-softmax of the block's fresh logits (still in cache) goes
-                            # into the gathering buffer; the logits themselves are kept only for
-                            # the rare tie fallback (this replaced a copy of the logits into the
-                            # buffer and one log-softmax per gathered buffer: see _loss_error_sums)
-                            res = _batched_affine(wt_k, h, bt_k)
-                            out = logits[filled * classes * ns : (filled + q * a) * classes * ns]
-                            torch.log_softmax(res, 1, out=out.view(q * a, classes, ns))
-                            raws.append(res)
-                    filled += q * a
-            _add_sums(logits, filled, ys, off, cuts, loss_sum, wrong, slice(first, first + filled), raws)
-        out_: dict[tuple[str, str], Tensor] = {}
-        for g, split in enumerate(names):
-            for metric, sums, ends_sums in (("loss", loss_sum, end_loss), ("error", wrong, end_wrong)):
+            for i in range(1, self.n_layers)
+        ]
+
+    def _block(
+        self, ua: Tensor, d: Tensor, later: list[tuple[Tensor, Tensor]], q: int, k0: int, a: int, filled: int
+    ) -> list[Tensor]:
+        """Points ``k0 : k0 + a`` of ``q`` pairs through the network; their log-softmax into
+        the gathering buffer at row ``filled``; the raw logits returned (for the tie fallback)."""
+        ns, width, classes = ua.shape[-1], self.width, self.classes
+        h = self.buf[: q * a * width * ns].view(q, a, width, ns)
+        torch.addcmul(ua, self.w4[:, k0 : k0 + a], d, out=h)
+        h = self.act(h.view(q * a, width, ns))
+        raws = []
+        for i, (wt, bt) in enumerate(later, start=1):
+            # several pairs per block only with all their points (pts == n_in)
+            wt_k, bt_k = (wt, bt) if q > 1 else (wt[k0 : k0 + a], bt[k0 : k0 + a])
+            if i < self.n_layers - 1:
+                h = self.act(_batched_affine(wt_k, h, bt_k))
+            else:
+                # the log-softmax of the block's fresh logits (still in cache) goes into the
+                # gathering buffer; the logits themselves are kept only for the rare tie
+                # fallback (this replaced a copy of the logits into the buffer and one
+                # log-softmax per gathered buffer: see _loss_error_sums)
+                res = _batched_affine(wt_k, h, bt_k)
+                out = self.logits[filled * classes * ns : (filled + q * a) * classes * ns]
+                torch.log_softmax(res, 1, out=out.view(q * a, classes, ns))
+                raws.append(res)
+        return raws
+
+    def profiles(self) -> dict[tuple[str, str], Tensor]:
+        """``{(metric, split): (P, A)}``: the sums over each split's samples divided by its size,
+        with the end models' columns where the shortcut applies."""
+        out: dict[tuple[str, str], Tensor] = {}
+        for g, split in enumerate(self.names):
+            for metric, sums, ends_sums in (("loss", self.loss_sum, self.end_loss), ("error", self.wrong, self.end_wrong)):
                 values = _with_ends(
-                    sums[g].view(n_pairs, n_in), ends_sums[g], inner, at0, at1, pa, pb, shortcut
+                    sums[g].view(self.n_pairs, self.n_in),
+                    ends_sums[g],
+                    self.inner,
+                    self.at0,
+                    self.at1,
+                    self.pa,
+                    self.pb,
+                    self.shortcut,
                 )
-                out_[metric, split] = values / sizes[g]
-    return out_
+                out[metric, split] = values / self.sizes[g]
+        return out
 
 
 def _add_sums(
@@ -765,11 +825,15 @@ def _batched_affine(w: Tensor, h: Tensor, b: Tensor, out: Tensor | None = None) 
     """``w @ h + b`` for stacks ``w`` ``(B, M, K)``, ``h`` ``(B, K, N)`` and ``b`` ``(B, M)``:
     ``(B, M, N)``, written to ``out`` when given.
 
-    On the CPU in float32 this is one grouped 1 × 1 convolution in oneDNN (B groups of M
-    filters over K channels), which runs AVX-512 kernels where the CPU has them; MKL's batched
-    GEMM, behind :func:`torch.baddbmm`, ran its AVX2 kernels on the AMD Zen 5 machine this was
-    measured on: 8 points' (10 × 64)·(64 × 1,797) products took 0.147 ms against 0.255 ms, the
-    same numbers to the bit there. The convolution is a private operator of torch's
+    On a CPU with AVX-512, in float32, this is one grouped 1 × 1 convolution in oneDNN (B groups
+    of M filters over K channels), which runs AVX-512 kernels there while MKL's batched GEMM,
+    behind :func:`torch.baddbmm`, ran its AVX2 kernels on the AMD Zen 5 machine this was first
+    measured on (8 points' (10 × 64)·(64 × 1,797) products: 0.147 ms against 0.255 ms). On a CPU
+    without AVX-512 oneDNN has no such edge: on an AVX2-only AMD Zen 3 the same products took
+    0.84 ms against 0.46 ms for ``baddbmm`` (docs/performance.md), so ``baddbmm`` runs there
+    (:func:`_affine_kernel`). The rule is fixed per machine, not timed per call, so that a run's
+    numbers do not depend on how loaded the machine was (the two kernels round differently, by a
+    few 1e-6). The convolution is a private operator of torch's
     (``torch.ops.mkldnn._convolution_pointwise``, the one Inductor emits), so it is used only
     after a check on first use that it exists and agrees with ``baddbmm``; elsewhere (other
     dtypes, devices, or a torch without it) ``baddbmm`` runs.
@@ -779,7 +843,7 @@ def _batched_affine(w: Tensor, h: Tensor, b: Tensor, out: Tensor | None = None) 
     >>> bool(torch.allclose(_batched_affine(w, h, b), torch.baddbmm(b.unsqueeze(2), w, h), atol=1e-5))
     True
     """
-    if h.device.type == "cpu" and h.dtype == torch.float32 == w.dtype == b.dtype and _onednn_ok():
+    if h.device.type == "cpu" and h.dtype == torch.float32 == w.dtype == b.dtype and _affine_kernel() == "onednn":
         g, m, k = w.shape
         res = torch.ops.mkldnn._convolution_pointwise(
             h.reshape(1, g * k, h.shape[-1]),
@@ -801,6 +865,22 @@ def _batched_affine(w: Tensor, h: Tensor, b: Tensor, out: Tensor | None = None) 
 
 _ONEDNN: list[bool] = []
 """Whether oneDNN's grouped convolution is usable for :func:`_batched_affine` (decided once)."""
+
+_AFFINE_KERNEL: list[str] = []
+"""The CPU float32 kernel of :func:`_batched_affine`, ``"onednn"`` or ``"baddbmm"`` (decided once)."""
+
+
+def _affine_kernel() -> str:
+    """``"onednn"`` where oneDNN's grouped convolution is usable and torch runs AVX-512 kernels
+    on this CPU, else ``"baddbmm"`` (see :func:`_batched_affine`).
+
+    >>> _affine_kernel() in ("onednn", "baddbmm")
+    True
+    """
+    if not _AFFINE_KERNEL:
+        wide = torch.backends.cpu.get_cpu_capability().startswith("AVX512")
+        _AFFINE_KERNEL.append("onednn" if wide and _onednn_ok() else "baddbmm")
+    return _AFFINE_KERNEL[0]
 
 
 def _onednn_ok() -> bool:

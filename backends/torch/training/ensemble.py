@@ -51,26 +51,25 @@ exactly as they would have without it. Parameters at chosen steps are kept as
 
 from __future__ import annotations
 
-import itertools
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from catdyn.backends.torch.compute.device import DeviceSpec, resolve_device
+from catdyn.backends.torch.compute.layout import MIN_SHARD
+from catdyn.backends.torch.compute.shards import run_shards, shard_bounds, shard_plan
 from catdyn.backends.torch.data.datasets import Dataset
 from catdyn.backends.torch.models.architectures import MLP, Architecture
 from catdyn.backends.torch.training.optim import SGD, Optimiser, OptState
 from catdyn.errors import EnsembleError
 
 Params = dict[str, Tensor]
-_T = TypeVar("_T")
 Path = Literal["auto", "generic", "fast"]
 Parallel = Literal["auto", "threads", "processes"]
 
@@ -121,7 +120,10 @@ class TrainConfig:
     the same either way (to float rounding; the first layer's kernel is chosen per process), and
     so is ``progress``: it follows the first shard, which in both modes runs in the calling
     process. The shards' arguments and results travel pickled (data, init tensors, checkpoints).
-    On other devices, or with one shard, ``parallel`` changes nothing.
+    On other devices, or with one shard, ``parallel`` changes nothing. ``pin=True`` binds each
+    shard to its layout's cores (``os.sched_setaffinity``) while it trains; off by default (see
+    docs/performance.md). Shards are run by the same runner as the barrier matrix's pairs
+    (:func:`~catdyn.backends.torch.compute.shards.run_shards`).
 
     >>> TrainConfig(steps=10).optimiser
     SGD(momentum=0.0, nesterov=False, dampening=0.0)
@@ -140,6 +142,7 @@ class TrainConfig:
     path: Path = "auto"
     workers: int | Literal["auto"] = "auto"
     parallel: Parallel = "auto"
+    pin: bool = False
 
     def __post_init__(self) -> None:
         if self.steps < 0:
@@ -473,28 +476,47 @@ class _FastMLPEngine(_Engine):
     ) -> None:
         self.arch = arch
         self.widths = arch.widths
-        self.n_layers = nl = len(self.widths) - 1
+        self.n_layers = len(self.widths) - 1
         w0 = params["fc0.weight"]
-        self.k, dtype, dev = w0.shape[0], w0.dtype, w0.device
-        k, b = self.k, batch_size
-        self.b = b
-        n, d = data.x.shape
-        x = data.x.to(dtype)
+        self.k, self.dtype, dev = w0.shape[0], w0.dtype, w0.device
+        self.b = batch_size
+        x = data.x.to(self.dtype)
         # Input features that are zero in every training sample (e.g. digits' blank border
         # pixels) add exact zeros to the first layer's products and get exactly zero gradient
         # from the data, so the products skip them: their weights sit in a block of their own
         # whose gradient stays zero (weight decay still reaches them through the optimiser).
-        dead = (x == 0).all(0) if nl > 1 else torch.zeros(d, dtype=torch.bool, device=dev)
+        if self.n_layers > 1:
+            dead = (x == 0).all(0)
+        else:
+            dead = torch.zeros(x.shape[1], dtype=torch.bool, device=dev)
         self.live = torch.nonzero(~dead).flatten()
         self.dead = torch.nonzero(dead).flatten()
-        n_live, n_dead = len(self.live), len(self.dead)
+        self._make_blocks(dev)
+        self._load_params(params)
+        self._make_batch_buffers(x, data.y.to(dev))
+        self._make_layer_buffers()
+        self.act = arch.activation
+        self.conv_fwd0 = self.conv_grad0 = False
+        # With oneDNN's weight gradient (which cannot fold a momentum update), the trainer may
+        # take the first block's gradient as it is (:attr:`pending_grad0`) and give it the whole
+        # SGD step in one fused pass (see :class:`_Stepper`)
+        self.defer_first_block = False
+        self.pending_grad0: Tensor | None = None
+        cpu32 = dev.type == "cpu" and self.dtype == torch.float32
+        if self.n_layers > 1 and cpu32 and torch.backends.mkldnn.is_available():
+            self._choose_first_layer_kernels(beside_threads)
+
+    def _make_blocks(self, dev: torch.device) -> None:
+        """One flat buffer for every parameter (and one for every gradient), cut into the
+        layers' blocks; the dead inputs' weights in a last block of their own."""
+        k, nl, n_live, n_dead = self.k, self.n_layers, len(self.live), len(self.dead)
         shapes = [(k, self.widths[i] + 1, self.widths[i + 1]) for i in range(nl - 1)]
         shapes.append((k, self.widths[-1], self.widths[-2] + 1))
         if n_dead:
             shapes[0] = (k, n_live + 1, self.widths[1])
             shapes.append((k, n_dead, self.widths[1]))
         sizes = [math.prod(s) for s in shapes]
-        self.flat = torch.empty(sum(sizes), dtype=dtype, device=dev)
+        self.flat = torch.empty(sum(sizes), dtype=self.dtype, device=dev)
         self.gflat = torch.zeros_like(self.flat)
         self.blocks, self.gblocks = [], []
         offset = 0
@@ -505,6 +527,15 @@ class _FastMLPEngine(_Engine):
         self.dead_block = self.blocks.pop() if n_dead else None
         if n_dead:
             self.gblocks.pop()
+        self._sizes = sizes
+        self._member_of: Tensor | None = None
+        self.tensors = [self.flat]
+        self.grads = [self.gflat]
+
+    def _load_params(self, params: Params) -> None:
+        """The stacked parameters into their blocks (transposed weight, bias as the last row;
+        the output layer's weight as it is, bias as the last column)."""
+        n_live, nl = len(self.live), self.n_layers
         for i in range(nl):
             w_in = self.widths[i]
             weight, bias = params[f"fc{i}.weight"], params[f"fc{i}.bias"]
@@ -520,20 +551,21 @@ class _FastMLPEngine(_Engine):
             else:
                 self.blocks[i][:, :, :w_in] = weight
                 self.blocks[i][:, :, w_in] = bias
-        self._sizes = sizes
-        self._member_of: Tensor | None = None
-        self.tensors = [self.flat]
-        self.grads = [self.gflat]
+
+    def _make_batch_buffers(self, x: Tensor, y: Tensor) -> None:
+        """The live inputs with a column of ones, the batch gathered from them, and the batch's
+        targets as −onehot/B, class-major like the logits."""
+        k, b, dtype, dev = self.k, self.b, self.dtype, x.device
+        n, n_live = x.shape[0], len(self.live)
         self.x_aug = torch.empty(n, n_live + 1, dtype=dtype, device=dev)
         self.x_aug[:, :n_live] = x.index_select(1, self.live)
         self.x_aug[:, n_live] = 1.0
-        self.y = data.y.to(dev)
+        self.y = y
         self.y_offset = self.y * b  # a sample's target class as its offset in ohb (c·B)
         n_classes = self.widths[-1]
         self.xb = torch.empty(k, b, n_live + 1, dtype=dtype, device=dev)
         self.xb_rows = self.xb.view(k * b, n_live + 1)
         self.xb_t = self.xb.transpose(1, 2)
-        # −onehot/B of the batch's targets, class-major like the logits
         self.ohb = torch.zeros(k, n_classes, b, dtype=dtype, device=dev)
         self.oh_flat = self.ohb.view(-1)
         self.oh_rows = self.ohb.view(k, -1)
@@ -544,6 +576,10 @@ class _FastMLPEngine(_Engine):
         self.hot: Tensor | None = None
         self.chunk_rows: Sequence[Tensor] | None = None  # type: ignore[assignment]
         self.chunk_hot: Sequence[Tensor] | None = None
+
+    def _make_layer_buffers(self) -> None:
+        """Every activation, logit and backward buffer, and the views the products read."""
+        k, b, dtype, dev, nl = self.k, self.b, self.dtype, self.flat.device, self.n_layers
         hidden = self.widths[1:-1]
         self.h = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
         self.a = []
@@ -557,22 +593,12 @@ class _FastMLPEngine(_Engine):
         self.w_back = [self.blocks[i][:, : self.widths[i], :].transpose(1, 2) for i in range(1, nl - 1)]
         if nl > 1:
             self.w_back.append(self.blocks[-1][:, :, : self.widths[-2]])
-        self.logits = torch.empty(k, n_classes, b, dtype=dtype, device=dev)
+        self.logits = torch.empty(k, self.widths[-1], b, dtype=dtype, device=dev)
         self.logp = torch.empty_like(self.logits)
         self.logp_rows = self.logp.view(k, -1)
         self.dlogits = torch.empty_like(self.logits)
         self.dlogits_t = self.dlogits.transpose(1, 2)
         self.da = [torch.empty(k, b, w, dtype=dtype, device=dev) for w in hidden]
-        self.act = arch.activation
-        self.dtype = dtype
-        self.conv_fwd0 = self.conv_grad0 = False
-        # With oneDNN's weight gradient (which cannot fold a momentum update), the trainer may
-        # take the first block's gradient as it is (:attr:`pending_grad0`) and give it the whole
-        # SGD step in one fused pass (see :func:`_train`)
-        self.defer_first_block = False
-        self.pending_grad0: Tensor | None = None
-        if nl > 1 and dev.type == "cpu" and dtype == torch.float32 and torch.backends.mkldnn.is_available():
-            self._choose_first_layer_kernels(beside_threads)
 
     # The first layer's two big products as grouped 1×1 convolutions (oneDNN): member k's batch
     # x_k (B, in+1) is the filter bank of group k, applied to its weight block (in+1, out) as a
@@ -780,6 +806,46 @@ def _snapshot(engine: _Engine) -> Params:
     return {n: t.detach().to("cpu", copy=True) for n, t in engine.export().items()}
 
 
+def _member_seeds(
+    seeds: Sequence[int], data_seeds: Sequence[int] | None, n_samples: int, batch_size: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The members' init and data seeds, checked (at least one member, one data seed each, a
+    batch no larger than the data).
+
+    >>> _member_seeds([3, 4], None, 10, 5)
+    ((3, 4), (3, 4))
+    """
+    seeds = tuple(int(s) for s in seeds)
+    k = len(seeds)
+    if k == 0:
+        raise EnsembleError.option("seeds", seeds, "at least one seed")
+    data_seeds = seeds if data_seeds is None else tuple(int(s) for s in data_seeds)
+    if len(data_seeds) != k:
+        raise EnsembleError.option("data_seeds", data_seeds, f"{k} seeds (one per member)")
+    if n_samples < batch_size:
+        raise EnsembleError.option("batch_size", batch_size, f"at most the number of samples ({n_samples})")
+    return seeds, data_seeds
+
+
+def _moved_init(init: Mapping[str, Tensor], k: int, dev: torch.device, dtype: torch.dtype) -> Params:
+    """A given stacked initialisation on the device, floats in ``dtype``, checked to hold ``k``
+    members."""
+    params = {n: t.to(device=dev, dtype=dtype if t.is_floating_point() else t.dtype) for n, t in init.items()}
+    if any(t.shape[0] != k for t in params.values()):
+        raise EnsembleError.option(
+            "init", {n: tuple(t.shape) for n, t in params.items()}, f"tensors stacked over {k} members"
+        )
+    return params
+
+
+def _use_fast_path(arch: Architecture, data: Dataset, path: str) -> bool:
+    """Whether the fast engine trains: asked for (and possible), or ``"auto"`` and possible."""
+    reason = fast_path_reason(arch, data)
+    if path == "fast" and reason is not None:
+        raise EnsembleError.no_fast_path(arch, reason)
+    return path == "fast" or (path == "auto" and reason is None)
+
+
 def train_ensemble(
     arch: Architecture,
     data: Dataset,
@@ -806,36 +872,15 @@ def train_ensemble(
     (torch.Size([50, 2]), ['ok', 'ok'])
     """
     dev = resolve_device(device)
-    seeds = tuple(int(s) for s in seeds)
+    seeds, data_seeds = _member_seeds(seeds, data_seeds, len(data), config.batch_size)
     k = len(seeds)
-    if k == 0:
-        raise EnsembleError.option("seeds", seeds, "at least one seed")
-    data_seeds = seeds if data_seeds is None else tuple(int(s) for s in data_seeds)
-    if len(data_seeds) != k:
-        raise EnsembleError.option("data_seeds", data_seeds, f"{k} seeds (one per member)")
-    if len(data) < config.batch_size:
-        raise EnsembleError.option(
-            "batch_size", config.batch_size, f"at most the number of samples ({len(data)})"
-        )
-    params: Params | None = None
-    if init is not None:
-        params = {
-            n: t.to(device=dev, dtype=dtype if t.is_floating_point() else t.dtype) for n, t in init.items()
-        }
-        if any(t.shape[0] != k for t in params.values()):
-            raise EnsembleError.option(
-                "init", {n: tuple(t.shape) for n, t in params.items()}, f"tensors stacked over {k} members"
-            )
+    params = None if init is None else _moved_init(init, k, dev, dtype)
     data = data.to(dev, dtype)
-
-    reason = fast_path_reason(arch, data)
-    if config.path == "fast" and reason is not None:
-        raise EnsembleError.no_fast_path(arch, reason)
-    use_fast = config.path == "fast" or (config.path == "auto" and reason is None)
+    use_fast = _use_fast_path(arch, data, config.path)
     lr = _per_member(config.lr, k, "lr", dtype, dev)
     wd = _per_member(config.weight_decay, k, "weight_decay", dtype, dev)
-    workers, threads_per_shard, parallel = _workers(config.workers, config.parallel, dev, k)
-    if workers > 1 and parallel == "processes":
+    layout = shard_plan(k, config.workers, config.parallel, min_shard=MIN_SHARD, device=dev)
+    if layout.shards > 1 and layout.parallel == "processes":
         _check_importable(arch, config.optimiser)
 
     def job(sh: slice) -> _ShardJob:
@@ -853,38 +898,16 @@ def train_ensemble(
             use_fast,
         )
 
-    if workers == 1:
-        losses, failed_at, final, checkpoints = _train(*job(slice(0, k)), progress)
-    else:
-        bounds = [round(i * k / workers) for i in range(workers + 1)]
-        shards = [slice(lo, hi) for lo, hi in itertools.pairwise(bounds)]
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            if parallel == "processes":
-                parts = _train_in_processes([job(sh) for sh in shards], progress, threads_per_shard)
-            else:
-                with ThreadPoolExecutor(workers, thread_name_prefix="catdyn-ensemble") as pool:
-                    futures = [
-                        pool.submit(
-                            _with_threads,
-                            threads_per_shard,
-                            _train,
-                            *job(sh),
-                            progress if i == 0 else None,
-                            True,
-                        )
-                        for i, sh in enumerate(shards)
-                    ]
-                    parts = [f.result() for f in futures]
-        finally:
-            torch.set_num_threads(threads)
-        losses = torch.cat([p[0] for p in parts], dim=1)
-        failed_at = torch.cat([p[1] for p in parts])
-        final = {n: torch.cat([p[2][n] for p in parts]) for n in parts[0][2]}
-        checkpoints = {
-            s: {n: torch.cat([p[3][s][n] for p in parts]) for n in parts[0][3][s]} for s in parts[0][3]
-        }
+    shards = shard_bounds(layout)
+    parts = run_shards(
+        _train,
+        [job(sh) for sh in shards],
+        layout,
+        first={"progress": progress},
+        in_threads={"beside_threads": True},
+        pin=config.pin,
+    )
+    losses, failed_at, final, checkpoints = _joined(parts)
     return EnsembleResult(
         arch=arch,
         params=final,
@@ -913,28 +936,15 @@ _ShardJob = tuple[
 """The positional arguments of :func:`_train` that describe a shard (all picklable)."""
 
 
-def _train_in_processes(
-    jobs: Sequence[_ShardJob], progress: Callable[[int], None] | None, threads: int = 1
-) -> list[_ShardResult]:
-    """Train ``jobs[0]`` in this process (calling ``progress``) while the other shards run in
-    :func:`~catdyn.backends.torch.compute.worker_pool.shared_round` worker processes.
-
-    The calling thread keeps a shard of its own rather than idling while it waits: one worker
-    fewer to start (each import of torch costs about a second, once per process) and
-    ``progress`` reports real steps. The other shards are pickled and sent before the local one
-    starts (an argument a worker cannot take fails at once, not after the local shard), so no
-    shard waits for the GIL (``beside_threads`` is False: the weight-gradient kernel may be
-    oneDNN's); the shards still share the machine's caches and memory bandwidth (K = 64 digits
-    MLPs in two shards of 32 on 2 cores: 111–118 ms a shard side by side against about 113
-    alone, plus about 3 ms for a remote shard's pipe round trip). If the local shard fails or is
-    interrupted, the workers are stopped at once rather than waited for. The remote shards hold
-    their own copy of the data and parameters; results come back pickled."""
-    from catdyn.backends.torch.compute.worker_pool import shared_round
-
-    remote = [(threads, *job) for job in jobs[1:]]
-    with shared_round(__name__, "_train_with_threads", remote) as running:  # cancelled if we fail
-        local = _with_threads(threads, _train, *jobs[0], progress)
-        return [local, *running.results()]
+def _joined(parts: Sequence[_ShardResult]) -> _ShardResult:
+    """The shards' results as one ensemble's: members concatenated in shard order."""
+    if len(parts) == 1:
+        return parts[0]
+    losses = torch.cat([p[0] for p in parts], dim=1)
+    failed_at = torch.cat([p[1] for p in parts])
+    final = {n: torch.cat([p[2][n] for p in parts]) for n in parts[0][2]}
+    checkpoints = {s: {n: torch.cat([p[3][s][n] for p in parts]) for n in parts[0][3][s]} for s in parts[0][3]}
+    return losses, failed_at, final, checkpoints
 
 
 def _check_importable(*objects: object) -> None:
@@ -948,40 +958,6 @@ def _check_importable(*objects: object) -> None:
                 f"'threads' for a {type(obj).__name__} defined in __main__ (worker processes cannot "
                 "import it; move the class to a module)",
             )
-
-
-def _train_with_threads(threads: int, *job: object) -> _ShardResult:
-    """:func:`_train` of one shard in a worker process, with ``threads`` intra-op threads."""
-    return _with_threads(threads, _train, *job)  # type: ignore[arg-type]
-
-
-def _with_threads(threads: int, fn: Callable[..., _T], *args: object) -> _T:
-    """Run ``fn`` in this (worker) thread with ``threads`` intra-op threads (one, unless the
-    layout gives a shard spare cores). OpenMP's thread count is per thread: a fresh worker
-    starts at the machine's core count whatever the main thread set, so without this MKL and
-    oneDNN would fork a full team inside every shard (measured on 2 cores: two shards' batched
-    products ran 240 µs a pair instead of 178)."""
-    torch.set_num_threads(max(1, int(threads)))
-    return fn(*args)
-
-
-def _workers(setting: int | str, parallel: str, device: torch.device, k: int) -> tuple[int, int, str]:
-    """The shard count, intra-op threads per shard and what runs the shards (threads or
-    processes): the layout of :func:`~catdyn.backends.torch.compute.layout.shard_layout` over
-    the cores this process may use (at most torch's intra-op thread count of them) where
-    ``setting`` or ``parallel`` is ``"auto"``."""
-    from catdyn.backends.torch.compute.layout import available_cores, shard_layout
-
-    if device.type != "cpu":
-        return 1, 1, "threads"
-    layout = shard_layout(k, available_cores()[: max(1, torch.get_num_threads())])
-    if setting == "auto":
-        shards, threads = layout.shards, layout.threads_per_shard
-    else:
-        shards, threads = max(1, min(int(setting), k)), 1
-    if parallel == "auto":
-        parallel = "threads" if shards <= 2 else "processes"
-    return shards, threads, parallel
 
 
 def _train(
@@ -1000,97 +976,147 @@ def _train(
     """Train one shard of members: losses, failure steps, final parameters, checkpoints.
 
     The members start from ``init`` (stacked) or, when it is None, from their ``seeds`` (each
-    shard initialises its own members, in its own thread or process)."""
+    shard initialises its own members, in its own thread or process). A step: the members'
+    next batches, the loss and gradients, failed members noted, the optimiser's step, failed
+    members restored to their frozen values, a checkpoint if asked."""
     k = len(data_seeds)
     dtype, dev = lr.dtype, lr.device
     if init is None:
         assert seeds is not None
         init = init_ensemble(arch, seeds, dtype, dev)
-    params = init
-    engine: _Engine
-    if use_fast:
-        assert isinstance(arch, MLP)
-        engine = _FastMLPEngine(arch, params, data, config.batch_size, beside_threads)
-    else:
-        engine = _GenericEngine(arch, params, data)
-    lr_arg, wd_arg = engine.hyper(lr), engine.hyper(wd)
-    opt = config.optimiser
-    state: OptState = opt.init(engine.tensors)
-    # SGD with momentum on the fast path: the gradient products write the momentum buffer's
-    # update themselves (baddbmm's beta/alpha), so no gradient buffer is written and re-read
-    fold = isinstance(engine, _FastMLPEngine) and isinstance(opt, SGD) and opt.can_fold(wd_arg)
-    if fold:
-        assert isinstance(engine, _FastMLPEngine) and isinstance(opt, SGD)
-        momentum = torch.zeros_like(engine.flat)
-        engine.accumulate_into(momentum)
-    # the first layer's weight gradient from oneDNN (no beta to fold into): that block gets the
-    # whole step in torch's fused SGD kernel, one pass over θ, ∇ and b, instead of b ← μ·b
-    # (mul_), b += ∇ (add_) and θ −= lr·b (K = 32 on one thread, 200 steps: about 2 ms of 118
-    # less; bit for bit the same parameters)
-    defer = fold and isinstance(engine, _FastMLPEngine) and engine.conv_grad0 and isinstance(lr_arg, float)
-    if defer:
-        assert isinstance(engine, _FastMLPEngine)
-        engine.defer_first_block = True
-        n0 = engine.blocks[0].numel()  # the first block leads the flat buffer
-        block0 = (engine.blocks[0], momentum[:n0].view(engine.blocks[0].shape))
-        rest = ([engine.flat[n0:]], [momentum[n0:]])
-
-    steps = config.steps
-    losses = torch.full((steps, k), math.nan, dtype=dtype, device=dev)
-    failed_at = torch.full((k,), -1, dtype=torch.long)
-    alive = torch.ones(k, dtype=torch.bool, device=dev)
-    frozen: list[Tensor] | None = None
+    engine = _engine(arch, init, data, config.batch_size, use_fast, beside_threads)
+    stepper = _Stepper(engine, config.optimiser, lr, wd)
+    batches = _Batches(engine, len(data), config.batch_size, data_seeds, config.steps)
+    failures = _Failures(k, dev)
+    losses = torch.full((config.steps, k), math.nan, dtype=dtype, device=dev)
     wanted = set(config.checkpoints)
-    checkpoints: dict[int, Params] = {}
-    if 0 in wanted:
-        checkpoints[0] = _snapshot(engine)
-
-    streams = [BatchStream(len(data), config.batch_size, s) for s in data_seeds]
-    chunk = 256
-    schedule_cpu = torch.empty(min(chunk, steps), k, config.batch_size, dtype=torch.long)
+    checkpoints: dict[int, Params] = {0: _snapshot(engine)} if 0 in wanted else {}
     loss_rows = losses.unbind(0)  # views made once (losses[t] costs 0.6 µs a step)
-    for t in range(steps):
-        if t % chunk == 0:  # the next chunk of every member's index batches, (m, K, B)
-            m = min(chunk, steps - t)
-            for j, stream in enumerate(streams):
-                stream.take(m, out=schedule_cpu[:m, j])
-            engine.load_chunk(schedule_cpu[:m].to(dev))
-        engine.load_batch(t % chunk)
-        loss_t = loss_rows[t]
-        if fold:
-            grads = engine.loss_and_grads(loss_t, *opt.fold_coefficients(state))  # type: ignore[union-attr, call-arg]
-        else:
-            grads = engine.loss_and_grads(loss_t)
-        # summed in Python (double, no overflow of finite losses): 0.7 µs against 1.4 for sum + item
-        total = sum((loss_t if frozen is None else torch.where(alive, loss_t, 0.0)).tolist())
-        if not math.isfinite(total):
-            bad = (~torch.isfinite(loss_t)) & alive
-            if bool(bad.any()):
-                alive &= ~bad
-                failed_at[bad.cpu()] = t
-                # members that failed earlier already hold their frozen values (restored after
-                # every step), so the parameters as they are now are every dead member's snapshot
-                frozen = [p.detach().clone() for p in engine.tensors]
-        if defer:
-            assert engine.pending_grad0 is not None  # type: ignore[union-attr]
-            opt.folded_update_(  # type: ignore[union-attr]
-                *rest,
-                state,
-                lr_arg,
-                unfolded=[(block0[0], engine.pending_grad0, block0[1])],  # type: ignore[union-attr]
-            )
-        elif fold:
-            opt.folded_update_(engine.tensors, grads, state, lr_arg)  # type: ignore[union-attr]
-        else:
-            opt.update_(engine.tensors, grads, state, lr_arg, wd_arg)
-        if frozen is not None:
-            engine.restore(frozen, alive)
+    for t in range(config.steps):
+        batches.load(t)
+        grads = stepper.gradients(loss_rows[t])
+        failures.note(loss_rows[t], t, engine)
+        stepper.step(grads)
+        failures.restore(engine)
         if t + 1 in wanted:
             checkpoints[t + 1] = _snapshot(engine)
         if progress is not None:
             progress(t + 1)
+    failures.blank_after_failure(losses)
+    return losses, failures.failed_at, engine.export(), checkpoints
 
-    for j, f in enumerate(failed_at.tolist()):
-        if f >= 0:
-            losses[f + 1 :, j] = math.nan
-    return losses, failed_at, engine.export(), checkpoints
+
+def _engine(
+    arch: Architecture, params: Params, data: Dataset, batch_size: int, use_fast: bool, beside_threads: bool
+) -> _Engine:
+    """The engine that computes a shard's losses and gradients."""
+    if use_fast:
+        assert isinstance(arch, MLP)
+        return _FastMLPEngine(arch, params, data, batch_size, beside_threads)
+    return _GenericEngine(arch, params, data)
+
+
+class _Batches:
+    """Every member's index batches, drawn a chunk of steps at a time and loaded step by step."""
+
+    CHUNK = 256
+
+    def __init__(self, engine: _Engine, n: int, batch_size: int, data_seeds: Sequence[int], steps: int) -> None:
+        self.engine, self.steps = engine, steps
+        self.streams = [BatchStream(n, batch_size, s) for s in data_seeds]
+        self.schedule = torch.empty(min(self.CHUNK, steps), len(data_seeds), batch_size, dtype=torch.long)
+        self.device = engine.tensors[0].device
+
+    def load(self, t: int) -> None:
+        """Step ``t``'s batches into the engine (the next chunk of every member's index batches,
+        ``(m, K, B)``, at the start of a chunk)."""
+        if t % self.CHUNK == 0:
+            m = min(self.CHUNK, self.steps - t)
+            for j, stream in enumerate(self.streams):
+                stream.take(m, out=self.schedule[:m, j])
+            self.engine.load_chunk(self.schedule[:m].to(self.device))
+        self.engine.load_batch(t % self.CHUNK)
+
+
+class _Stepper:
+    """The optimiser's step on an engine's parameters, in the cheapest exact form.
+
+    SGD with momentum on the fast path: the gradient products write the momentum buffer's
+    update themselves (baddbmm's beta/alpha), so no gradient buffer is written and re-read
+    (*fold*). With the first layer's weight gradient from oneDNN (no beta to fold into) that
+    block gets the whole step in torch's fused SGD kernel, one pass over θ, ∇ and b, instead of
+    b ← μ·b (mul_), b += ∇ (add_) and θ −= lr·b (*defer*; K = 32 on one thread, 200 steps:
+    about 2 ms of 118 less; bit for bit the same parameters)."""
+
+    def __init__(self, engine: _Engine, opt: Optimiser, lr: Tensor, wd: Tensor) -> None:
+        self.engine, self.opt = engine, opt
+        self.lr, self.wd = engine.hyper(lr), engine.hyper(wd)
+        self.state: OptState = opt.init(engine.tensors)
+        fast = isinstance(engine, _FastMLPEngine)
+        self.fold = fast and isinstance(opt, SGD) and opt.can_fold(self.wd)
+        self.defer = False
+        if self.fold:
+            assert isinstance(engine, _FastMLPEngine)
+            momentum = torch.zeros_like(engine.flat)
+            engine.accumulate_into(momentum)
+            self.defer = engine.conv_grad0 and isinstance(self.lr, float)
+        if self.defer:
+            assert isinstance(engine, _FastMLPEngine)
+            engine.defer_first_block = True
+            n0 = engine.blocks[0].numel()  # the first block leads the flat buffer
+            self.block0 = (engine.blocks[0], momentum[:n0].view(engine.blocks[0].shape))
+            self.rest = ([engine.flat[n0:]], [momentum[n0:]])
+
+    def gradients(self, loss_out: Tensor) -> list[Tensor]:
+        """The batch's losses into ``loss_out`` and the gradients (with fold: the momentum
+        buffer's update, already written)."""
+        if self.fold:
+            return self.engine.loss_and_grads(loss_out, *self.opt.fold_coefficients(self.state))  # type: ignore[attr-defined, call-arg]
+        return self.engine.loss_and_grads(loss_out)
+
+    def step(self, grads: list[Tensor]) -> None:
+        """One optimiser step."""
+        opt, engine = self.opt, self.engine
+        if self.defer:
+            pending = engine.pending_grad0  # type: ignore[attr-defined]
+            assert pending is not None
+            unfolded = [(self.block0[0], pending, self.block0[1])]
+            opt.folded_update_(*self.rest, self.state, self.lr, unfolded=unfolded)  # type: ignore[attr-defined]
+        elif self.fold:
+            opt.folded_update_(engine.tensors, grads, self.state, self.lr)  # type: ignore[attr-defined]
+        else:
+            opt.update_(engine.tensors, grads, self.state, self.lr, self.wd)
+
+
+class _Failures:
+    """Members whose loss became NaN or ±inf: the step they failed at and their frozen values."""
+
+    def __init__(self, k: int, dev: torch.device) -> None:
+        self.failed_at = torch.full((k,), -1, dtype=torch.long)
+        self.alive = torch.ones(k, dtype=torch.bool, device=dev)
+        self.frozen: list[Tensor] | None = None
+
+    def note(self, loss_t: Tensor, t: int, engine: _Engine) -> None:
+        """Mark the members whose loss at step ``t`` is not finite, and freeze the parameters
+        as they are now (before the step): members that failed earlier already hold their
+        frozen values (restored after every step), so these are every dead member's snapshot."""
+        # summed in Python (double, no overflow of finite losses): 0.7 µs against 1.4 for sum + item
+        total = sum((loss_t if self.frozen is None else torch.where(self.alive, loss_t, 0.0)).tolist())
+        if math.isfinite(total):
+            return
+        bad = (~torch.isfinite(loss_t)) & self.alive
+        if bool(bad.any()):
+            self.alive &= ~bad
+            self.failed_at[bad.cpu()] = t
+            self.frozen = [p.detach().clone() for p in engine.tensors]
+
+    def restore(self, engine: _Engine) -> None:
+        """Failed members back to their frozen values."""
+        if self.frozen is not None:
+            engine.restore(self.frozen, self.alive)
+
+    def blank_after_failure(self, losses: Tensor) -> None:
+        """NaN in every loss after a member's failure step."""
+        for j, f in enumerate(self.failed_at.tolist()):
+            if f >= 0:
+                losses[f + 1 :, j] = math.nan

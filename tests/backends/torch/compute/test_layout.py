@@ -61,21 +61,40 @@ def test_available_cores_is_the_affinity_mask() -> None:
 def test_the_ensemble_follows_the_affinity_mask_within_torchs_thread_count(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The ensemble's layout is the shard runner's plan over the affinity mask (the plan itself:
+    tests/backends/torch/compute/test_shards.py)."""
     torch = pytest.importorskip("torch")
-    import catdyn.backends.torch.compute.layout as layout_module
-    from catdyn.backends.torch.training.ensemble import _workers
+    import catdyn.backends.torch.compute.shards as shards_module
+    from catdyn.backends.torch.training import ensemble
 
-    cpu = torch.device("cpu")
+    class Seen(Exception):
+        """Raised by the stand-in runner: nothing is trained, only the layout is looked at."""
+
+    def stand_in(fn, jobs, layout, **kw):  # type: ignore[no-untyped-def]
+        raise Seen(layout)
+
     monkeypatch.setattr(torch, "get_num_threads", lambda: 64)  # torch's count does not bind here
+    monkeypatch.setattr(ensemble, "run_shards", stand_in)
     for n in (1, 2, 8, 16):
-        monkeypatch.setattr(layout_module, "available_cores", lambda n=n: tuple(range(n)))
-        expected = shard_layout(64, range(n))
-        assert _workers("auto", "auto", cpu, 64) == (
-            expected.shards,
-            expected.threads_per_shard,
-            expected.parallel,
-        )
-    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # a caller that asked for one thread
-    assert _workers("auto", "auto", cpu, 64) == (1, 1, "threads")
-    assert _workers(3, "threads", cpu, 64) == (3, 1, "threads")  # an explicit setting wins
-    assert _workers("auto", "auto", torch.device("meta"), 64) == (1, 1, "threads")
+        monkeypatch.setattr(shards_module, "available_cores", lambda n=n: tuple(range(n)))
+        with pytest.raises(Seen) as seen:
+            ensemble.train_ensemble(_mlp(), _data(), list(range(64)), _config(), device="cpu")
+        assert seen.value.args[0] == shard_layout(64, range(n))
+
+
+def _mlp():  # type: ignore[no-untyped-def]
+    from catdyn.backends.torch.models.architectures import MLP
+
+    return MLP((2, 3, 2))
+
+
+def _data():  # type: ignore[no-untyped-def]
+    from catdyn.backends.torch.data.datasets import make_moons
+
+    return make_moons(40, seed=0).train
+
+
+def _config():  # type: ignore[no-untyped-def]
+    from catdyn.backends.torch.training.ensemble import TrainConfig
+
+    return TrainConfig(steps=1, batch_size=8)

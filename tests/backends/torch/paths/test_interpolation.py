@@ -193,12 +193,27 @@ def test_batched_affine_both_kernels_agree_with_baddbmm(monkeypatch) -> None:
         torch.randn(5, 10, generator=g),
     )
     ref = torch.baddbmm(b.unsqueeze(2), w, h)
-    for usable in (interp._onednn_ok(), False):
-        monkeypatch.setattr(interp, "_ONEDNN", [usable])
+    for kernel in ("onednn", "baddbmm") if interp._onednn_ok() else ("baddbmm",):
+        monkeypatch.setattr(interp, "_AFFINE_KERNEL", [kernel])
         out = torch.empty(5, 10, 29)
         assert torch.allclose(interp._batched_affine(w, h, b), ref, atol=1e-5)
         assert interp._batched_affine(w, h, b, out=out) is out and torch.allclose(out, ref, atol=1e-5)
     assert torch.allclose(interp._batched_affine(w.double(), h.double(), b.double()), ref.double(), atol=1e-5)
+
+
+def test_affine_kernel_follows_the_cpu_capability(monkeypatch) -> None:
+    """oneDNN's grouped convolution only where torch runs AVX-512 kernels (and the convolution
+    passed its check); baddbmm on an AVX2 CPU, where it measured faster on the route's shapes."""
+    import catdyn.backends.torch.paths.interpolation as interp
+
+    monkeypatch.setattr(interp, "_ONEDNN", [True])
+    for capability, kernel in (("AVX512", "onednn"), ("AVX512_BF16", "onednn"), ("AVX2", "baddbmm"), ("DEFAULT", "baddbmm")):
+        monkeypatch.setattr(interp, "_AFFINE_KERNEL", [])
+        monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda c=capability: c)
+        assert interp._affine_kernel() == kernel
+    monkeypatch.setattr(interp, "_ONEDNN", [False])
+    monkeypatch.setattr(interp, "_AFFINE_KERNEL", [])
+    assert interp._affine_kernel() == "baddbmm"  # AVX-512 but the convolution failed its check
 
 
 def test_worker_processes_give_the_threads_numbers() -> None:
