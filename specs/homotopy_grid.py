@@ -42,7 +42,13 @@ read as 8 steps of 5 values so that the recurrence is short); ``smoke`` (6 nets
 per cell, 2 settings × 3 seeds, 300 steps, MNIST-1D cut to 1,000 training and 500 test samples:
 minutes on a 2-core CPU); ``full`` (the homotopy study's size: 102 nets per cell, 6 optimiser
 settings × 17 seeds, 3000 steps; hours per cell on a CPU, made for a GPU). ``catdyn run
-specs/homotopy_grid.py --preset smoke --device cpu``. A spec is Python and runs as code.
+specs/homotopy_grid.py --preset smoke --device cpu``; measured results in
+``docs/measurements/homotopy-grid.md``.
+
+``catdyn check specs/homotopy_grid.py`` checks, without training, the generated data set's labels
+against the formula on every pair (exhaustive, ``proved``) and that the CNN on a sequence's
+channels view convolves along the sequence only (``laws`` at the bottom). A spec is Python and
+runs as code.
 """
 
 from catdyn import experiment
@@ -172,3 +178,51 @@ def homotopy_grid(e, p):
             cells.append(cell(e, name, views[kind], arch, dataset, p))
     grid = e.add("Grid", GridTable(), *cells)
     e.add("Grid claims", GridClaims(), grid)
+
+
+# What `catdyn check` checks in this spec (before any training): the generated modular data set's
+# labels against the formula, on every pair of every listed modulus and operation (exhaustive),
+# and that the CNN reading a sequence as the channels of a 1 × T image convolves along the
+# sequence only (moving the kernel's outer rows never changes its output).
+import torch  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from catdyn.backends.torch.data.modular import make_modular  # noqa: E402
+from catdyn.backends.torch.data.views import as_channels  # noqa: E402
+from catdyn.backends.torch.models.architectures import CNN  # noqa: E402
+from catdyn.checker.law import Law, approx  # noqa: E402
+
+_FORMULA = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b}
+_seq_cnn = CNN((3, 1, 12), (4, 5), 2, pool=None)
+
+
+def _decoded(p: int, op: str) -> tuple[tuple[int, int, int], ...]:
+    s = make_modular(p, op, 0.5, 0)
+    x, y = torch.cat([s.train.x, s.test.x]), torch.cat([s.train.y, s.test.y])
+    return tuple(sorted((int(t[0].argmax()), int(t[1].argmax()), int(label)) for t, label in zip(x, y)))
+
+
+def _formula(p: int, op: str) -> tuple[tuple[int, int, int], ...]:
+    return tuple((a, b, _FORMULA[op](a, b) % p) for a in range(p) for b in range(p))
+
+
+def _sequence_cnn(seed: int, shift: float) -> list[float]:
+    theta = _seq_cnn.init(torch.Generator().manual_seed(seed))
+    for name in ("conv0.weight", "conv1.weight"):
+        theta[name][:, :, 0, :] += shift
+        theta[name][:, :, 2, :] -= shift
+    x = as_channels(torch.randn(4, 12, 3, generator=torch.Generator().manual_seed(seed + 1)))
+    return _seq_cnn.apply(theta, x).flatten().tolist()
+
+
+laws = [
+    Law("modular labels are a ∘ b mod p", "data", _decoded, _formula,
+        enumerate=lambda: [(p, op) for p in (2, 3, 5, 7, 11) for op in ("add", "sub", "mul")],
+        argnames=("p", "op"), subject="make_modular",
+        statement="for p ∈ {2, 3, 5, 7, 11} and + − ·: every pair (a, b) once, labelled a ∘ b mod p"),
+    Law("a CNN on the channels view ignores its kernel's outer rows", "data",
+        lambda seed: _sequence_cnn(seed, 3.0), lambda seed: _sequence_cnn(seed, 0.0),
+        arguments=st.integers(0, 2**31 - 2).map(lambda s: (s,)), argnames=("seed",),
+        compare=approx(rtol=1e-5, atol=1e-5), subject=_seq_cnn.name,
+        statement="cnn(θ + outer-row shift)(as_channels(x)) = cnn(θ)(as_channels(x))"),
+]

@@ -54,3 +54,28 @@ def test_the_tiny_preset_runs_and_its_table_reads_the_stored_classes(tmp_path) -
     assert [c["verdict"] for c in claims[:9]] == [r["verdict"] for r in rows]
     assert Path(summary.report["html"]).exists()
     assert "the homotopy claim per architecture × data set" in Path(summary.report["html"]).read_text()
+
+
+def test_the_specs_laws_hold_and_catch_planted_violations() -> None:
+    import dataclasses
+
+    import torch
+
+    from catdyn.checker import check_laws
+
+    module = load_spec(str(SPEC))
+    labels, cnn = module.laws
+    assert [r.status for r in check_laws([labels, cnn])] == ["proved", "held"]
+    off_by_one = dataclasses.replace(labels, rhs=lambda p, op: tuple((a, b, (c + 1) % p) for a, b, c in
+                                                                       module._formula(p, op)))
+
+    def tall_image(seed: int, shift: float) -> list[float]:
+        """The same CNN on 3-pixel-high images, where the kernel's outer rows do read data."""
+        net = dataclasses.replace(module._seq_cnn, input_shape=(3, 3, 12))
+        theta = net.init(torch.Generator().manual_seed(seed))
+        theta["conv0.weight"][:, :, 0, :] += shift
+        x = torch.randn(2, 3, 3, 12, generator=torch.Generator().manual_seed(seed))
+        return net.features(theta, x, "conv0").flatten().tolist()
+
+    rows_matter = dataclasses.replace(cnn, lhs=lambda s: tall_image(s, 3.0), rhs=lambda s: tall_image(s, 0.0))
+    assert [r.status for r in check_laws([off_by_one, rows_matter])] == ["refuted", "refuted"]
