@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from catdyn.backends.torch.data.datasets import Dataset
-from catdyn.backends.torch.models.architectures import CNN, Architecture, build_architecture
+from catdyn.backends.torch.models.architectures import Architecture, build_architecture
 from catdyn.backends.torch.paths.interpolation import unstack
 from catdyn.backends.torch.training.ensemble import evaluate
 from catdyn.errors import HomotopyError
@@ -35,35 +35,40 @@ def population_architecture(
     arch: Mapping[str, Any], input_shape: Sequence[int], n_classes: int
 ) -> Architecture:
     """The architecture of a population from the spec's short form, completed by the data's
-    shape and class count: ``{"type": "mlp", "hidden": [64]}`` or ``{"type": "cnn", "image":
-    [1, 8, 8], "channels": [8, 16]}`` (built by
-    :func:`~catdyn.backends.torch.models.architectures.build_architecture`).
+    shape and class count: ``{"type": "mlp", "hidden": [64]}``, ``{"type": "cnn", "image":
+    [1, 8, 8], "channels": [8, 16]}`` (``image`` defaults to the data's shape; ``kernel``,
+    ``pool``, ``readout``, ``activation`` and ``batch_norm`` pass through), or a sequence model
+    over ``(T, F)`` inputs, ``{"type": "gru", "hidden": 16}`` or ``{"type": "transformer",
+    "d_model": 16, "heads": [2], "head_dim": 8, "mlp": [32]}`` (``input_dim``, ``seq_len`` and
+    ``classes`` from the data; see :mod:`.sequence_models`); built by
+    :func:`~catdyn.backends.torch.models.architectures.build_architecture`.
 
     >>> population_architecture({"type": "mlp", "hidden": [32]}, (64,), 10).name
     'mlp(64-32-10)'
+    >>> population_architecture({"type": "gru", "hidden": 16}, (8, 8), 10).name
+    'gru(8;16;10)'
     """
+    from catdyn.backends.torch.studies.homotopy.sequence_models import cnn_config, sequence_config
+
     kind = arch.get("type", "mlp")
     if kind == "mlp":
         widths = [int(np.prod(input_shape)), *[int(h) for h in arch.get("hidden", [64])], int(n_classes)]
         return build_architecture({"type": "mlp", "widths": widths})
     if kind == "cnn":
-        config = {
-            "type": "cnn",
-            "input_shape": [int(v) for v in arch["image"]],
-            "channels": [int(c) for c in arch.get("channels", (8, 16))],
-            "classes": int(n_classes),
-        }
-        return build_architecture(config)
-    raise HomotopyError.bad_option("arch type", kind, "'mlp' or 'cnn'")
+        return build_architecture(cnn_config(arch, input_shape, n_classes))
+    if kind in ("gru", "transformer"):
+        return build_architecture(sequence_config(arch, input_shape, n_classes))
+    raise HomotopyError.bad_option("arch type", kind, "'mlp', 'cnn', 'gru' or 'transformer'")
 
 
 def dataset_split(value: Mapping[str, Any], split: str, arch: Architecture | None = None) -> Dataset:
     """One split of a stored data set, its inputs shaped for ``arch`` (an image for a CNN, a
-    vector for an MLP)."""
+    vector for an MLP, ``(T, F)`` steps for a GRU or Transformer)."""
+    from catdyn.backends.torch.studies.homotopy.sequence_models import input_shape_for
+
     x = value[f"{split}_x"]
     if arch is not None:
-        shape = arch.input_shape if isinstance(arch, CNN) else (arch.widths[0],)  # type: ignore[attr-defined]
-        x = x.reshape(x.shape[0], *shape)
+        x = x.reshape(x.shape[0], *input_shape_for(arch, tuple(x.shape[1:])))
     return Dataset(x, value[f"{split}_y"], value["name"], int(value["n_classes"]), split)
 
 

@@ -43,14 +43,13 @@ Definition = Literal["line-endpoint", "mean-endpoint", "sublevel", "relative"]
 def population_members(pop: Population, data: Dataset, device: str) -> Any:
     """The members of ``pop`` that trained (:class:`~catdyn.backends.torch.studies.homotopy.members.Members`),
     whether its architecture is an ensemble's full config (an MLP's ``widths``, a CNN's
-    ``input_shape``) or the homotopy study's short form (``hidden``, ``image``)."""
+    ``input_shape`` and options, a GRU's or Transformer's sizes) or the homotopy study's short
+    form (``hidden``, ``image``)."""
     from catdyn.backends.torch.studies.homotopy.members import load_members
 
     arch = dict(pop.arch)
     if arch.get("type", "mlp") == "mlp" and "widths" in arch:
         arch = {"type": "mlp", "hidden": list(arch["widths"][1:-1])}
-    elif arch.get("type") == "cnn" and "input_shape" in arch:
-        arch = {"type": "cnn", "image": list(arch["input_shape"]), "channels": list(arch.get("channels", (8, 16)))}
     return load_members({"arch": arch, "status": pop.status, "params": pop.params}, data.to_tree(), device)
 
 
