@@ -6,6 +6,8 @@ and a mismatched schema are clear errors."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -50,7 +52,7 @@ def test_no_alignment_is_the_unaligned_matrix(trained) -> None:
 
 def test_a_failed_member_has_no_barriers_and_no_class(trained) -> None:
     ctx, pop, data = trained
-    failed = Population(pop.arch, pop.params, ["ok", "failed", "ok"], pop.seeds, pop.meta, pop.extras)
+    failed = dataclasses.replace(pop, status=["ok", "failed", "ok"])
     bm = Barriers(points=5).run(ctx, failed, data)
     assert bm.members == [0, 2] and bm.matrix.shape == (2, 2)
     assert Classes(c=1e9).run(ctx, bm).labels == [0, None, 0]

@@ -5,6 +5,8 @@ member has a NaN grid and an empty diagram."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,7 @@ from catdyn.backends.torch.training.morphisms import LoadDataset, Train  # noqa:
 from catdyn.errors import SpecError  # noqa: E402
 from catdyn.runner.context import TaskContext  # noqa: E402
 from catdyn.topology.cubical import sublevel_persistence  # noqa: E402
-from catdyn.values import Landscapes, Partition, PersistenceDiagrams, Population  # noqa: E402
+from catdyn.values import Landscapes, Partition, PersistenceDiagrams  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_landscapes_are_the_grids_of_the_persistence_study(trained) -> None:
 
 def test_a_failed_member_has_a_nan_grid_and_an_empty_diagram(trained) -> None:
     ctx, pop, data = trained
-    failed = Population(pop.arch, pop.params, ["failed", "ok"], pop.seeds, pop.meta, pop.extras)
+    failed = dataclasses.replace(pop, status=["failed", "ok"])
     ls = Landscape(steps=4).run(ctx, failed, data)
     assert np.isnan(ls.grids[0]).all() and np.isfinite(ls.grids[1]).all()
     assert Persistence().run(ctx, ls).diagrams[0] == {}
@@ -149,7 +151,7 @@ def test_weight_norm_and_ph_dimension_per_model(study) -> None:
     assert [r["model"] for r in norms] == ["digits mlp #0", "digits mlp #2", "digits mlp #1"]
     assert norms[1]["l2_norm"] == pytest.approx(float(np.sqrt(np.sum(flat.astype(np.float64) ** 2))), rel=1e-5)
     ph = PHDimension(seed=4).run(ctx, *pops).rows
-    traj = pops[0].extras["trajectory"][0]
+    traj = pops[0].trajectory[0]
     assert traj.shape[0] >= 15 and ph[0]["arch"] == "mlp(64-6-10)"
     want = trajectory_dimension(traj.double().numpy(), 4)
     assert (np.isnan(ph[0]["ph_dimension"]) and np.isnan(want)) or ph[0]["ph_dimension"] == want
