@@ -480,7 +480,7 @@ class StoreError(CatdynError):
     @classmethod
     def key_not_string(cls, key: Any, where: str) -> StoreError:
         return cls(f"the value has a dict key {key!r} at {where or 'the top'} that is not a string",
-                   "Operations return dicts with string keys only")
+                   "Give a value's dicts string keys only")
 
     @classmethod
     def no_runs(cls, root: str) -> StoreError:

@@ -8,7 +8,7 @@ Exit codes:
 * ``0`` — everything asked for was done: every task finished (computed or reused) and no
   law checked during the run was refuted; ``verify`` found the store intact. A paper's claim
   measured as *not reproduced* is a result, not a failure: it is in the report, exit 0.
-* ``1`` — the run finished but some task failed (its operation raised; everything downstream
+* ``1`` — the run finished but some task failed (its morphism raised; everything downstream
   is blocked) or a law checked in the run was refuted or errored; ``verify`` found damage.
 * ``2`` — bad input, nothing run: an unknown preset, an empty or unwritable ``--out``, a spec
   with no experiment or that does not load, an unknown run, a Ray ``--address`` where nothing
