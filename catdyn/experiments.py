@@ -276,6 +276,9 @@ class Experiment(Diagram):
         for side in (lhs, rhs):
             if not isinstance(side, Node) or side.name not in self._producer:
                 raise WiringError.not_a_node(f"equation {name}", side, self.name).at(where)
+        if lhs.name == rhs.name:
+            raise SpecError(f"equation {name} of experiment {self.name} equates node {lhs.name} with itself",
+                            "Equate two different nodes (the ends of two parallel paths)").at(where)
         if lhs.type is not rhs.type:
             raise WiringError.wrong_type(self._producer[rhs.name].signature, rhs.name, rhs.kind,
                                          f"equation {name}", "right-hand side", lhs.kind).at(where)

@@ -9,7 +9,7 @@ from runner_paths import MAIN_SPEC
 
 from catdyn import Experiment
 from catdyn.backends.numpy.morphisms import NormalDraws, Summarise
-from catdyn.errors import WiringError
+from catdyn.errors import SpecError, WiringError
 from catdyn.runner.commands import main
 from catdyn.runner.run import run_experiment
 from catdyn.runner.store import Store
@@ -42,6 +42,9 @@ def test_an_equation_between_nodes_of_different_types_is_refused_naming_both() -
     with pytest.raises(WiringError, match="equation mixed reads a Sample as its right-hand side, but it is wired to "
                                           "mx, a Moments"):
         exp.equation("mixed", exp.object("xs"), exp.object("mx"))
+    with pytest.raises(SpecError, match=r"test_runner_equations.py:\d+: equation self of experiment eq equates node xs "
+                                        r"with itself"):
+        exp.equation("self", exp.object("xs"), exp.object("xs"))
 
 
 def test_a_broken_symmetry_action_is_caught_by_the_runs_own_square(tmp_path, capsys) -> None:
