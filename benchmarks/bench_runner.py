@@ -1,5 +1,5 @@
 """Runner overhead: 1,000 tasks of about 10 ms through compile + store + scheduling, against
-calling the same operation directly in a loop (same inputs, same order).
+calling the same morphism's ``run`` directly in a loop (same inputs, same order).
 
 Each task sleeps 10 ms (fixed work, immune to the machine's load) and returns a 64-float
 array; tasks form 10 chains of 100, so every task reads its predecessor's value. The runner
@@ -13,36 +13,47 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from typing import Any
 
 import numpy as np
 
 from benchmarks.harness import Result
-from catdyn.runner import Experiment, operation
-from catdyn.runner.operations import OpContext
+from catdyn import BackendMorphism, Experiment
+from catdyn.backends.numpy.morphisms import Sample
+from catdyn.runner.context import TaskContext
 from catdyn.runner.run import run_experiment
 
 WORK_S = 0.010
 
 
-@operation("bench_work", inputs=None, output="array")
-def bench_work(ctx: OpContext, *inputs: np.ndarray, index: int = 0) -> np.ndarray:
-    """About 10 ms of work: a fixed sleep, then a small array derived from the inputs."""
-    time.sleep(WORK_S)
-    out = np.full(64, float(index))
-    for x in inputs:
-        out += x[:64] * 0.5
-    return out
+class BenchWork(BackendMorphism):
+    """About 10 ms of work: a fixed sleep, then a small sample derived from the inputs (none or one)."""
+
+    inputs, output = (Sample,), Sample
+    index: int = 0
+
+    def run(self, ctx: Any, *inputs: Sample) -> Sample:
+        time.sleep(WORK_S)
+        out = np.full(64, float(self.index))
+        for x in inputs:
+            out += np.asarray(x.values)[:64] * 0.5
+        return Sample(out)
+
+
+class BenchStart(BenchWork):
+    """The first task of a chain (reads nothing)."""
+
+    inputs = ()
 
 
 def _experiment(n_tasks: int, chains: int = 10) -> Experiment:
     exp = Experiment("bench", seed=0)
     per = n_tasks // chains
     for c in range(chains):
-        prev = None
+        prev: tuple[Any, ...] = ()
         for i in range(per):
-            stage = exp.stage(f"s{c}_{i}", "array")
-            exp.step(f"t{c}_{i}", prev, stage, op="bench_work", index=c * per + i)
-            prev = stage
+            kind = BenchWork if prev else BenchStart
+            prev = (exp.add(f"s{c}_{i}", kind(index=c * per + i), *prev, name=f"t{c}_{i}"),)
     return exp
 
 
@@ -50,10 +61,10 @@ def _direct(n_tasks: int, chains: int = 10) -> float:
     t0 = time.perf_counter()
     per = n_tasks // chains
     for c in range(chains):
-        prev = None
+        prev: tuple[Sample, ...] = ()
         for i in range(per):
-            ctx = OpContext(seed=0)
-            prev = bench_work(ctx, *(() if prev is None else (prev,)), index=c * per + i)
+            kind = BenchWork if prev else BenchStart
+            prev = (kind(index=c * per + i).run(TaskContext(seed=0), *prev),)
     return time.perf_counter() - t0
 
 

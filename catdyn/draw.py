@@ -7,7 +7,7 @@ face for ``square commutes``), a :class:`~catdyn.limits.Cone`, a
 :class:`~catdyn.limits.Limit` or :class:`~catdyn.limits.Colimit` (the diagram, the apex and its
 legs dashed; a face per triangle of the (co)cone), and an experiment — live, an
 ``@experiment`` family as it builds for a preset, or the description a run stored — (its
-stages and steps, a step reading several stages from a product node ``×``; a dashed ``=`` edge
+nodes and arrows, an arrow reading several nodes from a product node ``×``; a dashed ``=`` edge
 per declared equation, a pullback's square shaded round its objects). The layout is layered left to right
 (:mod:`catdyn._draw_layout`); parallel arrows bend apart, endomorphisms loop.
 
@@ -75,7 +75,7 @@ _MARGIN = 28
 @dataclass(frozen=True)
 class Arrow:
     """An arrow ``src → dst`` with a label; ``style`` is ``solid``, ``leg`` (dashed: a
-    (co)cone's leg), ``equal`` (dashed, no head: a declared equality of stages) or ``factor``
+    (co)cone's leg), ``equal`` (dashed, no head: a declared equality of nodes) or ``factor``
     (dotted, no head: a factor of a product an experiment's step reads)."""
 
     key: str
@@ -212,11 +212,12 @@ def experiment_picture(
     claims: Mapping[str, Sequence[str]] | None = None,
 ) -> Picture:
     """The picture of an experiment from its description (``describe()``, as a run stores it):
-    the point ``1``, one object per stage, one arrow per step (from a product node ``×``, with a
-    dotted line from each factor, when the step reads several stages), and a dashed ``=`` edge
-    per declared equation whose face is shaded by its verdict. ``outcomes`` (``{step: outcome}``)
-    colours each step's arrow; ``claims`` (``{step: [verdicts]}``) outlines the stage a step
-    writes in its claims' worst verdict.
+    the point ``1``, one object per node, one arrow per morphism (from a product node ``×``, with
+    a dotted line from each factor, when the arrow reads several nodes), and a dashed ``=`` edge
+    per declared equation whose face is shaded by its verdict. ``outcomes`` (``{arrow: outcome}``)
+    colours each arrow; ``claims`` (``{arrow: [verdicts]}``) outlines the node an arrow writes in
+    its claims' worst verdict. (A stored description lists the nodes under ``stages`` and the
+    arrows under ``steps``: the keys every catdyn has written, so old runs still draw.)
 
     >>> d = {"name": "e", "stages": [{"name": "x", "kind": "array"}],
     ...      "steps": [{"name": "draw", "dom": [], "cod": "x"}]}

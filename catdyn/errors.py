@@ -108,6 +108,18 @@ class UnknownObjectError(CatdynError):
         )
 
 
+    @classmethod
+    def unknown_morphism(cls, name: str) -> UnknownObjectError:
+        """A task names a morphism that cannot be imported (or, from a store written by an older
+        catdyn, a string operation, which catdyn no longer has)."""
+        return cls(
+            f"unknown morphism {name}: a task names its morphism by the qualified class "
+            "(module:Qualname) of an importable BackendMorphism",
+            "Install the backend that defines it, or pass the spec that defines it; a task stored by an "
+            "older catdyn under a string operation is not rerun: run the spec again to recompute it",
+        )
+
+
 class NotTotalError(CatdynError):
     """A function between finite sets leaves some element of its domain unmapped, or maps
     outside its codomain."""
@@ -463,12 +475,12 @@ class StoreError(CatdynError):
     @classmethod
     def unstorable(cls, type_name: str, where: str) -> StoreError:
         return cls(f"cannot store a {type_name} at {where or 'the top'} of a task's value",
-                   "Return dicts, lists, numbers, strings, numpy arrays or torch tensors from an operation")
+                   "Give a value's fields dicts, lists, numbers, strings, numpy arrays or torch tensors")
 
     @classmethod
     def key_not_string(cls, key: Any, where: str) -> StoreError:
         return cls(f"the value has a dict key {key!r} at {where or 'the top'} that is not a string",
-                   "Operations return dicts with string keys only")
+                   "Give a value's dicts string keys only")
 
     @classmethod
     def no_runs(cls, root: str) -> StoreError:
@@ -519,7 +531,7 @@ class RunError(CatdynError):
     def no_experiment(cls, spec: str, name: str | None) -> RunError:
         which = f" named {name!r}" if name else ""
         return cls(f"spec {spec} defines no experiment{which}",
-                   "Bind an Experiment at the spec's top level (exp = Experiment(...)); "
+                   "Bind an experiment at the spec's top level (decorate its diagram's builder with @experiment); "
                    "`catdyn check` is the command for specs of laws only")
 
     @classmethod

@@ -87,10 +87,12 @@ class Node(Object):
 class Arrow(Morphism):
     """A backend morphism wired into an experiment: ``name: inputs → cod``."""
 
-    __slots__ = ("cod", "inputs", "morphism", "name", "where")
+    __slots__ = ("cod", "inputs", "morphism", "name", "seed_from", "where")
 
-    def __init__(self, name: str, morphism: BackendMorphism, inputs: tuple[Node, ...], cod: Node, where: str = "") -> None:
+    def __init__(self, name: str, morphism: BackendMorphism, inputs: tuple[Node, ...], cod: Node, where: str = "",
+                 seed_from: str = "name") -> None:
         self.name, self.morphism, self.inputs, self.cod, self.where = name, morphism, inputs, cod, where
+        self.seed_from = seed_from
 
     @property
     def dom(self) -> Node:  # type: ignore[override]
@@ -171,12 +173,21 @@ class Experiment(Diagram):
         self.where = _caller()
 
     # --- building ------------------------------------------------------------------------------
-    def add(self, node: str, morphism: BackendMorphism, *inputs: Node, name: str | None = None) -> Node:
+    def add(self, node: str, morphism: BackendMorphism, *inputs: Node, name: str | None = None,
+            seed_from: str = "name") -> Node:
         """Wire ``morphism`` from ``inputs`` to a new node ``node`` (of its output type) and
         return the node. The arrow is named ``name`` (default: the morphism's name, followed
         by the node's when another arrow of the experiment has the same morphism name; see
-        :meth:`label`)."""
+        :meth:`label`).
+
+        The arrow's seed comes from the experiment's seed and the arrow's name, so two arrows
+        computing the same thing draw different numbers; ``seed_from="content"`` derives it from
+        what the arrow computes instead (its morphism, parameters and inputs' content), so
+        identical arrows draw identical numbers (see :mod:`catdyn.runner.compiler`)."""
         where = _caller()
+        if seed_from not in ("name", "content"):
+            raise SpecError(f"the arrow into {node} of experiment {self.name} has seed_from={seed_from!r}",
+                            'An arrow takes its seed from its "name" (the default) or its "content"').at(where)
         if not isinstance(morphism, BackendMorphism):
             raise SpecError(f"{morphism!r} wired into {node} is not a backend morphism",
                             "Construct one of the classes `catdyn morphisms` lists").at(where)
@@ -189,7 +200,7 @@ class Experiment(Diagram):
         if label in self._morphisms:
             raise NameClashError(f"experiment {self.name} already has an arrow {label}", "Pass name=...").at(where)
         out = Node(node, morphism.codomain(), self.name)
-        arrow = Arrow(label, morphism, tuple(inputs), out, where)
+        arrow = Arrow(label, morphism, tuple(inputs), out, where, seed_from)
         self._add_object(out)
         self._morphisms[label] = arrow
         self._producer[node] = arrow
@@ -265,6 +276,9 @@ class Experiment(Diagram):
         for side in (lhs, rhs):
             if not isinstance(side, Node) or side.name not in self._producer:
                 raise WiringError.not_a_node(f"equation {name}", side, self.name).at(where)
+        if lhs.name == rhs.name:
+            raise SpecError(f"equation {name} of experiment {self.name} equates node {lhs.name} with itself",
+                            "Equate two different nodes (the ends of two parallel paths)").at(where)
         if lhs.type is not rhs.type:
             raise WiringError.wrong_type(self._producer[rhs.name].signature, rhs.name, rhs.kind,
                                          f"equation {name}", "right-hand side", lhs.kind).at(where)
@@ -321,6 +335,30 @@ class Experiment(Diagram):
         return f"Experiment({self.name!r}: {len(self._producer)} nodes, {len(self._morphisms)} arrows)"
 
 
+class PresetValues(dict):  # type: ignore[type-arg]
+    """A preset's values as a builder reads them: a dict whose missing key is a
+    :class:`~catdyn.errors.SpecError` naming the key, the preset and the spec line that read it.
+
+    >>> p = PresetValues({"n": 3}, "demo", "smoke")
+    >>> p["n"]
+    3
+    >>> p["steps"]
+    Traceback (most recent call last):
+    ...
+    catdyn.errors.SpecError: ...experiment demo reads p['steps'], but preset 'smoke' does not set steps. ...
+    """
+
+    def __init__(self, values: Mapping[str, Any], experiment: str, preset: str) -> None:
+        super().__init__(values)
+        self.experiment, self.preset = experiment, preset
+
+    def __missing__(self, key: str) -> Any:
+        raise SpecError(
+            f"experiment {self.experiment} reads p[{key!r}], but preset {self.preset!r} does not set {key}",
+            f"Add {key} to the {self.preset!r} preset, or read it with p.get({key!r}, default)",
+        ).at(_caller())
+
+
 @dataclass
 class ExperimentFamily:
     """An experiment per preset: ``build(e, p)`` wires experiment ``e`` from the preset's
@@ -346,7 +384,7 @@ class ExperimentFamily:
     def _build(self, preset: str) -> Experiment:
         e = Experiment(self.name, seed=self.seed, description=self.description, preset=preset)
         e.where = self.where
-        self.builder(e, dict(self.presets[preset]))
+        self.builder(e, PresetValues(self.presets[preset], self.name, preset))
         return e
 
     def build(self, preset: str) -> Experiment:

@@ -191,7 +191,25 @@ class Population(Value):
     ``arch`` is the architecture's config (``{"type": "mlp", "widths": [...]}``); ``params``
     maps each parameter's name to a stacked array ``(K, ...)``; ``status`` is ``ok`` or
     ``failed`` per member; ``seeds`` the member seeds; ``meta`` free per-member facts (the
-    learning rate, the label budget, what a tuning kept).
+    learning rate, the label budget, what a tuning kept). What training kept beside the final
+    point, each optional and each stacked over the members so that every morphism reads the
+    same thing:
+
+    - ``losses`` ``(T, K)``: member k's mini-batch loss at step t (NaN after it failed);
+    - ``failed_at`` ``(K,)``: the step whose loss was not finite, −1 for a member that never failed;
+    - ``route``: how the ensemble was trained (the engine's route, e.g. ``fast``);
+    - ``checkpoints``: ``{str(step): {name: (K, ...)}}``, the parameters after ``step`` steps, with
+      the names of ``params``;
+    - ``trajectory`` ``(K, T, P)``: each member's flattened parameters at T points of training.
+
+    >>> Population({"type": "mlp"}, {"w": [[1.0], [2.0]]}, ["ok", "ok"], [0, 1], failed_at=[-1])
+    Traceback (most recent call last):
+    ...
+    catdyn.errors.SchemaError: a Population was built with failed_at over 1 members, not 2. Give one entry per member (the first axis).
+    >>> Population({"type": "mlp"}, {"w": [[1.0]]}, ["ok"], [0], checkpoints={"5": {"v": [[0.0]]}})
+    Traceback (most recent call last):
+    ...
+    catdyn.errors.SchemaError: a Population was built with checkpoint 5 holding parameters ['v'], not those of params (['w']). A checkpoint holds every parameter of the population, stacked over the members.
     """
 
     arch: dict[str, Any]
@@ -199,7 +217,11 @@ class Population(Value):
     status: list[str]
     seeds: list[int]
     meta: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    extras: dict[str, Any] = dataclasses.field(default_factory=dict)
+    losses: Any = None
+    failed_at: Any = None
+    route: str = ""
+    checkpoints: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    trajectory: Any = None
 
     def check(self) -> None:
         k = len(self.status)
@@ -209,11 +231,45 @@ class Population(Value):
         for name, t in self.params.items():
             require("Population", len(t) == k, f"parameter {name} stacked over {len(t)} members, not {k}",
                      "Stack every parameter over the members (first axis)")
+        for name in ("failed_at", "trajectory"):
+            value = getattr(self, name)
+            require("Population", value is None or len(value) == k, f"{name} over {_length(value)} members, not {k}",
+                     "Give one entry per member (the first axis)")
+        shape = getattr(self.losses, "shape", None)
+        if self.losses is not None:
+            shape = tuple(shape) if shape is not None else (len(self.losses), len(self.losses[0]) if len(self.losses) else 0)
+            require("Population", len(shape) == 2 and shape[1] == k,
+                     f"losses of shape {shape} for {k} members", "Losses are (steps, members)")
+        for step, ps in self.checkpoints.items():
+            require("Population", str(step).isdigit(), f"a checkpoint named {step!r}",
+                     "Name a checkpoint by its step, a non-negative integer, as a string")
+            require("Population", set(ps) == set(self.params),
+                     f"checkpoint {step} holding parameters {sorted(ps)}, not those of params ({sorted(self.params)})",
+                     "A checkpoint holds every parameter of the population, stacked over the members")
+            for name, t in ps.items():
+                require("Population", len(t) == k, f"checkpoint {step}'s {name} over {len(t)} members, not {k}",
+                         "Stack every parameter over the members (first axis)")
+
+    @classmethod
+    def from_tree(cls, tree: Mapping[str, Any]) -> Value:
+        """As :meth:`Value.from_tree`; a tree an older catdyn stored, with a free ``extras``
+        dict (``losses``, ``failed_at``, ``path``, ``checkpoints``, ``trajectory``), is read
+        into the typed fields, and any other key of it is a :class:`~catdyn.errors.SchemaError`."""
+        if isinstance(tree, Mapping) and "extras" in tree:
+            extras = dict(tree["extras"] or {})
+            if "path" in extras:
+                extras["route"] = extras.pop("path")
+            tree = {**{k: v for k, v in tree.items() if k != "extras"}, **extras}
+        return super().from_tree(tree)
 
     @property
     def size(self) -> int:
         """The number of members."""
         return len(self.status)
+
+
+def _length(x: Any) -> int:
+    return len(x) if x is not None else 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -86,7 +86,7 @@ from catdyn.backends.torch.studies.persistence.morphisms import (
     WeightNorm,
 )
 from catdyn.backends.torch.training.morphisms import LoadDataset
-from catdyn.runner.compiler import step_seed
+from catdyn.runner.compiler import arrow_seed
 
 BASE = {"width": 32, "lr": 0.1, "batch_size": 64, "weight_decay": 0.0, "label_noise": 0.0, "n_train": 600}
 VARY = {
@@ -118,9 +118,9 @@ FULL = {"base": FULL_BASE, "vary": FULL_VARY, "seeds": [0, 1], "steps": 2000, "d
 DATA = {"digits": ("Digits", 0), "mnist1d": ("MNIST1D", 42)}
 POPULATIONS = {"digits_mlp": ("digits", "mlp", None), "digits_cnn": ("digits", "cnn", (1, 8, 8)),
                "mnist1d_mlp": ("mnist1d", "mlp", None)}
-# The seeds the stage/step form of this spec drew for its population and study steps (from their
+# The seeds the earlier form of this spec drew for its population and study tasks (from their
 # names), given explicitly so that the label noise, sharpness, PH dimension and bootstraps carry across.
-OLD_SEED = {name: step_seed(0, f"population_{name}") for name in POPULATIONS} | {"study": step_seed(0, "study")}
+OLD_SEED = {name: arrow_seed(0, f"population_{name}") for name in POPULATIONS} | {"study": arrow_seed(0, "study")}
 
 
 def population(e, name, data, family, shape, p):

@@ -25,3 +25,13 @@ def test_the_writing_guides_run(tmp_path, monkeypatch) -> None:
     finally:
         del sys.modules[module.__name__]
     assert module.summary.ok
+
+
+def test_the_runner_guides_example_runs_and_its_equation_holds(tmp_path) -> None:
+    from catdyn.runner.run import run_experiment
+
+    module = types.ModuleType("catdyn_runner_docs_example")
+    (block,) = _blocks("runner.md")
+    exec(compile(block, "docs/runner.md example", "exec"), module.__dict__)
+    summary = run_experiment(module.draws, str(tmp_path), report=False)
+    assert summary.ok and [o.arrow for o in summary.outcomes][-1] == "= same draws"

@@ -8,7 +8,7 @@ Exit codes:
 * ``0`` — everything asked for was done: every task finished (computed or reused) and no
   law checked during the run was refuted; ``verify`` found the store intact. A paper's claim
   measured as *not reproduced* is a result, not a failure: it is in the report, exit 0.
-* ``1`` — the run finished but some task failed (its operation raised; everything downstream
+* ``1`` — the run finished but some task failed (its morphism raised; everything downstream
   is blocked) or a law checked in the run was refuted or errored; ``verify`` found damage.
 * ``2`` — bad input, nothing run: an unknown preset, an empty or unwritable ``--out``, a spec
   with no experiment or that does not load, an unknown run, a Ray ``--address`` where nothing
@@ -62,7 +62,7 @@ def add_commands(subparsers: Any) -> None:
         "stored yet, and write each run's report.",
     )
     run.add_argument(
-        "spec", help="a spec file (Python) defining at least one Experiment, or a folder of them"
+        "spec", help="a spec file (Python) defining at least one @experiment, or a folder of them"
     )
     run.add_argument(
         "--preset", default="smoke", help="the experiment's preset: smoke (minutes on a CPU) or full"
@@ -116,9 +116,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``catdyn run``."""
     from catdyn.runner.compiler import compile_experiment
     from catdyn.runner.executors import make_executor
-    from catdyn.runner.experiment import experiments, load_spec
     from catdyn.runner.progress import make_progress
     from catdyn.runner.run import run_experiment
+    from catdyn.runner.spec import experiments, load_spec
     from catdyn.runner.store import Store
 
     target = os.path.abspath(args.spec)
@@ -166,7 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"run {summary.run_id} of {exp.name}: {'ok' if summary.ok else 'FAILED'} ({counts})")
             for o in summary.outcomes:
                 if o.state == "failed":
-                    print(f"  failed: {o.step} ({o.op}): {o.error}")
+                    print(f"  failed: {o.arrow} ({o.morphism.rsplit(':', 1)[-1]}): {o.error}")
             for law in summary.failed_laws:
                 print(f"  law not held: {law}")
             if summary.report:

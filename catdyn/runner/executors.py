@@ -3,7 +3,7 @@
 Both share one scheduler (:class:`Executor`): it walks the plan in order, *claims* each task
 in the store (reusing a finished one, waiting for one a live process is computing, taking
 over one whose process died), hands claimed tasks to :meth:`Executor.submit` and records
-what comes back. A task whose operation raises is marked failed and every task downstream
+what comes back. A task whose morphism raises is marked failed and every task downstream
 of it *blocked*; the others go on. Only the scheduler writes the store, so a Ray worker
 needs no access to it.
 
@@ -13,13 +13,12 @@ needs no access to it.
   parameters and torch thread count as locally, so the numbers are the same.
 
 >>> import tempfile
->>> from catdyn.runner.experiment import Experiment
+>>> from catdyn.experiments import Experiment
+>>> from catdyn.backends.numpy.morphisms import NormalDraws, Summarise
 >>> from catdyn.runner.compiler import compile_experiment
 >>> from catdyn.runner.store import Store
 >>> exp = Experiment("demo", seed=0)
->>> xs, m = exp.stage("xs", "array"), exp.stage("m", "metrics")
->>> _ = exp.step("draw", None, xs, op="random_normal", n=4)
->>> _ = exp.step("sum", xs, m, op="summarise")
+>>> _ = exp.add("m", Summarise(), exp.add("xs", NormalDraws(n=4)))
 >>> store = Store(tempfile.mkdtemp())
 >>> run = store.begin_run("spec.py", "h", "smoke", "cpu", "local", {})
 >>> [o.state for o in LocalExecutor().run(compile_experiment(exp), store, run)]
@@ -41,8 +40,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from catdyn.errors import CatdynError, RayAddressError, RunError
-from catdyn.runner import operations as ops
 from catdyn.runner.compiler import Plan, Task
+from catdyn.runner.context import TaskContext
+from catdyn.runner.evaluate import evaluate
 from catdyn.runner.progress import Progress
 from catdyn.runner.store import Store, store_failure
 from catdyn.runner.tool_state import tool_state_under
@@ -52,13 +52,13 @@ from catdyn.runner.tool_state import tool_state_under
 class Outcome:
     """What a run did with one task: ``computed``, ``reused``, ``failed`` or ``blocked``.
 
-    >>> Outcome("k", "train", "train_ensemble", "reused").ok
+    >>> Outcome("k", "train", "Train", "reused").ok
     True
     """
 
     key: str
-    step: str
-    op: str
+    arrow: str
+    morphism: str
     state: str
     seconds: float | None = None
     error: str = ""
@@ -87,45 +87,37 @@ class TaskResult:
         return bool(self.error)
 
 
-def _resolve_op(name: str, spec_path: str | None) -> ops.Operation:
-    if name not in ops.REGISTRY and spec_path:
-        from catdyn.runner.experiment import load_spec
-
-        load_spec(spec_path)  # a spec may register its own operations
-    return ops.get(name)
-
-
 def execute_task(
-    op_name: str,
+    morphism: str,
     inputs: tuple[Any, ...],
     params: dict[str, Any],
     seed: int,
     device: str,
-    step: str,
+    arrow: str,
     spec_path: str | None = None,
     threads: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     state_dir: str | None = None,
 ) -> TaskResult:
-    """Run one operation and capture its value and records (never raises for the op's errors).
-    ``state_dir`` (a store's folder) is where tools keep their state meanwhile (see
-    :mod:`catdyn.runner.tool_state`): a Ray worker's working directory is the caller's.
+    """Run one task's morphism (``module:Qualname`` with ``params``) on its inputs and capture
+    its value and records (never raises for the morphism's errors). ``state_dir`` (a store's
+    folder) is where tools keep their state meanwhile (see :mod:`catdyn.runner.tool_state`):
+    a Ray worker's working directory is the caller's.
 
-    >>> r = execute_task("random_normal", (), {"n": 2}, 0, "cpu", "draw")
-    >>> r.value.shape, r.failed
-    ((2,), False)
+    >>> r = execute_task("catdyn.backends.numpy.morphisms:NormalDraws", (), {"n": 2}, 0, "cpu", "draw")
+    >>> len(r.value["values"]), r.failed
+    (2, False)
     """
     if threads is not None and importlib.util.find_spec("torch") is not None:
         import torch
 
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
-    ctx = ops.OpContext(seed=seed, device=device, threads=threads, step=step, on_progress=on_progress)
+    ctx = TaskContext(seed=seed, device=device, threads=threads, task=arrow, on_progress=on_progress)
     t0 = time.perf_counter()
     try:
-        op = _resolve_op(op_name, spec_path)
         with tool_state_under(state_dir) if state_dir else contextlib.nullcontext():
-            value = op(ctx, *inputs, **params)
+            value = evaluate(morphism, ctx, inputs, params, spec_path)
     except CatdynError as exc:
         return TaskResult(None, ctx.records, time.perf_counter() - t0, str(exc), traceback.format_exc())
     except Exception as exc:
@@ -137,6 +129,15 @@ def execute_task(
             traceback.format_exc(),
         )
     return TaskResult(value, ctx.records, time.perf_counter() - t0)
+
+
+def _shown(morphism: str) -> str:
+    """A morphism's class name without its module (what progress lines show).
+
+    >>> _shown("catdyn.backends.numpy.morphisms:NormalDraws")
+    'NormalDraws'
+    """
+    return morphism.rsplit(":", 1)[-1]
 
 
 class Executor(ABC):
@@ -238,18 +239,18 @@ class _Scheduling:
     # -- outcomes ----------------------------------------------------------------------------
     def finish(self, o: Outcome) -> None:
         self.outcomes[o.key] = o
-        self.progress.task(o.step, o.op, o.state, o.seconds, o.error.split(". ")[0] if o.error else "")
+        self.progress.task(o.arrow, _shown(o.morphism), o.state, o.seconds, o.error.split(". ")[0] if o.error else "")
 
     def failed(self, task: Task, result: TaskResult) -> None:
         self.store.fail_task(task.key, result.error, result.seconds)
-        self.store.note_task(self.run_id, task.key, task.step, "failed", result.seconds, result.error)
-        self.finish(Outcome(task.key, task.step, task.op, "failed", result.seconds, result.error))
+        self.store.note_task(self.run_id, task.key, task.arrow, "failed", result.seconds, result.error)
+        self.finish(Outcome(task.key, task.arrow, task.morphism, "failed", result.seconds, result.error))
 
     def blocked(self, task: Task, needed: str) -> None:
         self.pending.remove(task)
-        why = f"needs {self.by_key[needed].step}, which did not finish"
-        self.store.note_task(self.run_id, task.key, task.step, "blocked", note=why)
-        self.finish(Outcome(task.key, task.step, task.op, "blocked", error=why))
+        why = f"needs {self.by_key[needed].arrow}, which did not finish"
+        self.store.note_task(self.run_id, task.key, task.arrow, "blocked", note=why)
+        self.finish(Outcome(task.key, task.arrow, task.morphism, "blocked", error=why))
         self.release(task)
 
     # -- values in memory --------------------------------------------------------------------
@@ -285,24 +286,24 @@ class _Scheduling:
             return True
         if not all(i in self.available for i in task.inputs):
             return False
-        state = self.store.claim_task(task.key, self.run_id, task.step, task.op, self.take_over)
+        state = self.store.claim_task(task.key, self.run_id, task.arrow, task.morphism, self.take_over)
         if state == "busy":
             if task.key not in self.waiting_noted:
                 self.waiting_noted.add(task.key)
-                self.progress.task(task.step, task.op, "waiting")
+                self.progress.task(task.arrow, _shown(task.morphism), "waiting")
             return False
         self.pending.remove(task)
         if state == "done":
-            self.store.note_task(self.run_id, task.key, task.step, "reused")
+            self.store.note_task(self.run_id, task.key, task.arrow, "reused")
             self.available.add(task.key)
-            self.finish(Outcome(task.key, task.step, task.op, "reused"))
+            self.finish(Outcome(task.key, task.arrow, task.morphism, "reused"))
             return True
         try:
             inputs = tuple(self.input_value(i) for i in task.inputs)
         except CatdynError as exc:  # a damaged input: recompute it on the next run
             self.failed(task, TaskResult(None, [], 0.0, str(exc)))
             return True
-        self.progress.task(task.step, task.op, "started")
+        self.progress.task(task.arrow, _shown(task.morphism), "started")
         self.in_flight.add(task.key)
         self.executor.submit(task, inputs, self.progress)
         self.release(task)
@@ -316,7 +317,7 @@ class _Scheduling:
         for task, result in self.executor.collect(block=block):
             self.in_flight.discard(task.key)
             progressed = True
-            self.progress.task(task.step, task.op, "ran", result.seconds)
+            self.progress.task(task.arrow, _shown(task.morphism), "ran", result.seconds)
             self.write_behind(task, result)
         return progressed
 
@@ -326,7 +327,7 @@ class _Scheduling:
         prepared = None
         if not result.failed:
             try:
-                prepared = self.store.prepare(task.key, result.value, result.records, task.op)
+                prepared = self.store.prepare(task.key, result.value, result.records, task.morphism)
             except CatdynError as exc:
                 result = TaskResult(None, result.records, result.seconds, str(exc))
         if prepared is None:
@@ -335,7 +336,7 @@ class _Scheduling:
         self.available.add(task.key)
         if self.consumers.get(task.key):
             self.values[task.key] = result.value
-        fut = self.writer.submit(self.store.commit, prepared, self.run_id, result.seconds, task.step)
+        fut = self.writer.submit(self.store.commit, prepared, self.run_id, result.seconds, task.arrow)
         self.commits.append((task, result, fut))
 
     def settle(self, block: bool) -> bool:
@@ -352,7 +353,7 @@ class _Scheduling:
                     raise stop from exc
                 self.failed(task, TaskResult(None, [], result.seconds, f"storing the value failed: {exc}"))
             else:
-                self.finish(Outcome(task.key, task.step, task.op, "computed", result.seconds))
+                self.finish(Outcome(task.key, task.arrow, task.morphism, "computed", result.seconds))
         return bool(done)
 
 
@@ -367,15 +368,15 @@ class LocalExecutor(Executor):
 
     def submit(self, task: Task, inputs: tuple[Any, ...], progress: Progress) -> None:
         result = execute_task(
-            task.op,
+            task.morphism,
             inputs,
             dict(task.params),
             task.seed,
             task.device,
-            task.step,
+            task.arrow,
             self.spec_path,
             None,
-            lambda d, n: progress.step(task.step, d, n),
+            lambda d, n: progress.advance(task.arrow, d, n),
         )
         self._done.append((task, result))
 
@@ -445,12 +446,12 @@ class RayExecutor(Executor):
         if task.device.startswith("cuda"):  # Ray hides GPUs from tasks that do not ask for one
             remote = remote.options(num_gpus=self._num_gpus)
         ref = remote.remote(
-            task.op,
+            task.morphism,
             inputs,
             dict(task.params),
             task.seed,
             task.device,
-            task.step,
+            task.arrow,
             self.spec_path,
             self._threads,
             None,

@@ -7,11 +7,11 @@ rich is installed; ``plain`` (one line per finished task) otherwise; ``quiet`` p
 >>> buf = io.StringIO()
 >>> p = make_progress("plain", buf)
 >>> p.start("demo", 2)
->>> p.task("draw", "random_normal", "computed", 0.01)
+>>> p.task("draw", "NormalDraws", "computed", 0.01)
 >>> p.close()
 >>> print(buf.getvalue().strip())
 demo: 2 task(s)
-[1/2] draw (random_normal): computed in 0.01 s
+[1/2] draw (NormalDraws): computed in 0.01 s
 """
 
 from __future__ import annotations
@@ -27,17 +27,17 @@ DONE_STATES = ("computed", "reused", "failed", "blocked")
 class Progress:
     """The interface (and the quiet implementation): a run reports its tasks through it.
 
-    >>> Progress().task("a", "op", "computed", 1.0)
+    >>> Progress().task("a", "M", "computed", 1.0)
     """
 
     def start(self, experiment: str, n_tasks: int) -> None:
         """A run of ``n_tasks`` tasks begins."""
 
-    def task(self, step: str, op: str, state: str, seconds: float | None = None, note: str = "") -> None:
+    def task(self, arrow: str, morphism: str, state: str, seconds: float | None = None, note: str = "") -> None:
         """A task changed state: ``started``, ``waiting``, ``ran`` (computed, being stored), or
         one of ``computed``, ``reused``, ``failed``, ``blocked`` (it is over)."""
 
-    def step(self, step: str, done: int, total: int) -> None:
+    def advance(self, arrow: str, done: int, total: int) -> None:
         """Progress inside a running task (e.g. training steps)."""
 
     def close(self) -> None:
@@ -59,15 +59,15 @@ class PlainProgress(Progress):
         self.total, self.finished = n_tasks, 0
         self._print(f"{experiment}: {n_tasks} task(s)")
 
-    def task(self, step: str, op: str, state: str, seconds: float | None = None, note: str = "") -> None:
+    def task(self, arrow: str, morphism: str, state: str, seconds: float | None = None, note: str = "") -> None:
         if state not in DONE_STATES:
             if state == "waiting":
-                self._print(f"      {step} ({op}): another process is computing it; waiting")
+                self._print(f"      {arrow} ({morphism}): another process is computing it; waiting")
             return
         self.finished += 1
         took = f" in {seconds:.2f} s" if seconds is not None and state == "computed" else ""
         extra = f": {note}" if note else ""
-        self._print(f"[{self.finished}/{self.total}] {step} ({op}): {state}{took}{extra}")
+        self._print(f"[{self.finished}/{self.total}] {arrow} ({morphism}): {state}{took}{extra}")
 
 
 class RichProgress(Progress):
@@ -94,14 +94,14 @@ class RichProgress(Progress):
         self._rp.start()
         self._tasks = self._rp.add_task(f"{experiment}", total=n_tasks)
 
-    def task(self, step: str, op: str, state: str, seconds: float | None = None, note: str = "") -> None:
+    def task(self, arrow: str, morphism: str, state: str, seconds: float | None = None, note: str = "") -> None:
         if state == "started":
-            self._inner[step] = self._rp.add_task(f"  {step}", total=None)
+            self._inner[arrow] = self._rp.add_task(f"  {arrow}", total=None)
             return
         if state == "waiting":
-            self._console.print(f"{step}: another process is computing it; waiting")
+            self._console.print(f"{arrow}: another process is computing it; waiting")
             return
-        inner = self._inner.pop(step, None)
+        inner = self._inner.pop(arrow, None)
         if inner is not None:
             self._rp.remove_task(inner)
         if state == "ran":
@@ -109,10 +109,10 @@ class RichProgress(Progress):
         self._rp.advance(self._tasks)
         took = f" in {seconds:.2f} s" if seconds is not None and state == "computed" else ""
         colour = {"failed": "red", "blocked": "yellow", "reused": "cyan"}.get(state, "green")
-        self._console.print(f"[{colour}]{step}[/] ({op}): {state}{took}" + (f": {note}" if note else ""))
+        self._console.print(f"[{colour}]{arrow}[/] ({morphism}): {state}{took}" + (f": {note}" if note else ""))
 
-    def step(self, step: str, done: int, total: int) -> None:
-        inner = self._inner.get(step)
+    def advance(self, arrow: str, done: int, total: int) -> None:
+        inner = self._inner.get(arrow)
         if inner is not None:
             self._rp.update(inner, completed=done, total=total)
 
@@ -120,9 +120,9 @@ class RichProgress(Progress):
         self._rp.stop()
 
 
-class ThrottledStep(Progress):
-    """Wraps a progress and lets through at most ~10 step updates a second (cheap callbacks
-    from tight training loops)."""
+class ThrottledAdvance(Progress):
+    """Wraps a progress and lets through at most ~10 updates a second from inside a task (cheap
+    callbacks from tight training loops)."""
 
     def __init__(self, inner: Progress, interval: float = 0.1) -> None:
         self.inner = inner
@@ -132,14 +132,14 @@ class ThrottledStep(Progress):
     def start(self, experiment: str, n_tasks: int) -> None:
         self.inner.start(experiment, n_tasks)
 
-    def task(self, step: str, op: str, state: str, seconds: float | None = None, note: str = "") -> None:
-        self.inner.task(step, op, state, seconds, note)
+    def task(self, arrow: str, morphism: str, state: str, seconds: float | None = None, note: str = "") -> None:
+        self.inner.task(arrow, morphism, state, seconds, note)
 
-    def step(self, step: str, done: int, total: int) -> None:
+    def advance(self, arrow: str, done: int, total: int) -> None:
         now = time.monotonic()
         if now - self._last >= self.interval or done >= total:
             self._last = now
-            self.inner.step(step, done, total)
+            self.inner.advance(arrow, done, total)
 
     def close(self) -> None:
         self.inner.close()
@@ -157,7 +157,7 @@ def make_progress(mode: str = "auto", stream: TextIO | None = None) -> Progress:
         mode = "rich" if tty and not os.environ.get("CI") else "plain"
     if mode == "rich":
         try:
-            return ThrottledStep(RichProgress(stream))
+            return ThrottledAdvance(RichProgress(stream))
         except ImportError:
             mode = "plain"
     if mode == "plain":

@@ -7,20 +7,19 @@ Markdown file links the same files (``plots/``).
 
 What is drawn comes from the run itself: the experiment's diagram, drawn by
 :mod:`catdyn.draw` exactly as ``catdyn draw`` draws the spec (:func:`run_diagram_svg`: each
-step's arrow coloured by its task's outcome, each equation's face by its verdict), and every
-``series``, ``heatmap`` and ``figure`` record an operation made (drawn with matplotlib; later
-operations add barrier heat maps, persistence diagrams … simply by recording them).
+arrow coloured by its task's outcome, each equation's face by its verdict), and every
+``series``, ``heatmap`` and ``figure`` record a morphism made (drawn with matplotlib; a
+morphism adds barrier heat maps, persistence diagrams … simply by recording them).
 Tables with a ``status`` column show failed rows (a diverged ensemble member) in red and
 list them under *Failures*. ``claims.json`` holds one entry per claim: the claim, the
 paper's figure, the measured figure with its interval and the verdict.
 
 >>> import tempfile
->>> from catdyn.runner.experiment import Experiment
+>>> from catdyn.experiments import Experiment
+>>> from catdyn.backends.numpy.morphisms import NormalDraws, Summarise
 >>> from catdyn.runner.run import run_experiment
 >>> exp = Experiment("demo", seed=0)
->>> xs, m = exp.stage("xs", "array"), exp.stage("m", "metrics")
->>> _ = exp.step("draw", None, xs, op="random_normal", n=4)
->>> _ = exp.step("sum", xs, m, op="summarise")
+>>> _ = exp.add("m", Summarise(), exp.add("xs", NormalDraws(n=4)))
 >>> s = run_experiment(exp, tempfile.mkdtemp(), report=False)
 >>> paths = write_report(Store(s.store), s.run_id)
 >>> sorted(paths)
@@ -361,9 +360,10 @@ class _Page:
 
 def run_diagram_svg(info: dict[str, Any]) -> str:
     """The experiment's diagram as the run executed it, drawn by :mod:`catdyn.draw` (the same
-    drawing as ``catdyn draw``): each step's arrow coloured by its task's outcome, each declared
-    equation's face by its check's verdict, each stage a step made claims into outlined by their
-    worst verdict; ``""`` when the run stored no experiment with steps."""
+    drawing as ``catdyn draw``): each arrow coloured by its task's outcome, each declared
+    equation's face by its check's verdict, each node an arrow made claims into outlined by their
+    worst verdict; ``""`` when the run stored no experiment with arrows (the stored description
+    lists nodes under ``stages`` and arrows under ``steps``, as every catdyn has written it)."""
     from catdyn.draw import diagram_svg
 
     exp = info["config"].get("experiment") or {}
@@ -475,7 +475,7 @@ def _law_line(law: dict[str, Any]) -> str:
 
 
 def _md_section(s: dict[str, Any], plots: dict[tuple[str, str], tuple[str, bytes]]) -> list[str]:
-    """One step's part of ``report.md``: its error, metrics, laws, tables and plots."""
+    """One arrow's part of ``report.md``: its error, metrics, laws, tables and plots."""
     md = [f"## {s['step']} ({s['op']}): {s['outcome']}", ""]
     if s["error"]:
         md += [f"> {s['error']}", ""]
@@ -491,7 +491,7 @@ def _md_section(s: dict[str, Any], plots: dict[tuple[str, str], tuple[str, bytes
 
 
 def _write_markdown(folder: str, page: _Page) -> str:
-    """``report.md``: the header, the diagram (linked SVG), claims, failures, tasks, each step."""
+    """``report.md``: the header, the diagram (linked SVG), claims, failures, tasks, each arrow."""
     md = [f"# catdyn report: {page.run.experiment}\n"]
     md += [f"- **{k}**: {v}" for k, v in page.header if v]
     if page.experiment.get("description"):
@@ -533,7 +533,7 @@ def _html_head(page: _Page) -> list[str]:
 
 
 def _html_section(s: dict[str, Any], plots: dict[tuple[str, str], tuple[str, bytes]]) -> list[str]:
-    """One step's part of ``report.html``."""
+    """One arrow's part of ``report.html``."""
     h = [
         f"<h2>{html.escape(s['step'])} <small>({html.escape(s['op'] or '')})</small>: "
         f'<span class="{html.escape(s["outcome"])}">{html.escape(s["outcome"])}</span></h2>'

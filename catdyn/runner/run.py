@@ -1,11 +1,10 @@
 """One run, end to end: compile an experiment, execute it against a store, report it.
 
 >>> import tempfile
->>> from catdyn.runner.experiment import Experiment
+>>> from catdyn.experiments import Experiment
+>>> from catdyn.backends.numpy.morphisms import NormalDraws, Summarise
 >>> exp = Experiment("demo", seed=0)
->>> xs, m = exp.stage("xs", "array"), exp.stage("m", "metrics")
->>> _ = exp.step("draw", None, xs, op="random_normal", n=4)
->>> _ = exp.step("sum", xs, m, op="summarise")
+>>> _ = exp.add("m", Summarise(), exp.add("xs", NormalDraws(n=4)))
 >>> summary = run_experiment(exp, tempfile.mkdtemp(), report=False)
 >>> summary.ok, summary.counts()
 (True, {'computed': 2})
@@ -21,8 +20,8 @@ from typing import Any
 
 from catdyn.runner.compiler import compile_experiment
 from catdyn.runner.executors import Executor, LocalExecutor, Outcome
-from catdyn.runner.experiment import Experiment, file_hash
 from catdyn.runner.progress import Progress
+from catdyn.runner.spec import file_hash
 from catdyn.runner.store import Store, StoreError
 from catdyn.runner.tool_state import tool_state_under
 
@@ -76,7 +75,7 @@ class RunSummary:
 
 
 def run_experiment(
-    exp: Experiment | Any,
+    exp: Any,
     out: str | Store,
     *,
     preset: str = "smoke",
@@ -89,7 +88,8 @@ def run_experiment(
     repair: bool = False,
     take_over: bool = False,
 ) -> RunSummary:
-    """Compile ``exp`` with ``preset``, run it into the store at ``out`` and (by default) write
+    """Compile ``exp`` (an ``@experiment`` family, or a built
+    :class:`~catdyn.experiments.Experiment`) with ``preset``, run it into the store at ``out`` and (by default) write
     its report. ``fresh`` forgets this plan's stored tasks first, so everything is recomputed.
 
     A stored value this plan would reuse whose file is missing or fails its hash stops the run
@@ -102,7 +102,7 @@ def run_experiment(
     store.clean_temporaries()
     damaged = store.damaged_keys(plan.keys)
     if damaged and not (repair or fresh):
-        by_key = {t.key: t.step for t in plan.tasks}
+        by_key = {t.key: t.arrow for t in plan.tasks}
         shown = ", ".join(f"{by_key[k]} ({k[:12]})" for k in damaged)
         raise StoreError.damaged_plan(store.root, shown, len(damaged))
     if damaged:
@@ -117,7 +117,7 @@ def run_experiment(
         "device": device,
         "executor": executor.name,
         "tasks": [
-            {"key": t.key, "step": t.step, "op": t.op, "stage": t.stage, "inputs": list(t.inputs)}
+            {"key": t.key, "step": t.arrow, "op": t.morphism, "stage": t.node, "inputs": list(t.inputs)}
             for t in plan.tasks
         ],
     }
@@ -130,7 +130,7 @@ def run_experiment(
         for t in plan.tasks:
             for _, name, _, data in store.records(t.key, "law"):
                 if data and data.get("status") in FAILED_LAW_STATES:
-                    failed_laws.append(f"{t.step}: {name} {data.get('status')}")
+                    failed_laws.append(f"{t.arrow}: {name} {data.get('status')}")
         summary = RunSummary(run_id, store.root, exp.name, outcomes, failed_laws)
     except BaseException:
         with contextlib.suppress(Exception):  # the store may be what failed (a full disk)

@@ -665,7 +665,7 @@ class Store:
         return os.path.join(self.root, "artifacts", key[:2], f"{key}.{ext}")
 
     def prepare(self, key: str, value: Any, records: Sequence[Record] = (), op: str = "") -> Prepared:
-        """Encode a task's value, with its records and operation, into the bytes of its one
+        """Encode a task's value, with its records and morphism (``op``), into the bytes of its one
         artifact file (raises :class:`StoreError` for a value that cannot be stored); nothing is
         written yet. The records travel inside the file, so its SHA-256 covers them too."""
         tree, arrays = encode(value)
@@ -755,7 +755,7 @@ class Store:
     # -- integrity -------------------------------------------------------------------------
     def _task_problems(self, key: str, files: list[tuple[str, str, int]], op: str) -> list[str]:
         """What is wrong with a finished task's stored value: no file recorded, a file missing,
-        not matching its SHA-256, malformed, or whose sealed records or operation differ from
+        not matching its SHA-256, malformed, or whose sealed records or morphism differ from
         the database's."""
         if not files:
             return [f"task {key[:12]} is marked done but has no value recorded (its artifacts row is gone)"]
@@ -786,7 +786,7 @@ class Store:
             if doc.get("op") and self.conn.execute("SELECT op FROM tasks WHERE key = ?", (key,)).fetchone() != (
                 doc["op"],
             ):
-                problems.append(f"the operation recorded for task {key[:12]} differs from the one sealed in {rel}")
+                problems.append(f"the morphism recorded for task {key[:12]} differs from the one sealed in {rel}")
         return problems
 
     def _artifact_rows(self) -> dict[str, list[tuple[str, str, int]]]:

@@ -1,7 +1,7 @@
 """Pictures of landscape topology, as drawers for the report's ``figure`` records.
 
 Each ``draw_*`` function is called as ``draw_*(fig, data)`` on a fresh matplotlib figure with
-JSON-able ``data`` (see :meth:`catdyn.runner.operations.OpContext.figure`); matplotlib is
+JSON-able ``data`` (see :meth:`catdyn.runner.context.TaskContext.figure`); matplotlib is
 imported only inside them, so ``import catdyn.topology`` stays light.
 
 - :func:`critical_points`: the minima, saddles and maxima of a 2-D grid, found by comparing

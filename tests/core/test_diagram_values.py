@@ -63,6 +63,44 @@ def test_a_value_round_trips_and_refuses_fields_outside_its_schema() -> None:
         Population({}, {"w": [1, 2]}, ["ok"] * 3, [0, 1, 2])
 
 
+def test_what_training_kept_is_typed_and_a_wrong_field_is_refused() -> None:
+    """Population has one schema for what training kept (losses, failed_at, route, checkpoints,
+    trajectory): two morphisms cannot store it under different names or shapes."""
+    import numpy as np
+
+    params = {"w": np.zeros((2, 3)), "b": np.zeros((2, 1))}
+    kept = dict(losses=np.zeros((5, 2)), failed_at=np.array([-1, 3]), route="fast",
+                checkpoints={"0": {"w": np.ones((2, 3)), "b": np.ones((2, 1))}}, trajectory=np.zeros((2, 4, 4)))
+    pop = Population({"type": "mlp"}, params, ["ok", "failed"], [0, 1], **kept)
+    back = Population.from_tree(pop.to_tree())
+    assert back.route == "fast" and back.failed_at.tolist() == [-1, 3] and sorted(back.checkpoints["0"]) == ["b", "w"]
+    wrong = {
+        "failed_at over 3 members, not 2": dict(failed_at=np.array([-1, -1, -1])),
+        "trajectory over 1 members, not 2": dict(trajectory=np.zeros((1, 4, 4))),
+        r"losses of shape \(5, 3\) for 2 members": dict(losses=np.zeros((5, 3))),
+        "a checkpoint named 'late'": dict(checkpoints={"late": {"w": params["w"], "b": params["b"]}}),
+        r"checkpoint 0 holding parameters \['w'\], not those of params": dict(checkpoints={"0": {"w": params["w"]}}),
+        "checkpoint 0's b over 1 members, not 2": dict(checkpoints={"0": {"w": params["w"], "b": np.zeros((1, 1))}}),
+    }
+    for message, fields in wrong.items():
+        with pytest.raises(SchemaError, match=message):
+            Population({"type": "mlp"}, params, ["ok", "failed"], [0, 1], **fields)
+    with pytest.raises(TypeError, match="extras"):  # no free dict beside the schema any more
+        Population({"type": "mlp"}, params, ["ok", "failed"], [0, 1], extras={"losses": None})
+    with pytest.raises(SchemaError, match="fields losses_per_step that its schema does not have"):
+        Population.from_tree(pop.to_tree() | {"losses_per_step": [1.0]})
+
+
+def test_a_population_an_older_catdyn_stored_with_free_extras_is_read_into_the_typed_fields() -> None:
+    tree = {"arch": {"type": "mlp"}, "params": {"w": [[1.0], [2.0]]}, "status": ["ok", "ok"], "seeds": [0, 1],
+            "meta": [], "extras": {"losses": [[0.5, 0.4]], "failed_at": [-1, -1], "path": "fast",
+                                   "checkpoints": {"3": {"w": [[0.0], [1.0]]}}}}
+    pop = Population.from_tree(tree)
+    assert pop.route == "fast" and pop.failed_at == [-1, -1] and pop.checkpoints == {"3": {"w": [[0.0], [1.0]]}}
+    with pytest.raises(SchemaError, match="fields surprise"):
+        Population.from_tree({**tree, "extras": {"surprise": 1}})
+
+
 def test_nested_values_are_rebuilt_as_their_types() -> None:
     @dataclasses.dataclass(frozen=True)
     class Pair(Value):

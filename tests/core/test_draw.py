@@ -154,14 +154,14 @@ def test_headless_chromium_renders_the_drawing(tmp_path):
     assert float(found.group(1)) > 100 and float(found.group(2)) > 100 and int(found.group(3)) == 6  # 2 + 4 objects
 
 
-def test_an_experiment_is_drawn_with_its_steps_and_equations():
-    from catdyn.runner.experiment import Experiment
+def test_an_experiment_is_drawn_with_its_arrows_and_equations():
+    from catdyn.backends.numpy.morphisms import NormalDraws
+    from catdyn.experiments import Experiment
 
     e = Experiment("demo")
-    x, y = e.stage("x", "array"), e.stage("y", "array")
-    e.step("draw_x", None, x, op="random_normal")
-    e.step("draw_y", None, y, op="random_normal")
-    e.equation("same", "x", "y", atol=1e-9)
+    x = e.add("x", NormalDraws(), name="draw_x")
+    y = e.add("y", NormalDraws(), name="draw_y")
+    e.equation("same", x, y, atol=1e-9)
     svg = diagram_svg(e, {"same": "refuted"}, name="demo")
     root = ET.fromstring(svg)
     labels = [t.text for t in root.iter(f"{SVG}text")]

@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("torch")
 
 from catdyn.draw import experiment_picture
-from catdyn.runner.experiment import experiments, load_spec
 from catdyn.runner.run import run_experiment
+from catdyn.runner.spec import experiments, load_spec
 from catdyn.runner.store import Store
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "class_persistence.py"
@@ -36,7 +36,7 @@ def test_every_preset_wires_the_same_published_morphisms() -> None:
 def test_the_tiny_preset_runs_and_reads_out_each_class(tmp_path) -> None:
     summary = run_experiment(_family(), str(tmp_path), preset="tiny")
     assert summary.ok, summary.outcomes
-    assert [o.step for o in summary.outcomes] == STEPS
+    assert [o.arrow for o in summary.outcomes] == STEPS
     store = Store(str(tmp_path), create=False)
     by = {t["morphism"]: store.load_value(t["key"]) for t in store.run_tasks(summary.run_id)}
     labels = by["Classes"]["labels"]

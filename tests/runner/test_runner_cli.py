@@ -101,9 +101,10 @@ def test_a_spec_with_no_experiment_is_exit_2(tmp_path, capsys) -> None:
 
 def test_a_spec_that_does_not_load_points_at_its_line(tmp_path, capsys) -> None:
     spec = tmp_path / "broken.py"
-    spec.write_text("from catdyn.runner import Experiment\nexp = Experiment('e')\nexp.stage('1')\n")
+    spec.write_text("from catdyn import Experiment\nfrom catdyn.backends.numpy.morphisms import NormalDraws\n"
+                    "exp = Experiment('e')\nexp.add('1', NormalDraws())\n")
     err = _bad(["run", str(spec), "--out", str(tmp_path / "s"), *QUIET], capsys)
-    assert f"{spec}:3" in err and "may not be named '1'" in err
+    assert f"{spec}:4" in err and "already has a node 1" in err  # the point 1 is every diagram's
 
 
 def test_debug_shows_the_traceback(tmp_path, capsys) -> None:
@@ -173,8 +174,8 @@ def test_a_folder_runs_every_spec_that_defines_an_experiment(tmp_path, capsys) -
     folder = tmp_path / "specs"
     folder.mkdir()
     (folder / "a.py").write_text(
-        "from catdyn.runner import Experiment\nexp = Experiment('a')\n"
-        "exp.step('draw', None, exp.stage('x', 'array'), op='random_normal', n=2)\n"
+        "from catdyn import Experiment\nfrom catdyn.backends.numpy.morphisms import NormalDraws\n"
+        "exp = Experiment('a')\nexp.add('x', NormalDraws(n=2))\n"
     )
     (folder / "b_no_experiment.py").write_text((SPECS / "no_experiment.py").read_text())
     assert main(["run", str(folder), "--out", str(tmp_path / "s"), "--no-report", *QUIET]) == 0
@@ -191,7 +192,7 @@ def test_a_failing_task_blocks_only_what_needs_it_and_a_rerun_finishes_the_rest(
     monkeypatch.setenv("CATDYN_TEST_FAIL", "c")
     assert main(["run", chain, "--out", out, "--progress", "quiet"]) == 1
     printed = capsys.readouterr().out
-    assert "failed: c (test_chain_step): ValueError: planted failure in c" in printed
+    assert "failed: c (ChainLink): ValueError: planted failure in c" in printed
     store = Store(out, create=False)
     outcome = {t["morphism"]: t["outcome"] for t in store.run_tasks(store.resolve_run("latest").id)}
     assert outcome["c"] == "failed" and {outcome[s] for s in "def"} == {"blocked"}

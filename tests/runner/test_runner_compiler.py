@@ -1,37 +1,52 @@
-"""The experiment DSL and the compiler: keys follow content, mistakes are named."""
+"""Experiments and the compiler: keys follow content, mistakes are named where they are made."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from catdyn.errors import SpecError, UnknownObjectError
-from catdyn.runner import Experiment, P
+from catdyn import BackendMorphism, Experiment, ExperimentFamily, experiment
+from catdyn.backends.numpy.morphisms import Moments, NormalDraws, Summarise
+from catdyn.errors import NameClashError, SpecError, WiringError
 from catdyn.runner.compiler import compile_experiment
 
 
-def _exp(n: int = 3, seed: int = 0, scale: float = 1.0) -> Experiment:
-    exp = Experiment("e", seed=seed, presets={"smoke": {"n": n}, "full": {"n": 100}})
-    xs, ys = exp.stage("xs", "array"), exp.stage("ys", "array")
-    m1, m2 = exp.stage("m1", "metrics"), exp.stage("m2", "metrics")
-    exp.step("draw", None, xs, op="random_normal", n=P("n"))
-    exp.step("draw2", None, ys, op="random_normal", n=4, scale=scale)
-    exp.step("sum", xs, m1, op="summarise")
-    exp.step("sum2", ys, m2, op="summarise")
-    return exp
+class Difference(BackendMorphism):
+    """The difference of two summaries (a morphism from a product)."""
+
+    inputs, output = (Moments, Moments), Moments
+
+    def run(self, ctx: Any, a: Moments, b: Moments) -> Moments:  # pragma: no cover - compiled only
+        return Moments(a.mean - b.mean, a.std - b.std, a.n)
+
+
+def _exp(n: int = 3, seed: int = 0, scale: float = 1.0) -> ExperimentFamily:
+    def build(e: Experiment, p: Any) -> None:
+        xs = e.add("xs", NormalDraws(n=p["n"]), name="draw")
+        ys = e.add("ys", NormalDraws(n=4, scale=scale), name="draw2")
+        e.add("m1", Summarise(), xs, name="sum")
+        e.add("m2", Summarise(), ys, name="sum2")
+
+    return ExperimentFamily("e", build, seed, {"smoke": {"n": n}, "full": {"n": 100}})
+
+
+def _keys(fam: ExperimentFamily, preset: str = "smoke", device: str = "cpu") -> dict[str, str]:
+    return {t.arrow: t.key for t in compile_experiment(fam, preset, device).tasks}
 
 
 def test_keys_change_exactly_downstream_of_what_changed() -> None:
-    base = {t.step: t.key for t in compile_experiment(_exp()).tasks}
-    assert base == {t.step: t.key for t in compile_experiment(_exp()).tasks}
-    more = {t.step: t.key for t in compile_experiment(_exp(n=4)).tasks}
+    base = _keys(_exp())
+    assert base == _keys(_exp())
+    more = _keys(_exp(n=4))
     assert more["draw"] != base["draw"] and more["sum"] != base["sum"]
     assert more["draw2"] == base["draw2"] and more["sum2"] == base["sum2"]
-    scaled = {t.step: t.key for t in compile_experiment(_exp(scale=2.0)).tasks}
+    scaled = _keys(_exp(scale=2.0))
     assert scaled["draw2"] != base["draw2"] and scaled["draw"] == base["draw"]
-    reseeded = {t.step: t.key for t in compile_experiment(_exp(seed=1)).tasks}
+    reseeded = _keys(_exp(seed=1))
     assert not set(reseeded.values()) & set(base.values())
-    assert {t.step: t.key for t in compile_experiment(_exp(), device="cuda").tasks}["draw"] != base["draw"]
-    assert {t.step: t.key for t in compile_experiment(_exp(), "full").tasks}["draw"] != base["draw"]
+    assert _keys(_exp(), device="cuda")["draw"] != base["draw"]
+    assert _keys(_exp(), "full")["draw"] != base["draw"]
 
 
 def test_an_unknown_preset_names_the_known_ones() -> None:
@@ -39,63 +54,63 @@ def test_an_unknown_preset_names_the_known_ones() -> None:
         compile_experiment(_exp(), "huge")
 
 
-def test_a_preset_missing_a_parameter_is_named() -> None:
-    exp = Experiment("e", presets={"smoke": {}})
-    exp.step("draw", None, exp.stage("xs", "array"), op="random_normal", n=P("n"))
-    with pytest.raises(SpecError, match=r"uses P\('n'\) but preset 'smoke' does not set n"):
-        compile_experiment(exp)
+def test_a_preset_missing_a_parameter_is_named_with_the_spec_line() -> None:
+    with pytest.raises(SpecError, match=r"test_runner_compiler.py:\d+: experiment e reads p\['n'\], but preset "
+                                        r"'smoke' does not set n"):
+
+        @experiment(name="e", presets={"smoke": {}})
+        def build(e: Experiment, p: Any) -> None:
+            e.add("xs", NormalDraws(n=p["n"]))
 
 
-def test_kinds_must_meet() -> None:
-    exp = Experiment("e")
-    xs, m = exp.stage("xs", "array"), exp.stage("m", "metrics")
-    exp.step("draw", None, xs, op="random_normal")
-    exp.step("sum", m, exp.stage("m2", "metrics"), op="summarise")
-    exp.step("sum0", xs, m, op="summarise")
-    with pytest.raises(SpecError, match="summarise reads a array where stage m is a metrics"):
-        compile_experiment(exp)
+def test_types_must_meet_and_both_are_named() -> None:
+    e = Experiment("e")
+    xs = e.add("xs", NormalDraws(), name="draw")
+    m = e.add("m", Summarise(), xs)
+    with pytest.raises(WiringError, match=r"Summarise: Sample → Moments reads a Sample as its input 1, but it is "
+                                          r"wired to m, a Moments made by Summarise: xs → m"):
+        e.add("m2", Summarise(), m)
 
 
-def test_a_step_with_the_wrong_number_of_inputs() -> None:
-    exp = Experiment("e")
-    xs = exp.stage("xs", "array")
-    exp.step("draw", None, xs, op="random_normal")
-    exp.step("sum", (xs, xs), exp.stage("m", "metrics"), op="summarise")
-    with pytest.raises(SpecError, match="reads 1 stage"):
-        compile_experiment(exp)
+def test_a_morphism_with_the_wrong_number_of_inputs() -> None:
+    e = Experiment("e")
+    xs = e.add("xs", NormalDraws())
+    with pytest.raises(WiringError, match=r"reads 1 value\(s\) \(Sample\) but is wired to 2 \(Sample × Sample\)"):
+        e.add("m", Summarise(), xs, xs)
 
 
-def test_an_unknown_operation_and_stage_are_named_with_the_spec_line() -> None:
-    exp = Experiment("e")
-    exp.step("draw", None, exp.stage("xs", "array"), op="no_such_op")
-    with pytest.raises(UnknownObjectError, match="unknown operation no_such_op"):
-        compile_experiment(exp)
-    with pytest.raises(UnknownObjectError, match=r"test_runner_compiler.py:\d+: unknown stage ys"):
-        exp.step("sum", "ys", exp.stage("m", "metrics"), op="summarise")
+def test_a_non_morphism_and_a_foreign_node_are_named_with_the_spec_line() -> None:
+    e = Experiment("e")
+    with pytest.raises(SpecError, match=r"test_runner_compiler.py:\d+: 'no_such_op' wired into xs is not a backend"):
+        e.add("xs", "no_such_op")  # type: ignore[arg-type]
+    other = Experiment("other")
+    ys = other.add("ys", NormalDraws())
+    with pytest.raises(WiringError, match=r"test_runner_compiler.py:\d+: .*not an object of experiment e"):
+        e.add("m", Summarise(), ys)
 
 
-def test_each_stage_has_one_step_into_it_and_no_empty_experiment() -> None:
-    exp = Experiment("e")
-    xs = exp.stage("xs", "array")
-    exp.step("draw", None, xs, op="random_normal")
-    with pytest.raises(SpecError, match="already produced by step draw"):
-        exp.step("draw_again", None, xs, op="random_normal")
-    with pytest.raises(SpecError, match="has no steps"):
+def test_each_node_has_one_arrow_into_it_and_no_empty_experiment() -> None:
+    e = Experiment("e")
+    e.add("xs", NormalDraws(), name="draw")
+    with pytest.raises(NameClashError, match="already has a node xs"):
+        e.add("xs", NormalDraws(), name="draw_again")
+    with pytest.raises(SpecError, match="has no morphisms"):
         compile_experiment(Experiment("empty"))
 
 
-def test_the_diagram_has_an_edge_per_factor_of_a_product_domain() -> None:
-    exp = _exp()
-    exp.step("both", ("m1", "m2"), exp.stage("out", "any"), op="summarise")
-    edges = sorted((u, v, k) for u, v, k in exp.graph().edges(keys=True))
-    assert ("m1", "out", "both[0]") in edges and ("m2", "out", "both[1]") in edges
-    assert ("1", "xs", "draw") in edges
+def test_an_arrow_from_a_product_reads_each_factor_in_order() -> None:
+    e = _exp().build("smoke")
+    e.add("out", Difference(), e.object("m1"), e.object("m2"), name="both")  # type: ignore[arg-type]
+    (both,) = [s for s in e.describe()["steps"] if s["name"] == "both"]
+    assert both["dom"] == ["m1", "m2"]
+    edges = sorted((u, v, k) for u, v, k in e.graph().edges(keys=True))
+    assert ("m1 × m2", "out", "both") in edges and ("1", "xs", "draw") in edges
+    tasks = {t.arrow: t for t in compile_experiment(e).tasks}
+    assert tasks["both"].inputs == (tasks["sum"].key, tasks["sum2"].key)
 
 
-def test_parameters_that_do_not_fit_the_operation_are_refused_before_running() -> None:
-    exp = Experiment("e")
-    exp.step("draw", None, exp.stage("xs", "array"), op="random_normal", n=3, sigma=2.0)
-    with pytest.raises(
-        SpecError, match=r"cannot call operation random_normal: .*'sigma'.*takes the parameters n, scale"
-    ):
-        compile_experiment(exp)
+def test_parameters_that_do_not_fit_the_morphism_are_refused_before_running() -> None:
+    with pytest.raises(SpecError, match=r"NormalDraws got invalid parameters: sigma: Extra inputs are not permitted"):
+        NormalDraws(n=3, sigma=2.0)
+    with pytest.raises(SpecError, match=r"NormalDraws got invalid parameters: scale: Input should be greater than 0"):
+        NormalDraws(scale=-1.0)

@@ -17,7 +17,7 @@ from catdyn.cli import main as cli_main
 from catdyn.draw import COLOURS
 from catdyn.runner.commands import main
 from catdyn.runner.compiler import compile_experiment
-from catdyn.runner.experiment import experiments, load_spec
+from catdyn.runner.spec import experiments, load_spec
 
 SPECS = Path(__file__).resolve().parent / "specs"
 TOY = str(SPECS / "toy_diagram.py")
@@ -31,10 +31,10 @@ def _toy():
 
 def test_every_arrow_is_one_task_and_the_square_a_check_task() -> None:
     plan = compile_experiment(_toy(), "smoke")
-    steps = [t.step for t in plan.tasks]
+    steps = [t.arrow for t in plan.tasks]
     assert steps == ["Draw", "start", "solve P", "π_left P", "π_right P", "Linear ∘ π_left P",
                      "Linear ∘ π_right P", "NormClaim", "= P: the square commutes"]
-    by = {t.step: t for t in plan.tasks}
+    by = {t.arrow: t for t in plan.tasks}
     assert by["solve P"].inputs == (by["Draw"].key, by["start"].key)
     # the solve task is told the cospan's legs (so its key covers them)
     assert [leg["params"]["matrix"] for leg in by["solve P"].params["legs"]] == [[[1.0, 2.0], [0.0, 1.0]],
@@ -102,7 +102,7 @@ def test_a_miswired_spec_exits_2_naming_both_morphisms_and_types(tmp_path, comma
 def test_compiling_a_diagram_imports_no_torch() -> None:
     code = (
         "import sys, catdyn\n"
-        "from catdyn.runner.experiment import experiments, load_spec\n"
+        "from catdyn.runner.spec import experiments, load_spec\n"
         "from catdyn.runner.compiler import compile_experiment\n"
         f"compile_experiment(experiments(load_spec({TOY!r}))[0], 'smoke')\n"
         "from catdyn.experiments import Experiment\n"

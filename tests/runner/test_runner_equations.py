@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from runner_paths import MAIN_SPEC
 
-from catdyn.errors import SpecError
-from catdyn.runner import Experiment
+from catdyn import Experiment
+from catdyn.backends.numpy.morphisms import NormalDraws, Summarise
+from catdyn.errors import SpecError, WiringError
 from catdyn.runner.commands import main
 from catdyn.runner.run import run_experiment
 from catdyn.runner.store import Store
@@ -16,34 +17,34 @@ from catdyn.runner.store import Store
 
 def _two_draws(n_right: int) -> Experiment:
     exp = Experiment("eq", seed=0)
-    xs, ys = exp.stage("xs", "array"), exp.stage("ys", "array")
-    mx, my = exp.stage("mx", "metrics"), exp.stage("my", "metrics")
-    exp.step("draw", None, xs, op="random_normal", n=3)
-    exp.step("draw_again", None, ys, op="random_normal", n=n_right)
-    exp.step("sum", xs, mx, op="summarise")
-    exp.step("sum_again", ys, my, op="summarise")
+    xs = exp.add("xs", NormalDraws(n=3), name="draw")
+    ys = exp.add("ys", NormalDraws(n=n_right), name="draw_again")
+    mx = exp.add("mx", Summarise(), xs, name="sum")
+    my = exp.add("my", Summarise(), ys, name="sum_again")
     exp.equation("same size", mx, my, atol=1e-12)
     return exp
 
 
 def test_a_false_equation_is_refuted_and_fails_the_run(tmp_path) -> None:
     summary = run_experiment(_two_draws(3), str(tmp_path), report=False)
-    # different steps draw with different seeds: their means differ, and the check says so
-    assert not summary.ok and summary.failed_laws == [
-        "= same size: equation same size: draw >> sum = draw_again >> sum_again refuted"
-    ]
+    # different arrows draw with different seeds: their means differ, and the check says so
+    assert not summary.ok and summary.failed_laws == ["= same size: equation same size: mx = my refuted"]
     store = Store(str(tmp_path))
-    key = next(o.key for o in summary.outcomes if o.step == "= same size")
+    key = next(o.key for o in summary.outcomes if o.arrow == "= same size")
     ((_, _, residual, data),) = store.records(key, "law")
-    assert residual > 0 and data["counterexample"]["detail"].startswith("largest difference")
+    assert residual > 0 and data["counterexample"]["detail"] in (
+        f"largest difference {residual:.3g} at .mean", f"largest difference {residual:.3g} at .std"
+    )
 
 
-def test_an_equation_between_stages_of_different_kinds_is_a_spec_error() -> None:
+def test_an_equation_between_nodes_of_different_types_is_refused_naming_both() -> None:
     exp = _two_draws(3)
-    with pytest.raises(SpecError, match="equates xs \\(a array\\) with mx \\(a metrics\\)"):
-        exp.equation("mixed", "xs", "mx")
-    with pytest.raises(SpecError, match="with itself"):
-        exp.equation("self", "xs", "xs")
+    with pytest.raises(WiringError, match="equation mixed reads a Sample as its right-hand side, but it is wired to "
+                                          "mx, a Moments"):
+        exp.equation("mixed", exp.object("xs"), exp.object("mx"))
+    with pytest.raises(SpecError, match=r"test_runner_equations.py:\d+: equation self of experiment eq equates node xs "
+                                        r"with itself"):
+        exp.equation("self", exp.object("xs"), exp.object("xs"))
 
 
 def test_a_broken_symmetry_action_is_caught_by_the_runs_own_square(tmp_path, capsys) -> None:

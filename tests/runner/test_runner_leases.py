@@ -4,9 +4,11 @@ owner shows as stale; ``--take-over`` takes a task at once."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -40,11 +42,25 @@ def _starts(log: Path) -> list[str]:
     return [line.split()[1] for line in log.read_text().splitlines() if line.startswith("start ")]
 
 
+def _committed(cmd: list[str]) -> int:
+    """How many tasks the store named by ``--out`` in ``cmd`` holds as done (0 before it exists)."""
+    db = Path(cmd[cmd.index("--out") + 1]) / Store.DB
+    if not db.exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+            return conn.execute("SELECT count(*) FROM tasks WHERE status = 'done'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def _owner_inside_c(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
-    """Start a run that owns task c (it sleeps there) and return once it is inside c."""
+    """Start a run that owns task c (it sleeps there) and return once it is inside c and the
+    tasks before c, a and b, are committed (values are written behind the computation, so
+    "start c" alone does not say they are stored yet)."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     t0 = time.monotonic()
-    while not (log.exists() and "start c" in log.read_text()):
+    while not (log.exists() and "start c" in log.read_text() and _committed(cmd) >= 2):
         assert proc.poll() is None, f"the owner exited ({proc.returncode}) before reaching task c"
         if time.monotonic() - t0 > 90:
             os.killpg(proc.pid, signal.SIGKILL)

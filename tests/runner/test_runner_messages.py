@@ -175,18 +175,23 @@ def test_a_ray_address_nobody_listens_on_is_refused_before_ray_starts(tmp_path, 
 HYPOTHESIS_SPEC = '''
 from hypothesis import find, settings, strategies as st
 from hypothesis.errors import NoSuchExample
-from catdyn.runner import Experiment, operation
+from catdyn import BackendMorphism, experiment
+from catdyn.values import Table
 
-@operation("test_uses_hypothesis", inputs=(), output="array")
-def uses_hypothesis(ctx):  # draws many examples: hypothesis then caches the constants of local modules
-    try:
-        find(st.one_of(st.integers(), st.text()), lambda x: False, settings=settings(database=None, max_examples=300))
-    except NoSuchExample:
-        pass
-    return {"searched": True}
+class UsesHypothesis(BackendMorphism):
+    inputs, output = (), Table
 
-exp = Experiment("hyp", seed=0)
-exp.step("h", None, exp.stage("h", "array"), op="test_uses_hypothesis")
+    def run(self, ctx):  # draws many examples: hypothesis then caches the constants of local modules
+        try:
+            find(st.one_of(st.integers(), st.text()), lambda x: False,
+                 settings=settings(database=None, max_examples=300))
+        except NoSuchExample:
+            pass
+        return Table([{"searched": True}])
+
+@experiment(name="hyp")
+def hyp(e, p):
+    e.add("h", UsesHypothesis())
 '''
 
 

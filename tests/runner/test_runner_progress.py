@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 
-from catdyn.runner import Experiment
+from catdyn import Experiment
+from catdyn.backends.numpy.morphisms import NormalDraws, Summarise
 from catdyn.runner.progress import PlainProgress, make_progress
 from catdyn.runner.run import run_experiment
 
@@ -16,15 +17,14 @@ class FakeTTY(io.StringIO):
 
 def _exp() -> Experiment:
     exp = Experiment("p", seed=0)
-    xs, m = exp.stage("xs", "array"), exp.stage("m", "metrics")
-    exp.step("draw", None, xs, op="random_normal", n=5)
-    exp.step("sum", xs, m, op="summarise")
+    xs = exp.add("xs", NormalDraws(n=5), name="draw")
+    exp.add("m", Summarise(), xs, name="sum")
     return exp
 
 
 def test_auto_picks_rich_on_a_terminal_and_plain_under_ci_or_a_pipe(monkeypatch) -> None:
     monkeypatch.delenv("CI", raising=False)
-    assert type(make_progress("auto", FakeTTY())).__name__ == "ThrottledStep"
+    assert type(make_progress("auto", FakeTTY())).__name__ == "ThrottledAdvance"
     assert isinstance(make_progress("auto", io.StringIO()), PlainProgress)
     monkeypatch.setenv("CI", "true")
     assert isinstance(make_progress("auto", FakeTTY()), PlainProgress)
@@ -35,8 +35,8 @@ def test_plain_progress_prints_one_line_per_task_and_no_escape_codes(tmp_path) -
     run_experiment(_exp(), str(tmp_path), progress=make_progress("plain", buf), report=False)
     lines = buf.getvalue().splitlines()
     assert lines[0] == "p: 2 task(s)"
-    assert lines[1].startswith("[1/2] draw (random_normal): computed in ")
-    assert lines[2].startswith("[2/2] sum (summarise): computed in ")
+    assert lines[1].startswith("[1/2] draw (NormalDraws): computed in ")
+    assert lines[2].startswith("[2/2] sum (Summarise): computed in ")
     assert "\x1b" not in buf.getvalue()
 
 

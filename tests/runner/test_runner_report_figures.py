@@ -1,4 +1,4 @@
-"""``figure`` records: an operation records data and names a drawer inside catdyn; the report
+"""``figure`` records: a morphism records data and names a drawer inside catdyn; the report
 draws it, embeds it, and refuses drawers outside catdyn without losing the report."""
 
 import base64
@@ -7,25 +7,30 @@ import tempfile
 
 import pytest
 
+from catdyn import BackendMorphism, Experiment
 from catdyn.errors import RunError
-from catdyn.runner import Experiment, operation
 from catdyn.runner.report import plot_figure, resolve_drawer, write_report
 from catdyn.runner.run import run_experiment
 from catdyn.runner.store import Store
+from catdyn.values import Table
 
 pytest.importorskip("matplotlib")
 
 
-@operation("test_figure_bars", inputs=(), output="metrics")
-def _bars(ctx, drawer="catdyn.runner.report:draw_bars"):
-    ctx.figure("bars", drawer, {"labels": ["a", "b"], "values": [1.0, 3.0]})
-    return {"ok": 1.0}
+class Bars(BackendMorphism):
+    """Records a bar chart's data, naming its drawer."""
+
+    inputs, output = (), Table
+    drawer: str = "catdyn.runner.report:draw_bars"
+
+    def run(self, ctx, *inputs):
+        ctx.figure("bars", self.drawer, {"labels": ["a", "b"], "values": [1.0, 3.0]})
+        return Table([{"ok": 1.0}])
 
 
 def _report(drawer: str) -> str:
     exp = Experiment("figures", seed=0)
-    out = exp.stage("Out", "metrics")
-    exp.step("draw", None, out, op="test_figure_bars", drawer=drawer)
+    exp.add("Out", Bars(drawer=drawer), name="draw")
     summary = run_experiment(exp, tempfile.mkdtemp(), report=False)
     paths = write_report(Store(summary.store), summary.run_id)
     return open(paths["html"], encoding="utf-8").read()

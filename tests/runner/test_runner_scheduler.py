@@ -3,25 +3,47 @@ implies, and a rerun recomputes exactly what changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catdyn.runner import Experiment, operation
+from catdyn import BackendMorphism, Experiment, Value
 from catdyn.runner.run import run_experiment
 
 COMPUTED: list[str] = []
 
 
-@operation("test_dag_step", inputs=None, output="any")
-def dag_step(ctx, *inputs, fail=False, index=0):
-    """Sums its inputs and its index; raises when asked to."""
-    COMPUTED.append(ctx.step)
-    if fail:
-        raise RuntimeError(f"planted failure in {ctx.step}")
-    return float(index) + sum(inputs)
+@dataclasses.dataclass(frozen=True)
+class Number(Value):
+    """One number."""
+
+    x: float
+
+
+class DagStep(BackendMorphism):
+    """Sums its inputs (any number, at least one) and its index; raises when asked to."""
+
+    inputs, output, variadic = (Number,), Number, True
+    fail: bool = False
+    index: int = 0
+
+    def run(self, ctx, *inputs):
+        COMPUTED.append(ctx.task)
+        if self.fail:
+            raise RuntimeError(f"planted failure in {ctx.task}")
+        return Number(float(self.index) + sum(n.x for n in inputs))
+
+
+class DagRoot(DagStep):
+    """A step that reads nothing (starts from the point 1)."""
+
+    inputs, variadic = (), False
+
+    def run(self, ctx):
+        return super().run(ctx)
 
 
 @st.composite
@@ -30,22 +52,16 @@ def graphs(draw):
     steps = []
     for i in range(n):
         parents = draw(st.lists(st.integers(0, i - 1), max_size=min(i, 3), unique=True)) if i else []
-        steps.append((parents, draw(st.integers(0, 3)) == 0))  # about one step in four fails
+        steps.append((parents, draw(st.integers(0, 3)) == 0))  # about one arrow in four fails
     return steps
 
 
 def _experiment(steps, failing: bool) -> Experiment:
     exp = Experiment("dag", seed=0)
-    stages = [exp.stage(f"s{i}", "any") for i in range(len(steps))]
+    nodes = []
     for i, (parents, fail) in enumerate(steps):
-        exp.step(
-            f"t{i}",
-            [stages[p] for p in parents] or None,
-            stages[i],
-            op="test_dag_step",
-            fail=fail and failing,
-            index=i,
-        )
+        kind = DagStep if parents else DagRoot
+        nodes.append(exp.add(f"s{i}", kind(fail=fail and failing, index=i), *[nodes[p] for p in parents], name=f"t{i}"))
     return exp
 
 
@@ -53,7 +69,7 @@ def _experiment(steps, failing: bool) -> Experiment:
 def test_outcomes_follow_the_graph_and_reruns_redo_only_what_changed(steps) -> None:
     out = tempfile.mkdtemp(prefix="catdyn-dag-")
     try:
-        broken = set()  # steps that failed or read a broken one
+        broken = set()  # arrows that failed or read a broken one
         expected = {}
         for i, (parents, fail) in enumerate(steps):
             if any(p in broken for p in parents):
@@ -66,7 +82,7 @@ def test_outcomes_follow_the_graph_and_reruns_redo_only_what_changed(steps) -> N
                 expected[f"t{i}"] = "computed"
         COMPUTED.clear()
         first = run_experiment(_experiment(steps, failing=True), out, report=False)
-        assert {o.step: o.state for o in first.outcomes} == expected
+        assert {o.arrow: o.state for o in first.outcomes} == expected
         assert first.ok == (not broken)
         assert sorted(COMPUTED) == sorted(s for s, v in expected.items() if v != "blocked")
 
@@ -75,9 +91,9 @@ def test_outcomes_follow_the_graph_and_reruns_redo_only_what_changed(steps) -> N
         assert second.ok
         changed = {f"t{i}" for i, (_, fail) in enumerate(steps) if fail}
         redo = {s for s, v in expected.items() if v != "computed"}
-        assert {o.step for o in second.outcomes if o.state == "computed"} == redo | changed
+        assert {o.arrow for o in second.outcomes if o.state == "computed"} == redo | changed
         assert sorted(COMPUTED) == sorted(redo | changed)
-        values = {o.step: o for o in second.outcomes}
+        values = {o.arrow: o for o in second.outcomes}
         assert all(values[s].state == "reused" for s, v in expected.items() if v == "computed")
     finally:
         shutil.rmtree(out, ignore_errors=True)

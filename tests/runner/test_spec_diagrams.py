@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from catdyn.experiments import ExperimentFamily
-from catdyn.runner.experiment import experiments, load_spec
+from catdyn.runner.spec import experiments, load_spec
 
 SPECS = sorted((Path(__file__).resolve().parents[2] / "specs").glob("*.py"))
 

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -52,11 +53,12 @@ def sigma(arch: dict[str, Any], sigma_seed: int) -> dict[str, Any]:
 
 
 def permute_population(pop: Population, sigma_seed: int) -> Population:
-    """σ·θ for every member (a morphism of Param); checkpoints are not carried over."""
+    """σ·θ for every member (a morphism of Param); what training kept of the parameters
+    (checkpoints, trajectory) is not carried over: it was not permuted."""
     net, s = architecture(pop.arch), sigma(pop.arch, sigma_seed)
     members = [permute(net, {n: t[i] for n, t in pop.params.items()}, s) for i in range(pop.size)]
     params = {n: torch.stack([m[n] for m in members]) for n in pop.params}
-    return Population(pop.arch, params, pop.status, pop.seeds, pop.meta, {**pop.extras, "checkpoints": {}})
+    return dataclasses.replace(pop, params=params, checkpoints={}, trajectory=None)
 
 
 def permute_representation(rep: RepresentationTable, arch: dict[str, Any], sigma_seed: int) -> RepresentationTable:

@@ -52,7 +52,7 @@ class Merge(BackendMorphism):
             ctx.metric(f"matching objective θ{k} (before → after)", a.objective_after - a.objective_before)
         meta = {"lr": (pop.meta[rows[0]].get("lr") if pop.meta else None), "merged": rows, "method": self.method}
         params = {k: v.detach().cpu()[None] for k, v in merged.params.items()}
-        return Population(dict(pop.arch), params, ["ok"], [pop.seeds[rows[0]]], [meta], {})
+        return Population(dict(pop.arch), params, ["ok"], [pop.seeds[rows[0]]], [meta])
 
 
 def _mean_accuracy(table: Table) -> float:

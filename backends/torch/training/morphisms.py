@@ -151,7 +151,7 @@ class RealisationLaw(BackendMorphism):
     def run(self, ctx: Any, pop: Population, data: Dataset, rep: RepresentationTable) -> Claims:
         from catdyn.backends.torch.functors.population_realisation import realisation_law
 
-        result = realisation_law(pop, data, rep, self.split, self.examples, self.atol, ctx.seed, ctx.step)
+        result = realisation_law(pop, data, rep, self.split, self.examples, self.atol, ctx.seed, ctx.task)
         ctx.law(result)
         ctx.claim(
             "catdyn's realisation is natural for hidden-unit symmetries on the trained members "

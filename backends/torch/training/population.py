@@ -88,9 +88,8 @@ def train_population(ctx: Any, data: Dataset, arch: dict[str, Any], seeds: Seque
     record_training(ctx, pairs, result.status, losses, result.failed_at.tolist(), int(steps))
     return Population(
         dict(arch), {n: t.detach().cpu() for n, t in result.params.items()}, list(result.status), member_seeds,
-        [{"lr": v} for _, v in pairs],
-        {"losses": losses, "failed_at": result.failed_at.cpu(), "path": result.path,
-         "checkpoints": {str(s): {n: t.cpu() for n, t in ps.items()} for s, ps in result.checkpoints.items()}},
+        [{"lr": v} for _, v in pairs], losses=losses, failed_at=result.failed_at.cpu(), route=result.path,
+        checkpoints={str(s): {n: t.cpu() for n, t in ps.items()} for s, ps in result.checkpoints.items()},
     )
 
 

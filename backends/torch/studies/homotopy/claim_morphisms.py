@@ -125,7 +125,7 @@ class AffineFits(BackendMorphism):
 
         m = population_members(pop, data, ctx.device)
         labels = np.array([-1 - k if part.labels[r] is None else part.labels[r] for k, r in enumerate(m.members)])
-        fits = affine.affine_fits(m, pop.extras["checkpoints"], labels, layer=self.layer, n_probe=self.n_probe,
+        fits = affine.affine_fits(m, pop.checkpoints, labels, layer=self.layer, n_probe=self.n_probe,
                                   max_pairs=self.max_pairs, seed=ctx.seed)
         records.record_affine(ctx, fits)
         claims.affine_claim(fits).record(ctx)

@@ -115,7 +115,7 @@ class HomotopyTrain(BackendMorphism):
         ctx.metric("members failed", sum(s != "ok" for s in pop["status"]))
         return Population(architecture_config(net), pop["params"], list(pop["status"]),
                           [int(r["seed"]) for r in pop["config"]], [dict(r) for r in pop["config"]],
-                          {"checkpoints": pop["checkpoints"], "losses": pop["losses"]})
+                          losses=pop["losses"], checkpoints=pop["checkpoints"])
 
 
 class LinearPaths(BackendMorphism):

@@ -192,7 +192,7 @@ class TrainGroup(BackendMorphism):
     n_train) trained as one batched ensemble: SGD with ``momentum`` for ``steps`` steps, each
     member's own learning rate and weight decay, on its first n_train samples with its label
     noise drawn from ``noise_seed`` (default: the arrow's seed). Each member's meta row is its
-    design row; its trajectory (the second half of training) travels in ``extras``."""
+    design row; its trajectory (the second half of training) travels in ``trajectory``."""
 
     inputs, output = (Table, Dataset), Population
     rows: tuple[NonNegativeInt, ...] = Field(min_length=1)
@@ -216,7 +216,7 @@ class TrainGroup(BackendMorphism):
                           trajectory_points=self.trajectory_points, device=ctx.device)
         meta = [{**c, "noise_seed": seed} for c in configs]
         return Population(out["arch"], out["params"], out["status"], out["seeds"], meta,
-                          {"trajectory": out["trajectory"]})
+                          trajectory=out["trajectory"])
 
 
 def study_members(pop: Population, data: Dataset) -> list[tuple[dict[str, Any], Any, dict[str, Any], tuple, Any]]:
@@ -383,7 +383,7 @@ class PHDimension(BackendMorphism):
         from catdyn.backends.torch.studies.persistence.train import trajectory_dimension
 
         seed = ctx.seed if self.seed is None else self.seed
-        rows = [_named(meta, ph_dimension=trajectory_dimension(pop.extras["trajectory"][j].double().numpy(), seed))
+        rows = [_named(meta, ph_dimension=trajectory_dimension(pop.trajectory[j].double().numpy(), seed))
                 for pop in pops for j, meta in enumerate(pop.meta)]
         return Table(rows)
 

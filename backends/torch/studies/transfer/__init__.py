@@ -1,1 +1,1 @@
-"""The transfer study's harness (every method under one budget) and its runner operation."""
+"""The transfer study's harness: every method under one budget, its claims and its figures."""

@@ -17,7 +17,7 @@ from catdyn.backends.torch.models.symmetry import permute, random_element  # noq
 from catdyn.backends.torch.paths.merging import merge  # noqa: E402
 from catdyn.backends.torch.paths.merging_morphisms import Merge, MergeClaims  # noqa: E402
 from catdyn.morphisms import registered  # noqa: E402
-from catdyn.runner.operations import OpContext  # noqa: E402
+from catdyn.runner.context import TaskContext  # noqa: E402
 from catdyn.values import Population, Table  # noqa: E402
 
 SPEC = Path(__file__).resolve().parents[4] / "specs" / "model_merging.py"
@@ -36,12 +36,12 @@ def test_merge_of_a_population_with_a_shuffled_member_gives_the_network_back():
     moved = permute(net, theta, random_element(net, torch.Generator().manual_seed(5)))
     other = net.init(torch.Generator().manual_seed(9))
     pop = _population([theta, other, moved], status=["ok", "failed", "ok"])  # the failed member is left out
-    out = Merge(method="aligned").run(OpContext(seed=0), pop)
+    out = Merge(method="aligned").run(TaskContext(seed=0), pop)
     assert out.size == 1 and out.meta[0]["merged"] == [0, 2] and out.seeds == [0]
     assert all(torch.equal(out.params[k][0], theta[k]) for k in theta)
-    naive = Merge(method="naive").run(OpContext(seed=0), pop)
+    naive = Merge(method="naive").run(TaskContext(seed=0), pop)
     assert not all(torch.equal(naive.params[k][0], theta[k]) for k in theta)
-    chosen = Merge(method="aligned", members=(0, 1)).run(OpContext(seed=0), pop)
+    chosen = Merge(method="aligned", members=(0, 1)).run(TaskContext(seed=0), pop)
     want = merge(net, [theta, other], "aligned").params
     assert all(torch.equal(chosen.params[k][0], want[k]) for k in theta)
 
@@ -62,7 +62,7 @@ def _table(*accuracies):
     (0.905, 0.90, ["inconclusive", "reproduced"]),
 ])
 def test_merge_claims_follow_the_accuracies(aligned, naive, verdicts):
-    ctx = OpContext(seed=0)
+    ctx = TaskContext(seed=0)
     claims = MergeClaims(margin=0.01).run(ctx, _table(0.88, 0.92), _table(aligned), _table(naive))
     assert [c["verdict"] for c in claims.claims] == verdicts
     assert math.isclose(claims.claims[0]["measured"], aligned - naive)
@@ -70,8 +70,8 @@ def test_merge_claims_follow_the_accuracies(aligned, naive, verdicts):
 
 
 def test_the_tiny_preset_runs_as_a_diagram_of_published_morphisms(tmp_path):
-    from catdyn.runner.experiment import experiments, load_spec
     from catdyn.runner.run import run_experiment
+    from catdyn.runner.spec import experiments, load_spec
     from catdyn.runner.store import Store
 
     (family,) = experiments(load_spec(str(SPEC)))

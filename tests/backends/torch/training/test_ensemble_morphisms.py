@@ -47,13 +47,13 @@ def _diagram(rep_sigma: int):
 def test_a_population_is_one_task_equal_to_the_batched_ensemble(tmp_path) -> None:
     fam = _diagram(7)
     plan = compile_experiment(fam, "smoke")
-    assert sum(t.step == "Train" for t in plan.tasks) == 1
+    assert sum(t.arrow == "Train" for t in plan.tasks) == 1
     summary = run_experiment(fam, str(tmp_path), report=False)
     assert summary.ok, summary.outcomes
     store = Store(str(tmp_path), create=False)
     by = {t["morphism"]: store.load_value(t["key"]) for t in store.run_tasks(summary.run_id)}
     trained = by["Train"]
-    task = next(t for t in plan.tasks if t.step == "Train")
+    task = next(t for t in plan.tasks if t.arrow == "Train")
     seeds = [0, 1, 2, 0, 1, 2]  # every (seed, lr) pair, lr outermost
     cfg = TrainConfig(steps=5, batch_size=64, optimiser=SGD(momentum=0.0), lr=[0.05] * 3 + [0.1] * 3)
     train = load_digits(seed=0).train.subset(range(200))

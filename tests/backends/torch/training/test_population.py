@@ -18,7 +18,7 @@ from catdyn.backends.torch.training.population import (  # noqa: E402
     train_population,
 )
 from catdyn.errors import SpecError  # noqa: E402
-from catdyn.runner.operations import OpContext  # noqa: E402
+from catdyn.runner.context import TaskContext  # noqa: E402
 
 CNN_ARCH = {"type": "cnn", "input_shape": [1, 8, 8], "channels": [4], "classes": 10}
 
@@ -43,7 +43,7 @@ def test_flat_inputs_are_viewed_in_a_cnn_s_shape_and_left_alone_otherwise() -> N
 
 def test_a_cnn_population_trains_on_flat_digits_and_matches_a_per_member_forward() -> None:
     data = load_dataset("digits", seed=0, n_train=128, n_test=64)
-    ctx = OpContext(seed=3)
+    ctx = TaskContext(seed=3)
     pop = train_population(ctx, data, CNN_ARCH, seeds=[0, 1], lr=0.1, steps=3, batch_size=32)
     assert pop.status == ["ok", "ok"] and pop.seeds == [0, 1]
     rows = evaluate_population(ctx, pop, data)
@@ -57,7 +57,7 @@ def test_a_cnn_population_trains_on_flat_digits_and_matches_a_per_member_forward
 
 def test_a_diverged_member_has_nan_figures_and_stays_out_of_the_metrics() -> None:
     data = load_dataset("digits", seed=0, n_train=128, n_test=64)
-    ctx = OpContext(seed=0)
+    ctx = TaskContext(seed=0)
     pop = train_population(ctx, data, {"type": "mlp", "widths": [64, 8, 10]}, seeds=[0], lr=(0.1, 1e30),
                            steps=20, batch_size=32, momentum=0.9)
     assert pop.status == ["ok", "failed"]

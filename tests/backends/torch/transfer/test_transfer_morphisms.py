@@ -142,3 +142,36 @@ def test_a_timed_speed_up_of_short_calls_is_inconclusive_with_its_reason(ran) ->
     assert len(timed) == len(flops) == 2
     assert all(c["verdict"] == "inconclusive" and "< 1 s" in c["reason"] for c in timed)  # 8-step calls
     assert all(c["measured"] > 0 and c["verdict"] in ("reproduced", "not reproduced") for c in flops)
+
+
+def test_the_accuracy_figure_holds_every_method_with_its_seeds_and_draws(ran) -> None:
+    """The accuracy-vs-labels figure Summarise records (the one figure of the study's report
+    that the removed one-operation study also drew): every method, every seed's own value inside
+    or at the interval, plain JSON, and a drawer that succeeds on it."""
+    import json
+    import math
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from catdyn.runner.report import gather, resolve_drawer
+
+    summary, values = ran
+    (section,) = [s for s in gather(Store(summary.store, create=False), summary.run_id)["sections"]
+                  if s["step"] == "Summarise"]
+    acc = dict(section["figures"])["digits: accuracy vs target labels per class, every method"]
+    methods = acc["data"]["methods"]
+    assert sorted(methods) == sorted({r["method"] for r in values["Summarise"]["rows"]}) and len(methods) == 5
+    for entry in methods.values():
+        assert entry["labels"] == list(SMALL["labels"]) and all(len(s) == len(SMALL["seeds"]) for s in
+                                                                entry["seeds_acc_id"])
+        assert all(math.isclose(m, sum(s) / len(s)) for m, s in zip(entry["acc_id"], entry["seeds_acc_id"]))
+        for m, lo, hi in zip(entry["acc_id"], entry["acc_id_lo"], entry["acc_id_hi"]):
+            assert lo is None or hi is None or lo <= m <= hi or math.isclose(lo, hi)
+    json.dumps(acc, allow_nan=False)  # stored records stay plain JSON
+    fig = plt.figure()
+    resolve_drawer(acc["drawer"])(fig, acc["data"])
+    assert fig.axes and fig.axes[0].get_xlabel()
+    plt.close(fig)

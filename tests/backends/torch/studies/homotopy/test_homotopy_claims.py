@@ -74,9 +74,9 @@ def test_a_verdict_our_choice_decides_is_inconclusive_and_says_why() -> None:
 
 
 def test_a_claim_records_its_verdict_as_a_word() -> None:
-    from catdyn.runner.operations import OpContext
+    from catdyn.runner.context import TaskContext
 
-    ctx = OpContext(seed=0)
+    ctx = TaskContext(seed=0)
     spread_claim("within", Estimate(0.003, 0.002, 0.004), "d").record(ctx)
     (rec,) = ctx.records
     assert rec[3]["verdict"] == "reproduced" and type(rec[3]["verdict"]) is str

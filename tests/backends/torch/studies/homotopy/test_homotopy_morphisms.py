@@ -6,6 +6,8 @@ and a mismatched schema are clear errors."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -18,13 +20,13 @@ from catdyn.backends.torch.studies.homotopy.morphisms import Barriers, Classes, 
 from catdyn.backends.torch.studies.homotopy.partition import classes_of  # noqa: E402
 from catdyn.backends.torch.training.morphisms import LoadDataset, Train  # noqa: E402
 from catdyn.errors import SchemaError, SpecError  # noqa: E402
-from catdyn.runner.operations import OpContext  # noqa: E402
+from catdyn.runner.context import TaskContext  # noqa: E402
 from catdyn.values import BarrierMatrix, Partition, Population  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def trained():
-    ctx = OpContext(seed=3)
+    ctx = TaskContext(seed=3)
     data = LoadDataset(n_train=150, n_test=40).run(ctx)
     pop = Train(arch={"type": "mlp", "widths": [64, 6, 10]}, seeds=(0, 1, 2), steps=30).run(ctx, data)
     return ctx, pop, data
@@ -50,7 +52,7 @@ def test_no_alignment_is_the_unaligned_matrix(trained) -> None:
 
 def test_a_failed_member_has_no_barriers_and_no_class(trained) -> None:
     ctx, pop, data = trained
-    failed = Population(pop.arch, pop.params, ["ok", "failed", "ok"], pop.seeds, pop.meta, pop.extras)
+    failed = dataclasses.replace(pop, status=["ok", "failed", "ok"])
     bm = Barriers(points=5).run(ctx, failed, data)
     assert bm.members == [0, 2] and bm.matrix.shape == (2, 2)
     assert Classes(c=1e9).run(ctx, bm).labels == [0, None, 0]
@@ -62,10 +64,10 @@ def test_classes_are_the_components_below_c() -> None:
     b[3:, 3:] = 0.05
     np.fill_diagonal(b, 0.0)
     for c in (0.01, 0.07, 0.5, 3.0):
-        part = Classes(c=c).run(OpContext(seed=0), BarrierMatrix(b, "line-endpoint", 5))
+        part = Classes(c=c).run(TaskContext(seed=0), BarrierMatrix(b, "line-endpoint", 5))
         assert part.labels == classes_of(b, c).labels.tolist()
         assert part.level == c and part.criterion == "line-endpoint barrier of loss (train)"
-    assert Classes(c=0.5).run(OpContext(seed=0), BarrierMatrix(b, "line-endpoint", 5)).labels == [0, 0, 0, 1, 1]
+    assert Classes(c=0.5).run(TaskContext(seed=0), BarrierMatrix(b, "line-endpoint", 5)).labels == [0, 0, 0, 1, 1]
 
 
 def test_bad_parameters_and_schemas_are_clear_errors() -> None:
@@ -87,7 +89,7 @@ def test_class_spreads_are_the_measured_spreads_against_the_paper() -> None:
     acc = [0.90, 0.91, 0.70, 0.71, 0.5]
     part = Partition([0, 0, 1, 1, None], "components", 0.1)
     table = Table([{"member": i, "test_acc": a} for i, a in enumerate(acc)])
-    claims = ClassSpreads(resamples=200).run(OpContext(seed=5), part, table).claims
+    claims = ClassSpreads(resamples=200).run(TaskContext(seed=5), part, table).claims
     want = measure_spreads(acc[:4], [0, 0, 1, 1], resamples=200, seed=5)
     assert [c["claim"] for c in claims] == ["within-class spread of test accuracy",
                                             "between-class spread of test accuracy"]
@@ -115,10 +117,10 @@ def test_an_ensembles_cnn_is_read_with_the_homotopy_studys_architecture(trained)
 def test_the_sublevel_criterion_leaves_unconverged_members_out() -> None:
     b = np.array([[0.0, 0.05, 0.3], [0.05, 0.0, 0.3], [0.3, 0.3, 0.0]])
     own = [0.01, 0.02, 0.2]
-    part = Classes(c=0.1).run(OpContext(seed=0), BarrierMatrix(b, "sublevel", 5, own=own))
+    part = Classes(c=0.1).run(TaskContext(seed=0), BarrierMatrix(b, "sublevel", 5, own=own))
     assert part.labels == [0, 0, None] and part.criterion == "sublevel barrier of loss (train)"
     # the same matrix under another criterion lets every member in
-    assert Classes(c=0.1).run(OpContext(seed=0), BarrierMatrix(b, "line-endpoint", 5, own=own)).labels == [0, 0, 1]
+    assert Classes(c=0.1).run(TaskContext(seed=0), BarrierMatrix(b, "line-endpoint", 5, own=own)).labels == [0, 0, 1]
 
 
 def test_homotopy_train_is_the_study_s_population(digits_value, population) -> None:
@@ -128,7 +130,7 @@ def test_homotopy_train_is_the_study_s_population(digits_value, population) -> N
     data = Dataset(**digits_value)
     opt = ({"name": "sgd", "lrs": (0.02, 0.3), "momentum": 0.9}, {"name": "adam", "lrs": (0.01,)})
     pop = HomotopyTrain(arch={"type": "mlp", "hidden": [6]}, seeds=(0, 1), optimisers=opt, steps=30).run(
-        OpContext(seed=0), data)
+        TaskContext(seed=0), data)
     assert pop.arch == {"type": "mlp", "widths": [64, 6, 10], "activation": "relu", "batch_norm": False}
     assert pop.status == population["status"] and pop.meta == population["config"]
     for k, v in population["params"].items():
@@ -150,17 +152,17 @@ def test_count_mantel_and_robust_verdicts_record_what_the_steps_compute() -> Non
     b = rng.uniform(0, 1, (6, 6))
     b = np.triu(b, 1) + np.triu(b, 1).T
     acc = Table([{"member": i, "test_acc": float(a)} for i, a in enumerate(rng.uniform(0.8, 0.9, 6))])
-    count = ClassCount(c=0.3).run(OpContext(seed=0), BarrierMatrix(b, "line-endpoint", 5)).claims
+    count = ClassCount(c=0.3).run(TaskContext(seed=0), BarrierMatrix(b, "line-endpoint", 5)).claims
     assert count[0]["measured"] == count_claim(classes_of(b, 0.3), "").measured
-    (m,) = Mantel(permutations=50).run(OpContext(seed=4), BarrierMatrix(b, "line-endpoint", 5), acc).claims
+    (m,) = Mantel(permutations=50).run(TaskContext(seed=4), BarrierMatrix(b, "line-endpoint", 5), acc).claims
     assert m["measured"] == mantel_test(b, np.array([r["test_acc"] for r in acc.rows]), permutations=50, seed=4).rho
     chosen = ClassSpreads(resamples=30, tag="(line-endpoint, c = 0.3)").run(
-        OpContext(seed=0), Partition([0, 0, 0, 1, 1, 1], "x", 0.3), acc)
+        TaskContext(seed=0), Partition([0, 0, 0, 1, 1, 1], "x", 0.3), acc)
     assert [c["claim"] for c in chosen.claims] == ["within-class spread of test accuracy (line-endpoint, c = 0.3)",
                                                   "between-class spread of test accuracy (line-endpoint, c = 0.3)"]
     table = Table([{"criterion": "sublevel", "c": 0.1, "within verdict": "reproduced", "between verdict": "x"},
                    {"criterion": "sublevel", "c": 0.2, "within verdict": "not reproduced", "between verdict": "x"}])
-    robust = RobustVerdicts().run(OpContext(seed=0), chosen, table).claims
+    robust = RobustVerdicts().run(TaskContext(seed=0), chosen, table).claims
     assert [c["claim"] for c in robust] == ["within-class spread of test accuracy",
                                             "between-class spread of test accuracy"]
     assert {c["verdict"] for c in robust} == {"inconclusive"}  # the rows disagree, so the choice decides

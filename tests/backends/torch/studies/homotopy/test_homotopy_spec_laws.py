@@ -7,7 +7,7 @@ import os
 import torch
 
 from catdyn.checker.law import CheckConfig, check_law
-from catdyn.runner.experiment import load_spec
+from catdyn.runner.spec import load_spec
 
 SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "specs", "homotopy_classes.py")
 

@@ -17,7 +17,7 @@ SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "sp
 
 def test_spec_runs_through_the_runner(tmp_path) -> None:
     from catdyn.runner import commands
-    from catdyn.runner.experiment import experiments, load_spec
+    from catdyn.runner.spec import experiments, load_spec
 
     rc = commands.main(["run", SPEC, "--preset", "tiny", "--device", "cpu", "--out", str(tmp_path)])
     assert rc == 0

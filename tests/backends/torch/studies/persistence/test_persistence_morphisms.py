@@ -5,6 +5,8 @@ member has a NaN grid and an empty diagram."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -15,14 +17,14 @@ from catdyn.backends.torch.studies.persistence.landscapes import Slice, grid_fea
 from catdyn.backends.torch.studies.persistence.morphisms import ClassPersistence, Landscape, Persistence  # noqa: E402
 from catdyn.backends.torch.training.morphisms import LoadDataset, Train  # noqa: E402
 from catdyn.errors import SpecError  # noqa: E402
-from catdyn.runner.operations import OpContext  # noqa: E402
+from catdyn.runner.context import TaskContext  # noqa: E402
 from catdyn.topology.cubical import sublevel_persistence  # noqa: E402
-from catdyn.values import Landscapes, Partition, PersistenceDiagrams, Population  # noqa: E402
+from catdyn.values import Landscapes, Partition, PersistenceDiagrams  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def trained():
-    ctx = OpContext(seed=1)
+    ctx = TaskContext(seed=1)
     data = LoadDataset(n_train=120, n_test=20).run(ctx)
     pop = Train(arch={"type": "mlp", "widths": [64, 5, 10]}, seeds=(0, 1), steps=20).run(ctx, data)
     return ctx, pop, data
@@ -41,7 +43,7 @@ def test_landscapes_are_the_grids_of_the_persistence_study(trained) -> None:
 
 def test_a_failed_member_has_a_nan_grid_and_an_empty_diagram(trained) -> None:
     ctx, pop, data = trained
-    failed = Population(pop.arch, pop.params, ["failed", "ok"], pop.seeds, pop.meta, pop.extras)
+    failed = dataclasses.replace(pop, status=["failed", "ok"])
     ls = Landscape(steps=4).run(ctx, failed, data)
     assert np.isnan(ls.grids[0]).all() and np.isfinite(ls.grids[1]).all()
     assert Persistence().run(ctx, ls).diagrams[0] == {}
@@ -50,7 +52,7 @@ def test_a_failed_member_has_a_nan_grid_and_an_empty_diagram(trained) -> None:
 def test_persistence_is_the_sublevel_diagram_with_an_independent_h0() -> None:
     rng = np.random.default_rng(0)
     grids = rng.normal(size=(3, 7, 7))
-    pd = Persistence().run(OpContext(seed=0), Landscapes(grids, 1.0, 0))
+    pd = Persistence().run(TaskContext(seed=0), Landscapes(grids, 1.0, 0))
     for grid, d in zip(grids, pd.diagrams):
         want = sublevel_persistence(grid)
         finite = [p for p in d["H0"] if p[1] is not None]
@@ -67,7 +69,7 @@ def test_class_persistence_is_the_per_class_mean() -> None:
                 {"H0": [[0.0, 3.0], [1.0, 1.5], [0.0, None]], "H1": [[2.0, 2.5]]},
                 {}, {"H0": [[0.0, None]], "H1": []}]
     part = Partition([0, 0, 1, 1], "components", 0.1)
-    rows = ClassPersistence().run(OpContext(seed=0), PersistenceDiagrams(diagrams), part).rows
+    rows = ClassPersistence().run(TaskContext(seed=0), PersistenceDiagrams(diagrams), part).rows
     assert rows[0] == {"class": 0, "size": 2, "H0_total_persistence": 2.25, "H0_finite_pairs": 1.5,
                        "H1_total_persistence": 0.25, "H1_finite_pairs": 0.5}
     assert rows[1]["size"] == 2 and rows[1]["H0_total_persistence"] == 0.0
@@ -92,7 +94,7 @@ BASE = {"width": 6, "lr": 0.1, "batch_size": 16, "weight_decay": 0.0, "label_noi
 
 @pytest.fixture(scope="module")
 def study():
-    ctx = OpContext(seed=3)
+    ctx = TaskContext(seed=3)
     data = LoadDataset(n_train=120, n_test=40).run(ctx)
     design = OneAtATime(base=BASE, vary={"label_noise": [0.3], "lr": [0.3]}, seeds=(0,))
     plan = design.run(ctx, data)
@@ -149,7 +151,7 @@ def test_weight_norm_and_ph_dimension_per_model(study) -> None:
     assert [r["model"] for r in norms] == ["digits mlp #0", "digits mlp #2", "digits mlp #1"]
     assert norms[1]["l2_norm"] == pytest.approx(float(np.sqrt(np.sum(flat.astype(np.float64) ** 2))), rel=1e-5)
     ph = PHDimension(seed=4).run(ctx, *pops).rows
-    traj = pops[0].extras["trajectory"][0]
+    traj = pops[0].trajectory[0]
     assert traj.shape[0] >= 15 and ph[0]["arch"] == "mlp(64-6-10)"
     want = trajectory_dimension(traj.double().numpy(), 4)
     assert (np.isnan(ph[0]["ph_dimension"]) and np.isnan(want)) or ph[0]["ph_dimension"] == want

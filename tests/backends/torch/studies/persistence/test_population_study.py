@@ -14,8 +14,8 @@ pytest.importorskip("torch")
 pytest.importorskip("gudhi")
 
 from catdyn.backends.torch.studies.persistence.design import design
-from catdyn.runner.experiment import load_spec
 from catdyn.runner.run import run_experiment
+from catdyn.runner.spec import load_spec
 from catdyn.stats import Verdict
 
 SPEC = Path(__file__).resolve().parents[5] / "specs" / "persistence_generalisation.py"
