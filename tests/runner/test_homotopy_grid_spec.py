@@ -13,8 +13,8 @@ import pytest
 pytest.importorskip("torch")
 
 from catdyn.draw import experiment_picture
-from catdyn.runner.experiment import experiments, load_spec
 from catdyn.runner.run import run_experiment
+from catdyn.runner.spec import experiments, load_spec
 from catdyn.runner.store import Store
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "homotopy_grid.py"

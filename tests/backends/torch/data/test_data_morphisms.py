@@ -12,12 +12,12 @@ from catdyn.backends.torch.data.modular import make_modular  # noqa: E402
 from catdyn.backends.torch.data.morphisms import InputView, LoadModular  # noqa: E402
 from catdyn.backends.torch.training.morphisms import LoadDataset  # noqa: E402
 from catdyn.errors import SpecError  # noqa: E402
-from catdyn.runner.operations import OpContext  # noqa: E402
+from catdyn.runner.context import TaskContext  # noqa: E402
 from catdyn.values import Dataset  # noqa: E402
 
 
 def test_load_modular_is_the_generated_data_set() -> None:
-    ctx = OpContext(seed=0)
+    ctx = TaskContext(seed=0)
     got = LoadModular(p=5, op="mul", train_fraction=0.6, seed=2).run(ctx)
     want = make_modular(5, "mul", 0.6, 2)
     assert isinstance(got, Dataset) and got.name == "modular-mul-5" and got.n_classes == 5
@@ -26,7 +26,7 @@ def test_load_modular_is_the_generated_data_set() -> None:
 
 
 def test_input_view_rearranges_inputs_and_keeps_labels() -> None:
-    ctx = OpContext(seed=0)
+    ctx = TaskContext(seed=0)
     digits = LoadDataset(n_train=30, n_test=10).run(ctx)
     rows = InputView(form="sequence", steps=8).run(ctx, digits)
     assert tuple(rows.train_x.shape) == (30, 8, 8) and tuple(rows.test_x.shape) == (10, 8, 8)

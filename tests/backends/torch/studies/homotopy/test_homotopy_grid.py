@@ -12,7 +12,7 @@ import pytest
 
 from catdyn.backends.torch.studies.homotopy.grid import cell_row, class_count, joined_verdict
 from catdyn.backends.torch.studies.homotopy.grid_morphisms import GridCell, GridClaims, GridTable
-from catdyn.runner.operations import OpContext
+from catdyn.runner.context import TaskContext
 from catdyn.stats import Verdict
 from catdyn.values import Claims, Partition, Table
 
@@ -68,14 +68,14 @@ def test_a_missing_half_is_inconclusive_and_nan() -> None:
     assert class_count([None, None]) == 0
 
 
-def _cell(ctx: OpContext, name: str, verdicts: list[dict]) -> Table:
+def _cell(ctx: TaskContext, name: str, verdicts: list[dict]) -> Table:
     return GridCell(architecture=name, dataset="digits").run(
         ctx, Table(ACC), Partition([0, 0, None, 1], "line-endpoint", 0.1), Partition([0, 0, None, None], "sublevel", 0.1),
         Claims(verdicts))
 
 
 def test_the_grid_records_one_table_and_a_claim_per_cell_and_for_the_grid() -> None:
-    ctx = OpContext(seed=0)
+    ctx = TaskContext(seed=0)
     good = [dict(VERDICTS[0], verdict="reproduced"), VERDICTS[1]]
     cells = [_cell(ctx, "GRU", good), _cell(ctx, "CNN", VERDICTS)]
     grid = GridTable().run(ctx, *cells)
@@ -83,10 +83,10 @@ def test_the_grid_records_one_table_and_a_claim_per_cell_and_for_the_grid() -> N
     (table,) = [r for r in ctx.records if r[0] == "table"]
     assert [r["verdict"] for r in table[3]] == ["reproduced", "not reproduced"]
     assert table[3][0]["within"] == "2.00 % [1.00, 3.00]: reproduced"
-    claims = GridClaims().run(OpContext(seed=0), grid).claims
+    claims = GridClaims().run(TaskContext(seed=0), grid).claims
     assert [c["verdict"] for c in claims] == ["reproduced", "not reproduced", "not reproduced"]
     assert claims[0]["claim"] == "homotopic runs generalise alike: GRU on digits"
     assert list(claims[0]["interval"]) == [0.01, 0.03] and claims[0]["measured"] == 0.02
     assert claims[-1]["measured"] == 1.0 and claims[-1]["figure"] == "1 reproduced, 1 not reproduced of 2 cells"
-    all_good = GridClaims().run(OpContext(seed=0), GridTable().run(OpContext(seed=0), cells[0], cells[0])).claims
+    all_good = GridClaims().run(TaskContext(seed=0), GridTable().run(TaskContext(seed=0), cells[0], cells[0])).claims
     assert all_good[-1]["verdict"] == "reproduced"

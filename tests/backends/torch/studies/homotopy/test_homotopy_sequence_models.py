@@ -19,7 +19,7 @@ from catdyn.backends.torch.studies.homotopy.members import (  # noqa: E402
 from catdyn.backends.torch.studies.homotopy.morphisms import HomotopyTrain, population_members  # noqa: E402
 from catdyn.backends.torch.training.ensemble import evaluate  # noqa: E402
 from catdyn.errors import HomotopyError  # noqa: E402
-from catdyn.runner.operations import OpContext  # noqa: E402
+from catdyn.runner.context import TaskContext  # noqa: E402
 from catdyn.values import Dataset  # noqa: E402
 
 TRANSFORMER = {"type": "transformer", "d_model": 8, "heads": [2], "head_dim": 4, "mlp": [8]}
@@ -60,7 +60,7 @@ def _sequence_data(form: str) -> Dataset:
 def test_a_trained_population_loads_back_as_the_same_networks(arch, form) -> None:
     data = _sequence_data(form)
     pop = HomotopyTrain(arch=arch, seeds=(0, 1), optimisers=({"name": "adam", "lrs": (0.01,)},), steps=4,
-                        batch_size=16).run(OpContext(seed=0), data)
+                        batch_size=16).run(TaskContext(seed=0), data)
     members = population_members(pop, data, "cpu")
     net = population_architecture(arch, tuple(data.train_x.shape[1:]), 3)
     assert members.net == net

@@ -134,7 +134,7 @@ def test_planted_populations_get_their_verdicts(classes, losses, acc, teeth, sep
 
 def test_teeth_tiny_preset_runs_through_the_runner(tmp_path) -> None:
     from catdyn.runner import commands
-    from catdyn.runner.experiment import experiments, load_spec
+    from catdyn.runner.spec import experiments, load_spec
 
     rc = commands.main(["run", SPEC, "--preset", "teeth-tiny", "--device", "cpu", "--out", str(tmp_path)])
     assert rc == 0

@@ -202,7 +202,7 @@ def test_mnist1d_shift_draws_the_test_split_from_the_generator_under_other_argum
     from catdyn.backends.torch.studies.persistence.morphisms import MNIST1DShift
     from catdyn.values import Dataset as DatasetValue
 
-    ctx = OpContext(seed=0)
+    ctx = TaskContext(seed=0)
     splits = make_mnist1d(num_samples=200, seed=7)
     data = DatasetValue("mnist1d", 10, splits.train.x, splits.train.y, splits.test.x, splits.test.y)
     moved = MNIST1DShift(seed=7, num_samples=200, corr_noise_scale=0.6, max_translation=60).run(ctx, data)
