@@ -111,6 +111,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_classes_merge_heights.py",
         "tests/test_classes_spread_reference.py",
         "tests/test_classes_linkage_reference.py",
+        "tests/test_classes_mantel_degenerate.py",
     ),
     "backends/torch/paths/alignment.py": (
         TORCH_TESTS + "paths/test_alignment.py",
