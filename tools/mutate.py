@@ -96,6 +96,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_law.py",
         "tests/checker/test_checker_failure_kind.py",
         "tests/checker/test_checker_mutations.py",
+        "tests/checker/test_checker_symbolic_raise_note.py",
     ),
     "catdyn/checker/suites.py": (
         "tests/checker/test_checker_suites.py",
