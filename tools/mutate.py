@@ -127,7 +127,10 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "paths/test_barrier_matrix_alignment_seed.py",
         TORCH_TESTS + "paths/test_barrier_matrix_merge_mismatch.py",
     ),
-    "backends/torch/landscapes/landscape.py": (TORCH_TESTS + "landscapes/test_landscape.py",),
+    "backends/torch/landscapes/landscape.py": (
+        TORCH_TESTS + "landscapes/test_landscape.py",
+        TORCH_TESTS + "landscapes/test_landscape_affine_cache_block.py",
+    ),
     # topology: cubical persistence and the study statistics
     "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py", "tests/topology/test_topology_features.py"),
     "catdyn/topology/study.py": ("tests/topology/test_study.py", "tests/topology/test_study_rank.py"),
