@@ -54,7 +54,7 @@ def test_tiny_preset_runs_and_reports_claims(tmp_path: Path) -> None:
     drawn = {a.morphism.name for a in fam.build("tiny").arrows}
     assert {c["step"] for c in claims} <= {"GapClaims → Claims", "GapClaims → Claims gap_rot20"}
     assert "GapClaims" in drawn  # every claim is computed by an arrow of the drawn diagram
-    steps = {o.step for o in summary.outcomes}
+    steps = {o.arrow for o in summary.outcomes}
     assert len(steps) == len(fam.build("tiny").arrows)
     for c in claims:
         assert c["verdict"] in {v.value for v in Verdict}
