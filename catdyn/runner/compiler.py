@@ -251,9 +251,11 @@ def compile_diagram(exp: Any, preset: str = "smoke", device: str = "cpu") -> Pla
     contents: dict[str, str] = {}  # node name -> what computes it, without names (for seed_from="content")
     tasks = []
     for a in arrows:  # e.add wires only existing nodes, so declaration order is topological
-        contents[a.cod.name] = _content(a, contents)
-        label = a.name if a.seed_from == "name" else f"content:{contents[a.cod.name]}"
+        content = _content(a, contents)
+        label = a.name if a.seed_from == "name" else f"content:{content}"
         seed = arrow_seed(exp.seed, label)
+        # a name-seeded arrow's value depends on its seed too: later content seeds must see it
+        contents[a.cod.name] = content if a.seed_from == "content" else task_key({"content": content, "seed": seed})
         inputs = tuple(keys[n.name] for n in a.inputs)
         serial = a.morphism.serialise()
         payload = {

@@ -31,6 +31,19 @@ def test_seeds_from_names_differ_and_seeds_from_content_agree() -> None:
     assert other["draw"] != other["draw_again"] and other["sum"] != other["sum_again"]  # content differs
 
 
+def test_content_seeds_see_the_seeds_of_name_seeded_inputs() -> None:
+    """Two name-seeded draws of the same morphism hold different numbers, so content-seeded
+    arrows reading them compute different things and must not share a seed."""
+    exp = Experiment("mixed", seed=0)
+    xs = exp.add("xs", NormalDraws(n=3), name="draw")
+    ys = exp.add("ys", NormalDraws(n=3), name="draw_again")
+    exp.add("mx", Summarise(), xs, name="sum", seed_from="content")
+    exp.add("my", Summarise(), ys, name="sum_again", seed_from="content")
+    seeds = {t.arrow: t.seed for t in compile_experiment(exp).tasks}
+    assert seeds["draw"] != seeds["draw_again"]
+    assert seeds["sum"] != seeds["sum_again"]
+
+
 def test_an_equation_between_identical_arrows_holds_when_seeded_by_content(tmp_path) -> None:
     assert not run_experiment(_twins("name"), str(tmp_path / "by_name"), report=False).ok
     assert run_experiment(_twins("content"), str(tmp_path / "by_content"), report=False).ok
