@@ -70,18 +70,21 @@ def largest_difference(a: Any, b: Any, atol: float, rtol: float, where: str = ""
     """``(largest |a − b|, where it is, whether every entry is within atol + rtol·|b|)`` over two
     values' trees (dicts, lists, arrays, tensors, strings);
     NaN in the same place on both sides counts as equal (a failed member's realisation is NaN
-    on both sides), NaN against a number as infinitely far.
+    on both sides), and so do equal infinities; NaN against a number is infinitely far. Dicts
+    compare by key, whatever their order.
 
     >>> import numpy as np
     >>> largest_difference({"x": np.ones(2)}, {"x": np.array([1.0, 1.5])}, 0.0, 0.0)
     (0.5, '.x[1]', False)
+    >>> largest_difference({"a": 1.0, "b": np.inf}, {"b": np.inf, "a": 1.0}, 0.0, 0.0)
+    (0.0, '.a', True)
     """
     import numpy as np
 
     if isinstance(a, dict) and isinstance(b, dict):
-        if list(a) != list(b):
+        if set(a) != set(b):
             return math.inf, f"{where or 'value'}: keys {list(a)} vs {list(b)}", False
-        parts = [largest_difference(a[k], b[k], atol, rtol, f"{where}.{k}") for k in a]
+        parts = [largest_difference(a[k], b[k], atol, rtol, f"{where}.{k}") for k in sorted(a, key=str)]
     elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         if len(a) != len(b):
             return math.inf, f"{where or 'value'}: lengths {len(a)} vs {len(b)}", False
@@ -96,10 +99,11 @@ def largest_difference(a: Any, b: Any, atol: float, rtol: float, where: str = ""
             return math.inf, f"{where or 'value'}: shapes {x.shape} vs {y.shape}", False
         if x.size == 0:
             return 0.0, where, True
-        both_nan = np.isnan(x) & np.isnan(y)
-        diff = np.where(both_nan, 0.0, np.abs(x - y))
+        same = (x == y) | (np.isnan(x) & np.isnan(y))  # equal infinities and NaN beside NaN
+        with np.errstate(invalid="ignore"):
+            diff = np.where(same, 0.0, np.abs(x - y))
         diff = np.where(np.isnan(diff), np.inf, diff)
-        ok = bool(np.all(diff <= atol + rtol * np.where(both_nan, 0.0, np.abs(y))))
+        ok = bool(np.all(same | (diff <= atol + rtol * np.where(np.isfinite(y), np.abs(y), 0.0))))
         idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
         return float(diff[idx]), f"{where}{list(map(int, idx)) if x.ndim else ''}", ok
     if not parts:

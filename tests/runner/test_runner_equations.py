@@ -93,3 +93,20 @@ def test_the_realisation_law_refutes_a_tampered_stored_realisation(tiny_store) -
     tampered[..., [0, 1]] = tampered[..., [1, 0]]
     result = realisation_law(pop, data, dataclasses.replace(rep, features=tampered), "test", 10, 1e-5, 0, "tiny")
     assert result.status == "refuted" and result.residual > 1e-3
+
+
+def test_largest_difference_compares_dicts_by_key_and_equal_infinities_as_equal() -> None:
+    import math
+
+    import numpy as np
+
+    from catdyn.runner.equations import largest_difference
+
+    assert largest_difference({"a": 1.0, "b": 2.0}, {"b": 2.0, "a": 1.0}, 0.0, 0.0)[2]
+    assert not largest_difference({"a": 1.0}, {"a": 1.0, "b": 2.0}, 0.0, 0.0)[2]
+    assert largest_difference(np.array([np.inf, -np.inf, 1.0]), np.array([np.inf, -np.inf, 1.0]), 0.0, 1e-9)[2]
+    worst, where, ok = largest_difference(np.array([1.0, np.inf]), np.array([1.0, 5.0]), 1e-6, 1e-6)
+    assert (worst, where, ok) == (math.inf, "[1]", False)
+    assert not largest_difference(np.array([np.inf]), np.array([-np.inf]), 0.0, 1e-9)[2]
+    assert not largest_difference(np.array([np.nan]), np.array([0.0]), 0.0, 1e-9)[2]
+    assert largest_difference(np.array([np.nan, 2.0]), np.array([np.nan, 2.0 + 1e-12]), 1e-9, 0.0)[2]
