@@ -47,7 +47,8 @@ class KnownGroups(BackendMorphism):
         rows = [i for i, label in enumerate(part.labels) if label is not None]
         groups = [str(pop.meta[i].get(self.key, "none")) if pop.meta else "none" for i in rows]
         test_acc = [float(acc.rows[i]["test_acc"]) for i in rows]
-        train_loss = [float(acc.rows[i]["train_loss"]) for i in rows]
+        # "every member fits" reads every trained member, also those the criterion left in no class
+        train_loss = [float(acc.rows[i]["train_loss"]) for i, st in enumerate(pop.status) if st == "ok"]
         sep = separation(test_acc, train_loss, [int(part.labels[i]) for i in rows], groups, fit_loss=self.fit_loss,
                          resamples=self.resamples, seed=ctx.seed)
         kept = [k for k, m in enumerate(barriers.members or range(len(barriers.matrix))) if m in set(rows)]

@@ -123,8 +123,9 @@ def separation(
     resamples: int = 1000,
     seed: int = 0,
 ) -> Separation:
-    """:class:`Separation` of the members (one entry each in every sequence; members in no class
-    already left out)."""
+    """:class:`Separation` of the members in a class (one entry each in ``test_acc``, ``classes``
+    and ``groups``; members in no class already left out). ``train_loss`` holds every trained
+    member's final training loss, those in no class included: the population fits only if all do."""
     acc = np.asarray(test_acc, dtype=np.float64)
     cls, grp = list(classes), list(groups)
     cs, gs, table = contingency(cls, grp)

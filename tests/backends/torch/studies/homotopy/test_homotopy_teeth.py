@@ -178,3 +178,26 @@ def test_the_index_range_is_the_leave_one_out_range_and_holds_the_index() -> Non
             for sep_groups in [["none"] * 6 + ["random labels"] * 6] for i in range(12)]
     assert (sep.ari.low, sep.ari.high) == (min(drop), max(drop))
     assert sep.ari.low <= sep.ari.value <= sep.ari.high
+
+
+@pytest.mark.parametrize("stray_loss, fits", [(0.01, True), (2.3, False)])
+def test_a_member_in_no_class_still_counts_for_every_member_fits(stray_loss: float, fits: bool) -> None:
+    """Member 4 is left in no class (a sublevel criterion would do that): the population fits
+    the training set only if that member fits too."""
+    from catdyn.backends.torch.studies.homotopy.group_morphisms import KnownGroups
+    from catdyn.runner.context import TaskContext
+    from catdyn.values import BarrierMatrix, Partition, Population, Table
+
+    n = 5
+    meta = [{"pretrain": "none"}] * 2 + [{"pretrain": "random labels"}] * 3
+    pop = Population({"type": "mlp"}, {"w": [[float(i)] for i in range(n)]}, ["ok"] * n, list(range(n)), meta)
+    losses = [0.01, 0.02, 0.01, 0.03, stray_loss]
+    acc = Table([{"test_acc": a, "train_loss": loss, "train_acc": 1.0}
+                 for a, loss in zip([0.9, 0.91, 0.8, 0.81, 0.5], losses)])
+    part = Partition([0, 0, 1, 1, None], "sublevel", 0.1)
+    barriers = BarrierMatrix(np.zeros((n, n)), "sublevel", 5)
+    ctx = TaskContext(seed=0)
+    KnownGroups(resamples=50).run(ctx, pop, part, acc, barriers)
+    worst = dict((r[1], r[2]) for r in ctx.records if r[0] == "metric")["worst train loss"]
+    assert worst == pytest.approx(max(losses))
+    assert (worst <= 0.1) is fits
