@@ -110,8 +110,9 @@ DATA = {"digits": ("Digits", 0), "mnist1d": ("MNIST1D", 42)}
 
 
 def population(e, name, data, arch, seeds, p):
-    """One population's diagram (the module docstring); the training arrow keeps the step name
-    of the stage/step form, so its seed, and so the population, are the same."""
+    """One population's diagram (the module docstring); the training arrow is named
+    ``train_<population>``, the name its seed is drawn from, so stored task keys and the
+    trained population stay the same across catdyn versions."""
     crit, c = p["criterion"], p["c"]
     pop = e.add(f"{name} population", HomotopyTrain(arch=arch, seeds=seeds, optimisers=p["optimisers"],
                                                     steps=p["steps"]), data, name=f"train_{name}")

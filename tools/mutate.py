@@ -662,7 +662,7 @@ def _summarise(result: dict) -> dict:
     decided = tally["killed"] + tally["timeout"] + tally["survived"]
     result.update(tally)
     result["score"] = round((tally["killed"] + tally["timeout"]) / decided, 4) if decided else None
-    result["killed_by_related"] = sum(o.get("tier") == "related" and o["status"] != "survived" for o in outcomes)
+    result["killed_by_related"] = sum(o.get("tier") == "related" and o["status"] in ("killed", "timeout") for o in outcomes)
     per_module: dict[str, dict[str, int]] = {}
     for o in outcomes:
         row = per_module.setdefault(o["path"], dict.fromkeys(kinds, 0))
@@ -687,7 +687,7 @@ def _report(result: dict) -> None:
     if result["killed_by_related"]:
         print(f"  {result['killed_by_related']} killed only by related tests (not in MODULE_TESTS):")
         for o in result["outcomes"]:
-            if o.get("tier") == "related" and o["status"] != "survived":
+            if o.get("tier") == "related" and o["status"] in ("killed", "timeout"):
                 print(f"    {o['id']}")
     for title, key in (("survivors", "survivors"), ("undecided (not counted)", "undecided_mutants")):
         if result[key]:

@@ -65,7 +65,7 @@ def add_commands(subparsers: Any) -> None:
         "spec", help="a spec file (Python) defining at least one @experiment, or a folder of them"
     )
     run.add_argument(
-        "--preset", default="smoke", help="the experiment's preset: smoke (minutes on a CPU) or full"
+        "--preset", default="smoke", help="a preset the spec defines: smoke (minutes on a CPU), full (the study's size), or another it names (tiny, teeth, shift, ...)"
     )
     run.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     run.add_argument("--executor", default="local", choices=("local", "ray"), help="where tasks run")

@@ -83,7 +83,8 @@ def shard_plan(
 
 
 def _with_count(layout: ShardLayout, count: int, cores: Sequence[int], n: int) -> ShardLayout:
-    """``layout`` with exactly ``count`` shards of one thread each (an explicit setting)."""
+    """``layout`` with exactly ``count`` shards of one thread each (an explicit setting, which
+    overrides the layout's ``min_shard``: the caller asked for that many)."""
     bounds = [round(i * n / count) for i in range(count + 1)]
     sizes = tuple(hi - lo for lo, hi in itertools.pairwise(bounds))
     ids = tuple(cores) or (0,)

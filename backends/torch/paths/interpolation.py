@@ -448,7 +448,8 @@ def _sharded(
 ) -> dict[tuple[str, str], Tensor]:
     """:func:`_mlp_pair_paths` on contiguous shards of the pairs, side by side, laid out and run
     by the ensemble's shard runner (:func:`~catdyn.backends.torch.compute.shards.run_shards`;
-    see :func:`pair_paths`). A shard never has fewer than two pairs."""
+    see :func:`pair_paths`). With ``workers="auto"`` a shard never has fewer than two pairs; an
+    explicit ``workers`` count is taken as given."""
     from catdyn.backends.torch.compute.shards import run_shards, shard_bounds, shard_plan
 
     layout = shard_plan(ia.numel(), workers, parallel, min_shard=2, device=bank["fc0.weight"].device)
@@ -826,11 +827,9 @@ def _batched_affine(w: Tensor, h: Tensor, b: Tensor, out: Tensor | None = None) 
     ``(B, M, N)``, written to ``out`` when given.
 
     On a CPU with AVX-512, in float32, this is one grouped 1 × 1 convolution in oneDNN (B groups
-    of M filters over K channels), which runs AVX-512 kernels there while MKL's batched GEMM,
-    behind :func:`torch.baddbmm`, ran its AVX2 kernels on the AMD Zen 5 machine this was first
-    measured on (8 points' (10 × 64)·(64 × 1,797) products: 0.147 ms against 0.255 ms). On a CPU
-    without AVX-512 oneDNN has no such edge: on an AVX2-only AMD Zen 3 the same products took
-    0.84 ms against 0.46 ms for ``baddbmm`` (docs/performance.md), so ``baddbmm`` runs there
+    of M filters over K channels), whose AVX-512 kernels beat MKL's batched GEMM behind
+    :func:`torch.baddbmm` on those CPUs; without AVX-512 oneDNN has no such edge and ``baddbmm``
+    runs (the measurements on both machines are in docs/performance.md)
     (:func:`_affine_kernel`). The rule is fixed per machine, not timed per call, so that a run's
     numbers do not depend on how loaded the machine was (the two kernels round differently, by a
     few 1e-6). The convolution is a private operator of torch's

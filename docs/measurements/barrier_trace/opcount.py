@@ -3,7 +3,8 @@
 """aten operation counts and self CPU time of the barrier route and the loop (1 thread)."""
 import sys, json, collections
 import torch
-exec(open("/tmp/b12m/measure.py").read().split("def timed")[0])
+from pathlib import Path
+exec((Path(__file__).with_name("measure.py")).read_text().split("def timed")[0])  # the shared set-up of measure.py
 torch.set_num_threads(1)
 net = MLP((64, 64, 10)); splits = load_digits(seed=0)
 trained = train_ensemble(net, splits.train, list(range(16)),
