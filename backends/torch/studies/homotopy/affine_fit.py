@@ -54,8 +54,39 @@ def fit_affine(z_from: Tensor, z_to: Tensor, ridge: float = 1e-6) -> tuple[Tenso
     gram = xc.T @ xc
     scale = float(gram.diagonal().mean()) if gram.numel() else 0.0
     gram = gram + ridge * max(scale, 1e-12) * torch.eye(x.shape[1], dtype=torch.float64, device=x.device)
-    A = torch.linalg.lstsq(gram, xc.T @ yc).solution
+    A = solve_gram(gram[None], (xc.T @ yc)[None])[0]
     return A, my - mx @ A
+
+
+_GRAM_RTOL = 1e-12
+
+
+def solve_gram(gram: Tensor, rhs: Tensor, factor: tuple[Tensor, Tensor] | None = None) -> Tensor:
+    """Solve ``gram[k] · X[k] = rhs[k]`` for a batch of symmetric positive semi-definite Gram
+    matrices: by Cholesky where the factor exists, otherwise by the minimum-norm pseudo-inverse
+    built from the eigendecomposition, eigenvalues under ``1e-12`` of the largest counting as
+    zero (the Gram matrix squares the features' condition number, so this drops feature
+    directions under ``1e-6`` of the strongest). ``factor`` is ``torch.linalg.cholesky_ex(gram)``
+    when the caller already has it.
+
+    The fallback is written out rather than left to LAPACK's rank-revealing least squares
+    (``gelsy``), whose rank decision on an exactly singular Gram matrix was seen to differ
+    between a single and a batched call on another CPU, changing a residual by 3 %.
+
+    >>> import torch
+    >>> g = torch.tensor([[[2.0, 0.0], [0.0, 0.0]]], dtype=torch.float64)
+    >>> solve_gram(g, torch.tensor([[[4.0], [0.0]]], dtype=torch.float64)).flatten().tolist()
+    [2.0, 0.0]
+    """
+    chol, info = torch.linalg.cholesky_ex(gram) if factor is None else factor
+    solved = torch.cholesky_solve(rhs, chol)
+    bad = info != 0
+    if bool(bad.any()):
+        w, v = torch.linalg.eigh(gram[bad])
+        cut = _GRAM_RTOL * w.abs().amax(-1, keepdim=True).clamp_min(torch.finfo(w.dtype).tiny)
+        inv_w = torch.where(w > cut, 1.0 / torch.where(w > cut, w, torch.ones_like(w)), torch.zeros_like(w))
+        solved[bad] = v @ (inv_w[..., None] * (v.mT @ rhs[bad]))
+    return solved
 
 
 def affine_residual(z_a: Tensor, z_b: Tensor, *, ridge: float = 1e-6, holdout: bool = True) -> float:
@@ -105,8 +136,8 @@ def pair_residuals(
     Each member's centred fit rows and its regularised Gram matrix are computed once (not once
     per pair), its Cholesky factor too; each direction ``a → b`` is then one batched solve
     against the cross product ``X_aᵀ X_b`` and one batched residual. A Gram matrix that is not
-    positive definite (``ridge=0`` on rank-deficient features) falls back to least squares, as
-    :func:`fit_affine` does. ``pairs`` are processed ``chunk`` directions at a time, which bounds
+    positive definite (``ridge=0`` on rank-deficient features) falls back to the minimum-norm
+    pseudo-inverse, as :func:`fit_affine` does (:func:`solve_gram`). ``pairs`` are processed ``chunk`` directions at a time, which bounds
     the memory at ``chunk · d²`` numbers.
 
     >>> import torch
@@ -136,20 +167,23 @@ def pair_residuals(
     out = torch.empty(len(src), dtype=z.dtype, device=z.device)
     for lo in range(0, len(src), chunk):
         a, b = src[lo:lo + chunk], dst[lo:lo + chunk]
-        out[lo:lo + chunk] = _direction_residuals(xc, gram, chol, info, test_c, test_total, a, b)
+        out[lo:lo + chunk] = _direction_residuals(xc, gram, (chol, info), test_c, test_total, a, b)
     both = out.cpu().numpy()
     return 0.5 * (both[: len(pairs)] + both[len(pairs):])
 
 
 def _direction_residuals(
-    xc: Tensor, gram: Tensor, chol: Tensor, info: Tensor, test_c: Tensor, test_total: Tensor, a: Tensor, b: Tensor
+    xc: Tensor,
+    gram: Tensor,
+    factor: tuple[Tensor, Tensor],
+    test_c: Tensor,
+    test_total: Tensor,
+    a: Tensor,
+    b: Tensor,
 ) -> Tensor:
     """The held-out residuals of the fits ``a[k] → b[k]`` (see :func:`pair_residuals`)."""
     cross = xc[a].mT @ xc[b]
-    solved = torch.cholesky_solve(cross, chol[a])
-    bad = info[a] != 0
-    if bool(bad.any()):
-        solved[bad] = torch.linalg.lstsq(gram[a][bad], cross[bad]).solution
+    solved = solve_gram(gram[a], cross, (factor[0][a], factor[1][a]))
     err = ((test_c[b] - test_c[a] @ solved) ** 2).sum((1, 2))
     total = test_total[b]
     exact = torch.where(err <= 1e-20, torch.zeros_like(err), torch.full_like(err, float("inf")))

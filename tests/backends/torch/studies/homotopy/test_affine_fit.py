@@ -71,3 +71,48 @@ def test_batched_pair_residuals_equal_the_per_pair_loop(ridge: float) -> None:
     finite = np.isfinite(slow)
     np.testing.assert_allclose(fast[finite], slow[finite], rtol=1e-8, atol=1e-10)
     assert fast[pairs.index((0, 2))] < 1e-8
+
+
+def _numpy_held_out_residual(a: np.ndarray, b: np.ndarray) -> float:
+    """The held-out residual by numpy's SVD least squares on the design matrix ``[a, 1]``: an
+    independent reference that never forms the Gram matrix."""
+    n = a.shape[0]
+    fit, test = np.arange(0, n, 2), np.arange(1, n, 2)
+    coef = np.linalg.lstsq(np.hstack([a[fit], np.ones((len(fit), 1))]), b[fit], rcond=None)[0]
+    err = b[test] - np.hstack([a[test], np.ones((len(test), 1))]) @ coef
+    return float((err**2).sum() / ((b[test] - b[test].mean(0)) ** 2).sum())
+
+
+def test_rank_deficient_fits_equal_numpy_svd_least_squares() -> None:
+    """With ``ridge=0`` and dead units the Gram matrix is singular; both the per-pair and the
+    batched route must give the minimum-norm least-squares residual that numpy's SVD solver
+    gives on the design matrix (the batched route once disagreed with the per-pair one on
+    another CPU, where LAPACK's rank-revealing solver took a different rank)."""
+    from catdyn.backends.torch.studies.homotopy.affine_fit import pair_residuals
+
+    g = torch.Generator().manual_seed(3)
+    feats = torch.randn(6, 41, 5, generator=g, dtype=torch.float64)
+    feats[1, :, 2:] = 0.0
+    feats[3, :, 0] = 2.0 * feats[3, :, 1] - 1.0  # a dependent column, not a dead one
+    pairs = [(1, j) for j in range(6) if j != 1] + [(3, 5)]
+    fast = pair_residuals(feats, pairs, ridge=0.0, chunk=1)
+    for k, (i, j) in enumerate(pairs):
+        a, b = feats[i].numpy(), feats[j].numpy()
+        want = 0.5 * (_numpy_held_out_residual(a, b) + _numpy_held_out_residual(b, a))
+        assert symmetric_residual(feats[i], feats[j], ridge=0.0) == pytest.approx(want, rel=1e-9)
+        assert fast[k] == pytest.approx(want, rel=1e-9)
+
+
+def test_singular_gram_solves_do_not_depend_on_the_batch() -> None:
+    """One singular system solved alone and inside a batch gives the same answer."""
+    from catdyn.backends.torch.studies.homotopy.affine_fit import solve_gram
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(30, 4, generator=g, dtype=torch.float64)
+    x[:, 3] = 0.0
+    gram = torch.stack([x.T @ x, x.T @ x + torch.eye(4, dtype=torch.float64), x.T @ x])
+    rhs = torch.randn(3, 4, 2, generator=g, dtype=torch.float64)
+    together = solve_gram(gram, rhs)
+    for k in range(3):
+        assert torch.allclose(solve_gram(gram[k : k + 1], rhs[k : k + 1])[0], together[k], rtol=1e-12, atol=1e-12)
+    assert torch.all(together[0, 3] == 0.0)
