@@ -289,7 +289,7 @@ def _cnn_rest(arch: CNN, stack: Mapping[str, Tensor], first: Tensor, train: bool
     act = _activation(arch.activation)
     m = stack["conv0.weight"].shape[0]
     h = first.reshape(m, -1, arch.channels[0], *arch.input_shape[1:])  # (M, N, C, H, W)
-    pool_first = arch.pool is not None and arch.activation in MONOTONE
+    pool_first = arch.pool == "max" and arch.activation in MONOTONE
     for i in range(len(arch.channels)):
         if i > 0:
             h = _grouped_conv(h, stack[f"conv{i}.weight"], stack[f"conv{i}.bias"], arch.kernel // 2)

@@ -19,6 +19,7 @@ from catdyn.backends.torch.models.batched import (
 
 FAMILIES = [
     CNN((1, 8, 8), (3, 4), 5),
+    CNN((1, 16, 16), (2, 3, 2), 4, pool="avg"),
     CNN((2, 8, 8), (3,), 4, pool="avg", readout="mean", activation="gelu", batch_norm=True),
     CNN((1, 7, 9), (3, 4), 5, pool=None, batch_norm=True, kernel=5),
     CNN((1, 9, 9), (2, 3), 3, activation="tanh", batch_norm=True),
