@@ -5,8 +5,10 @@ evaluated as ONE batched network (:mod:`catdyn.backends.torch.models.batched`), 
 Two things make it fast. (1) The first layer is linear in the parameters, so at grid point
 ``c`` its output is ``first(θ) + Σₐ cₐ·first(Dₐ)``: k + 1 first-layer passes serve the whole grid
 (the same idea as the MLP's affine method), and a chunk's first-layer outputs are one batched
-product. (2) Chunks are sized so that their activations stay in cache (about 8 MB), where the
-vmap fallback's 256-point chunks of a CNN run through hundreds of megabytes.
+product; so are the matrices of a CNN's small convolutions, which run as dense products
+(:func:`~catdyn.backends.torch.models.batched.with_dense`). (2) Chunks are sized so that their
+activations stay in cache (about 8 MB), where the vmap fallback's 256-point chunks of a CNN run
+through hundreds of megabytes.
 
 >>> import torch
 >>> from catdyn.backends.torch.models.architectures import CNN
@@ -34,6 +36,7 @@ from catdyn.backends.torch.models.batched import (
     first_layer,
     point_chunk,
     rest_of_network,
+    with_dense,
 )
 
 
@@ -72,6 +75,9 @@ def batched_sums(
     network per chunk of points (see the module docstring)."""
     # θ's output is one more anchor with coefficient 1: a plain product, no broadcast copy of it
     anchors = torch.stack([first_layer(arch, params, x)] + [first_layer(arch, d, x) for d in dirs])
+    # a dense convolution's matrix is linear in its weights: combined per point like them
+    params = with_dense(arch, params, stacked=False)
+    dirs = [with_dense(arch, d, stacked=False) for d in dirs]
     stacked_dirs = {name: torch.stack([d[name] for d in dirs]) for name in params}
     size = max(1, min(chunk, point_chunk(arch, x)))
     sums = []

@@ -81,7 +81,8 @@ def first_layer(arch: Architecture, params: Mapping[str, Tensor], x: Tensor) -> 
     torch.Size([5, 7, 12])
     """
     if isinstance(arch, CNN):
-        return F.conv2d(x, params["conv0.weight"], params["conv0.bias"], padding=arch.kernel // 2)
+        out = F.conv2d(x, params["conv0.weight"], params["conv0.bias"], padding=arch.kernel // 2)
+        return _as_blocks(out) if _pooled_in_blocks(arch, 0) else out
     if isinstance(arch, ResNet):
         return F.conv2d(x, params["stem.weight"], params["stem.bias"], padding=1)
     if isinstance(arch, Transformer):
@@ -101,7 +102,8 @@ def stacked_first_layer(arch: Architecture, stack: Mapping[str, Tensor], x: Tens
         pad = arch.kernel // 2 if isinstance(arch, CNN) else 1
         out = F.conv2d(x, w.reshape(-1, *w.shape[2:]), b.reshape(-1), padding=pad)  # (N, M·C, H, W)
         n, m = out.shape[0], w.shape[0]
-        return out.reshape(n, m, -1, *out.shape[2:]).transpose(0, 1).contiguous()  # (M, N, C, H, W)
+        out = out.reshape(n, m, -1, *out.shape[2:]).transpose(0, 1)  # (M, N, C, H, W)
+        return _as_blocks(out) if isinstance(arch, CNN) and _pooled_in_blocks(arch, 0) else out.contiguous()
     if isinstance(arch, Transformer):
         if arch.vocab is not None:
             emb = stack["embed.weight"][:, x]  # (M, N, T, d)
@@ -245,6 +247,109 @@ def pool2x2(h: Tensor, kind: str) -> Tensor:
     return (rows[..., 0::2] + rows[..., 1::2]) * 0.25
 
 
+# --- small convolutions as dense products --------------------------------------------------
+DENSE_RATIO = 2
+"""A CNN convolution after the first runs as one dense product per set when that costs at most
+this many times the convolution's multiply-adds (its input map has ``H·W ≤ DENSE_RATIO·k²``
+pixels): a fixed rule on the shapes, not a timing. At the small maps after pooling (4×4 for
+digits) a batched dense product runs well above a grouped convolution's speed
+(docs/performance.md)."""
+
+
+def conv_input_sides(arch: CNN) -> list[tuple[int, int]]:
+    """The input map ``(H, W)`` of each of ``arch``'s convolutions.
+
+    >>> from catdyn.backends.torch.models.architectures import CNN
+    >>> conv_input_sides(CNN((1, 8, 8), (8, 16), 10))
+    [(8, 8), (4, 4)]
+    """
+    h, w = arch.input_shape[1:]
+    sides = []
+    for _ in arch.channels:
+        sides.append((h, w))
+        if arch.pool is not None:
+            h, w = h // 2, w // 2
+    return sides
+
+
+def dense_layers(arch: Architecture) -> frozenset[int]:
+    """The convolutions of a CNN that run as dense products (:data:`DENSE_RATIO`); the first
+    never does (it is combined from a few first-layer outputs instead), nor any other family's.
+
+    >>> from catdyn.backends.torch.models.architectures import CNN
+    >>> sorted(dense_layers(CNN((1, 8, 8), (8, 16), 10))), sorted(dense_layers(CNN((1, 28, 28), (8, 16), 10)))
+    ([1], [])
+    """
+    if not isinstance(arch, CNN):
+        return frozenset()
+    sides = conv_input_sides(arch)
+    return frozenset(i for i in range(1, len(arch.channels)) if sides[i][0] * sides[i][1] <= DENSE_RATIO * arch.kernel**2)
+
+
+def dense_matrix(weight: Tensor, side: tuple[int, int], pad: int, blocks: bool = False) -> Tensor:
+    """The matrices of ``M`` same-padded convolutions (``weight``: ``(M, C_out, C_in, k, k)``) on
+    a ``side`` map, without bias: ``(M, C_in·H·W, C_out·H·W)``, rows and columns channel-major,
+    so that ``x.flatten(1) @ D[m]`` is set ``m``'s convolution of ``x`` (with ``blocks``, the
+    columns in pooling-block order, :func:`_as_blocks`). Built by convolving the identity basis:
+    each entry is one kernel weight or zero. Linear in ``weight``.
+
+    >>> import torch
+    >>> w = torch.randn(1, 3, 2, 3, 3)
+    >>> x = torch.randn(5, 2, 4, 4)
+    >>> d = dense_matrix(w, (4, 4), 1)
+    >>> ref = F.conv2d(x, w[0], padding=1).flatten(1)
+    >>> d.shape, bool(torch.allclose(x.flatten(1) @ d[0], ref, atol=1e-5))
+    (torch.Size([1, 32, 48]), True)
+    """
+    m, c_out, c_in = weight.shape[:3]
+    h, w = side
+    basis = torch.eye(c_in * h * w, dtype=weight.dtype, device=weight.device).reshape(-1, c_in, h, w)
+    out = F.conv2d(basis.repeat(1, m, 1, 1), weight.reshape(-1, *weight.shape[2:]), None, padding=pad, groups=m)
+    out = out.reshape(c_in * h * w, m, c_out, h, w)
+    if blocks:
+        out = _as_blocks(out)
+    return out.reshape(c_in * h * w, m, c_out * h * w).transpose(0, 1).contiguous()
+
+
+def with_dense(arch: Architecture, params: Mapping[str, Tensor], stacked: bool = True) -> Params:
+    """``params`` with each dense convolution's matrix added as ``conv{i}.dense`` (one parameter
+    set, or a stack with ``stacked``). The matrix is linear in the weights, so a caller that
+    forms its points as linear combinations of a few parameter sets (a path, a landscape) may
+    combine these matrices with the same coefficients, instead of building one per point.
+
+    >>> from catdyn.backends.torch.models.architectures import CNN
+    >>> net = CNN((1, 8, 8), (3, 4), 5)
+    >>> p = with_dense(net, net.init(torch.Generator().manual_seed(0)), stacked=False)
+    >>> p["conv1.dense"].shape
+    torch.Size([48, 64])
+    """
+    out = dict(params)
+    if not isinstance(arch, CNN):
+        return out
+    sides = conv_input_sides(arch)
+    for i in dense_layers(arch):
+        w = params[f"conv{i}.weight"]
+        d = dense_matrix(w if stacked else w.unsqueeze(0), sides[i], arch.kernel // 2, _pooled_in_blocks(arch, i))
+        out[f"conv{i}.dense"] = d if stacked else d[0]
+    return out
+
+
+def _dense_conv(h: Tensor, stack: Mapping[str, Tensor], arch: CNN, i: int) -> Tensor:
+    """Convolution ``i`` of set-first ``(M, N, C, H, W)`` as one batched dense product (its matrix
+    from ``stack`` when given there, else built): ``(M, N, C', H, W)``, or its pooling blocks
+    ``(M, N, 4, C', H/2, W/2)`` where :func:`_pooled_in_blocks` says so."""
+    m, n, _, hh, ww = h.shape
+    blocks = _pooled_in_blocks(arch, i)
+    d = stack.get(f"conv{i}.dense")
+    if d is None:
+        d = dense_matrix(stack[f"conv{i}.weight"], (hh, ww), arch.kernel // 2, blocks)
+    bias = stack[f"conv{i}.bias"][:, :, None, None].expand(m, arch.channels[i], hh, ww)
+    if blocks:
+        bias = _as_blocks(bias)
+    out = torch.baddbmm(bias.reshape(m, 1, -1), h.reshape(m, n, -1), d)
+    return out.reshape(m, n, 4, arch.channels[i], hh // 2, ww // 2) if blocks else out.reshape(m, n, -1, hh, ww)
+
+
 # --- the families ---------------------------------------------------------------------------
 def _norm(h: Tensor, m: int, stack: Mapping[str, Tensor], prefix: str, train: bool, record: Any) -> Tensor:
     """Batch norm with per-set statistics and affine terms, of ``(M, N, C, H, W)`` (set-first)
@@ -269,9 +374,19 @@ def _norm(h: Tensor, m: int, stack: Mapping[str, Tensor], prefix: str, train: bo
 
 
 def _to_grouped(h: Tensor) -> Tensor:
-    """``(M, N, C, H, W)`` → ``(N, M·C, H, W)``."""
+    """``(M, N, C, H, W)`` → ``(N, M·C, H, W)`` (a grouped tensor is returned as it is)."""
+    if h.dim() == 4:
+        return h
     m, n, c = h.shape[:3]
     return h.transpose(0, 1).reshape(n, m * c, *h.shape[3:])
+
+
+def _to_set_first(h: Tensor, m: int) -> Tensor:
+    """``(N, M·C, H, W)`` → ``(M, N, C, H, W)`` (a set-first tensor is returned as it is)."""
+    if h.dim() == 5:
+        return h
+    n, mc = h.shape[:2]
+    return h.reshape(n, m, mc // m, *h.shape[2:]).transpose(0, 1)
 
 
 def _head(stack: Mapping[str, Tensor], z: Tensor) -> Tensor:
@@ -288,25 +403,54 @@ def _grouped_conv(h: Tensor, w: Tensor, b: Tensor, pad: int) -> Tensor:
 def _cnn_rest(arch: CNN, stack: Mapping[str, Tensor], first: Tensor, train: bool, record: Any) -> Tensor:
     act = _activation(arch.activation)
     m = stack["conv0.weight"].shape[0]
-    h = first.reshape(m, -1, arch.channels[0], *arch.input_shape[1:])  # (M, N, C, H, W)
     pool_first = arch.pool == "max" and arch.activation in MONOTONE
+    dense = dense_layers(arch)
+    h = first.reshape(m, -1, *first.shape[-4 if _pooled_in_blocks(arch, 0) else -3 :])
     for i in range(len(arch.channels)):
-        if i > 0:
-            h = _grouped_conv(h, stack[f"conv{i}.weight"], stack[f"conv{i}.bias"], arch.kernel // 2)
+        if i in dense:
+            h = _dense_conv(_to_set_first(h, m), stack, arch, i)
+        elif i > 0:
+            h = _grouped_conv(_to_grouped(h), stack[f"conv{i}.weight"], stack[f"conv{i}.bias"], arch.kernel // 2)
         if arch.batch_norm:
             h = _norm(h, m, stack, f"bn{i}", train, record)
         if not pool_first:
             h = act(h)
         if arch.pool is not None:
-            h = pool2x2(h, arch.pool)
+            h = _pool_blocks(h, arch.pool) if _pooled_in_blocks(arch, i) else pool2x2(h, arch.pool)
         if pool_first:
             h = h.relu_() if arch.activation == "relu" else act(h)
-        if i == 0 and len(arch.channels) > 1:
-            h = _to_grouped(h)
-    if h.dim() == 4:  # grouped (N, M·C, h, w)
-        h = h.reshape(h.shape[0], m, arch.channels[-1], *h.shape[2:]).transpose(0, 1)
+    h = _to_set_first(h, m)  # (M, N, C, h, w)
     z = h.flatten(2) if arch.readout == "flatten" else h.mean(dim=(-2, -1))  # channel-major, as the head
     return _head(stack, z)
+
+
+def _pooled_in_blocks(arch: CNN, i: int) -> bool:
+    """Whether convolution ``i`` of ``arch`` hands its output over in pooling-block order (see
+    :func:`_as_blocks`): the first convolution and the dense ones, when a pooling follows that
+    covers the whole map (even sides) and no batch norm needs the channels in their place."""
+    if arch.pool is None or arch.batch_norm or not (i == 0 or i in dense_layers(arch)):
+        return False
+    h, w = conv_input_sides(arch)[i]
+    return h % 2 == 0 and w % 2 == 0
+
+
+def _as_blocks(h: Tensor) -> Tensor:
+    """``(…, C, H, W)`` → ``(…, 4, C, H/2, W/2)``, the four members of each 2×2 pooling window in
+    four contiguous blocks, each channel-major: pooling is then an elementwise pass over four
+    blocks instead of over strided views (about 3× faster on this project's CPU for the digits
+    CNN's first layer, docs/performance.md)."""
+    *lead, c, hh, ww = h.shape
+    v = h.reshape(*lead, c, hh // 2, 2, ww // 2, 2)
+    k = len(lead)
+    return v.permute(*range(k), k + 2, k + 4, k, k + 1, k + 3).reshape(*lead, 4, c, hh // 2, ww // 2)
+
+
+def _pool_blocks(h: Tensor, kind: str) -> Tensor:
+    """2×2 pooling of ``(…, 4, C, h, w)`` blocks (:func:`_as_blocks`): ``(…, C, h, w)``."""
+    b = h.unbind(-4)
+    if kind == "max":
+        return torch.maximum(torch.maximum(b[0], b[1]), torch.maximum(b[2], b[3]))
+    return (b[0] + b[1] + b[2] + b[3]) * 0.25
 
 
 def _resnet_rest(arch: ResNet, stack: Mapping[str, Tensor], first: Tensor, train: bool, record: Any) -> Tensor:

@@ -405,9 +405,11 @@ def _vmap_pair_paths(
     route: Route = "auto",
 ) -> tuple[Tensor, Tensor]:
     n_pairs, n_pts = next(iter(start.values())).shape[0], al.numel()
+    calib = splits.get("train", next(iter(splits.values())))[0].to(x.device)
+    if _use_batched(arch, route):
+        return _batched_pair_paths(arch, start, end, al, x, y, label, calib)
     per_pair = _chunk(n_pairs, n_pts * x.shape[0] * 64)
     losses, errors = [], []
-    calib = splits.get("train", next(iter(splits.values())))[0].to(x.device)
     for s in range(0, n_pairs, per_pair):
         pts = {}
         for k, ta in start.items():
@@ -420,6 +422,48 @@ def _vmap_pair_paths(
         losses.append(loss.reshape(-1, n_pts))
         errors.append(err.reshape(-1, n_pts))
     return torch.cat(losses), torch.cat(errors)
+
+
+def _batched_pair_paths(
+    arch: Architecture,
+    start: Params,
+    end: Params,
+    al: Tensor,
+    x: Tensor,
+    y: Tensor,
+    label: str,
+    calib: Tensor,
+) -> tuple[Tensor, Tensor]:
+    """Loss and error along each pair's path for the families with a batched network (CNN,
+    ResNet, Transformer, GRU), pair by pair: the first layer being linear in the parameters, its
+    output at ``(1 − α)·θ_a + α·θ_b`` is combined from the two ends' outputs (two first-layer
+    passes a pair, not one a point), and so is each dense convolution's matrix
+    (:func:`~catdyn.backends.torch.models.batched.with_dense`); the rest of the network runs
+    as one batched network per chunk of points. With ``label="recomputed"`` every point's
+    batch-norm statistics are first recomputed on ``calib``."""
+    n_pairs, n_pts = next(iter(start.values())).shape[0], al.numel()
+    size = batched.point_chunk(arch, x)
+    losses, errors = [], []
+    with torch.no_grad():
+        for p in range(n_pairs):
+            a = batched.with_dense(arch, {k: v[p] for k, v in start.items()}, stacked=False)
+            b = batched.with_dense(arch, {k: v[p] for k, v in end.items()}, stacked=False)
+            w = al.to(x.device, next(iter(a.values())).dtype)
+            coeffs = torch.stack([1 - w, w], dim=1)
+            pts = {k: torch.tensordot(coeffs, torch.stack([a[k], b[k]]), dims=1) for k in a}
+            if label == "recomputed":
+                pts = {**pts, **recalibrate_stacked(arch, {k: pts[k] for k in start}, calib, "batched")}
+            ends = torch.stack([batched.first_layer(arch, a, x), batched.first_layer(arch, b, x)])
+            loss_p, err_p = [], []
+            for s in range(0, n_pts, size):
+                chunk = {k: v[s : s + size] for k, v in pts.items()}
+                logits = batched.rest_of_network(arch, chunk, batched.combine_first(None, ends, coeffs[s : s + size]))
+                loss, err = _loss_error(logits, y)
+                loss_p.append(loss)
+                err_p.append(err)
+            losses.append(torch.cat(loss_p))
+            errors.append(torch.cat(err_p))
+    return torch.stack(losses), torch.stack(errors)
 
 
 # --- the affine-first-layer route (BN-free MLPs) ----------------------------------------------

@@ -20,6 +20,7 @@ from catdyn.backends.torch.models.batched import (
 FAMILIES = [
     CNN((1, 8, 8), (3, 4), 5),
     CNN((1, 16, 16), (2, 3, 2), 4, pool="avg"),
+    CNN((1, 12, 12), (2, 3, 2), 4, activation="gelu"),
     CNN((2, 8, 8), (3,), 4, pool="avg", readout="mean", activation="gelu", batch_norm=True),
     CNN((1, 7, 9), (3, 4), 5, pool=None, batch_norm=True, kernel=5),
     CNN((1, 9, 9), (2, 3), 3, activation="tanh", batch_norm=True),
@@ -95,3 +96,44 @@ def test_pool2x2_equals_torch_pooling(shape) -> None:  # type: ignore[no-untyped
 def test_supports_names_the_four_families() -> None:
     assert all(supports(a) for a in FAMILIES)
     assert not supports(MLP((2, 3, 2)))
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+def test_dense_matrix_is_the_convolution_and_linear_in_the_weights(blocks: bool) -> None:
+    """Against ``F.conv2d`` (an independent reference): the dense matrix applied to a flattened
+    input is the same-padded convolution (its columns in pooling-block order with ``blocks``);
+    and the matrix of a linear combination of weights is that combination of matrices (what the
+    path and landscape routes rely on when they combine the ends' matrices)."""
+    from catdyn.backends.torch.models.batched import _as_blocks, dense_matrix
+
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(2, 5, 3, 3, 3, generator=g, dtype=torch.float64)
+    x = torch.randn(7, 3, 4, 6, generator=g, dtype=torch.float64)
+    d = dense_matrix(w, (4, 6), 1, blocks)
+    for m in range(2):
+        ref = F.conv2d(x, w[m], padding=1)
+        ref = (_as_blocks(ref) if blocks else ref).flatten(1)
+        torch.testing.assert_close(x.flatten(1) @ d[m], ref, atol=1e-12, rtol=0)
+    mixed = dense_matrix(0.3 * w[:1] - 1.7 * w[1:], (4, 6), 1, blocks)
+    torch.testing.assert_close(mixed, 0.3 * d[:1] - 1.7 * d[1:], atol=1e-12, rtol=0)
+
+
+def test_as_blocks_puts_each_pooling_window_across_the_four_blocks() -> None:
+    from catdyn.backends.torch.models.batched import _as_blocks, _pool_blocks
+
+    h = torch.randn(3, 2, 4, 6)
+    b = _as_blocks(h)
+    assert b.shape == (3, 4, 2, 2, 3)
+    assert torch.equal(b[:, 1, :, 0, 2], h[:, :, 0, 5])  # block 1: row 0, column 1 of each window
+    assert torch.equal(b[:, 2, :, 1, 0], h[:, :, 3, 0])  # block 2: row 1, column 0
+    assert torch.equal(_pool_blocks(b, "max"), F.max_pool2d(h, 2))
+    torch.testing.assert_close(_pool_blocks(b, "avg"), F.avg_pool2d(h, 2))
+
+
+def test_dense_layers_follow_the_map_size_rule() -> None:
+    from catdyn.backends.torch.models.batched import DENSE_RATIO, dense_layers
+
+    # input maps 16, 8, 4, 2 pixels a side; kernel 3: dense where H·W ≤ DENSE_RATIO·9
+    net = CNN((1, 16, 16), (2, 2, 2, 2), 3)
+    assert dense_layers(net) == {i for i, side in enumerate((16, 8, 4, 2)) if i > 0 and side**2 <= DENSE_RATIO * 9}
+    assert dense_layers(CNN((1, 8, 8), (2, 2), 3, pool=None)) == set()

@@ -15,6 +15,7 @@ from catdyn.errors import HomotopyError
 FAMILIES = [
     CNN((1, 8, 8), (3, 4), 3),
     CNN((1, 8, 8), (4,), 3, batch_norm=True),
+    CNN((1, 8, 8), (3, 4), 3, batch_norm=True),
     ResNet((1, 6, 6), 4, (3,), 3, batch_norm=True),
     Transformer(input_dim=3, seq_len=4, d_model=8, heads=(2,), head_dim=4, mlp=(6,), classes=3),
     Transformer(input_dim=0, seq_len=5, d_model=8, heads=(2,), head_dim=3, mlp=(6,), classes=3, vocab=7),
