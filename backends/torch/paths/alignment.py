@@ -337,6 +337,11 @@ def alignment_laws(
     3. *alignment inverts a planted permutation*: weight matching of ``τ·θ`` to ``θ`` gives
        back ``θ`` exactly (so the linear path between them has zero barrier).
 
+    Laws 1 and 2 compare up to ``atol`` times the largest magnitude of the compared values
+    (at least 1): a permuted network sums the same terms in another order, so its rounding
+    grows with the size of what it sums (a trained CNN's logits of about 16 differed by 1e-5 in
+    float32), while a wrong permutation moves the outputs by about their own size.
+
     >>> import torch
     >>> from catdyn.backends.torch.models.architectures import MLP
     >>> from catdyn.checker.law import CheckConfig, check_law
@@ -379,7 +384,11 @@ def alignment_laws(
         return permute(arch, shuffled, r.permutation)
 
     seeds = st.integers(0, 2**31 - 1).map(lambda s: (s,))
-    tol = approx(rtol=0.0, atol=atol)
+    with torch.no_grad():
+        out_scale = float(arch.apply(other, x).abs().max())
+        feat_scale = max(float(arch.features(other, x, layer).abs().max()) for layer in arch.layers())
+    out_tol = approx(rtol=0.0, atol=atol * max(1.0, out_scale))
+    feat_tol = approx(rtol=0.0, atol=atol * max(1.0, feat_scale))
     subject = arch.name
     return [
         Law(
@@ -389,7 +398,7 @@ def alignment_laws(
             lambda s: arch.apply(moved_other(s), x),
             arguments=seeds,
             argnames=("seed",),
-            compare=tol,
+            compare=out_tol,
             subject=subject,
             statement="f(σ·θ_b) = f(θ_b), σ = weight_matching(θ_a, θ_b)",
         ),
@@ -400,7 +409,7 @@ def alignment_laws(
             realised_then_permuted,
             arguments=seeds,
             argnames=("seed",),
-            compare=tol,
+            compare=feat_tol,
             subject=subject,
             statement="features(σ·θ_b) = features(θ_b) · P_σᵀ at every layer",
         ),

@@ -113,3 +113,29 @@ def test_alignment_is_a_perm_morphism_that_composes() -> None:
     tau = Perm.random(net.symmetry.group, np.random.default_rng(0))
     r = weight_matching(net, theta, permute(net, theta, tau))
     assert (tau >> r.permutation) == Perm.identity(net.symmetry.group)
+
+
+def test_alignment_laws_tolerate_rounding_at_scale_and_still_catch_a_broken_permute(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A trained CNN's logits are large (about 16 in the homotopy study's full preset), and a
+    permuted copy rounds differently by about 1e-5 in float32: laws 1 and 2 must hold there
+    (their tolerance scales with the values compared). Applying a permutation to a layer's
+    output channels but not to the next layer's input channels is still refuted."""
+    import catdyn.backends.torch.paths.alignment as alignment_module
+
+    net = CNN((1, 8, 8), (8, 16), 10)
+    big = [{k: 4.0 * v for k, v in net.init(torch.Generator().manual_seed(s)).items()} for s in (0, 1)]
+    x = net.example_input(256, torch.Generator().manual_seed(2))
+    assert float(net.apply(big[1], x).abs().max()) > 40  # a fixed tolerance of 1e-5 refuted both laws here
+    laws = alignment_module.alignment_laws(net, big[0], big[1], x)
+    assert [check_law(law, CheckConfig(examples=8, seed=0)).status for law in laws] == ["held"] * 3
+
+    real = alignment_module.permute
+
+    def next_layer_forgotten(arch, params, perm):  # type: ignore[no-untyped-def]
+        out = real(arch, params, perm)
+        out["conv1.weight"] = params["conv1.weight"]
+        return out
+
+    monkeypatch.setattr(alignment_module, "permute", next_layer_forgotten)
+    broken = alignment_module.alignment_laws(net, big[0], big[1], x)[:2]
+    assert [check_law(law, CheckConfig(examples=4, seed=0)).status for law in broken] == ["refuted"] * 2
