@@ -460,7 +460,7 @@ class TrainingHalves(BackendMorphism):
     inputs, output, variadic = (Dataset, Population), LandscapeHalves, True
     steps: int = Field(21, ge=2)
     span: PositiveFloat = 1.0
-    batch: PositiveInt = 512
+    batch: int = Field(512, ge=2)  # two halves of at least one sample
     directions_seed: int = 0
 
     def run(self, ctx: Any, data: Dataset, *pops: Population) -> LandscapeHalves:

@@ -214,6 +214,8 @@ def test_the_halves_give_the_training_landscape_and_the_halves_floor(which, requ
     assert np.isnan(floors[0]["noise_floor"]) and np.isnan(want[0]["noise_floor"])
     assert [r["noise_floor"] for r in floors[1:]] == [r["noise_floor"] for r in want[1:]]
     assert all(r["noise_floor"] > 0 for r in floors[1:])
+    with pytest.raises(SpecError, match="batch"):
+        TrainingHalves(batch=1)  # two halves of one sample each at least
 
 
 def test_halves_with_batch_norm_recomputed_have_no_mean() -> None:
