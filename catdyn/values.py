@@ -335,6 +335,50 @@ class Landscapes(Value):
 
 
 @dataclasses.dataclass(frozen=True)
+class LandscapeHalves(Value):
+    """Each member's loss on one plane's grid (as in :class:`Landscapes`) on each of two
+    disjoint halves A and B of the samples its landscape is taken on: ``a`` and ``b`` stacked
+    ``(K, n, n)`` (a failed member: NaN), ``sizes`` the sample counts ``[|A|, |B|]`` per member,
+    ``span`` and ``directions_seed`` as in :class:`Landscapes`, ``models`` each member's identity
+    (a row of names), ``batch_norm`` how batch norm was evaluated (``none``, ``stored`` or
+    ``recompute``). The loss is a mean over samples, so, unless batch norm recomputes its
+    statistics over the evaluation batch, the landscape on A ∪ B is (|A|·a + |B|·b)/(|A| + |B|).
+
+    >>> LandscapeHalves([[[0.0]]], [[[1.0]]], [[2, 2]], 1.0, 0, [{"model": "m"}, {"model": "n"}])
+    Traceback (most recent call last):
+    ...
+    catdyn.errors.SchemaError: a LandscapeHalves was built with 2 model rows for 1 members. Give one size pair, one model row and one grid of a and of b per member.
+    """
+
+    a: Any
+    b: Any
+    sizes: list[list[int]]
+    span: float
+    directions_seed: int
+    models: list[dict[str, Any]]
+    batch_norm: str = "none"
+
+    def check(self) -> None:
+        k, hint = len(self.a), "Give one size pair, one model row and one grid of a and of b per member"
+        for name, n in (("grids in b", len(self.b)), ("size pairs", len(self.sizes)), ("model rows", len(self.models))):
+            require("LandscapeHalves", n == k, f"{n} {name} for {k} members", hint)
+        shape_a, shape_b = _shape(self.a), _shape(self.b)
+        require("LandscapeHalves", shape_a == shape_b, f"halves of shapes {shape_a} and {shape_b}",
+                 "Both halves are grids of the same plane: one shape")
+        require("LandscapeHalves", all(len(s) == 2 and min(s) >= 1 for s in self.sizes),
+                 f"sizes {self.sizes}", "Give each member's [|A|, |B|], both at least 1")
+        require("LandscapeHalves", self.batch_norm in ("none", "stored", "recompute"),
+                 f"batch_norm {self.batch_norm!r}", "Use none, stored or recompute")
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return tuple(int(n) for n in shape)
+    return (len(x), *_shape(x[0])) if isinstance(x, (list, tuple)) and len(x) else ((0,) if isinstance(x, (list, tuple)) else ())
+
+
+@dataclasses.dataclass(frozen=True)
 class PersistenceDiagrams(Value):
     """Sublevel-set persistence of each landscape: per member, per dimension, (birth, death)
     pairs (the essential class's death stored as ``None``, never as inf in a sum)."""

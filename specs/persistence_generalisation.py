@@ -16,8 +16,8 @@ slope, each with a bootstrap interval and a verdict, beside the baselines.
     Digits × Pop … --Generalisation--> Gaps;  --Sharpness--> Sharpness;  Pop … --WeightNorm--> Norms;
         Pop … --PHDimension--> PH dimension
     per direction seed s:
-        Digits × Pop … --TrainingLandscape--> Landscapes s --Persistence--> Diagrams s
-        Digits × Pop … --HalvesFloor--> Floors s
+        Digits × Pop … --TrainingHalves--> Halves s --HalvesMean--> Landscapes s --Persistence--> Diagrams s
+        Halves s --HalvesSup--> Floors s
         Landscapes s × Diagrams s × Floors s --LandscapeFeatures--> Features s
     Features … --DirectionMean--> Features
     Design × Gaps × Norms × Sharpness × PH dimension × Features (× the same for other populations)
@@ -54,7 +54,9 @@ filter-normalised units, on the training set (``batch`` ≥ ``n_train`` in ``smo
 ``full``, so a landscape is a function of the model alone, not of a drawn batch). The noise
 floor is measured, not chosen: ``"halves"`` takes, per grid, sup |f_A − f_B| over the landscapes
 of the same plane on two random halves of those samples; by the stability law a feature longer
-than that survives whichever half is drawn (:class:`HalvesFloor`). What the smoke
+than that survives whichever half is drawn (:class:`HalvesSup`). The halves are computed once
+(:class:`TrainingHalves`): the loss is a mean over samples, so the landscape on the samples is
+their mean weighted by the halves' sizes (:class:`HalvesMean`), for the price of one grid. What the smoke
 population measured (the slice's span and grid, the floors against total persistence) is in
 ``docs/measurements/persistence.md``.
 
@@ -72,7 +74,8 @@ from catdyn.backends.torch.studies.persistence.morphisms import (
     DirectionMean,
     GapClaims,
     Generalisation,
-    HalvesFloor,
+    HalvesMean,
+    HalvesSup,
     LandscapeFeatures,
     MNIST1DShift,
     ModelTable,
@@ -82,7 +85,7 @@ from catdyn.backends.torch.studies.persistence.morphisms import (
     Sharpness,
     ShiftedTest,
     TrainGroup,
-    TrainingLandscape,
+    TrainingHalves,
     WeightNorm,
 )
 from catdyn.backends.torch.training.morphisms import LoadDataset
@@ -138,9 +141,10 @@ def population(e, name, data, family, shape, p):
     features = []
     for s in p["dir_seeds"]:
         slice_ = {"steps": p["grid"], "span": p["span"], "batch": p["batch"], "directions_seed": s}
-        grids = e.add(f"Landscapes {name} {s}", TrainingLandscape(**slice_), data, *pops)
+        halves = e.add(f"Halves {name} {s}", TrainingHalves(**slice_), data, *pops)
+        grids = e.add(f"Landscapes {name} {s}", HalvesMean(), halves)
         diagrams = e.add(f"Diagrams {name} {s}", Persistence(), grids)
-        floors = e.add(f"Floors {name} {s}", HalvesFloor(**slice_), data, *pops)
+        floors = e.add(f"Floors {name} {s}", HalvesSup(), halves)
         features.append(e.add(f"Features {name} {s}", LandscapeFeatures(figures=s == p["dir_seeds"][0]),
                               grids, diagrams, floors))
     return pops, [*tables, e.add(f"Features {name}", DirectionMean(), *features)]

@@ -32,6 +32,7 @@ from typing import Any
 _WHERE: dict[str, str] = {
     "BASELINES": "study",
     "HPARAMS": "design",
+    "Halves": "landscapes",
     "IDENTITY": "study",
     "MEASURES": "study",
     "Slice": "landscapes",
@@ -46,6 +47,7 @@ _WHERE: dict[str, str] = {
     "hyperparameters": "study",
     "identity": "study",
     "join_tables": "study",
+    "landscape_and_floor": "landscapes",
     "landscape_stability_law": "laws",
     "member_architecture": "design",
     "member_config": "design",
@@ -56,6 +58,7 @@ _WHERE: dict[str, str] = {
     "sample_halves": "landscapes",
     "train_group": "train",
     "training_grid": "landscapes",
+    "training_halves": "landscapes",
     "training_labels": "design",
     "trajectory_checkpoints": "train",
     "trajectory_dimension": "train",

@@ -8,6 +8,13 @@ weighted mean, so by the stability law each of their diagrams lies within half t
 distance of the grid's: a feature whose lifetime exceeds the floor is present whichever half of
 the data is drawn; a shorter one may be an artefact of the draw.
 
+The loss is a mean over samples, each sample's term independent of the others when batch norm
+uses its stored statistics (or there is none), so the grid on the samples A ∪ B is, up to float
+rounding, (|A|·f_A + |B|·f_B)/(|A| + |B|): :func:`training_halves` computes f_A and f_B once, and
+:meth:`Halves.mean` and :meth:`Halves.floor` give the grid and the floor for the price of one
+grid. With ``batch_norm="recompute"`` the statistics are taken over the evaluation batch, the
+identity fails, and :func:`landscape_and_floor` computes the grid directly instead.
+
 >>> a, b = sample_halves(10, 10, data_seed=0)
 >>> sorted(a.tolist() + b.tolist()) == list(range(10)), len(a), len(b)
 (True, 5, 5)
@@ -30,7 +37,8 @@ from catdyn.backends.torch.models.architectures import Architecture
 class Slice:
     """How a landscape is taken: ``steps``² points over [−``span``, ``span``]² along directions
     drawn with a seed, on at most ``batch`` training samples; the persistence's ``construction``
-    and ``engine``; the ``noise_floor`` rule."""
+    and ``engine``; the ``noise_floor`` rule; how a network's batch norm is evaluated
+    (``batch_norm``, as :func:`~catdyn.backends.torch.landscapes.landscape.loss_landscape` takes it)."""
 
     steps: int = 21
     span: float = 1.0
@@ -38,6 +46,7 @@ class Slice:
     construction: str = "vertex"
     engine: str = "gudhi"
     noise_floor: float | str = "halves"
+    batch_norm: str = "stored"
 
 
 def sample_halves(n: int, batch: int, data_seed: int) -> tuple[Tensor, Tensor]:
@@ -58,8 +67,63 @@ def training_grid(
     ``how.batch`` of the samples ``(x, y)`` (drawn with ``seed``)."""
     from catdyn.backends.torch.landscapes.landscape import loss_landscape
 
-    common = {"steps": how.steps, "span": how.span, "seed": int(seed)}
+    common = {"steps": how.steps, "span": how.span, "seed": int(seed), "batch_norm": how.batch_norm}
     return loss_landscape(arch, params, x, y, batch=min(how.batch, len(x)), data_seed=int(seed), **common).values
+
+
+@dataclass(frozen=True, eq=False)
+class Halves:
+    """One model's grids of one plane on the two halves A and B of the samples of its
+    :func:`training_grid` (``a``, ``b``), the halves' sizes and how batch norm was evaluated
+    (``batch_norm``: ``"stored"``, ``"recompute"``, or ``"none"`` for a network without it).
+
+    >>> h = Halves(np.array([[1.0]]), np.array([[4.0]]), 1, 2)
+    >>> h.mean().tolist(), h.floor()
+    ([[3.0]], 3.0)
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    size_a: int
+    size_b: int
+    batch_norm: str = "none"
+
+    @property
+    def additive(self) -> bool:
+        """Whether the grid on A ∪ B is the halves' weighted mean: every sample's loss is
+        independent of the others (no batch norm recomputing statistics over the batch)."""
+        return self.batch_norm != "recompute"
+
+    def mean(self) -> np.ndarray:
+        """The grid on A ∪ B, (|A|·f_A + |B|·f_B)/(|A| + |B|); a :class:`~catdyn.errors.TopologyError`
+        when the halves are not :attr:`additive`."""
+        if not self.additive:
+            from catdyn.errors import TopologyError
+
+            raise TopologyError(
+                "the landscape of a batch is not the mean of its halves' when batch norm recomputes "
+                "its statistics over the evaluation batch",
+                "Compute the landscape on the whole batch (training_grid), or use batch_norm='stored'",
+            )
+        return (self.size_a * self.a + self.size_b * self.b) / (self.size_a + self.size_b)
+
+    def floor(self) -> float:
+        """The measured noise floor sup |f_A − f_B|."""
+        return float(np.abs(self.a - self.b).max())
+
+
+def training_halves(
+    arch: Architecture, params: Mapping[str, Tensor], x: Tensor, y: Tensor, seed: int, how: Slice
+) -> Halves:
+    """The grids of :func:`training_grid`'s plane on the two halves of its samples
+    (:func:`sample_halves`), each half's loss a mean over that half."""
+    from catdyn.backends.torch.landscapes.landscape import loss_landscape
+
+    common = {"steps": how.steps, "span": how.span, "seed": int(seed), "batch_norm": how.batch_norm}
+    a, b = sample_halves(len(x), min(how.batch, len(x)), int(seed))
+    fa = loss_landscape(arch, params, x[a], y[a], **common)
+    fb = loss_landscape(arch, params, x[b], y[b], **common)
+    return Halves(fa.values, fb.values, len(a), len(b), fa.batch_norm)
 
 
 def halves_floor(
@@ -67,13 +131,17 @@ def halves_floor(
 ) -> float:
     """The measured noise floor of :func:`training_grid`: sup |f_A − f_B| for the landscapes of
     the same plane on the two halves of its samples (:func:`sample_halves`)."""
-    from catdyn.backends.torch.landscapes.landscape import loss_landscape
+    return training_halves(arch, params, x, y, seed, how).floor()
 
-    common = {"steps": how.steps, "span": how.span, "seed": int(seed)}
-    a, b = sample_halves(len(x), min(how.batch, len(x)), int(seed))
-    fa = loss_landscape(arch, params, x[a], y[a], **common).values
-    fb = loss_landscape(arch, params, x[b], y[b], **common).values
-    return float(np.abs(fa - fb).max())
+
+def landscape_and_floor(
+    arch: Architecture, params: Mapping[str, Tensor], x: Tensor, y: Tensor, seed: int, how: Slice
+) -> tuple[np.ndarray, float]:
+    """:func:`training_grid` and :func:`halves_floor` together: the grid as the halves' weighted
+    mean where that is exact (:attr:`Halves.additive`), else computed directly."""
+    halves = training_halves(arch, params, x, y, seed, how)
+    grid = halves.mean() if halves.additive else training_grid(arch, params, x, y, seed, how)
+    return grid, halves.floor()
 
 
 def features_of(diagram: Any, grid: np.ndarray, floor: float) -> dict[str, float]:
@@ -113,8 +181,10 @@ def grid_features(
     noise floor and the total persistence above it."""
     from catdyn.topology.cubical import sublevel_persistence
 
-    values = training_grid(arch, params, x, y, seed, how)
-    floor = halves_floor(arch, params, x, y, seed, how) if how.noise_floor == "halves" else float(how.noise_floor)
+    if how.noise_floor == "halves":
+        values, floor = landscape_and_floor(arch, params, x, y, seed, how)
+    else:
+        values, floor = training_grid(arch, params, x, y, seed, how), float(how.noise_floor)
     dims = None if how.engine != "union-find" else (0,)  # the gudhi engines give H0 … H_{k−1}
     d = sublevel_persistence(values, construction=how.construction, engine=how.engine, dims=dims)  # type: ignore[arg-type]
     return values, features_of(d, values, floor)

@@ -7,8 +7,10 @@ or :mod:`catdyn.topology`.
   :class:`ClassPersistence` (the diagrams per class of a partition).
 * The generalisation study (``specs/persistence_generalisation.py``): :class:`OneAtATime`
   (the design), :class:`TrainGroup` (configurations sharing shapes, one ensemble),
-  :class:`TrainingLandscape` and :class:`HalvesFloor` (each model's landscape and noise floor
-  on the data and labels it trained on), :class:`LandscapeFeatures`, :class:`DirectionMean`,
+  :class:`TrainingHalves` (each model's landscapes on two halves of the samples and with the
+  labels it trained on), :class:`HalvesMean` and :class:`HalvesSup` (from those, its landscape
+  and its noise floor; :class:`TrainingLandscape` and :class:`HalvesFloor` compute each on its
+  own, at twice the price for both), :class:`LandscapeFeatures`, :class:`DirectionMean`,
   the baselines :class:`Generalisation`, :class:`WeightNorm`, :class:`Sharpness`,
   :class:`PHDimension`, and :class:`ModelTable`, :class:`Assess`, :class:`GapClaims`;
   :class:`ShiftedTest` puts a data set's test split under distribution shift, and
@@ -42,7 +44,16 @@ from pydantic import (
 )
 
 from catdyn.morphisms import BackendMorphism
-from catdyn.values import Claims, Dataset, Landscapes, Partition, PersistenceDiagrams, Population, Table
+from catdyn.values import (
+    Claims,
+    Dataset,
+    LandscapeHalves,
+    Landscapes,
+    Partition,
+    PersistenceDiagrams,
+    Population,
+    Table,
+)
 
 
 class Landscape(BackendMorphism):
@@ -417,7 +428,9 @@ class TrainingLandscape(BackendMorphism):
 class HalvesFloor(BackendMorphism):
     """The measured noise floor of each model's :class:`TrainingLandscape` (same parameters):
     sup |f_A − f_B| over the landscapes of the same plane on two random halves of its samples.
-    By the stability law a feature longer than that survives whichever half is drawn."""
+    By the stability law a feature longer than that survives whichever half is drawn. (Wanting
+    the landscape too, wire :class:`TrainingHalves` with :class:`HalvesMean` and :class:`HalvesSup`:
+    both from one computation of the halves.)"""
 
     inputs, output, variadic = (Dataset, Population), Table, True
     steps: int = Field(21, ge=2)
@@ -434,6 +447,78 @@ class HalvesFloor(BackendMorphism):
             for (meta, arch, params, (x, y), _), status in zip(study_members(pop, data), pop.status):
                 floor = halves_floor(arch, params, x, y, self.directions_seed, how) if status == "ok" else float("nan")
                 rows.append(_named(meta, noise_floor=floor))
+        return Table(rows)
+
+
+class TrainingHalves(BackendMorphism):
+    """The grids of :class:`TrainingLandscape`'s plane (same parameters, same directions, same
+    drawn samples, the labels each model trained on) on two random halves A and B of each
+    model's samples, with batch norm's stored statistics (a failed member: NaN). Both its
+    landscape (:class:`HalvesMean`) and its noise floor (:class:`HalvesSup`) follow from them,
+    for the price of one landscape."""
+
+    inputs, output, variadic = (Dataset, Population), LandscapeHalves, True
+    steps: int = Field(21, ge=2)
+    span: PositiveFloat = 1.0
+    batch: int = Field(512, ge=2)  # two halves of at least one sample
+    directions_seed: int = 0
+
+    def run(self, ctx: Any, data: Dataset, *pops: Population) -> LandscapeHalves:
+        import numpy as np
+
+        from catdyn.backends.torch.studies.persistence.landscapes import Slice, sample_halves, training_halves
+        from catdyn.backends.torch.studies.persistence.study import identity
+
+        how = Slice(steps=self.steps, span=self.span, batch=self.batch)
+        nan = np.full((self.steps, self.steps), np.nan)
+        a, b, sizes, models, rules = [], [], [], [], set()
+        for pop in pops:
+            for (meta, arch, params, (x, y), _), status in zip(study_members(pop, data), pop.status):
+                if status == "ok":
+                    h = training_halves(arch, params, x, y, self.directions_seed, how)
+                    grids, size = (h.a, h.b), [h.size_a, h.size_b]
+                    rules.add(h.batch_norm)
+                else:
+                    grids = (nan, nan)
+                    size = [len(half) for half in sample_halves(len(x), min(self.batch, len(x)), self.directions_seed)]
+                a.append(grids[0])
+                b.append(grids[1])
+                sizes.append(size)
+                models.append(identity(meta))
+        return LandscapeHalves(np.stack(a).astype(np.float64), np.stack(b).astype(np.float64), sizes,
+                               float(self.span), self.directions_seed, models, "stored" if "stored" in rules else "none")
+
+
+class HalvesMean(BackendMorphism):
+    """Each model's landscape on the samples of its two halves: their mean weighted by the
+    halves' sizes, (|A|·f_A + |B|·f_B)/(|A| + |B|), equal up to float rounding to the loss on
+    A ∪ B because the loss is a mean over samples (:class:`TrainingLandscape`'s grid). Halves
+    evaluated with batch norm recomputed over each half are refused: the identity fails there."""
+
+    inputs, output = (LandscapeHalves,), Landscapes
+
+    def run(self, ctx: Any, halves: LandscapeHalves) -> Landscapes:
+        import numpy as np
+
+        from catdyn.backends.torch.studies.persistence.landscapes import Halves
+
+        grids = [Halves(np.asarray(a), np.asarray(b), int(na), int(nb), halves.batch_norm).mean()
+                 for a, b, (na, nb) in zip(halves.a, halves.b, halves.sizes)]
+        return Landscapes(np.stack(grids).astype(np.float64), float(halves.span), halves.directions_seed)
+
+
+class HalvesSup(BackendMorphism):
+    """Each model's measured noise floor from its two half landscapes (:class:`HalvesFloor`'s
+    figure): sup |f_A − f_B|, one row per model with its identity (a failed member: NaN). By
+    the stability law a feature longer than that survives whichever half is drawn."""
+
+    inputs, output = (LandscapeHalves,), Table
+
+    def run(self, ctx: Any, halves: LandscapeHalves) -> Table:
+        import numpy as np
+
+        rows = [{**model, "noise_floor": float(np.abs(np.asarray(a) - np.asarray(b)).max())}
+                for a, b, model in zip(halves.a, halves.b, halves.models)]
         return Table(rows)
 
 

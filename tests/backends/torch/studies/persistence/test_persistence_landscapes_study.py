@@ -6,17 +6,21 @@ import numpy as np
 import pytest
 import torch
 
-from catdyn.backends.torch.models.architectures import MLP
+from catdyn.backends.torch.models.architectures import CNN, MLP
 from catdyn.backends.torch.studies.persistence.landscapes import (
     Slice,
     diagram_of_pairs,
     features_of,
     grid_features,
     halves_floor,
+    landscape_and_floor,
     model_row,
     sample_halves,
+    training_grid,
+    training_halves,
 )
 from catdyn.backends.torch.studies.persistence.study import caption, floor_note, hyperparameters, join_tables
+from catdyn.errors import TopologyError
 
 
 def test_halves_split_the_landscape_s_own_sample() -> None:
@@ -67,6 +71,62 @@ def test_halves_floor_is_the_sup_difference_by_brute_force() -> None:
     fb = loss_landscape(net, params, x[b], y[b], steps=4, span=0.5, seed=1).values
     worst = max(abs(float(fa[i, j]) - float(fb[i, j])) for i in range(4) for j in range(4))
     assert halves_floor(net, params, x, y, 1, how) == pytest.approx(worst)
+
+
+NETS = {"mlp": (MLP((64, 7, 10)), (64,)), "cnn": (CNN((1, 8, 8), (3,), 10), (1, 8, 8))}
+
+
+def _member(family: str, bn: bool = False, n: int = 61):
+    net, shape = NETS[family] if not bn else (CNN((1, 8, 8), (3,), 10, batch_norm=True), (1, 8, 8))
+    params = net.init(torch.Generator().manual_seed(5))
+    g = torch.Generator().manual_seed(6)
+    return net, params, torch.randn(n, *shape, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+@pytest.mark.parametrize("family", ["mlp", "cnn"])
+def test_the_halves_weighted_mean_is_the_grid_on_their_samples(family) -> None:
+    """Against the grid on the whole drawn batch computed directly (loss_landscape on those
+    samples); the halves are 12 and 13 samples, so an unweighted mean would be off."""
+    from catdyn.backends.torch.landscapes.landscape import loss_landscape
+
+    net, params, x, y = _member(family)
+    how = Slice(steps=7, span=0.8, batch=25)
+    halves = training_halves(net, params, x, y, 3, how)
+    direct = loss_landscape(net, params, x, y, steps=7, span=0.8, seed=3, batch=25, data_seed=3).values
+    assert (halves.size_a, halves.size_b) == (12, 13) and halves.additive
+    np.testing.assert_allclose(halves.mean(), direct, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(halves.mean(), training_grid(net, params, x, y, 3, how), rtol=1e-5, atol=1e-6)
+    assert np.abs((halves.a + halves.b) / 2 - direct).max() > 1e-4  # the weights matter
+    a, b = sample_halves(len(x), 25, 3)
+    fa = loss_landscape(net, params, x[a], y[a], steps=7, span=0.8, seed=3).values
+    fb = loss_landscape(net, params, x[b], y[b], steps=7, span=0.8, seed=3).values
+    assert halves.floor() == halves_floor(net, params, x, y, 3, how) == float(np.abs(fa - fb).max()) > 0
+    grid, floor = landscape_and_floor(net, params, x, y, 3, how)
+    np.testing.assert_allclose(grid, direct, rtol=1e-5, atol=1e-6)
+    assert floor == halves.floor()
+
+
+def test_with_batch_norm_recomputed_the_halves_mean_is_refused_and_the_grid_computed_directly() -> None:
+    """Batch statistics over each half differ from those over the batch: the identity fails."""
+    net, params, x, y = _member("cnn", bn=True)
+    stored = training_halves(net, params, x, y, 1, Slice(steps=5, batch=40))
+    assert stored.batch_norm == "stored" and stored.additive
+    np.testing.assert_allclose(stored.mean(), training_grid(net, params, x, y, 1, Slice(steps=5, batch=40)),
+                               rtol=1e-5, atol=1e-6)
+    how = Slice(steps=5, batch=40, batch_norm="recompute")
+    halves = training_halves(net, params, x, y, 1, how)
+    direct = training_grid(net, params, x, y, 1, how)
+    assert halves.batch_norm == "recompute" and not halves.additive
+    weighted = (halves.size_a * halves.a + halves.size_b * halves.b) / (halves.size_a + halves.size_b)
+    assert np.abs(weighted - direct).max() > 1e-3  # the shortcut would be wrong here
+    with pytest.raises(TopologyError, match="recomputes"):
+        halves.mean()
+    grid, floor = landscape_and_floor(net, params, x, y, 1, how)
+    np.testing.assert_array_equal(grid, direct)
+    assert floor == halves.floor()
+    values, feats = grid_features(net, params, x, y, 1, how)
+    np.testing.assert_array_equal(values, direct)
+    assert feats["noise_floor"] == floor
 
 
 def test_features_of_stored_pairs_are_the_features_of_the_diagram() -> None:

@@ -80,11 +80,14 @@ from catdyn.backends.torch.studies.persistence.morphisms import (  # noqa: E402
     DirectionMean,
     Generalisation,
     HalvesFloor,
+    HalvesMean,
+    HalvesSup,
     LandscapeFeatures,
     ModelTable,
     OneAtATime,
     PHDimension,
     TrainGroup,
+    TrainingHalves,
     TrainingLandscape,
     WeightNorm,
 )
@@ -178,6 +181,55 @@ def test_features_floors_mean_and_table(study) -> None:
     models = ModelTable().run(ctx, plan, gaps, DirectionMean().run(ctx, *tables)).rows
     assert [r["model"] for r in models] == [r["model"] for r in plan.rows]
     assert {"model", "arch", "seed", "varies", "lr", "gap", "gap_clean", "total_persistence"} <= set(models[0])
+
+
+@pytest.fixture(scope="module")
+def cnn_study():
+    ctx = TaskContext(seed=4)
+    data = LoadDataset(n_train=120, n_test=40).run(ctx)
+    design = OneAtATime(base={**BASE, "width": 8}, vary={"lr": [0.3]}, seeds=(0,), family="cnn", input_shape=(1, 8, 8))
+    plan = design.run(ctx, data)
+    pops = [TrainGroup(rows=rows, steps=20, input_shape=(1, 8, 8), noise_seed=5, trajectory_points=5).run(ctx, plan, data)
+            for rows in design.groups()]
+    return ctx, data, pops
+
+
+@pytest.mark.parametrize("which", ["study", "cnn_study"])
+def test_the_halves_give_the_training_landscape_and_the_halves_floor(which, request) -> None:
+    """HalvesMean equals TrainingLandscape (the grid on the whole batch, computed directly) to
+    float rounding and HalvesSup equals HalvesFloor, row for row, on MLPs and on CNNs; a
+    failed member is NaN in both, with its identity."""
+    ctx, data, *_, pops = request.getfixturevalue(which)
+    pops = [dataclasses.replace(pops[0], status=["failed", *pops[0].status[1:]]), *pops[1:]]
+    slice_ = {"steps": 5, "span": 0.7, "batch": 61, "directions_seed": 2}
+    halves = TrainingHalves(**slice_).run(ctx, data, *pops)
+    grids = TrainingLandscape(**slice_).run(ctx, data, *pops)
+    assert halves.sizes == [[30, 31]] * len(halves.sizes) and halves.batch_norm == "none"
+    mean = HalvesMean().run(ctx, halves)
+    assert (mean.span, mean.directions_seed) == (0.7, 2) and np.isnan(mean.grids[0]).all()
+    np.testing.assert_allclose(mean.grids[1:], grids.grids[1:], rtol=1e-5, atol=1e-6)
+    assert np.isnan(grids.grids[0]).all() and np.isfinite(mean.grids[1:]).all()
+    floors, want = HalvesSup().run(ctx, halves).rows, HalvesFloor(**slice_).run(ctx, data, *pops).rows
+    assert [r["model"] for r in floors] == [r["model"] for r in want] and set(floors[0]) == set(want[0])
+    assert np.isnan(floors[0]["noise_floor"]) and np.isnan(want[0]["noise_floor"])
+    assert [r["noise_floor"] for r in floors[1:]] == [r["noise_floor"] for r in want[1:]]
+    assert all(r["noise_floor"] > 0 for r in floors[1:])
+    with pytest.raises(SpecError, match="batch"):
+        TrainingHalves(batch=1)  # two halves of one sample each at least
+
+
+def test_halves_with_batch_norm_recomputed_have_no_mean() -> None:
+    from catdyn.errors import TopologyError
+    from catdyn.values import LandscapeHalves
+
+    grids = np.random.default_rng(0).normal(size=(2, 1, 3, 3))
+    halves = LandscapeHalves(grids[0], grids[1], [[3, 4]], 1.0, 0, [{"model": "m"}], batch_norm="recompute")
+    with pytest.raises(TopologyError, match="batch norm recomputes"):
+        HalvesMean().run(TaskContext(seed=0), halves)
+    assert HalvesSup().run(TaskContext(seed=0), halves).rows == [
+        {"model": "m", "noise_floor": float(np.abs(grids[0] - grids[1]).max())}]
+    stored = dataclasses.replace(halves, batch_norm="stored")
+    np.testing.assert_allclose(HalvesMean().run(TaskContext(seed=0), stored).grids, (3 * grids[0] + 4 * grids[1]) / 7)
 
 
 def test_a_shifted_test_split_gives_tagged_gaps(study) -> None:

@@ -32,7 +32,8 @@ def test_the_diagram_has_one_arrow_per_morphism_and_a_group_per_shape() -> None:
     smoke = fam.build("smoke")
     names = [type(a.morphism).__name__ for a in smoke.arrows]
     assert names.count("TrainGroup") == 8  # base, lr and weight-decay variants: one ensemble; 7 others
-    assert names.count("TrainingLandscape") == names.count("Persistence") == 2  # two direction seeds
+    assert names.count("TrainingHalves") == names.count("HalvesMean") == names.count("Persistence") == 2  # two seeds
+    assert names.count("HalvesSup") == 2 and "TrainingLandscape" not in names and "HalvesFloor" not in names
     assert names[-3:] == ["ModelTable", "Assess", "GapClaims"]
     shift = [type(a.morphism).__name__ for a in fam.build("shift").arrows]
     assert shift.count("ShiftedTest") == 2 and shift.count("MNIST1DShift") == 3 and shift.count("GapClaims") == 6
@@ -40,7 +41,7 @@ def test_the_diagram_has_one_arrow_per_morphism_and_a_group_per_shape() -> None:
     assert targets == ["gap", "gap_noi02", "gap_rot20", "gap_tra72", "gap_noi05", "gap_sca15"]
     assert {"MNIST1D", "Pop digits_cnn 0"}.isdisjoint({a.cod.name for a in smoke.arrows})  # not in smoke
     full = [type(a.morphism).__name__ for a in fam.build("full").arrows]
-    assert full.count("OneAtATime") == 3 and full.count("TrainingLandscape") == 15
+    assert full.count("OneAtATime") == 3 and full.count("TrainingHalves") == 15
 
 
 def test_tiny_preset_runs_and_reports_claims(tmp_path: Path) -> None:
