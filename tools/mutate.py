@@ -97,6 +97,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_failure_kind.py",
         "tests/checker/test_checker_mutations.py",
         "tests/checker/test_checker_symbolic_raise_note.py",
+        "tests/checker/test_checker_comparison_order.py",
     ),
     "catdyn/checker/suites.py": (
         "tests/checker/test_checker_suites.py",
@@ -105,6 +106,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_pullback_too_large_apex_mat.py",
         "tests/checker/test_checker_pullback_second_factorisation_mat.py",
         "tests/checker/test_checker_enumeration_cap.py",
+        "tests/checker/test_checker_pullback_empty_cone.py",
     ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
