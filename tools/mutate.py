@@ -87,6 +87,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "categories/mat.py": (
         "tests/categories/test_mat.py",
         "tests/categories/test_mat_entries_not_text.py",
+        "tests/categories/test_mat_category_names.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
     "categories/perm.py": ("tests/core/test_perm.py", "tests/core/test_composition_same_name_objects.py"),
@@ -98,6 +99,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_mutations.py",
         "tests/checker/test_checker_symbolic_raise_note.py",
         "tests/checker/test_checker_comparison_order.py",
+        "tests/checker/test_checker_refutation_detail.py",
     ),
     "catdyn/checker/suites.py": (
         "tests/checker/test_checker_suites.py",
@@ -132,6 +134,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "backends/torch/landscapes/landscape.py": (
         TORCH_TESTS + "landscapes/test_landscape.py",
         TORCH_TESTS + "landscapes/test_landscape_affine_cache_block.py",
+        TORCH_TESTS + "landscapes/test_landscape_default_directions.py",
     ),
     # topology: cubical persistence and the study statistics
     "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py", "tests/topology/test_topology_features.py"),
