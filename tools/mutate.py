@@ -76,6 +76,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/core/test_core.py",
         "tests/core/test_composition_same_name_objects.py",
         "tests/core/test_category_composable.py",
+        "tests/core/test_category_compare.py",
     ),
     "categories/finset.py": (
         "tests/core/test_finset.py",
@@ -109,6 +110,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_pullback_second_factorisation_mat.py",
         "tests/checker/test_checker_enumeration_cap.py",
         "tests/checker/test_checker_pullback_empty_cone.py",
+        "tests/checker/test_checker_law_subjects.py",
     ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
