@@ -119,6 +119,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_classes_spread_reference.py",
         "tests/test_classes_linkage_reference.py",
         "tests/test_classes_mantel_degenerate.py",
+        "tests/test_classes_persistent_counts.py",
     ),
     "backends/torch/paths/alignment.py": (
         TORCH_TESTS + "paths/test_alignment.py",
