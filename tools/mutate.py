@@ -125,6 +125,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "paths/test_alignment.py",
         TORCH_TESTS + "paths/test_alignment_planted_recovery.py",
         TORCH_TESTS + "paths/test_alignment_activation_reference.py",
+        TORCH_TESTS + "paths/test_alignment_activation_weight_matched_groups.py",
     ),
     "backends/torch/paths/barrier_matrix.py": (
         TORCH_TESTS + "paths/test_barrier_matrix.py",
