@@ -76,6 +76,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/core/test_core.py",
         "tests/core/test_composition_same_name_objects.py",
         "tests/core/test_category_composable.py",
+        "tests/core/test_category_compare.py",
     ),
     "categories/finset.py": (
         "tests/core/test_finset.py",
@@ -87,6 +88,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "categories/mat.py": (
         "tests/categories/test_mat.py",
         "tests/categories/test_mat_entries_not_text.py",
+        "tests/categories/test_mat_category_names.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
     "categories/perm.py": ("tests/core/test_perm.py", "tests/core/test_composition_same_name_objects.py"),
@@ -97,6 +99,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_failure_kind.py",
         "tests/checker/test_checker_mutations.py",
         "tests/checker/test_checker_symbolic_raise_note.py",
+        "tests/checker/test_checker_comparison_order.py",
+        "tests/checker/test_checker_refutation_detail.py",
     ),
     "catdyn/checker/suites.py": (
         "tests/checker/test_checker_suites.py",
@@ -105,6 +109,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_pullback_too_large_apex_mat.py",
         "tests/checker/test_checker_pullback_second_factorisation_mat.py",
         "tests/checker/test_checker_enumeration_cap.py",
+        "tests/checker/test_checker_pullback_empty_cone.py",
+        "tests/checker/test_checker_law_subjects.py",
     ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
@@ -113,11 +119,13 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_classes_spread_reference.py",
         "tests/test_classes_linkage_reference.py",
         "tests/test_classes_mantel_degenerate.py",
+        "tests/test_classes_persistent_counts.py",
     ),
     "backends/torch/paths/alignment.py": (
         TORCH_TESTS + "paths/test_alignment.py",
         TORCH_TESTS + "paths/test_alignment_planted_recovery.py",
         TORCH_TESTS + "paths/test_alignment_activation_reference.py",
+        TORCH_TESTS + "paths/test_alignment_activation_weight_matched_groups.py",
     ),
     "backends/torch/paths/barrier_matrix.py": (
         TORCH_TESTS + "paths/test_barrier_matrix.py",
@@ -130,6 +138,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "backends/torch/landscapes/landscape.py": (
         TORCH_TESTS + "landscapes/test_landscape.py",
         TORCH_TESTS + "landscapes/test_landscape_affine_cache_block.py",
+        TORCH_TESTS + "landscapes/test_landscape_default_directions.py",
     ),
     # topology: cubical persistence and the study statistics
     "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py", "tests/topology/test_topology_features.py"),

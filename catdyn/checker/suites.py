@@ -619,8 +619,8 @@ class _MatCones(_Cones):
         if self.exact:
             stacked = sympy.Matrix(p).col_join(sympy.Matrix(q))
             target = sympy.Matrix(a).col_join(sympy.Matrix(b))
-            if stacked.cols == 0:
-                u = sympy.zeros(0, target.cols)
+            if stacked.cols == 0 or target.cols == 0:  # sympy finds no solution for an empty side
+                u = sympy.zeros(stacked.cols, target.cols)
                 if any(x != 0 for x in target):
                     return []
             else:
