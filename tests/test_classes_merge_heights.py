@@ -10,28 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from component_reference import brute_force_count
 from hypothesis import given
 from hypothesis import strategies as st
 
 from catdyn.classes import classes_at, h0_persistence
-
-
-def _brute_force_count(b: np.ndarray, c: float) -> int:
-    """Components of the graph of pairs with barrier ≤ c, by repeated flood fill."""
-    n, seen, count = b.shape[0], set(), 0
-    for start in range(n):
-        if start in seen:
-            continue
-        count += 1
-        stack = [start]
-        seen.add(start)
-        while stack:
-            i = stack.pop()
-            for j in range(n):
-                if j not in seen and b[i, j] <= c:
-                    seen.add(j)
-                    stack.append(j)
-    return count
 
 
 def _double_well() -> np.ndarray:
@@ -46,7 +29,7 @@ def _assert_counts_agree(b: np.ndarray) -> None:
     p = h0_persistence(b)
     for c in sorted(set(p.deaths.tolist())):
         for level in (np.nextafter(c, -np.inf), c, np.nextafter(c, np.inf)):
-            expected = _brute_force_count(b, level)
+            expected = brute_force_count(b, level)
             assert len(set(classes_at(b, level).tolist())) == expected, level
             assert p.n_classes(level) == expected, level
         # the stable interval around a merge height starts at it, and the count holds across it

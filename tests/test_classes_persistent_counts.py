@@ -12,26 +12,9 @@ import math
 
 import numpy as np
 import pytest
+from component_reference import brute_force_count
 
 from catdyn.classes import h0_persistence, persistent_counts
-
-
-def _brute_force_count(b: np.ndarray, c: float) -> int:
-    """Components of the graph of pairs with barrier ≤ c, by repeated flood fill."""
-    n, seen, count = b.shape[0], set(), 0
-    for start in range(n):
-        if start in seen:
-            continue
-        count += 1
-        stack = [start]
-        seen.add(start)
-        while stack:
-            i = stack.pop()
-            for j in range(n):
-                if j not in seen and b[i, j] <= c:
-                    seen.add(j)
-                    stack.append(j)
-    return count
 
 
 def _assert_ranges_match_the_brute_force(b: np.ndarray) -> None:
@@ -39,10 +22,10 @@ def _assert_ranges_match_the_brute_force(b: np.ndarray) -> None:
     assert len({k for k, _, _ in runs}) == len(runs)  # each count once
     for k, lo, hi in runs:
         assert lo < hi
-        assert _brute_force_count(b, lo) == k, (k, lo, hi)
+        assert brute_force_count(b, lo) == k, (k, lo, hi)
         if math.isfinite(hi):
-            assert _brute_force_count(b, float(np.nextafter(hi, -np.inf))) == k, (k, lo, hi)
-            assert _brute_force_count(b, hi) < k, (k, lo, hi)
+            assert brute_force_count(b, float(np.nextafter(hi, -np.inf))) == k, (k, lo, hi)
+            assert brute_force_count(b, hi) < k, (k, lo, hi)
         else:
             assert k == 1
     # the ranges tile [lowest, ∞) with no gap
