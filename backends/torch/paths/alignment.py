@@ -320,6 +320,17 @@ def align(
     return permute(arch, b, r.permutation), r
 
 
+def _scaled_tolerances(arch: Architecture, params: Mapping[str, Tensor], x: Tensor, atol: float) -> tuple[Any, Any]:
+    """Comparisons for outputs and for features within ``atol`` times their largest magnitude
+    on ``x`` (at least 1): rounding grows with the size of what a permuted network sums."""
+    from catdyn.checker.law import approx
+
+    with torch.no_grad():
+        out_scale = float(arch.apply(params, x).abs().max())
+        feat_scale = max(float(arch.features(params, x, layer).abs().max()) for layer in arch.layers())
+    return approx(rtol=0.0, atol=atol * max(1.0, out_scale)), approx(rtol=0.0, atol=atol * max(1.0, feat_scale))
+
+
 def alignment_laws(
     arch: Architecture,
     theta: Mapping[str, Tensor],
@@ -384,11 +395,7 @@ def alignment_laws(
         return permute(arch, shuffled, r.permutation)
 
     seeds = st.integers(0, 2**31 - 1).map(lambda s: (s,))
-    with torch.no_grad():
-        out_scale = float(arch.apply(other, x).abs().max())
-        feat_scale = max(float(arch.features(other, x, layer).abs().max()) for layer in arch.layers())
-    out_tol = approx(rtol=0.0, atol=atol * max(1.0, out_scale))
-    feat_tol = approx(rtol=0.0, atol=atol * max(1.0, feat_scale))
+    out_tol, feat_tol = _scaled_tolerances(arch, other, x, atol)
     subject = arch.name
     return [
         Law(
