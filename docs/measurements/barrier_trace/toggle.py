@@ -4,6 +4,7 @@
 import os, time, json, statistics
 import torch
 from catdyn.backends.torch.paths import interpolation as I
+from catdyn.backends.torch.paths import affine_route as A  # the route moved here on 2026-12-02 (evening)
 from catdyn.backends.torch.paths.barrier_matrix import barrier_matrix, barrier_matrix_loop
 from catdyn.backends.torch.data.datasets import load_digits
 from catdyn.backends.torch.models.architectures import MLP
@@ -20,7 +21,7 @@ cpu = {True: [], False: []}
 vals = {}
 for r in range(5):
     for flag in (True, False):
-        I._ONEDNN[:] = [flag]
+        A._ONEDNN[:] = [flag]
         c0 = time.process_time()
         bm = barrier_matrix(net, models, data, points=25, alignment="none", workers=1)
         cpu[flag].append(time.process_time() - c0)

@@ -113,9 +113,10 @@ def test_affine_route_equals_the_loop_with_many_sign_crossings(activation: str) 
 def test_affine_route_blocks_and_workers_give_the_same_profiles(monkeypatch, block: int) -> None:
     """Cutting samples into blocks, points into chunks, several pairs per block (the GPU
     layout) and several worker threads all reproduce the loop."""
+    import catdyn.backends.torch.paths.affine_route as route
     import catdyn.backends.torch.paths.interpolation as interp
 
-    monkeypatch.setattr(interp, "_CPU_BLOCK", block)
+    monkeypatch.setattr(route, "_CPU_BLOCK", block)
     net = MLP((5, 8, 6, 3))
     data = _data((5,), 70, 3, 5)
     models = [net.init(torch.Generator().manual_seed(s)) for s in range(4)]
