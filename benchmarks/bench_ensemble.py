@@ -255,7 +255,7 @@ def run(quick: bool = False) -> list[Result]:
         + ", ".join(f"{n} {d:.2e}" for n, d in diffs.items())
         + f"; load average before/after {load_before[0]:.2f}/{os.getloadavg()[0]:.2f}"
     )
-    from catdyn.backends.torch.training.ensemble import FIRST_LAYER_KERNELS
+    from catdyn.backends.torch.training.engines import FIRST_LAYER_KERNELS
 
     kernels = [
         {

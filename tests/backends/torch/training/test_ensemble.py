@@ -18,13 +18,13 @@ from hypothesis import strategies as st  # noqa: E402
 
 from catdyn.backends.torch.data.datasets import Dataset, load_digits, make_moons  # noqa: E402
 from catdyn.backends.torch.models.architectures import CNN, GRU, MLP  # noqa: E402
+from catdyn.backends.torch.training.engines import fast_path_reason  # noqa: E402
 from catdyn.backends.torch.training.ensemble import (  # noqa: E402
     BatchStream,
     EnsembleError,
     TrainConfig,
     batch_schedule,
     evaluate,
-    fast_path_reason,
     init_ensemble,
     train_ensemble,
 )
@@ -480,7 +480,7 @@ def test_first_layer_kernels_equal_solo(kernels: tuple, lr, monkeypatch) -> None
     The kernel is forced through the timing cache that normally chooses it."""
     if kernels[0] and not torch.backends.mkldnn.is_available():
         pytest.skip("no oneDNN in this build")
-    from catdyn.backends.torch.training import ensemble as E
+    from catdyn.backends.torch.training import engines as E
 
     arch = MLP((64, 32, 10))
     n_live = int((DIGITS.train.x != 0).any(0).sum())
