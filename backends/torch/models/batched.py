@@ -446,10 +446,12 @@ def _as_blocks(h: Tensor) -> Tensor:
 
 
 def _pool_blocks(h: Tensor, kind: str) -> Tensor:
-    """2×2 pooling of ``(…, 4, C, h, w)`` blocks (:func:`_as_blocks`): ``(…, C, h, w)``."""
-    b = h.unbind(-4)
+    """2×2 pooling of ``(…, 4, C, h, w)`` blocks (:func:`_as_blocks`): ``(…, C, h, w)``. Max
+    pooling is one reduction over the block axis (one pass over the blocks, where three
+    pairwise maxima read them one and a half times; exact either way, NaN kept)."""
     if kind == "max":
-        return torch.maximum(torch.maximum(b[0], b[1]), torch.maximum(b[2], b[3]))
+        return h.amax(dim=-4)
+    b = h.unbind(-4)
     return (b[0] + b[1] + b[2] + b[3]) * 0.25
 
 
