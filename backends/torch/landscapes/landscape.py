@@ -239,8 +239,8 @@ def _affine_mlp(
     chunk: int,
     metric: str,
 ) -> Tensor:
-    """The affine method: the first layer's pre-activation at every grid point is one
-    ``addmm`` of the base and the k direction products (computed once); later layers are
+    """The affine method: the first layer's pre-activation at every grid point is one product
+    of the coefficients ``(1, c)`` and the base and k direction products (computed once); later layers are
     batched products. The last layer writes logits classes-first, ``(G, C, N)``: softmax and
     cross-entropy over a class axis of 10 run an order of magnitude faster that way than
     over a trailing axis of 10 (measured: 0.13 ms against 1.7 ms for 16 × 1,000 logits)."""
@@ -248,18 +248,22 @@ def _affine_mlp(
     layers = len(arch.widths) - 1
     w0, b0 = params["fc0.weight"], params["fc0.bias"]
     n, h1 = x.shape[0], w0.shape[0]
-    base = F.linear(x, w0, b0).reshape(1, -1)  # (1, N·h1)
-    moves = torch.stack([F.linear(x, d["fc0.weight"], d["fc0.bias"]) for d in dirs]).reshape(len(dirs), -1)
+    # θ's pre-activation is one more anchor with coefficient 1: a plain product, where addmm
+    # would first copy the broadcast base into every row of the block
+    anchors = torch.stack([F.linear(x, w0, b0)] + [F.linear(x, d["fc0.weight"], d["fc0.bias"]) for d in dirs])
+    anchors = anchors.reshape(len(dirs) + 1, -1)  # (k + 1, N·h1)
     dw = [torch.stack([d[f"fc{i}.weight"] for d in dirs]) for i in range(1, layers)]
     db = [torch.stack([d[f"fc{i}.bias"] for d in dirs]) for i in range(1, layers)]
     # grid points per block: at most ~8 MB of first-layer activations, so a block stays in cache
-    chunk = max(1, min(chunk, (8 << 20) // (base.element_size() * n * h1)))
-    buf = torch.empty(min(chunk, len(pts)), n * h1, dtype=base.dtype, device=base.device)  # reused
+    chunk = max(1, min(chunk, (8 << 20) // (anchors.element_size() * n * h1)))
+    buf = torch.empty(min(chunk, len(pts)), n * h1, dtype=anchors.dtype, device=anchors.device)  # reused
+    targets = y.expand(min(chunk, len(pts)), n).contiguous()  # made once: the loss wants them contiguous
     sums = []
     for s in range(0, len(pts), chunk):
         c = pts[s : s + chunk]  # (G, k)
         g = len(c)
-        h = torch.addmm(base, c, moves, out=buf[:g]).view(g, n, h1)
+        coeffs = torch.cat([torch.ones_like(c[:, :1]), c], dim=1).to(anchors.dtype)
+        h = torch.mm(coeffs, anchors, out=buf[:g]).view(g, n, h1)
         logits_t = h.transpose(1, 2)  # a net with no hidden layer: these are the logits
         for i in range(1, layers):
             h = h.relu_() if arch.activation == "relu" else act(h)
@@ -270,7 +274,7 @@ def _affine_mlp(
             else:
                 h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
         if metric == "loss":
-            sums.append(F.cross_entropy(logits_t, y.expand(g, n), reduction="none").sum(dim=-1))
+            sums.append(F.cross_entropy(logits_t, targets[:g], reduction="none").sum(dim=-1))
         else:
             sums.append((logits_t.argmax(dim=1) != y).to(logits_t.dtype).sum(dim=-1))
     return torch.cat(sums)
