@@ -1,6 +1,6 @@
 # ruff: noqa
 # Kept as run on 2026-12-02 (evening), an ad-hoc A/B measurement, not part of catdyn: the affine
-# landscape route before (git show 5af99fe:backends/torch/landscapes/landscape.py > /work/scratch/landscape_old.py)
+# landscape route before (git show 5a39e7e:backends/torch/landscapes/landscape.py > /work/scratch/landscape_old.py)
 # and after taking the base pre-activation as one more anchor, interleaved. Run with PYTHONPATH=. from the repository.
 import sys, torch, time, statistics, os, importlib.util
 sys.path.insert(0, "/work/main")
