@@ -50,6 +50,7 @@ from catdyn.backends.torch.models.architectures import (
     _EPS,
     CNN,
     GRU,
+    MLP,
     Architecture,
     ResNet,
     Transformer,
@@ -213,8 +214,24 @@ def point_chunk(arch: Architecture, x: Tensor, budget: int = 1 << 22) -> int:
     return max(1, budget // max(1, probe))
 
 
+def activation_size(arch: Architecture, x: Tensor) -> int:
+    """About how many activations one set of parameters keeps at its widest layer on the
+    samples ``x`` (a bound for chunking, not an exact count).
+
+    >>> from catdyn.backends.torch.models.architectures import GRU, MLP
+    >>> activation_size(GRU(1, 64, 10, seq_len=40), torch.zeros(100, 40, 1))  # samples × steps × 3 gates
+    768000
+    >>> activation_size(MLP((64, 32, 10)), torch.zeros(100, 64))
+    6400
+    """
+    with torch.no_grad():
+        return _probe_size(arch, x)
+
+
 def _probe_size(arch: Architecture, x: Tensor) -> int:
     n = x.shape[0]
+    if isinstance(arch, MLP):
+        return n * max(arch.widths)
     if isinstance(arch, CNN):
         return n * arch.channels[0] * arch.input_shape[1] * arch.input_shape[2] * 2
     if isinstance(arch, ResNet):
