@@ -255,10 +255,15 @@ class Mutant:
     end: int
     original: str
     replacement: str
+    ordinal: int = 1
 
     @property
     def id(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}:{self.operator}"
+        """``path:line:column:operator``, with ``#k`` for the k-th mutant (k ≥ 2, in source
+        order, outer before inner) of that same operator at that same place: nested sums and
+        calls start where their first operand does (``a + b + c``'s two ``drop-term``)."""
+        base = f"{self.path}:{self.line}:{self.col}:{self.operator}"
+        return base if self.ordinal == 1 else f"{base}#{self.ordinal}"
 
 
 # --- generating mutants ----------------------------------------------------------------------
@@ -405,6 +410,7 @@ def mutants_of(path: str, source: bytes, *, check: bool = True) -> list[Mutant]:
     starts = _line_starts(source)
     original_dump = ast.dump(tree)
     out: list[Mutant] = []
+    seen: dict[tuple[int, int, str], int] = {}
     for node, parent in _walk(tree):
         if not hasattr(node, "lineno") or getattr(node, "end_lineno", None) is None:
             continue
@@ -414,7 +420,11 @@ def mutants_of(path: str, source: bytes, *, check: bool = True) -> list[Mutant]:
             text = ast.unparse(ast.fix_missing_locations(new))
             replacement = text if isinstance(new, ast.stmt) else f"({text})"
             original = source[begin:end].decode(errors="replace")
-            mutant = Mutant(path, node.lineno, node.col_offset, operator, begin, end, original, replacement)
+            place = (node.lineno, node.col_offset, operator)
+            seen[place] = seen.get(place, 0) + 1  # counted before the check: ids do not depend on it
+            mutant = Mutant(
+                path, node.lineno, node.col_offset, operator, begin, end, original, replacement, seen[place]
+            )
             if not check or valid(source, mutant, original_dump):
                 out.append(mutant)
     return out
