@@ -267,3 +267,5 @@ def test_the_engines_related_tests_are_the_checker_tests_reaching_it_through_che
     assert not set(found) & set(mutate.MODULE_TESTS[engines])
     # the harness's own tests name import paths in their fixtures: never related tests
     assert not [f for f in mutate.related_tests(MODULE) if f.startswith("tests/test_mutate_harness")]
+    # nor the packaging test, which needs git (the copy has none) and named catdyn.categories.perm
+    assert "tests/test_packaging.py" not in mutate.related_tests("categories/perm.py")
