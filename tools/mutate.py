@@ -95,7 +95,11 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/categories/test_mat_category_names.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
-    "categories/perm.py": ("tests/core/test_perm.py", "tests/core/test_composition_same_name_objects.py"),
+    "categories/perm.py": (
+        "tests/core/test_perm.py",
+        "tests/core/test_composition_same_name_objects.py",
+        "tests/categories/test_perm_product.py",
+    ),
     "categories/paths.py": ("tests/categories/test_paths.py", "tests/core/test_composition_same_name_objects.py"),
     # the checker's engines and suites
     "catdyn/checker/engines.py": (
@@ -105,6 +109,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_symbolic_raise_note.py",
         "tests/checker/test_checker_comparison_order.py",
         "tests/checker/test_checker_refutation_detail.py",
+        "tests/checker/test_checker_symbolic_polynomial_sides.py",
     ),
     "catdyn/checker/suites.py": (
         "tests/checker/test_checker_suites.py",
@@ -115,6 +120,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_enumeration_cap.py",
         "tests/checker/test_checker_pullback_empty_cone.py",
         "tests/checker/test_checker_law_subjects.py",
+        "tests/checker/test_checker_chain_strategy.py",
     ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
@@ -124,12 +130,15 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_classes_linkage_reference.py",
         "tests/test_classes_mantel_degenerate.py",
         "tests/test_classes_persistent_counts.py",
+        "tests/test_classes_mantel_pvalue.py",
     ),
     "backends/torch/paths/alignment.py": (
         TORCH_TESTS + "paths/test_alignment.py",
         TORCH_TESTS + "paths/test_alignment_planted_recovery.py",
         TORCH_TESTS + "paths/test_alignment_activation_reference.py",
         TORCH_TESTS + "paths/test_alignment_activation_weight_matched_groups.py",
+        TORCH_TESTS + "paths/test_alignment_weight_matching_max_sweeps.py",
+        TORCH_TESTS + "paths/test_alignment_align_default_seed.py",
     ),
     "backends/torch/paths/barrier_matrix.py": (
         TORCH_TESTS + "paths/test_barrier_matrix.py",
@@ -138,6 +147,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "paths/test_barrier_matrix_value_round_trip.py",
         TORCH_TESTS + "paths/test_barrier_matrix_alignment_seed.py",
         TORCH_TESTS + "paths/test_barrier_matrix_merge_mismatch.py",
+        TORCH_TESTS + "paths/test_barrier_matrix_to_arrays.py",
     ),
     "backends/torch/landscapes/landscape.py": (
         TORCH_TESTS + "landscapes/test_landscape.py",
@@ -145,7 +155,11 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "landscapes/test_landscape_default_directions.py",
     ),
     # topology: cubical persistence and the study statistics
-    "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py", "tests/topology/test_topology_features.py"),
+    "catdyn/topology/cubical.py": (
+        "tests/topology/test_cubical.py",
+        "tests/topology/test_topology_features.py",
+        "tests/topology/test_cubical_absent_dimensions.py",
+    ),
     "catdyn/topology/study.py": ("tests/topology/test_study.py", "tests/topology/test_study_rank.py"),
     # the store and the ensemble update
     "catdyn/runner/store.py": (
@@ -156,15 +170,21 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_record_order.py",
         "tests/runner/test_runner_store_reserved_keys.py",
         "tests/runner/test_runner_store_clean_temporaries.py",
+        "tests/runner/test_runner_store_run_ids.py",
     ),
     "backends/torch/training/ensemble.py": (
         TORCH_TESTS + "training/test_ensemble.py",
         TORCH_TESTS + "training/test_ensemble_infinite_loss.py",
         TORCH_TESTS + "training/test_ensemble_single_layer.py",
         TORCH_TESTS + "training/test_ensemble_first_layer_kernels_deep.py",
+        TORCH_TESTS + "training/test_ensemble_first_layer_kernel_cache.py",
     ),
     # the optimisers' folded updates run inside the ensemble: its tests cover them too
-    "backends/torch/training/optim.py": (TORCH_TESTS + "training/test_optim.py", TORCH_TESTS + "training/test_ensemble.py"),
+    "backends/torch/training/optim.py": (
+        TORCH_TESTS + "training/test_optim.py",
+        TORCH_TESTS + "training/test_ensemble.py",
+        TORCH_TESTS + "training/test_optim_sgd_unfolded_step.py",
+    ),
 }
 """Each critical module and the test files that cover it (the only tests run for its mutants)."""
 
