@@ -96,3 +96,17 @@ def test_every_critical_module_and_its_tests_exist(mutate) -> None:
 def test_docstring_examples(mutate) -> None:
     result = doctest.testmod(mutate)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_mutant_ids_are_unique_where_nested_expressions_start_together(mutate) -> None:
+    # ((a + "-") + b) and (a + "-") both start at column 4: two drop-terms, two sums, two ids
+    source = b'x = a + "-" + b\nf(g(1, 2), 3)\n'
+    ms = mutate.mutants_of("m.py", source)
+    ids = [m.id for m in ms]
+    assert len(ids) == len(set(ids))
+    drops = {m.id: m.replacement for m in ms if m.operator == "drop-term"}
+    assert drops == {"m.py:1:4:drop-term": "(a + '-')", "m.py:1:4:drop-term#2": "(a)"}
+    swaps = {m.id: m.original for m in ms if m.operator == "swap-args"}
+    assert swaps == {"m.py:2:0:swap-args": "f(g(1, 2), 3)", "m.py:2:2:swap-args": "g(1, 2)"}
+    # the ids of a module's mutants do not depend on the parse check being made
+    assert [m.id for m in mutate.mutants_of("m.py", source, check=False)] == ids

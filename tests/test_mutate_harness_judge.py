@@ -3,12 +3,13 @@
 A timeout counts as a kill only when the unmutated tests, run again at once, finish well inside
 the limit; otherwise the mutant runs again with a longer limit, and unmutated tests that fail
 leave it undecided (not counted). A mutant that survives the mapped tests meets the module's
-related tests. The workspace here is scripted: each pytest run returns what the test says, and
+related tests, then the module's own doctest. The workspace here is scripted: each pytest run returns what the test says, and
 the test checks which runs were made (mutated or not, which tests, what limit)."""
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,22 +48,32 @@ class _Scripted:
         self.planted = False
 
     def run_tests(self, tests, timeout: float):
-        which = "mapped" if tuple(tests) == self.mapped else "related"
+        tests = tuple(tests)
+        which = "mapped" if tests == self.mapped else "doctest" if tests[0].startswith("tests/test_doctests.py::") else "related"
         self.calls.append((self.planted, which, timeout))
         status, seconds = self.script[(self.planted, which)].pop(0)
         if status == "timeout":
             seconds = timeout
-        return status, seconds, f"{status} line"
+        return ("passed" if status == "skipped" else status), seconds, f"1 {status} in {seconds:.1f}s"
 
 
-def _judge(mutate, tmp_path: Path, script, *, related: bool = False, limit: float = 100.0, related_file: bool = True):
+def _judge(
+    mutate,
+    tmp_path: Path,
+    script,
+    *,
+    related: bool = False,
+    doctest: bool = False,
+    limit: float = 100.0,
+    related_file: bool = True,
+):
     tests = tmp_path / "tests"
     tests.mkdir(exist_ok=True)
     if related_file:  # a test file the mapping does not name, importing the module
         (tests / "test_other.py").write_text("from catdyn.classes import n_classes\n")
     ws = _Scripted(tmp_path, script)
     ws.mapped = tuple(mutate.MODULE_TESTS[MODULE])
-    j = mutate.Judge(ws, related=related, recheck=True)
+    j = mutate.Judge(ws, related=related, recheck=True, doctest=doctest)
     mutant = mutate.mutants_of(MODULE, (ROOT / MODULE).read_bytes())[0]
     return mutate.judge(j, mutant, limit), ws.calls
 
@@ -159,3 +170,102 @@ def test_undecided_mutants_are_listed_and_not_counted(mutate) -> None:
     assert result["undecided"] == 1 and [o["id"] for o in result["undecided_mutants"]] == ["m3"]
     assert result["killed_by_related"] == 1
     assert result["per_module"][MODULE] == {"killed": 2, "timeout": 1, "survived": 1, "undecided": 1}
+
+
+def test_a_survivor_of_mapped_and_related_tests_meets_the_modules_doctest(mutate, tmp_path) -> None:
+    script = {
+        (True, "mapped"): [("passed", 5.0)],
+        (False, "related"): [("passed", 10.0)],
+        (True, "related"): [("passed", 9.0)],
+        (False, "doctest"): [("passed", 4.0)],  # the doctest's own baseline, first
+        (True, "doctest"): [("failed", 2.0)],
+    }
+    (verdict, seconds, _, tier, _), calls = _judge(mutate, tmp_path, script, related=True, doctest=True)
+    assert (verdict, tier, seconds) == ("killed", "doctest", 16.0)
+    assert calls == [
+        (True, "mapped", 100.0),
+        (False, "related", 1800.0),
+        (True, "related", 100.0),
+        (False, "doctest", 1800.0),
+        (True, "doctest", 100.0),
+    ]
+
+
+def test_the_doctest_runs_only_after_every_other_tier_passed(mutate, tmp_path) -> None:
+    script = {(True, "mapped"): [("passed", 5.0)], (False, "related"): [("passed", 10.0)], (True, "related"): [("failed", 1.0)]}
+    (verdict, _, _, tier, _), calls = _judge(mutate, tmp_path, script, related=True, doctest=True)
+    assert (verdict, tier) == ("killed", "related")
+    assert all(which != "doctest" for _, which, _ in calls)
+
+
+def test_a_doctest_passing_the_mutant_leaves_a_survivor_of_the_doctest_tier(mutate, tmp_path) -> None:
+    script = {(True, "mapped"): [("passed", 5.0)], (False, "doctest"): [("passed", 4.0)], (True, "doctest"): [("passed", 4.0)]}
+    (verdict, _, _, tier, _), _ = _judge(mutate, tmp_path, script, doctest=True)
+    assert (verdict, tier) == ("survived", "doctest")
+
+
+def test_a_doctest_skipped_unmutated_judges_nothing(mutate, tmp_path) -> None:
+    # skipped for a missing extra: pytest passes, but no example ran, so it cannot kill
+    script = {(True, "mapped"): [("passed", 5.0)], (False, "doctest"): [("skipped", 1.0)]}
+    (verdict, _, _, tier, note), calls = _judge(mutate, tmp_path, script, doctest=True)
+    assert (verdict, tier) == ("survived", "mapped")
+    assert "doctest tests did not run" in note
+    assert len(calls) == 2
+
+
+def test_doctest_only_kills_are_counted_in_the_score_and_reported_apart(mutate, capsys) -> None:
+    rows = [("killed", "mapped"), ("killed", "doctest"), ("timeout", "doctest"), ("survived", "doctest")]
+    outcomes = [
+        {"id": f"m{i}", "path": MODULE, "status": s, "tier": t, "original": "", "replacement": ""}
+        for i, (s, t) in enumerate(rows)
+    ]
+    result = mutate._summarise({"outcomes": outcomes, "sample": 4, "pool": 10})
+    assert result["score"] == 0.75
+    assert result["killed_by_doctest"] == 2 and result["killed_by_doctest_mutants"] == ["m1", "m2"]
+    assert result["score_without_doctest"] == 0.25
+    mutate._report(result)
+    printed = capsys.readouterr().out
+    assert "2 killed only by the module's doctest" in printed and "without them: 25.0 %" in printed
+
+
+def test_the_doctest_tier_is_the_ci_doctest_of_the_modules_import_name(mutate) -> None:
+    assert mutate.doctest_test("categories/mat.py") == (
+        "tests/test_doctests.py::test_docstring_examples_run[catdyn.categories.mat]"
+    )
+    assert mutate.doctest_test("backends/torch/paths/alignment.py").endswith("[catdyn.backends.torch.paths.alignment]")
+    assert mutate.doctest_test("catdyn/classes.py").endswith("[catdyn.classes]")
+
+
+def test_every_critical_modules_doctest_is_collected_by_pytest(mutate) -> None:
+    nodes = [mutate.doctest_test(m) for m in sorted(mutate.MODULE_TESTS)]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *nodes],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    collected = {line.strip() for line in done.stdout.splitlines()}
+    assert set(nodes) <= collected
+
+
+def test_the_engines_related_tests_are_the_checker_tests_reaching_it_through_check_law(mutate, tmp_path) -> None:
+    engines = "catdyn/checker/engines.py"
+    checker = tmp_path / "tests" / "checker"
+    checker.mkdir(parents=True)
+    (checker / "test_a.py").write_text("from catdyn.checker import CheckConfig, check_law\n")
+    (checker / "test_b.py").write_text("from catdyn.checker.law import check_law\n")
+    (checker / "test_c.py").write_text("import catdyn.checkers_other\n")  # not the package
+    (tmp_path / "tests" / "core").mkdir()
+    (tmp_path / "tests" / "core" / "test_d.py").write_text("from catdyn.checker import check_law\n")  # outside
+    (tmp_path / "tests" / "core" / "test_e.py").write_text("import catdyn.checker.engines\n")  # names it
+    assert mutate.related_tests(engines, tmp_path) == (
+        "tests/checker/test_a.py", "tests/checker/test_b.py", "tests/core/test_e.py",
+    )
+    # in the repository: the unmapped checker tests, not the whole suite's law checks
+    found = mutate.related_tests(engines)
+    assert "tests/checker/test_checker_suites.py" in found
+    assert all(f.startswith("tests/checker/") for f in found)
+    assert not set(found) & set(mutate.MODULE_TESTS[engines])
+    # the harness's own tests name import paths in their fixtures: never related tests
+    assert not [f for f in mutate.related_tests(MODULE) if f.startswith("tests/test_mutate_harness")]
+    # nor the packaging test, which needs git (the copy has none) and named catdyn.categories.perm
+    assert "tests/test_packaging.py" not in mutate.related_tests("categories/perm.py")

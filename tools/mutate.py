@@ -29,11 +29,15 @@ timeout; the tests failing (or failing to import) kill it. A mutant that passes 
 module's *related* tests too (every other test file that names the module's import path,
 :func:`related_tests`): the mapping is a fast first tier, not the judge of what the suite
 catches, and the result names the mutants only related tests killed (candidates for the
-mapping). A timeout is checked before it counts as a kill (:func:`judge`): on a loaded machine
-the unmutated tests can be slower than the limit too. The score is (killed + timed out) /
-(killed + timed out + survived); ``undecided`` mutants (the unmutated tests failed or timed
-out on the recheck) are listed and not counted. ``--no-related`` and ``--no-recheck`` give the
-first tier alone and every timeout counted, as runs before 2 Dec 2026 09:00 UTC did.
+mapping). A mutant that passes those too meets the module's own docstring examples, as
+``tests/test_doctests.py`` runs them in CI (:func:`doctest_test`): a kill there counts, and
+is reported apart (``killed_by_doctest``, with the score without them), since a doctest shows
+an example rather than testing behaviour. A timeout is checked before it counts as a kill
+(:func:`judge`): on a loaded machine the unmutated tests can be slower than the limit too. The
+score is (killed + timed out) / (killed + timed out + survived); ``undecided`` mutants (the
+unmutated tests failed or timed out on the recheck) are listed and not counted.
+``--no-related``, ``--no-doctest`` and ``--no-recheck`` give the first tier alone and every
+timeout counted, as runs before 2 Dec 2026 09:00 UTC did (the doctest tier since 2 Dec 16:15 UTC).
 
 Usage (slow: one pytest run per mutant; not part of ``make test`` or CI)::
 
@@ -91,7 +95,11 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/categories/test_mat_category_names.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
-    "categories/perm.py": ("tests/core/test_perm.py", "tests/core/test_composition_same_name_objects.py"),
+    "categories/perm.py": (
+        "tests/core/test_perm.py",
+        "tests/core/test_composition_same_name_objects.py",
+        "tests/categories/test_perm_product.py",
+    ),
     "categories/paths.py": ("tests/categories/test_paths.py", "tests/core/test_composition_same_name_objects.py"),
     # the checker's engines and suites
     "catdyn/checker/engines.py": (
@@ -101,6 +109,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_symbolic_raise_note.py",
         "tests/checker/test_checker_comparison_order.py",
         "tests/checker/test_checker_refutation_detail.py",
+        "tests/checker/test_checker_symbolic_polynomial_sides.py",
     ),
     "catdyn/checker/suites.py": (
         "tests/checker/test_checker_suites.py",
@@ -111,6 +120,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_enumeration_cap.py",
         "tests/checker/test_checker_pullback_empty_cone.py",
         "tests/checker/test_checker_law_subjects.py",
+        "tests/checker/test_checker_chain_strategy.py",
     ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
@@ -120,12 +130,15 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_classes_linkage_reference.py",
         "tests/test_classes_mantel_degenerate.py",
         "tests/test_classes_persistent_counts.py",
+        "tests/test_classes_mantel_pvalue.py",
     ),
     "backends/torch/paths/alignment.py": (
         TORCH_TESTS + "paths/test_alignment.py",
         TORCH_TESTS + "paths/test_alignment_planted_recovery.py",
         TORCH_TESTS + "paths/test_alignment_activation_reference.py",
         TORCH_TESTS + "paths/test_alignment_activation_weight_matched_groups.py",
+        TORCH_TESTS + "paths/test_alignment_weight_matching_max_sweeps.py",
+        TORCH_TESTS + "paths/test_alignment_align_default_seed.py",
     ),
     "backends/torch/paths/barrier_matrix.py": (
         TORCH_TESTS + "paths/test_barrier_matrix.py",
@@ -134,6 +147,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "paths/test_barrier_matrix_value_round_trip.py",
         TORCH_TESTS + "paths/test_barrier_matrix_alignment_seed.py",
         TORCH_TESTS + "paths/test_barrier_matrix_merge_mismatch.py",
+        TORCH_TESTS + "paths/test_barrier_matrix_to_arrays.py",
     ),
     "backends/torch/landscapes/landscape.py": (
         TORCH_TESTS + "landscapes/test_landscape.py",
@@ -141,7 +155,11 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "landscapes/test_landscape_default_directions.py",
     ),
     # topology: cubical persistence and the study statistics
-    "catdyn/topology/cubical.py": ("tests/topology/test_cubical.py", "tests/topology/test_topology_features.py"),
+    "catdyn/topology/cubical.py": (
+        "tests/topology/test_cubical.py",
+        "tests/topology/test_topology_features.py",
+        "tests/topology/test_cubical_absent_dimensions.py",
+    ),
     "catdyn/topology/study.py": ("tests/topology/test_study.py", "tests/topology/test_study_rank.py"),
     # the store and the ensemble update
     "catdyn/runner/store.py": (
@@ -152,21 +170,46 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_record_order.py",
         "tests/runner/test_runner_store_reserved_keys.py",
         "tests/runner/test_runner_store_clean_temporaries.py",
+        "tests/runner/test_runner_store_run_ids.py",
     ),
     "backends/torch/training/ensemble.py": (
         TORCH_TESTS + "training/test_ensemble.py",
         TORCH_TESTS + "training/test_ensemble_infinite_loss.py",
         TORCH_TESTS + "training/test_ensemble_single_layer.py",
         TORCH_TESTS + "training/test_ensemble_first_layer_kernels_deep.py",
+        TORCH_TESTS + "training/test_ensemble_first_layer_kernel_cache.py",
     ),
     # the optimisers' folded updates run inside the ensemble: its tests cover them too
-    "backends/torch/training/optim.py": (TORCH_TESTS + "training/test_optim.py", TORCH_TESTS + "training/test_ensemble.py"),
+    "backends/torch/training/optim.py": (
+        TORCH_TESTS + "training/test_optim.py",
+        TORCH_TESTS + "training/test_ensemble.py",
+        TORCH_TESTS + "training/test_optim_sgd_unfolded_step.py",
+    ),
 }
 """Each critical module and the test files that cover it (the only tests run for its mutants)."""
 
-RELATED_EXCLUDED: tuple[str, ...] = ("tests/runner/test_runner_ray", "tests/test_bench_")
+RELATED_EXCLUDED: tuple[str, ...] = (
+    "tests/runner/test_runner_ray",
+    "tests/test_bench_",
+    "tests/test_mutate_harness",
+    "tests/test_packaging.py",
+)
 """Test files never run as related tests: Ray clusters and benchmarks (slow, and not about a
-module's behaviour)."""
+module's behaviour), this harness's own tests (they name import paths in their fixtures), and
+the packaging test (it builds a wheel from ``git ls-files``: the copy has no ``.git``, so it
+errors there, and one file erroring unmutated leaves a module with no related tier at all)."""
+
+RELATED_VIA: dict[str, tuple[str, tuple[str, ...]]] = {
+    # no test names catdyn.checker.engines: check_law (catdyn.checker.law) imports it lazily, and
+    # tests reach it through `from catdyn.checker import check_law` or catdyn.checker.law; every
+    # test of the package uses them, so only the checker's own tests are its related tests
+    "catdyn/checker/engines.py": ("tests/checker/", ("catdyn.checker",)),
+}
+"""Modules that tests reach through other import paths: ``module → (folder, import paths)``.
+Files under ``folder`` naming one of those paths (or a submodule of one) are related tests too."""
+
+DOCTESTS = "tests/test_doctests.py::test_docstring_examples_run"
+"""The CI test that runs every module's docstring examples, parametrised by import name."""
 
 
 def import_name(module: str) -> str:
@@ -183,17 +226,35 @@ def import_name(module: str) -> str:
 def related_tests(module: str, root: Path = ROOT) -> tuple[str, ...]:
     """Test files that name ``module``'s import path but are not in :data:`MODULE_TESTS`: the
     second tier, run only for mutants that survive the mapped tests (so a test the mapping
-    missed still kills, and the result says which mutants needed it)."""
-    pattern = re.compile(r"(?<![\w.])" + re.escape(import_name(module)) + r"(?![\w])")
+    missed still kills, and the result says which mutants needed it). For a module in
+    :data:`RELATED_VIA`, also the files under its folder naming the paths tests reach it by."""
+    def pattern(name: str) -> re.Pattern[str]:
+        return re.compile(r"(?<![\w.])" + re.escape(name) + r"(?![\w])")
+
+    searches = [("tests/", pattern(import_name(module)))]
+    if module in RELATED_VIA:
+        folder, names = RELATED_VIA[module]
+        searches += [(folder, pattern(name)) for name in names]
     mapped = set(MODULE_TESTS[module])
     found = []
     for path in sorted((root / "tests").rglob("test_*.py")):
         rel = path.relative_to(root).as_posix()
         if rel in mapped or rel.startswith(RELATED_EXCLUDED):
             continue
-        if pattern.search(path.read_text(errors="replace")):
+        text = path.read_text(errors="replace")
+        if any(rel.startswith(folder) and p.search(text) for folder, p in searches):
             found.append(rel)
     return tuple(found)
+
+
+def doctest_test(module: str) -> str:
+    """The pytest node that runs ``module``'s own docstring examples (``tests/test_doctests.py``,
+    part of ``make test``): the third tier, run only for mutants that survive the other two.
+
+    >>> doctest_test("categories/mat.py")
+    'tests/test_doctests.py::test_docstring_examples_run[catdyn.categories.mat]'
+    """
+    return f"{DOCTESTS}[{import_name(module)}]"
 
 
 COPY_IGNORE = shutil.ignore_patterns(
@@ -221,10 +282,15 @@ class Mutant:
     end: int
     original: str
     replacement: str
+    ordinal: int = 1
 
     @property
     def id(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}:{self.operator}"
+        """``path:line:column:operator``, with ``#k`` for the k-th mutant (k ≥ 2, in source
+        order, outer before inner) of that same operator at that same place: nested sums and
+        calls start where their first operand does (``a + b + c``'s two ``drop-term``)."""
+        base = f"{self.path}:{self.line}:{self.col}:{self.operator}"
+        return base if self.ordinal == 1 else f"{base}#{self.ordinal}"
 
 
 # --- generating mutants ----------------------------------------------------------------------
@@ -371,6 +437,7 @@ def mutants_of(path: str, source: bytes, *, check: bool = True) -> list[Mutant]:
     starts = _line_starts(source)
     original_dump = ast.dump(tree)
     out: list[Mutant] = []
+    seen: dict[tuple[int, int, str], int] = {}
     for node, parent in _walk(tree):
         if not hasattr(node, "lineno") or getattr(node, "end_lineno", None) is None:
             continue
@@ -380,7 +447,11 @@ def mutants_of(path: str, source: bytes, *, check: bool = True) -> list[Mutant]:
             text = ast.unparse(ast.fix_missing_locations(new))
             replacement = text if isinstance(new, ast.stmt) else f"({text})"
             original = source[begin:end].decode(errors="replace")
-            mutant = Mutant(path, node.lineno, node.col_offset, operator, begin, end, original, replacement)
+            place = (node.lineno, node.col_offset, operator)
+            seen[place] = seen.get(place, 0) + 1  # counted before the check: ids do not depend on it
+            mutant = Mutant(
+                path, node.lineno, node.col_offset, operator, begin, end, original, replacement, seen[place]
+            )
             if not check or valid(source, mutant, original_dump):
                 out.append(mutant)
     return out
@@ -554,25 +625,35 @@ def _baselines(ws: Workspace, modules: Sequence[str]) -> dict[str, float]:
 
 class Judge:
     """Runs one mutant's tests and decides its verdict (see :func:`judge`); keeps the
-    unmutated time of each module's related tests, measured the first time they are needed."""
+    unmutated time of each module's related tests and doctest, measured the first time they
+    are needed."""
 
-    def __init__(self, ws: Workspace, *, related: bool, recheck: bool) -> None:
-        self.ws, self.related, self.recheck = ws, related, recheck
-        self._related: dict[str, tuple[tuple[str, ...], float | None, str]] = {}
+    def __init__(self, ws: Workspace, *, related: bool, recheck: bool, doctest: bool = False) -> None:
+        self.ws, self.related, self.recheck, self.doctest = ws, related, recheck, doctest
+        self._wider: dict[tuple[str, str], tuple[tuple[str, ...], float | None, str]] = {}
 
     def related_of(self, module: str) -> tuple[tuple[str, ...], float | None, str]:
         """``(tests, unmutated seconds or None, note)``: ``None`` when there are none or they
         fail without a mutant (then they cannot judge one)."""
-        if module not in self._related:
-            tests = related_tests(module, self.ws.root)
+        return self._tier("related", module, related_tests(module, self.ws.root))
+
+    def doctest_of(self, module: str) -> tuple[tuple[str, ...], float | None, str]:
+        """The same for the module's own doctest (:func:`doctest_test`); ``None`` also when it
+        does not run unmutated (skipped for a missing extra, or not collected)."""
+        return self._tier("doctest", module, (doctest_test(module),))
+
+    def _tier(self, name: str, module: str, tests: tuple[str, ...]) -> tuple[tuple[str, ...], float | None, str]:
+        if (name, module) not in self._wider:
             if not tests:
-                self._related[module] = ((), None, "")
+                self._wider[name, module] = ((), None, "")
             else:
                 status, seconds, last = self.ws.run_tests(tests, timeout=1800)
-                print(f"related baseline {module}: {status} in {seconds:.1f} s ({last})", flush=True)
-                ok = status == "passed"
-                self._related[module] = (tests, seconds if ok else None, "" if ok else f"related tests {status}: {last}")
-        return self._related[module]
+                print(f"{name} baseline {module}: {status} in {seconds:.1f} s ({last})", flush=True)
+                ok = status == "passed" and (name != "doctest" or "1 passed" in last)
+                if status == "passed" and not ok:
+                    status = "did not run"
+                self._wider[name, module] = (tests, seconds if ok else None, "" if ok else f"{name} tests {status}: {last}")
+        return self._wider[name, module]
 
     def run(self, mutant: Mutant, tests: Sequence[str], limit: float) -> tuple[str, float, str]:
         original = self.ws.plant(mutant)
@@ -591,23 +672,32 @@ def judge(j: Judge, mutant: Mutant, limit: float) -> tuple[str, float, str, str,
     times slower); otherwise the mutant runs again with twice the limit the new time calls for
     (``2 × (3 × t + 30)``), and that run decides; unmutated tests that fail or time out leave it
     ``undecided`` (not counted). A mutant that survives the mapped tests meets the module's
-    related tests (:func:`related_tests`), with ``related``.
+    related tests (:func:`related_tests`), with ``related``, and then the module's own doctest
+    (:func:`doctest_test`), with ``doctest``. ``tier`` is the tier that decided a kill, or the
+    last one a survivor met.
     """
     tests = MODULE_TESTS[mutant.path]
     status, seconds, last = j.run(mutant, tests, limit)
     note = ""
     if status == "timeout" and j.recheck:
         status, seconds, last, note = _recheck_timeout(j, mutant, tests, limit, seconds, last)
-    if status != "passed" or not j.related:
-        return _VERDICT[status], seconds, last, "mapped", note
-    wider, base, why = j.related_of(mutant.path)
-    if base is None:
-        return "survived", seconds, last, "mapped", why
-    wide_limit = max(limit, 3 * base + 30)
-    status, more, last = j.run(mutant, wider, wide_limit)
-    if status == "timeout" and j.recheck:
-        status, more, last, note = _recheck_timeout(j, mutant, wider, wide_limit, more, last)
-    return _VERDICT[status], seconds + more, last, "related", note
+    tier = "mapped"
+    tiers = [("related", j.related_of)] if j.related else []
+    tiers += [("doctest", j.doctest_of)] if j.doctest else []
+    for name, of in tiers:
+        if status != "passed":
+            break
+        wider, base, why = of(mutant.path)
+        if base is None:
+            note = "; ".join(x for x in (note, why) if x)
+            continue
+        tier = name
+        wide_limit = max(limit, 3 * base + 30)
+        status, more, last = j.run(mutant, wider, wide_limit)
+        if status == "timeout" and j.recheck:
+            status, more, last, note = _recheck_timeout(j, mutant, wider, wide_limit, more, last)
+        seconds += more
+    return _VERDICT[status], seconds, last, tier, note
 
 
 _VERDICT = {"failed": "killed", "passed": "survived", "timeout": "timeout", "undecided": "undecided"}
@@ -638,11 +728,12 @@ def run(args: argparse.Namespace) -> dict:
         "sample": len(chosen),
         "related_tests": not args.no_related,
         "timeout_recheck": not args.no_recheck,
+        "doctest_tier": not args.no_doctest,
         "outcomes": [],
         "interrupted": False,
     }
     ws = Workspace(ROOT, args.python)
-    j = Judge(ws, related=not args.no_related, recheck=not args.no_recheck)
+    j = Judge(ws, related=not args.no_related, recheck=not args.no_recheck, doctest=not args.no_doctest)
     try:
         base = _baselines(ws, sorted({m.path for m in chosen}))
         result["baseline_seconds"] = base
@@ -672,6 +763,13 @@ def _summarise(result: dict) -> dict:
     result.update(tally)
     result["score"] = round((tally["killed"] + tally["timeout"]) / decided, 4) if decided else None
     result["killed_by_related"] = sum(o.get("tier") == "related" and o["status"] in ("killed", "timeout") for o in outcomes)
+    # caught by CI (tests/test_doctests.py), but only by a docstring example: counted in the
+    # score, and shown apart, with the score they would leave without it
+    by_doctest = [o["id"] for o in outcomes if o.get("tier") == "doctest" and o["status"] in ("killed", "timeout")]
+    result["killed_by_doctest"] = len(by_doctest)
+    result["killed_by_doctest_mutants"] = by_doctest
+    caught = tally["killed"] + tally["timeout"]
+    result["score_without_doctest"] = round((caught - len(by_doctest)) / decided, 4) if decided else None
     per_module: dict[str, dict[str, int]] = {}
     for o in outcomes:
         row = per_module.setdefault(o["path"], dict.fromkeys(kinds, 0))
@@ -698,6 +796,14 @@ def _report(result: dict) -> None:
         for o in result["outcomes"]:
             if o.get("tier") == "related" and o["status"] in ("killed", "timeout"):
                 print(f"    {o['id']}")
+    if result.get("doctest_tier", True):
+        without = result["score_without_doctest"]
+        print(
+            f"  {result['killed_by_doctest']} killed only by the module's doctest (tests/test_doctests.py); "
+            f"without them: {'n/a' if without is None else f'{100 * without:.1f} %'}"
+        )
+        for mutant_id in result["killed_by_doctest_mutants"]:
+            print(f"    {mutant_id}")
     for title, key in (("survivors", "survivors"), ("undecided (not counted)", "undecided_mutants")):
         if result[key]:
             print(f"{title}:")
@@ -724,6 +830,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--no-recheck", action="store_true", help="count every timeout as a kill (no recheck of the unmutated tests)"
+    )
+    parser.add_argument(
+        "--no-doctest", action="store_true", help="no doctest tier (the module's docstring examples are not run)"
     )
     parser.add_argument("--list", action="store_true", help="count the mutants, run nothing")
     parser.add_argument("--out", default="runs/mutation.json", help="where the JSON result goes")
