@@ -149,6 +149,11 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "paths/test_barrier_matrix_merge_mismatch.py",
         TORCH_TESTS + "paths/test_barrier_matrix_to_arrays.py",
     ),
+    # the affine-first-layer route computes the barrier profiles of BN-free MLPs
+    "backends/torch/paths/affine_route.py": (
+        TORCH_TESTS + "paths/test_affine_route.py",
+        TORCH_TESTS + "paths/test_barrier_matrix.py",
+    ),
     "backends/torch/landscapes/landscape.py": (
         TORCH_TESTS + "landscapes/test_landscape.py",
         TORCH_TESTS + "landscapes/test_landscape_affine_cache_block.py",
@@ -173,6 +178,14 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_run_ids.py",
     ),
     "backends/torch/training/ensemble.py": (
+        TORCH_TESTS + "training/test_ensemble.py",
+        TORCH_TESTS + "training/test_ensemble_infinite_loss.py",
+        TORCH_TESTS + "training/test_ensemble_single_layer.py",
+        TORCH_TESTS + "training/test_ensemble_first_layer_kernels_deep.py",
+        TORCH_TESTS + "training/test_ensemble_evaluate_blocks.py",
+    ),
+    # the ensemble's gradient engines (the fast MLP one's hand-written backward, the kernel cache)
+    "backends/torch/training/engines.py": (
         TORCH_TESTS + "training/test_ensemble.py",
         TORCH_TESTS + "training/test_ensemble_infinite_loss.py",
         TORCH_TESTS + "training/test_ensemble_single_layer.py",

@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 
 from catdyn.backends.torch.data.datasets import load_digits  # noqa: E402
 from catdyn.backends.torch.models.architectures import MLP  # noqa: E402
-from catdyn.backends.torch.training import ensemble as E  # noqa: E402
+from catdyn.backends.torch.training import engines as E  # noqa: E402
 from catdyn.backends.torch.training.ensemble import TrainConfig, train_ensemble  # noqa: E402
 from catdyn.backends.torch.training.optim import SGD  # noqa: E402
 
