@@ -41,7 +41,8 @@ Presets: ``tiny`` (what the tests run: seconds per cell, 4 tiny nets per cell, 5
 read as 8 steps of 5 values so that the recurrence is short); ``smoke`` (6 nets
 per cell, 2 settings × 3 seeds, 300 steps, MNIST-1D cut to 1,000 training and 500 test samples:
 minutes on a 2-core CPU); ``full`` (the homotopy study's size: 102 nets per cell, 6 optimiser
-settings × 17 seeds, 3000 steps; hours per cell on a CPU, made for a GPU). ``catdyn run
+settings × 17 seeds, 3000 steps; about 36 h of one-thread CPU on a 2-core VM, projected stage
+by stage in docs/measurements/full-presets.md; made for a GPU). ``catdyn run
 specs/homotopy_grid.py --preset smoke --device cpu``; measured results in
 ``docs/measurements/homotopy-grid.md``.
 
