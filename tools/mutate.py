@@ -93,6 +93,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/categories/test_mat.py",
         "tests/categories/test_mat_entries_not_text.py",
         "tests/categories/test_mat_category_names.py",
+        "tests/categories/test_mat_compare_ends.py",
         "tests/core/test_composition_same_name_objects.py",
     ),
     "categories/perm.py": (
@@ -158,6 +159,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "landscapes/test_landscape.py",
         TORCH_TESTS + "landscapes/test_landscape_affine_cache_block.py",
         TORCH_TESTS + "landscapes/test_landscape_default_directions.py",
+        TORCH_TESTS + "landscapes/test_landscape_method_dispatch.py",
     ),
     # topology: cubical persistence and the study statistics
     "catdyn/topology/cubical.py": (
@@ -165,7 +167,11 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/topology/test_topology_features.py",
         "tests/topology/test_cubical_absent_dimensions.py",
     ),
-    "catdyn/topology/study.py": ("tests/topology/test_study.py", "tests/topology/test_study_rank.py"),
+    "catdyn/topology/study.py": (
+        "tests/topology/test_study.py",
+        "tests/topology/test_study_rank.py",
+        "tests/topology/test_study_permutation_pvalue_closed_forms.py",
+    ),
     # the store and the ensemble update
     "catdyn/runner/store.py": (
         "tests/runner/test_runner_store.py",
@@ -176,6 +182,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_reserved_keys.py",
         "tests/runner/test_runner_store_clean_temporaries.py",
         "tests/runner/test_runner_store_run_ids.py",
+        "tests/runner/test_runner_store_write_probe.py",
     ),
     "backends/torch/training/ensemble.py": (
         TORCH_TESTS + "training/test_ensemble.py",
@@ -183,6 +190,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "training/test_ensemble_single_layer.py",
         TORCH_TESTS + "training/test_ensemble_first_layer_kernels_deep.py",
         TORCH_TESTS + "training/test_ensemble_evaluate_blocks.py",
+        TORCH_TESTS + "training/test_ensemble_failed_at_first_step.py",
     ),
     # the ensemble's gradient engines (the fast MLP one's hand-written backward, the kernel cache)
     "backends/torch/training/engines.py": (
