@@ -110,3 +110,19 @@ def test_mutant_ids_are_unique_where_nested_expressions_start_together(mutate) -
     assert swaps == {"m.py:2:0:swap-args": "f(g(1, 2), 3)", "m.py:2:2:swap-args": "g(1, 2)"}
     # the ids of a module's mutants do not depend on the parse check being made
     assert [m.id for m in mutate.mutants_of("m.py", source, check=False)] == ids
+
+
+def test_repeated_mutant_and_module_flags_add_up(mutate, capsys) -> None:
+    # `--mutant A --mutant B` runs both (argparse's nargs="+" alone keeps only the last flag's)
+    mutate.main(["--list", "--modules", "catdyn/category.py"])
+    ids = [line.split(": ")[0].strip() for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert ids == []  # no sample asked for: counts only
+    mutate.main(["--list", "--modules", "catdyn/category.py", "--max-mutants", "3", "--seed", "0"])
+    three = [line.split(": ")[0].strip() for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert len(three) == 3
+    mutate.main(["--list", "--mutant", three[0], "--mutant", three[1], three[2]])
+    listed = [line.split(": ")[0].strip() for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert sorted(listed) == sorted(three)
+    mutate.main(["--list", "--modules", "catdyn/category.py", "--modules", "categories/perm.py"])
+    counted = [line.split()[0] for line in capsys.readouterr().out.splitlines()[:-1]]
+    assert counted == ["catdyn/category.py", "categories/perm.py"]

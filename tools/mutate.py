@@ -838,12 +838,17 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--modules", nargs="+", help="critical modules to mutate (default: all)")
+    parser.add_argument(
+        "--modules", nargs="+", action="extend", help="critical modules to mutate (default: all; repeatable)"
+    )
     parser.add_argument("--max-mutants", type=int, help="a random sample of this many mutants")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
     parser.add_argument("--operators", nargs="+", help="only these operator kinds (cmp, arith, const, …)")
     parser.add_argument(
-        "--mutant", nargs="+", help="run these mutant ids (only these, or these too with --max-mutants)"
+        "--mutant",
+        nargs="+",
+        action="extend",
+        help="run these mutant ids (only these, or these too with --max-mutants; repeatable)",
     )
     parser.add_argument("--timeout", type=float, help="seconds per mutant (default: 3 × baseline + 30)")
     parser.add_argument(
