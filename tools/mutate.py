@@ -183,6 +183,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_clean_temporaries.py",
         "tests/runner/test_runner_store_run_ids.py",
         "tests/runner/test_runner_store_write_probe.py",
+        "tests/runner/test_runner_verify.py",
     ),
     "backends/torch/training/ensemble.py": (
         TORCH_TESTS + "training/test_ensemble.py",
