@@ -111,7 +111,7 @@ def encode(value: Any) -> tuple[Any, dict[str, Any]]:
         if isinstance(x, int) and not isinstance(x, bool):
             return x
         if isinstance(x, float):
-            return x if math.isfinite(x) else {"__float__": repr(x)}
+            return x if math.isfinite(x) else {"__float__": repr(float(x))}  # numpy's float64 is a float
         if isinstance(x, np.generic):
             return walk(x.item(), where)
         if isinstance(x, np.ndarray) or _is_torch_tensor(x):
@@ -973,7 +973,7 @@ def _finite(v: float | None) -> float | None:
 def _jsonable(x: Any) -> Any:
     """JSON-safe copy of record data: non-finite floats become strings, arrays lists."""
     if isinstance(x, float):
-        return x if math.isfinite(x) else repr(x)
+        return x if math.isfinite(x) else repr(float(x))  # "nan", not numpy's "np.float64(nan)"
     if isinstance(x, dict):
         return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
