@@ -216,6 +216,41 @@ def test_end_run_writes_the_seal_and_records_its_hash(s) -> None:
     assert s.verify().ok
 
 
+def test_a_seal_is_the_run_row_and_its_task_rows_in_the_format_older_stores_hold(s) -> None:
+    """The seal's bytes, rebuilt here from the rows: seals written by earlier versions must keep
+    matching, so its layout (``format`` 1, the config by its SHA-256, compact JSON) is fixed."""
+    import hashlib
+
+    run = s.begin_run("spec.py", "h", "smoke", "cpu", "local", {"seed": 1}, experiment="ex")
+    s.claim_task(K1, run, "first", "op1")
+    s.finish_task(K1, run, 1, [], 0.5, step="first")
+    s.note_task(run, K2, "second", "blocked", note="why")
+    s.end_run(run, "done", finished=99.0)
+    cols = "id, spec, spec_hash, preset, device, executor, status, started, finished, config, experiment"
+    (row,) = _sql(s, f"SELECT {cols} FROM runs WHERE id = ?", (run,))
+    expected_run = dict(zip(cols.split(", "), row))
+    expected_run["config"] = hashlib.sha256(expected_run["config"].encode()).hexdigest()
+    tasks = [list(t) for t in _sql(s, "SELECT key, morphism, outcome, seconds, note FROM run_tasks ORDER BY rowid")]
+    assert tasks == [[K1, "first", "computed", 0.5, None], [K2, "second", "blocked", None, "why"]]
+    expected = json.dumps({"format": 1, "run": expected_run, "tasks": tasks}, separators=(",", ":")).encode()
+    with open(os.path.join(s.root, "runs", f"{run}.json"), "rb") as fh:
+        assert fh.read() == expected
+
+
+def test_owners_that_gave_up_their_lease_are_pruned(s) -> None:
+    """Every process that opens a store adds an owner; those that closed it leave the table when
+    the next one registers, so it does not grow with every run ever made."""
+    closed = []
+    for _ in range(3):
+        other = Store(s.root)
+        other.begin_run("spec.py", "h", "smoke", "cpu", "local", {})
+        other.close()
+        closed.append(other.owner.id)
+    assert len(_sql(s, "SELECT id FROM owners WHERE released = 1")) >= 1
+    s.begin_run("spec.py", "h", "smoke", "cpu", "local", {})
+    assert _sql(s, "SELECT id, released FROM owners") == [(s.owner.id, 0)]
+
+
 def test_a_run_of_a_dead_owner_is_sealed_as_interrupted_at_its_last_heartbeat(s) -> None:
     dead = {**leases.this_process().row(heartbeat=1000.0, lease_s=60.0), "pid": 2**22 + 1}
     assert leases.certainly_dead(dead)

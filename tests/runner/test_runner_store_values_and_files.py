@@ -170,12 +170,13 @@ def test_which_temporaries_are_removed(s) -> None:
         _temporary(s, "y.tmp", 1),  # no tag, fresh
         _temporary(s, f"{art}.{dead['id']}.00000006.part", 7200),  # not a temporary
         _temporary(s, f"{dead['id']}.tmp", 1),  # too few parts to carry a tag
+        _temporary(s, f"{dead['id']}.00000007.tmp", 1),  # no artifact name before the tag: not ours
     ]
     assert s.clean_temporaries() == len(gone)
     assert [os.path.exists(p) for p in gone] == [False] * len(gone)
     assert [os.path.exists(p) for p in kept] == [True] * len(kept)
-    assert s.clean_temporaries(older_than_s=0.0) == 4  # every remaining temporary is older than 0 s
-    assert [os.path.exists(p) for p in kept] == [False, False, False, True, False]
+    assert s.clean_temporaries(older_than_s=0.0) == 5  # every remaining temporary is older than 0 s
+    assert [os.path.exists(p) for p in kept] == [False, False, False, True, False, False]
 
 
 def test_abandoned_for_this_store_goes_by_age_alone(s) -> None:
@@ -241,6 +242,7 @@ def test_each_thread_has_its_own_connection(s) -> None:
     again = s.conn
     assert again is not main and again.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == ("1",)
     assert again.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert again.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL: WAL survives a process crash
     s.close()
     with pytest.raises(sqlite3.ProgrammingError):
         again.execute("SELECT 1")
@@ -259,3 +261,18 @@ def test_a_value_is_one_json_file_or_one_safetensors_file(s) -> None:
     n = int.from_bytes(q.data[:8], "little")
     doc = json.loads(json.loads(q.data[8 : 8 + n])["__metadata__"]["catdyn"])
     assert doc["array_kinds"] == {"t0": "numpy"} and doc["value"] == {"w": {"__array__": "t0", "kind": "numpy"}}
+
+
+def test_non_contiguous_arrays_round_trip(s) -> None:
+    torch = pytest.importorskip("torch")
+    run = s.begin_run("spec.py", "h", "smoke", "cpu", "local", {})
+    a = np.arange(6.0).reshape(2, 3).T
+    t = torch.arange(6.0).reshape(2, 3).T
+    for key, value in (("n" * 64, {"a": a}), ("m" * 64, {"a": a, "t": t})):
+        s.claim_task(key, run, "step", "op")
+        s.finish_task(key, run, value, [], 0.1)
+        back = s.load_value(key)
+        assert isinstance(back["a"], np.ndarray) and np.array_equal(back["a"], a)
+        if "t" in value:
+            assert isinstance(back["t"], torch.Tensor) and torch.equal(back["t"], t)
+    assert s.verify().ok

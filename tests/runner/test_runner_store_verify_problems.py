@@ -195,7 +195,7 @@ def test_a_malformed_json_artifact_with_a_matching_hash(store, edit, words) -> N
     assert s.damaged_keys() == [A]
 
 
-@pytest.mark.parametrize("cut", [8, 20], ids=["header only", "header cut"])
+@pytest.mark.parametrize("cut", [3, 8, 20], ids=["length cut", "header only", "header cut"])
 def test_a_safetensors_artifact_cut_off_in_its_header(store, cut: int) -> None:
     s, _ = store
     with open(_file(s, B), "rb") as fh:
@@ -272,3 +272,20 @@ def test_a_database_error_while_verifying_is_a_problem(store, monkeypatch) -> No
     monkeypatch.setattr(s, "_verify_tasks", broken)
     out = s.verify()
     assert out.problems == ["the database is damaged: database disk image is malformed"]
+
+
+def test_a_value_sealed_without_its_morphism_is_not_compared_with_it(store) -> None:
+    s, run = store
+    key = "e" * 64
+    s.claim_task(key, run, "fifth", "op_e")
+    s.finish_task(key, run, 1, [], 0.1)  # no op given: the artifact seals none
+    assert s.verify().ok and s.damaged_keys() == []
+
+
+def test_a_running_run_with_an_unreadable_config_has_no_owner(store) -> None:
+    s, _ = store
+    for i, config in enumerate(["not json", "[1, 2]", '{"owner": 5}']):
+        _sql(s, "INSERT INTO runs (id, spec, spec_hash, preset, device, executor, status, started, config) "
+                "VALUES (?, 'a.py', 'h', 'smoke', 'cpu', 'local', 'running', ?, ?)", (f"odd{i}", 1.0 + i, config))
+    assert {r.id: r.status for r in s.runs() if r.id.startswith("odd")} == dict.fromkeys(["odd0", "odd1", "odd2"],
+                                                                                          "interrupted")
