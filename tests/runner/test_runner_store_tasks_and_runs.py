@@ -293,6 +293,15 @@ def test_a_store_without_the_seal_column_is_upgraded(tmp_path) -> None:
         s.close()
 
 
+def test_opening_a_store_leaves_only_its_database_and_artifacts_folder(tmp_path) -> None:
+    root = tmp_path / "fresh"
+    Store(str(root)).close()
+    names = set(os.listdir(root))
+    assert {"catdyn.sqlite", "artifacts"} <= names and not [n for n in names if n.startswith(".probe")], names
+    assert names <= {"catdyn.sqlite", "artifacts", "catdyn.sqlite-wal", "catdyn.sqlite-shm"}, names
+    Store(str(root), create=False).close()  # an existing store opens without create
+
+
 def test_opening_no_store_or_a_damaged_one(tmp_path) -> None:
     with pytest.raises(StoreError, match="no catdyn store at"):
         Store(str(tmp_path / "none"), create=False)
@@ -302,3 +311,9 @@ def test_opening_no_store_or_a_damaged_one(tmp_path) -> None:
     (bad / "catdyn.sqlite").write_bytes(b"this is not a database, only text" * 100)
     with pytest.raises(StoreError, match="cannot be opened"):
         Store(str(bad))
+    other = tmp_path / "other"  # a sound SQLite file of another program, whose meta table is not ours
+    other.mkdir()
+    with sqlite3.connect(other / "catdyn.sqlite") as db:
+        db.execute("CREATE TABLE meta (a, b, c)")
+    with pytest.raises(StoreError, match=f"the store database {other / 'catdyn.sqlite'} cannot be opened"):
+        Store(str(other))
