@@ -189,14 +189,6 @@ def _tensor_bytes(arrays: dict[str, Any], metadata: dict[str, str]) -> bytes:
     return tsave(tensors, metadata=metadata)
 
 
-def _safetensors_metadata(data: bytes) -> dict[str, str]:
-    """The ``__metadata__`` of a safetensors file (its header is 8 bytes of length, then JSON)."""
-    n = int.from_bytes(data[:8], "little")
-    if n <= 0 or 8 + n > len(data):
-        raise ValueError("not a safetensors file")
-    return json.loads(data[8 : 8 + n]).get("__metadata__", {})
-
-
 def _why(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 

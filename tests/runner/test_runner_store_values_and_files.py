@@ -163,6 +163,7 @@ def test_which_temporaries_are_removed(s) -> None:
         _temporary(s, f"{art}.{s.owner.id}.00000002.tmp", 7200),  # this store's, but two hours old
         _temporary(s, f"{art}.unknown.00000003.tmp", 7200),  # an owner nobody knows, old
         _temporary(s, "x.tmp", 7200),  # no tag at all, old
+        _temporary(s, f"x.{dead['id']}.00000008.tmp", 1),  # the shortest name with a tag: a dead owner's
     ]
     kept = [
         _temporary(s, f"{art}.{s.owner.id}.00000004.tmp", 1),  # this store's, fresh
