@@ -132,6 +132,15 @@ def test_a_failed_rename_removes_the_temporary_and_keeps_the_old_file(tmp_path, 
     assert tmp.startswith("f.bin.owner42.") and parts[-1] == "tmp" and len(parts[-2]) == 8
 
 
+def test_write_atomic_leaves_no_descriptor_open_and_writes_a_plain_file(tmp_path) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    for i in range(5):
+        write_atomic(str(tmp_path / f"f{i}"), b"x", sync_folder=True)
+    assert len(os.listdir("/proc/self/fd")) == before
+    mode = os.stat(tmp_path / "f0").st_mode
+    assert mode & 0o111 == 0 and mode & 0o600 == 0o600  # read-write for its owner, never executable
+
+
 def test_the_default_tag_is_the_pid(tmp_path, monkeypatch) -> None:
     seen = []
     real = os.replace
@@ -279,3 +288,27 @@ def test_non_contiguous_arrays_round_trip(s) -> None:
         if "t" in value:
             assert isinstance(back["t"], torch.Tensor) and torch.equal(back["t"], t)
     assert s.verify().ok
+
+
+def _heartbeat_threads() -> int:
+    return sum(t.name == "catdyn-heartbeat" and t.is_alive() for t in threading.enumerate())
+
+
+def test_the_lease_is_recorded_now_renewed_and_given_up_on_close(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CATDYN_LEASE_S", "0.4")  # a beat every 0.1 s
+    threads = _heartbeat_threads()
+    s = Store(str(tmp_path / "store"))
+    try:
+        before = time.time()
+        s.begin_run("spec.py", "h", "smoke", "cpu", "local", {})
+        row = s._owner_rows(owner_id=s.owner.id)[s.owner.id]
+        assert before - 1 <= row["heartbeat"] <= time.time() and row["lease_s"] == 0.4 and row["released"] == 0
+        assert _heartbeat_threads() == threads + 1
+        first = row["heartbeat"]
+        deadline = time.time() + 5
+        while s._owner_rows(owner_id=s.owner.id)[s.owner.id]["heartbeat"] == first and time.time() < deadline:
+            time.sleep(0.05)
+        assert s._owner_rows(owner_id=s.owner.id)[s.owner.id]["heartbeat"] > first  # renewed in the database
+    finally:
+        s.close()
+    assert _heartbeat_threads() == threads  # the renewing thread has stopped

@@ -152,7 +152,9 @@ def test_records_in_another_order_are_the_same_records(store) -> None:
     s, run = store
     key = "e" * 64
     s.claim_task(key, run, "fifth", "op_e")
-    s.finish_task(key, run, 1, [("metric", "z", 1.0, None), ("metric", "y", 2.0, None)], 0.1, op="op_e")
+    recs = [("metric", "z", 1.0, None), ("metric", "y", 1.0, None), ("claim", "z", None, {"v": 1}),
+            ("claim", "a", None, {"v": 1})]  # names and values shared: only (kind, name) tells them apart
+    s.finish_task(key, run, 1, recs, 0.1, op="op_e")
     rows = _sql(s, "SELECT kind, name, value, data FROM records WHERE key = ? ORDER BY rowid", (key,))
     _sql(s, "DELETE FROM records WHERE key = ?", (key,))
     for row in reversed(rows):
@@ -160,10 +162,13 @@ def test_records_in_another_order_are_the_same_records(store) -> None:
     assert s.verify().ok
 
 
-def test_an_older_format_value_is_a_note_and_its_records_are_not_compared(store) -> None:
+@pytest.mark.parametrize("fmt", [1, None], ids=["format 1", "no format field"])
+def test_an_older_format_value_is_a_note_and_its_records_are_not_compared(store, fmt) -> None:
     s, _ = store
     doc = _json_doc(s, A)
-    doc["format"] = 1
+    doc["format"] = fmt
+    if fmt is None:  # the first catdyn wrote no format at all
+        del doc["format"]
     del doc["records"], doc["op"]
     _rewrite(s, A, json.dumps(doc).encode())
     _sql(s, "UPDATE records SET value = 7.0 WHERE key = ?", (A,))
