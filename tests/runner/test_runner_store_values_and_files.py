@@ -141,6 +141,24 @@ def test_write_atomic_leaves_no_descriptor_open_and_writes_a_plain_file(tmp_path
     assert mode & 0o111 == 0 and mode & 0o600 == 0o600  # read-write for its owner, never executable
 
 
+def test_sync_folder_fsyncs_the_folder_as_well_and_only_then(tmp_path, monkeypatch) -> None:
+    import stat
+
+    synced = []
+    real = os.fsync
+
+    def recording_fsync(fd):
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        return real(fd)
+
+    monkeypatch.setattr(store_mod.os, "fsync", recording_fsync)
+    write_atomic(str(tmp_path / "a"), b"x")
+    assert synced == ["file"]
+    synced.clear()
+    write_atomic(str(tmp_path / "b"), b"x", sync_folder=True)
+    assert synced == ["file", "folder"]
+
+
 def test_the_default_tag_is_the_pid(tmp_path, monkeypatch) -> None:
     seen = []
     real = os.replace
