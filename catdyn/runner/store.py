@@ -111,7 +111,7 @@ def encode(value: Any) -> tuple[Any, dict[str, Any]]:
         if isinstance(x, int) and not isinstance(x, bool):
             return x
         if isinstance(x, float):
-            return x if math.isfinite(x) else {"__float__": repr(x)}
+            return x if math.isfinite(x) else {"__float__": repr(float(x))}  # numpy's float64 is a float
         if isinstance(x, np.generic):
             return walk(x.item(), where)
         if isinstance(x, np.ndarray) or _is_torch_tensor(x):
@@ -187,14 +187,6 @@ def _tensor_bytes(arrays: dict[str, Any], metadata: dict[str, str]) -> bytes:
         for k, v in arrays.items()
     }
     return tsave(tensors, metadata=metadata)
-
-
-def _safetensors_metadata(data: bytes) -> dict[str, str]:
-    """The ``__metadata__`` of a safetensors file (its header is 8 bytes of length, then JSON)."""
-    n = int.from_bytes(data[:8], "little")
-    if n <= 0 or 8 + n > len(data):
-        raise ValueError("not a safetensors file")
-    return json.loads(data[8 : 8 + n]).get("__metadata__", {})
 
 
 def _why(exc: BaseException) -> str:
@@ -973,7 +965,7 @@ def _finite(v: float | None) -> float | None:
 def _jsonable(x: Any) -> Any:
     """JSON-safe copy of record data: non-finite floats become strings, arrays lists."""
     if isinstance(x, float):
-        return x if math.isfinite(x) else repr(x)
+        return x if math.isfinite(x) else repr(float(x))  # "nan", not numpy's "np.float64(nan)"
     if isinstance(x, dict):
         return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
