@@ -54,7 +54,14 @@ def test_exhaustive_with_tolerance_holds_and_keeps_largest_residual():
     lhs = lambda x: float(x)  # noqa: E731
     rhs = lambda x: float(x) + 1e-4 * x  # noqa: E731
     r = run_engines(
-        Law("near", "numeric", lhs, rhs, enumerate=lambda: [(i,) for i in range(5)], compare=approx(atol=1e-3, rtol=0)),
+        Law(
+            "near",
+            "numeric",
+            lhs,
+            rhs,
+            enumerate=lambda: [(i,) for i in range(5)],
+            compare=approx(atol=1e-3, rtol=0),
+        ),
         CheckConfig(),
     )
     assert (r.status, r.engine, r.comparison) == ("held", "exhaustive", "tolerance")
@@ -118,11 +125,23 @@ def test_enumeration_that_raises_is_an_error_without_arguments():
         raise RuntimeError("cannot list")
 
     r = run_engines(law(Counted(), enumerate=boom), CheckConfig())
-    assert (r.status, r.engine, r.error.type, r.error.arguments) == ("error", "exhaustive", "RuntimeError", ())
+    assert (r.status, r.engine, r.error.type, r.error.arguments) == (
+        "error",
+        "exhaustive",
+        "RuntimeError",
+        (),
+    )
 
 
 def test_unnamed_arguments_are_numbered_after_the_named_ones():
-    two = Law("a + b = b + a", "numeric", lambda a, b: a - b, lambda a, b: b - a, enumerate=lambda: [(2, 1)], argnames=("a",))
+    two = Law(
+        "a + b = b + a",
+        "numeric",
+        lambda a, b: a - b,
+        lambda a, b: b - a,
+        enumerate=lambda: [(2, 1)],
+        argnames=("a",),
+    )
     r = run_engines(two, CheckConfig())
     assert r.status == "refuted"
     assert r.counterexample.arguments == (("a", "2"), ("arg1", "1"))
@@ -131,7 +150,9 @@ def test_unnamed_arguments_are_numbered_after_the_named_ones():
 # --- hypothesis ------------------------------------------------------------------------
 def test_sampled_held_counts_every_evaluation():
     c = Counted()
-    r = run_engines(law(c, arguments=st.integers(-10**6, 10**6).map(lambda x: (x,))), CheckConfig(examples=30, seed=3))
+    r = run_engines(
+        law(c, arguments=st.integers(-(10**6), 10**6).map(lambda x: (x,))), CheckConfig(examples=30, seed=3)
+    )
     assert (r.status, r.engine, r.comparison) == ("held", "hypothesis", "exact")
     assert r.examples == len(c.seen)
     assert 0 < r.examples <= 30
@@ -139,7 +160,10 @@ def test_sampled_held_counts_every_evaluation():
 
 def test_sampled_refutation_counts_the_passes_before_the_first_failure():
     c = Counted(bad=set(range(50, 10**4)))
-    r = run_engines(law(c, arguments=st.integers(0, 10**4).map(lambda x: (x,)), argnames=("x",)), CheckConfig(examples=200, seed=5))
+    r = run_engines(
+        law(c, arguments=st.integers(0, 10**4).map(lambda x: (x,)), argnames=("x",)),
+        CheckConfig(examples=200, seed=5),
+    )
     assert (r.status, r.engine) == ("refuted", "hypothesis")
     first = next(i for i, x in enumerate(c.seen) if x in c.bad)
     assert r.examples == first
@@ -162,7 +186,12 @@ def test_boundary_cases_are_counted_before_drawing():
 def test_boundary_failure_refutes_before_any_draw():
     c = Counted(bad={1})
     r = run_engines(
-        law(c, arguments=st.integers(100, 200).map(lambda x: (x,)), boundary=lambda: [(0,), (1,), (2,)], argnames=("x",)),
+        law(
+            c,
+            arguments=st.integers(100, 200).map(lambda x: (x,)),
+            boundary=lambda: [(0,), (1,), (2,)],
+            argnames=("x",),
+        ),
         CheckConfig(examples=10, seed=1),
     )
     assert (r.status, r.engine, r.examples) == ("refuted", "hypothesis", 1)
@@ -173,7 +202,12 @@ def test_boundary_failure_refutes_before_any_draw():
 def test_boundary_error_keeps_the_count_and_arguments():
     c = Counted(raises={2})
     r = run_engines(
-        law(c, arguments=st.integers(100, 200).map(lambda x: (x,)), boundary=lambda: [(0,), (1,), (2,)], argnames=("x",)),
+        law(
+            c,
+            arguments=st.integers(100, 200).map(lambda x: (x,)),
+            boundary=lambda: [(0,), (1,), (2,)],
+            argnames=("x",),
+        ),
         CheckConfig(examples=10, seed=1),
     )
     assert (r.status, r.engine, r.examples) == ("error", "hypothesis", 2)
@@ -189,7 +223,14 @@ def test_sampled_with_tolerance_is_held_by_tolerance():
     lhs = lambda x: float(x)  # noqa: E731
     rhs = lambda x: float(x) + 1e-5  # noqa: E731
     r = run_engines(
-        Law("near", "numeric", lhs, rhs, arguments=st.integers(0, 100).map(lambda x: (x,)), compare=approx(atol=1e-3, rtol=0)),
+        Law(
+            "near",
+            "numeric",
+            lhs,
+            rhs,
+            arguments=st.integers(0, 100).map(lambda x: (x,)),
+            compare=approx(atol=1e-3, rtol=0),
+        ),
         CheckConfig(examples=10, seed=0),
     )
     assert (r.status, r.comparison) == ("held", "tolerance")
@@ -202,7 +243,10 @@ x, y = sympy.symbols("x y")
 
 def test_symbolic_proof_counts_instances_and_covering_all_stays_proved():
     sq = Law(
-        "square", "numeric", lambda a: (a + 1) ** 2, lambda a: a**2 + 2 * a + 1,
+        "square",
+        "numeric",
+        lambda a: (a + 1) ** 2,
+        lambda a: a**2 + 2 * a + 1,
         symbolic=lambda: [(x,), (y,), (x + y,)],
     )
     r = run_engines(sq, CheckConfig())
@@ -212,8 +256,12 @@ def test_symbolic_proof_counts_instances_and_covering_all_stays_proved():
 def test_symbolic_proof_not_covering_all_is_sampled_on_and_held():
     c = Counted()
     sq = Law(
-        "square", "numeric", lambda a: (a + 1) ** 2, lambda a: a**2 + 2 * a + 1,
-        symbolic=lambda: [(x,), (y,)], symbolic_covers_all=False,
+        "square",
+        "numeric",
+        lambda a: (a + 1) ** 2,
+        lambda a: a**2 + 2 * a + 1,
+        symbolic=lambda: [(x,), (y,)],
+        symbolic_covers_all=False,
         arguments=st.integers(0, 10**6).map(lambda v: (c.lhs(v),)),
     )
     r = run_engines(sq, CheckConfig(examples=12, seed=2))
@@ -227,8 +275,12 @@ def test_symbolic_proof_not_covering_all_is_sampled_on_and_held():
 def test_symbolic_proof_not_covering_all_is_refuted_by_sampling():
     # true at the symbolic instance only by the instances' choice: the sampler finds x = 7
     sym = Law(
-        "odd", "numeric", lambda a: a, lambda a: a if not isinstance(a, int) or a != 7 else 8,
-        symbolic=lambda: [(x,)], symbolic_covers_all=False,
+        "odd",
+        "numeric",
+        lambda a: a,
+        lambda a: a if not isinstance(a, int) or a != 7 else 8,
+        symbolic=lambda: [(x,)],
+        symbolic_covers_all=False,
         arguments=st.just((7,)),
     )
     r = run_engines(sym, CheckConfig(examples=5, seed=0))
@@ -237,14 +289,21 @@ def test_symbolic_proof_not_covering_all_is_refuted_by_sampling():
 
 def test_empty_symbolic_instances_decide_nothing():
     c = Counted()
-    r = run_engines(law(c, symbolic=lambda: [], arguments=st.integers(0, 9).map(lambda v: (v,))), CheckConfig(examples=5, seed=0))
+    r = run_engines(
+        law(c, symbolic=lambda: [], arguments=st.integers(0, 9).map(lambda v: (v,))),
+        CheckConfig(examples=5, seed=0),
+    )
     assert r.engine == "hypothesis"
 
 
 def test_exhaustive_is_tried_before_symbolic_and_engines_can_be_left_out():
     sq = Law(
-        "square", "numeric", lambda a: (a + 1) ** 2, lambda a: a**2 + 2 * a + 1,
-        symbolic=lambda: [(x,)], enumerate=lambda: [(1,), (2,)],
+        "square",
+        "numeric",
+        lambda a: (a + 1) ** 2,
+        lambda a: a**2 + 2 * a + 1,
+        symbolic=lambda: [(x,)],
+        enumerate=lambda: [(1,), (2,)],
     )
     assert run_engines(sq, CheckConfig()).engine == "exhaustive"
     assert run_engines(sq, CheckConfig(engines=("symbolic", "hypothesis"))).engine == "symbolic"
