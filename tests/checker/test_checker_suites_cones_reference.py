@@ -1,0 +1,246 @@
+"""The pullback suite's cones and factorisations against brute force, and the equation laws.
+
+- FinSet: the factorisations listed for a cone are checked against every function
+  ``X → P`` (``X`` of 0 … 2 elements, every pair of legs, commuting or not), through a
+  correct apex, one with a duplicated element (two factorisations) and one missing a pair
+  (none); the boundary cones reach ``factor`` first, in the documented order: the empty cone,
+  the cone of every commuting pair, the pullback's own cone.
+- Mat: the uniqueness law enumerates the zero cone and one cone per basis vector of
+  ``ker [f, −g]`` (its dimension by rank–nullity, computed here with sympy); the boundary
+  cones have 0 columns, the whole kernel basis and the apex's own dimension.
+- Equations: pointwise over the elements of a finite set (every element one case; a wrong
+  element refutes; an empty domain holds vacuously), whole morphisms otherwise (one case).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import sympy
+
+from catdyn import Cone, Cospan, Diagram, Pullback
+from catdyn.categories.finset import FinSet
+from catdyn.categories.mat import MatQ, MatR
+from catdyn.checker.law import CheckConfig, check_law
+from catdyn.checker.suites import _FinSetCones, cone_laws, diagram_laws, pullback_laws
+
+
+def _law(laws, name):
+    return next(x for x in laws if x.name == name)
+
+
+# --- FinSet ----------------------------------------------------------------------------------
+def _cospan():
+    A, B, C = FinSet.object("A", 3), FinSet.object("B", 2), FinSet.object("C", 2)
+    return Cospan(FinSet.function("f", A, C, [0, 1, 1]), FinSet.function("g", B, C, [1, 0]))
+
+
+def _pairs(sp):
+    f, g = sp.left.table.tolist(), sp.right.table.tolist()
+    return [(a, b) for a in range(len(f)) for b in range(len(g)) if f[a] == g[b]]
+
+
+def _declared(sp, pairs, name="P"):
+    """A pullback with ``pairs`` as its apex's elements (possibly wrong), mediating by the
+    first matching element."""
+    P = FinSet.object(name, len(pairs))
+    p = FinSet.function("p", P, sp.left.dom, [a for a, _ in pairs])
+    q = FinSet.function("q", P, sp.right.dom, [b for _, b in pairs])
+
+    def mediate(cone):
+        a, b = cone.left.table.tolist(), cone.right.table.tolist()
+        return FinSet.function("u", cone.apex, P, [pairs.index((a[x], b[x])) for x in range(len(a))])
+
+    return Pullback(Cone(sp, p, q), mediate)
+
+
+@pytest.mark.parametrize("variant", ["correct", "duplicate", "missing"])
+def test_finset_factorisations_match_a_brute_force_search(variant):
+    sp = _cospan()
+    pairs = _pairs(sp)  # [(0, 1), (1, 0), (2, 0)]
+    apex_pairs = {"correct": pairs, "duplicate": [*pairs, pairs[1]], "missing": pairs[:-1]}[variant]
+    pb = _declared(sp, apex_pairs)
+    cones = _FinSetCones(pb)
+    assert cones.pairs == pairs
+    A, B = sp.left.dom, sp.right.dom
+    n = len(apex_pairs)
+    for k in range(3):
+        X = FinSet.object("X", k)
+        for a in itertools.product(range(A.size), repeat=k):
+            for b in itertools.product(range(B.size), repeat=k):
+                cone = Cone(sp, FinSet.function("x_A", X, A, list(a)), FinSet.function("x_B", X, B, list(b)))
+                brute = [
+                    u
+                    for u in itertools.product(range(n), repeat=k)
+                    if all(apex_pairs[u[x]] == (a[x], b[x]) for x in range(k))
+                ]
+                found = cones.factorisations(cone)
+                assert len(found) == min(len(brute), 2), (variant, a, b)
+                tables = [tuple(u.table.tolist()) for u in found]
+                assert len(set(tables)) == len(tables)
+                assert set(tables) <= set(brute)
+                if found:
+                    assert tables[0] == brute[0]  # the first match of every element
+                    assert all((u.dom, u.cod) == (X, pb.apex) for u in found)
+
+
+def test_finset_uniqueness_cases_are_the_one_point_cones_at_every_pair():
+    sp = _cospan()
+    cones = _FinSetCones(_declared(sp, _pairs(sp)))
+    cases = [c for (c,) in cones.unique_cases()()]
+    assert [(c.apex.size, c.left.table.tolist(), c.right.table.tolist()) for c in cases] == [
+        (1, [a], [b]) for a, b in _pairs(sp)
+    ]
+
+
+@pytest.mark.parametrize("variant", ["duplicate", "missing"])
+def test_finset_uniqueness_law_is_refuted_for_a_wrong_apex_by_enumeration(variant):
+    sp = _cospan()
+    pairs = _pairs(sp)
+    apex_pairs = [*pairs, pairs[0]] if variant == "duplicate" else pairs[1:]
+    r = check_law(
+        _law(pullback_laws(_declared(sp, apex_pairs)), "factorisation is unique"), CheckConfig(seed=0)
+    )
+    assert (r.status, r.engine) == ("refuted", "exhaustive")
+    assert r.examples == 0  # the first pair already fails
+
+
+def test_finset_boundary_cones_reach_factor_first_in_order():
+    sp = _cospan()
+    pairs = _pairs(sp)
+    apex_pairs = [*pairs, pairs[0], pairs[2]]  # apex of 5 elements, 3 commuting pairs
+    inner = _declared(sp, apex_pairs)
+    seen = []
+
+    def mediate(cone):
+        seen.append((cone.left.table.tolist(), cone.right.table.tolist()))
+        return inner._mediate(cone)
+
+    pb = Pullback(inner.cone, mediate)
+    r = check_law(_law(pullback_laws(pb), "every cone factors"), CheckConfig(seed=0, examples=5))
+    assert (r.status, r.engine) == ("held", "hypothesis")
+    assert seen[0] == ([], [])
+    assert seen[1] == ([a for a, _ in pairs], [b for _, b in pairs])
+    assert seen[2] == ([a for a, _ in apex_pairs], [b for _, b in apex_pairs])
+    assert r.examples == len(seen)
+    top = max(len(apex_pairs), len(pairs), CheckConfig().max_size)
+    assert all(len(a) <= top for a, _ in seen)
+
+
+def test_finset_without_commuting_pairs_only_the_empty_cone_is_drawn():
+    A, B, C = FinSet.object("A", 2), FinSet.object("B", 2), FinSet.object("C", 2)
+    sp = Cospan(FinSet.function("f", A, C, [0, 0]), FinSet.function("g", B, C, [1, 1]))
+    pb = FinSet.pullback(sp)
+    assert pb.apex.size == 0
+    results = [check_law(x, CheckConfig(seed=0, examples=10)) for x in pullback_laws(pb)]
+    assert [r.status for r in results] == ["proved", "held", "proved"]
+    assert results[2].examples == 0  # no pair: nothing to decide, vacuously unique
+
+
+# --- Mat ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "f_rows, g_rows",
+    [
+        ([[1, 2]], [[3]]),
+        ([[1, 0], [0, 1]], [[1, 0], [0, 1]]),
+        ([[0, 0]], [[0, 0]]),
+        ([[1, 1], [2, 2]], [[1], [2]]),
+    ],
+)
+def test_mat_uniqueness_cases_are_the_zero_cone_and_a_kernel_basis(f_rows, g_rows):
+    f_m, g_m = sympy.Matrix(f_rows), sympy.Matrix(g_rows)
+    A, B, C = MatQ.object("A", f_m.cols), MatQ.object("B", g_m.cols), MatQ.object("C", f_m.rows)
+    sp = Cospan(MatQ.matrix("f", A, C, f_rows), MatQ.matrix("g", B, C, g_rows))
+    nullity = f_m.cols + g_m.cols - f_m.row_join(-g_m).rank()
+    pb = MatQ.pullback(sp)
+    assert pb.apex.dim == nullity  # the pullback's apex is the kernel
+    r = check_law(_law(pullback_laws(pb), "factorisation is unique"), CheckConfig(seed=0))
+    assert (r.status, r.engine, r.examples) == ("proved", "exhaustive", 1 + nullity)
+    seen = []
+
+    def mediate(cone):
+        seen.append(cone.apex.dim)
+        return pb._mediate(cone)
+
+    rec = Pullback(pb.cone, mediate)
+    h = check_law(_law(pullback_laws(rec), "every cone factors"), CheckConfig(seed=0, examples=5))
+    assert h.status == "held"
+    boundary = [0, nullity, nullity] if nullity else [0, 0]
+    assert seen[: len(boundary)] == boundary
+    assert all(d <= max(nullity, CheckConfig().max_dim) for d in seen)
+
+
+@pytest.mark.parametrize("cat", [MatQ, MatR], ids=["MatQ", "MatR"])
+def test_mat_cone_not_factoring_through_a_too_small_apex_has_no_factorisation(cat):
+    A, C = cat.object("A", 2), cat.object("C", 1)
+    f = cat.matrix("f", A, C, [[1, -1]])  # kernel of [f, -f]: three-dimensional
+    P = cat.object("P", 1)
+    diag = cat.matrix("d", P, A, [[1], [1]])
+    pb = Pullback(
+        Cone(Cospan(f, f), diag, diag), lambda cone: cat.matrix("u", cone.apex, P, [[0] * cone.apex.dim])
+    )
+    unique = _law(pullback_laws(pb), "factorisation is unique")
+    X = cat.object("X", 1)
+    x = cat.matrix("x", X, A, [[1], [1]])
+    off = cat.matrix("y", X, A, [[1], [0]])
+    assert len(unique.lhs(Cone(Cospan(f, f), x, x))) == 1  # (1, 1) = d · 1
+    assert unique.lhs(Cone(Cospan(f, f), off, off)) == []  # (1, 0) is not a multiple of d
+    r = check_law(unique, CheckConfig(seed=0))
+    assert r.status == "refuted"
+
+
+# --- equations -----------------------------------------------------------------------------------
+def test_a_finset_equation_is_checked_at_every_element():
+    A = FinSet.object("A", ["a", "b", "c", "d"])
+    s = FinSet.function("s", A, A, [1, 0, 3, 2])
+    good = Diagram("inv", FinSet, [s, FinSet.identity(A)], equations=[(["s", "s"], ["id_A"])])
+    (law,) = diagram_laws(good)
+    assert (law.name, law.suite, law.subject, law.argnames) == (
+        "equation 1: s >> s = id_A",
+        "diagram",
+        "inv",
+        ("x ∈ A",),
+    )
+    r = check_law(law, CheckConfig(seed=0))
+    assert (r.status, r.engine, r.examples) == ("proved", "exhaustive", 4)
+    t = FinSet.function("t", A, A, [1, 0, 2, 2])  # t >> t sends d to c
+    bad = Diagram("not inv", FinSet, [t, FinSet.identity(A)], equations=[(["t", "t"], ["id_A"])])
+    r = check_law(diagram_laws(bad, subject="mine")[0], CheckConfig(seed=0))
+    assert (r.status, r.engine, r.examples, r.subject) == ("refuted", "exhaustive", 3, "mine")
+    assert r.counterexample.arguments == (("x ∈ A", "d"),)
+
+
+def test_an_equation_over_the_empty_set_holds_vacuously():
+    E = FinSet.object("E", 0)
+    i = FinSet.identity(E)
+    d = Diagram("empty", FinSet, [i], equations=[(["id_E", "id_E"], ["id_E"])])
+    (law,) = diagram_laws(d)
+    assert law.arguments is None
+    r = check_law(law, CheckConfig(seed=0))
+    assert (r.status, r.engine, r.examples) == ("proved", "exhaustive", 0)
+
+
+def test_a_mat_equation_is_one_case_of_whole_morphisms():
+    A = MatQ.object("A", 2)
+    s = MatQ.matrix("s", A, A, [[0, 1], [1, 0]])
+    d = Diagram("swap", MatQ, [s, MatQ.identity(A)], equations=[(["s", "s"], ["id_A"]), (["s"], ["id_A"])])
+    laws = diagram_laws(d)
+    assert [x.name for x in laws] == ["equation 1: s >> s = id_A", "equation 2: s = id_A"]
+    assert laws[0].statement == "s >> s = id_A"
+    ok, wrong = (check_law(x, CheckConfig(seed=0)) for x in laws)
+    assert (ok.status, ok.engine, ok.examples) == ("proved", "exhaustive", 1)
+    assert (wrong.status, wrong.engine, wrong.examples) == ("refuted", "exhaustive", 0)
+
+
+def test_a_cone_law_commutes_pointwise_and_is_refuted_at_the_element():
+    sp = _cospan()
+    X = FinSet.object("X", 2)
+    good = Cone(
+        sp, FinSet.function("x_A", X, sp.left.dom, [0, 2]), FinSet.function("x_B", X, sp.right.dom, [1, 0])
+    )
+    (law,) = cone_laws(good)
+    assert (law.name, law.suite, law.subject) == ("cone commutes", "pullback", f"cone over {sp.name}")
+    r = check_law(law, CheckConfig(seed=0))
+    assert (r.status, r.examples) == ("proved", 2)
+    assert cone_laws(good, subject="K")[0].subject == "K"
