@@ -8,6 +8,8 @@
 - Mat: the uniqueness law enumerates the zero cone and one cone per basis vector of
   ``ker [f, −g]`` (its dimension by rank–nullity, computed here with sympy); the boundary
   cones have 0 columns, the whole kernel basis and the apex's own dimension.
+- Symbolic arguments: generic matrices over every tuple of dimensions 1–3 (1–2 for
+  chains of three), or over the listed objects.
 - Equations: pointwise over the elements of a finite set (every element one case; a wrong
   element refutes; an empty domain holds vacuously), whole morphisms otherwise (one case).
 """
@@ -23,7 +25,17 @@ from catdyn import Cone, Cospan, Diagram, Pullback
 from catdyn.categories.finset import FinSet
 from catdyn.categories.mat import MatQ, MatR
 from catdyn.checker.law import CheckConfig, check_law
-from catdyn.checker.suites import _FinSetCones, cone_laws, diagram_laws, pullback_laws
+from catdyn.checker.suites import (
+    SYMBOLIC_DIMS,
+    _FinSetCones,
+    category_laws,
+    cone_laws,
+    diagram_laws,
+    functor_laws,
+    naturality_laws,
+    pullback_laws,
+)
+from catdyn.functor import Functor, NaturalTransformation
 
 
 def _law(laws, name):
@@ -244,3 +256,32 @@ def test_a_cone_law_commutes_pointwise_and_is_refuted_at_the_element():
     r = check_law(law, CheckConfig(seed=0))
     assert (r.status, r.examples) == ("proved", 2)
     assert cone_laws(good, subject="K")[0].subject == "K"
+
+
+# --- symbolic arguments --------------------------------------------------------------------------
+def test_symbolic_chains_cover_every_tuple_of_the_generic_dimensions():
+    assert SYMBOLIC_DIMS == (1, 2, 3)
+    left, right, assoc = category_laws(MatQ)
+    for law, n, dims in [(left, 1, (1, 2, 3)), (right, 1, (1, 2, 3)), (assoc, 3, (1, 2))]:
+        chains = list(law.symbolic())
+        ends = [tuple([c[0].dom.dim] + [m.cod.dim for m in c]) for c in chains]
+        assert ends == list(itertools.product(dims, repeat=n + 1))  # chains of 3 over dims 1, 2
+        assert all([m.name for m in c] == list("fgh"[:n]) for c in chains)
+        assert all(f.cod == g.dom for c in chains for f, g in itertools.pairwise(c))
+        assert law.symbolic_covers_all is False
+    Id = Functor.identity(MatQ)
+    ident, comp = functor_laws(Id)
+    assert [x[0].dim for x in ident.symbolic()] == [1, 2, 3]
+    assert len(list(comp.symbolic())) == 3**3
+    eta = NaturalTransformation("1", Id, Id, MatQ.identity)
+    assert len(list(naturality_laws(eta)[0].symbolic())) == 3**2
+    # over listed objects: exactly those, and they cover the law
+    objs = [MatQ.object("A", 2), MatQ.object("B", 4)]
+    left, _, assoc = category_laws(MatQ, objs)
+    assert len(list(left.symbolic())) == 4 and len(list(assoc.symbolic())) == 2**4
+    assert {m.dom for c in assoc.symbolic() for m in c} == set(objs)
+    assert left.symbolic_covers_all is True
+    assert [x[0] for x in functor_laws(Id, objs)[0].symbolic()] == objs
+    # a category without generic matrices has no symbolic arguments
+    assert all(x.symbolic is None for x in category_laws(FinSet))
+    assert all(x.symbolic is None for x in functor_laws(Functor.identity(FinSet)))
