@@ -307,3 +307,35 @@ def test_exhaustive_is_tried_before_symbolic_and_engines_can_be_left_out():
     )
     assert run_engines(sq, CheckConfig()).engine == "exhaustive"
     assert run_engines(sq, CheckConfig(engines=("symbolic", "hypothesis"))).engine == "symbolic"
+
+
+# --- time limit and the refutation's detail ---------------------------------------------------
+def test_a_law_over_its_time_limit_is_an_error_naming_engine_and_count():
+    import time as _time
+
+    def slow(x):
+        if x == 2:
+            _time.sleep(5)
+        return x
+
+    r = run_engines(
+        Law("slow", "numeric", slow, lambda x: x, enumerate=lambda: [(0,), (1,), (2,), (3,)]),
+        CheckConfig(timeout=0.5),
+    )
+    assert (r.status, r.engine, r.error.type) == ("error", "exhaustive", "Timeout")
+    assert "in the exhaustive engine (3 argument tuple(s) evaluated)" in r.error.message
+    assert r.seconds < 4
+
+
+def test_detail_counts_every_differing_element_and_shows_six():
+    from catdyn.categories.finset import FinSet
+
+    A = FinSet.object("A", 8)
+    f = FinSet.function("f", A, A, list(range(8)))
+    g = FinSet.function("g", A, A, [(i + 1) % 8 for i in range(8)])
+    r = run_engines(Law("f = g", "category", lambda: f, lambda: g, enumerate=lambda: [()]), CheckConfig())
+    assert r.status == "refuted"
+    detail = r.counterexample.detail
+    assert detail.startswith("differ at 8 element(s): ")
+    shown = detail.split(": ", 1)[1].split(", ")
+    assert shown == [f"{i}: {i} ≠ {(i + 1) % 8}" for i in range(6)]
