@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import sympy
 
@@ -28,6 +29,7 @@ from catdyn.checker.law import CheckConfig, check_law
 from catdyn.checker.suites import (
     SYMBOLIC_DIMS,
     _FinSetCones,
+    _MatCones,
     category_laws,
     cone_laws,
     diagram_laws,
@@ -285,3 +287,26 @@ def test_symbolic_chains_cover_every_tuple_of_the_generic_dimensions():
     # a category without generic matrices has no symbolic arguments
     assert all(x.symbolic is None for x in category_laws(FinSet))
     assert all(x.symbolic is None for x in functor_laws(Functor.identity(FinSet)))
+
+
+@pytest.mark.parametrize("cat", [MatQ, MatR], ids=["MatQ", "MatR"])
+@pytest.mark.parametrize(
+    "dims, f_rows, g_rows",
+    [
+        ((2, 1, 0), np.zeros((0, 2)), np.zeros((0, 1))),  # into the zero space: all of A ⊕ B
+        ((0, 2, 1), np.zeros((1, 0)), [[1, 1]]),  # from the zero space
+        ((2, 2, 2), [[1, 0], [0, 1]], [[2, 0], [0, 0]]),
+        ((1, 1, 1), [[2]], [[4]]),
+    ],
+)
+def test_mat_kernel_dimension_by_rank_nullity_in_both_fields(cat, dims, f_rows, g_rows):
+    a, b, c = dims
+    A, B, C = cat.object("A", a), cat.object("B", b), cat.object("C", c)
+    sp = Cospan(cat.matrix("f", A, C, f_rows), cat.matrix("g", B, C, g_rows))
+    stacked = np.hstack([np.asarray(f_rows, float).reshape(c, a), -np.asarray(g_rows, float).reshape(c, b)])
+    nullity = a + b - (np.linalg.matrix_rank(stacked) if stacked.size else 0)
+    pb = cat.pullback(sp)
+    assert len(_MatCones(pb).kernel) == nullity == pb.apex.dim
+    r = check_law(_law(pullback_laws(pb), "factorisation is unique"), CheckConfig(seed=0))
+    verdict = ("proved", "exact") if cat is MatQ else ("held", "tolerance")
+    assert (r.status, r.comparison, r.engine, r.examples) == (*verdict, "exhaustive", 1 + nullity)
