@@ -310,3 +310,19 @@ def test_mat_kernel_dimension_by_rank_nullity_in_both_fields(cat, dims, f_rows, 
     r = check_law(_law(pullback_laws(pb), "factorisation is unique"), CheckConfig(seed=0))
     verdict = ("proved", "exact") if cat is MatQ else ("held", "tolerance")
     assert (r.status, r.comparison, r.engine, r.examples) == (*verdict, "exhaustive", 1 + nullity)
+
+
+def test_pullback_laws_state_the_legs_and_the_apex():
+    sp = _cospan()
+    pb = _declared(sp, _pairs(sp), name="Q")
+    laws = pullback_laws(pb)
+    assert [(x.name, x.suite, x.subject) for x in laws] == [
+        ("square commutes", "pullback", "pullback Q"),
+        ("every cone factors", "pullback", "pullback Q"),
+        ("factorisation is unique", "pullback", "pullback Q"),
+    ]
+    assert laws[0].statement == "(p >> f = q >> g)(x) for every x in Q"
+    assert laws[1].statement == "u = factor(cone) has u >> p = cone.left and u >> q = cone.right"
+    assert laws[2].statement == "exactly one u: X → Q with u >> p = cone.left and u >> q = cone.right"
+    assert [x.argnames for x in laws[1:]] == [("cone",), ("cone",)]
+    assert {x.subject for x in pullback_laws(pb, subject="PB")} == {"PB"}
