@@ -339,3 +339,41 @@ def test_detail_counts_every_differing_element_and_shows_six():
     assert detail.startswith("differ at 8 element(s): ")
     shown = detail.split(": ", 1)[1].split(", ")
     assert shown == [f"{i}: {i} ≠ {(i + 1) % 8}" for i in range(6)]
+
+
+def test_symbolic_refutation_counts_the_instances_proved_before_it():
+    # (a + b)² = a² + b holds at b = 0 and fails at b = 1 (lhs − rhs = 2a)
+    law_ = Law(
+        "sq",
+        "numeric",
+        lambda a, b: (a + b) ** 2,
+        lambda a, b: a**2 + b,
+        symbolic=lambda: [(x, 0), (x, 1), (x, 2)],
+        argnames=("a", "b"),
+    )
+    r = run_engines(law_, CheckConfig())
+    assert (r.status, r.engine, r.examples) == ("refuted", "symbolic", 1)
+    shown = dict(r.counterexample.arguments)
+    a = sympy.Integer(int(shown["a"]))
+    assert shown["b"] == "1"
+    assert (a + 1) ** 2 != a**2 + 1  # the concrete arguments shown do fail
+    assert r.counterexample.detail.startswith("lhs − rhs ≠ 0 at value: 2*x")
+
+
+def test_a_symbolic_witness_that_holds_concretely_is_sampled_instead():
+    # the left side differs only while its argument is a symbol: no concrete failure
+    def lhs(a):
+        return a**2 if getattr(a, "free_symbols", None) else a
+
+    law_ = Law(
+        "sym only",
+        "numeric",
+        lhs,
+        lambda a: a,
+        symbolic=lambda: [(x,)],
+        arguments=st.integers(-5, 5).map(lambda v: (v,)),
+    )
+    r = run_engines(law_, CheckConfig(examples=10, seed=0))
+    assert (r.status, r.engine) == ("held", "hypothesis")
+    assert any(n.startswith("symbolic witness (lhs − rhs ≠ 0 at value: x**2 - x") for n in r.notes), r.notes
+    assert any(n.endswith("did not fail at concrete arguments; sampled instead") for n in r.notes)
