@@ -310,6 +310,19 @@ def test_mat_kernel_dimension_by_rank_nullity_in_both_fields(cat, dims, f_rows, 
     r = check_law(_law(pullback_laws(pb), "factorisation is unique"), CheckConfig(seed=0))
     verdict = ("proved", "exact") if cat is MatQ else ("held", "tolerance")
     assert (r.status, r.comparison, r.engine, r.examples) == (*verdict, "exhaustive", 1 + nullity)
+    # every cone factors, the boundary cones (no column, the kernel basis, the apex's) first
+    seen = []
+
+    def mediate(cone):
+        seen.append((cone.apex.dim, cone.left.cod, cone.right.cod))
+        return pb._mediate(cone)
+
+    rec = Pullback(pb.cone, mediate)
+    h = check_law(_law(pullback_laws(rec), "every cone factors"), CheckConfig(seed=0, examples=5))
+    assert (h.status, h.engine) == ("held", "hypothesis")
+    boundary = [0, nullity, nullity] if nullity else [0, 0]
+    assert [d for d, _, _ in seen[: len(boundary)]] == boundary
+    assert all((ca, cb) == (A, B) for _, ca, cb in seen)
 
 
 def test_pullback_laws_state_the_legs_and_the_apex():

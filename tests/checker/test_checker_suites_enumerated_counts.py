@@ -215,6 +215,14 @@ def test_statements_name_the_listed_objects_or_the_category():
         ("functor", ("X",)),
         ("functor", ("f", "g")),
     ]
+    assert [law.subject for law in functor_laws(Id)] == [Id.name] * 2
+    assert [law.subject for law in functor_laws(Id, subject="S")] == ["S"] * 2
+    assert [law.subject for law in category_laws(cat)] == ["L2"] * 3
+    assert [law.subject for law in category_laws(cat, subject="S")] == ["S"] * 3
+    eta = NaturalTransformation("1", Id, Id, cat.identity)
+    assert naturality_laws(eta)[0].subject == "1"
+    assert naturality_laws(eta, subject="S")[0].subject == "S"
+    assert naturality_laws(eta, objs)[0].statement == f"{Id.name}(f) >> 1_B = 1_A >> {Id.name}(f) over O0, O3"
 
 
 # --- pullbacks by enumerated hom-sets ----------------------------------------------------------
