@@ -335,3 +335,65 @@ def test_laws_for_dispatches_each_thing_to_its_suite():
     assert [x.subject for x in laws_for(own + unnamed, "spec")] == ["mine"] * 3 + ["spec"] * 3
     assert laws_for(unnamed[0], "one")[0].subject == "one"
     assert laws_for(own[0], "one")[0].subject == "mine"
+
+
+# --- more than one factorisation: a monoid as a one-object category ----------------------------
+class _MaxMonoid(_Labelled):
+    """The monoid ({0, …, m−1}, max) as a one-object category: identity 0, composing takes the
+    larger label (associative, 0 is neutral). Legs both labelled m − 1 absorb everything, so
+    every label factors a cone through them: factorisations are not unique."""
+
+    def __init__(self, m: int) -> None:
+        super().__init__(m, count=1)
+        self.name = f"max{m}"
+
+    def compose(self, f: Morphism, g: Morphism) -> Morphism:
+        return self.arrow(f.dom, g.cod, max(f.label, g.label))  # type: ignore[attr-defined]
+
+
+def test_a_monoid_category_passes_its_own_category_laws():
+    cat = _MaxMonoid(3)
+    results = [check_law(x, CheckConfig(seed=0)) for x in category_laws(cat)]
+    assert [(r.status, r.engine) for r in results] == [("proved", "exhaustive")] * 3
+    assert [r.examples for r in results] == [3, 3, 27]
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_factorisations_stop_at_two_of_many(m):
+    cat = _MaxMonoid(m)
+    pt = cat.obj(0)
+    top = cat.arrow(pt, pt, m - 1)
+    sp = Cospan(cat.identity(pt), cat.identity(pt))
+    pb = Pullback(Cone(sp, top, top), lambda cone: cat.arrow(pt, pt, 0))
+    cones = _EnumeratedCones(pb)
+    cone = Cone(sp, top, top)
+    brute = [u for u in cat.hom(pt, pt) if u >> top == top]
+    assert len(brute) == m  # every label factors it
+    assert cones.factorisations(cone) == brute[:2]
+    unique = _law(pullback_laws(pb), "factorisation is unique")
+    r = check_law(unique, CheckConfig(seed=0))
+    assert (r.status, r.engine) == ("refuted", "exhaustive")
+    # the cones over a cospan of identities are the pairs (a, a); the first, (0, 0), does not
+    # factor (u >> top = top ≠ 0): both laws fail there
+    assert r.examples == 0
+    factors = check_law(_law(pullback_laws(pb), "every cone factors"), CheckConfig(seed=0))
+    assert (factors.status, factors.examples) == ("refuted", 0)
+    assert cones.factorisations(Cone(sp, cat.identity(pt), cat.identity(pt))) == []
+
+
+def test_laws_for_names_diagrams_limits_and_colimits():
+    from catdyn import Diagram
+    from catdyn.categories.finset import FinSet
+    from catdyn.limits import colimit, limit
+
+    X = FinSet.object("X", 3)
+    s = FinSet.function("s", X, X, [1, 0, 2])
+    d = Diagram("swap", FinSet, [s, FinSet.identity(X)], equations=[(["s", "s"], ["id_X"])])
+    assert [(x.suite, x.subject) for x in laws_for(d)] == [("diagram", "swap")]
+    assert [x.subject for x in laws_for(d, "D")] == ["D"]
+    loop = Diagram("loop", FinSet, [s])
+    lim, colim = limit(loop), colimit(loop)
+    assert [x.suite for x in laws_for(lim, "L")] == ["limit"] * 3
+    assert [x.subject for x in laws_for(lim, "L")] == ["L"] * 3
+    assert [x.suite for x in laws_for(colim, "C")] == ["colimit"] * 3
+    assert [x.subject for x in laws_for(colim, "C")] == ["C"] * 3
