@@ -78,6 +78,7 @@ def test_exhaustive_refutes_at_first_failure_with_cases_before_it():
     assert r.counterexample.arguments == (("x", "4"),)
     assert (r.counterexample.lhs, r.counterexample.rhs) == ("4", "7")
     assert r.residual == 1.0 == r.counterexample.residual
+    assert r.counterexample.detail == ""  # numbers: no element-wise detail
 
 
 def test_exhaustive_exactly_max_cases_is_a_proof():
