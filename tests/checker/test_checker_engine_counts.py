@@ -378,3 +378,46 @@ def test_a_symbolic_witness_that_holds_concretely_is_sampled_instead():
     assert (r.status, r.engine) == ("held", "hypothesis")
     assert any(n.startswith("symbolic witness (lhs − rhs ≠ 0 at value: x**2 - x") for n in r.notes), r.notes
     assert any(n.endswith("did not fail at concrete arguments; sampled instead") for n in r.notes)
+
+
+def test_a_symbolic_identity_needing_simplification_beyond_expansion_is_proved():
+    # sin² + cos² − 1 does not vanish by expansion; simplifying shows it is 0 (x a plain
+    # parameter, not a generic symbol: no polynomial condition on it)
+    law_ = Law(
+        "pythagoras",
+        "numeric",
+        lambda a: sympy.sin(a) ** 2 + sympy.cos(a) ** 2,
+        lambda a: sympy.Integer(1),
+        symbolic=lambda: [(x,)],
+        arguments=st.just((x,)),
+    )
+    r = run_engines(law_, CheckConfig(examples=3, seed=0))
+    assert (r.status, r.engine, r.examples) == ("proved", "symbolic", 1)
+
+
+def test_symbolic_arguments_that_cannot_be_built_are_an_error_of_the_symbolic_engine():
+    def broken():
+        raise RuntimeError("no generic matrices here")
+
+    r = run_engines(law(Counted(), symbolic=broken, arguments=st.just((1,))), CheckConfig(examples=3, seed=0))
+    assert (r.status, r.engine, r.error.type, r.error.message) == (
+        "error",
+        "symbolic",
+        "RuntimeError",
+        "no generic matrices here",
+    )
+    assert r.error.arguments == ()
+
+
+def test_symbolic_detail_shows_four_differing_entries():
+    from catdyn.categories.mat import MatQ
+
+    A = MatQ.object("A", 3)
+    law_ = Law(
+        "f >> f = f", "category", lambda f: f >> f, lambda f: f, symbolic=lambda: [(MatQ.generic("f", A, A),)]
+    )
+    r = run_engines(law_, CheckConfig())
+    assert (r.status, r.engine) == ("refuted", "symbolic")
+    shown = r.counterexample.detail.split(" (e.g. ")[0].removeprefix("lhs − rhs ≠ 0 at ").split("; ")
+    # f·f − f is non-zero in all nine entries of a generic 3 × 3 matrix; four are shown, row by row
+    assert [s.split(":")[0] for s in shown] == ["[0, 0]", "[0, 1]", "[0, 2]", "[1, 0]"]
