@@ -339,3 +339,26 @@ def test_pullback_laws_state_the_legs_and_the_apex():
     assert laws[2].statement == "exactly one u: X → Q with u >> p = cone.left and u >> q = cone.right"
     assert [x.argnames for x in laws[1:]] == [("cone",), ("cone",)]
     assert {x.subject for x in pullback_laws(pb, subject="PB")} == {"PB"}
+
+
+@pytest.mark.parametrize("cat", [MatQ, MatR], ids=["MatQ", "MatR"])
+def test_mat_through_a_zero_apex_only_the_zero_cone_factors(cat):
+    A, C = cat.object("A", 2), cat.object("C", 1)
+    f = cat.matrix("f", A, C, [[1, -1]])
+    P = cat.object("P", 0)
+    zero = cat.matrix("z", P, A, np.zeros((2, 0)))
+    pb = Pullback(
+        Cone(Cospan(f, f), zero, zero),
+        lambda cone: cat.matrix("u", cone.apex, P, np.zeros((0, cone.apex.dim))),
+    )
+    unique = _law(pullback_laws(pb), "factorisation is unique")
+    X = cat.object("X", 1)
+    for col, factors in [([[1], [1]], False), ([[0], [0]], True), ([[2], [2]], False)]:
+        leg = cat.matrix("x", X, A, col)
+        found = unique.lhs(Cone(Cospan(f, f), leg, leg))
+        assert len(found) == (1 if factors else 0), (col, found)
+        if factors:
+            assert (found[0].dom, found[0].cod) == (X, P)
+    r = check_law(unique, CheckConfig(seed=0))
+    assert (r.status, r.engine) == ("refuted", "exhaustive")
+    assert r.examples == 1  # the zero cone factors; the first kernel vector does not
