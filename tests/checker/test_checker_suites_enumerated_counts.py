@@ -397,3 +397,25 @@ def test_laws_for_names_diagrams_limits_and_colimits():
     assert [x.subject for x in laws_for(lim, "L")] == ["L"] * 3
     assert [x.suite for x in laws_for(colim, "C")] == ["colimit"] * 3
     assert [x.subject for x in laws_for(colim, "C")] == ["C"] * 3
+
+
+def test_sampled_chains_over_listed_objects_compose_and_stay_on_them():
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    search = settings(
+        max_examples=200, database=None, suppress_health_check=list(HealthCheck), derandomize=True
+    )
+    cat = _Labelled(2)
+    objs = [cat.obj(i) for i in range(3)]
+
+    def broken(chain):
+        ends = [m.dom for m in chain] + [m.cod for m in chain]
+        return any(f.cod != g.dom for f, g in itertools.pairwise(chain)) or any(o not in objs for o in ends)
+
+    for law in [*category_laws(cat, objs), functor_laws(Functor.identity(cat), objs)[1]]:
+        with pytest.raises(NoSuchExample):
+            find(law.arguments, broken, settings=search)
+        # and the draws do reach morphisms between different objects
+        chain = find(law.arguments, lambda c: c[0].dom != c[0].cod, settings=search)
+        assert chain[0].dom in objs and chain[0].cod in objs
