@@ -286,16 +286,17 @@ def test_without_object_enumeration_the_cones_found_are_only_sampled():
     assert len(_EnumeratedCones(pb)._all()) == 8
 
 
-@pytest.mark.parametrize("m, within", [(70, True), (71, False)])
-def test_the_cone_search_budget_covers_all_apexes_together(m, within):
-    # four objects: 4 · m² pairs of legs: 19 600 ≤ MAX_ENUMERATION < 20 164
-    assert (4 * m * m <= MAX_ENUMERATION) is within
-    cat = _Labelled(m, count=4)
+@pytest.mark.parametrize("m, count, within", [(70, 4, True), (71, 4, False), (50, 8, True), (50, 9, False)])
+def test_the_cone_search_budget_covers_all_apexes_together(m, count, within):
+    # count objects: count · m² pairs of legs; 4 · 70² = 19 600 ≤ MAX_ENUMERATION < 4 · 71²,
+    # and 8 · 50² = 20 000 uses the budget up exactly (the last apex's pairs are all that is left)
+    assert (count * m * m <= MAX_ENUMERATION) is within
+    cat = _Labelled(m, count=count)
     pb = _pullback(cat, 0, 1, 2, 3, f=1, g=0)
     found = _EnumeratedCones(pb)._search()
     if within:
-        assert found is not None and len(found) == 4 * m
-        assert {cone.apex for (cone,) in found} == {cat.obj(i) for i in range(4)}
+        assert found is not None and len(found) == count * m
+        assert {cone.apex for (cone,) in found} == {cat.obj(i) for i in range(count)}
     else:
         assert found is None
 
