@@ -421,3 +421,18 @@ def test_symbolic_detail_shows_four_differing_entries():
     shown = r.counterexample.detail.split(" (e.g. ")[0].removeprefix("lhs − rhs ≠ 0 at ").split("; ")
     # f·f − f is non-zero in all nine entries of a generic 3 × 3 matrix; four are shown, row by row
     assert [s.split(":")[0] for s in shown] == ["[0, 0]", "[0, 1]", "[0, 2]", "[1, 0]"]
+
+
+def test_a_law_branching_on_a_symbolic_value_is_sampled_with_a_note():
+    from catdyn.categories.mat import MatQ
+
+    A = MatQ.object("A", 2)
+
+    def rank_or_zero(f):  # branches on the rank of a generic matrix (sympy asks "is x zero?")
+        return f if sympy.Matrix(f.matrix).rank() == 2 else MatQ.matrix("0", A, A, [[0, 0], [0, 0]])
+
+    law_ = Law("branch", "category", rank_or_zero, lambda f: f, symbolic=lambda: [(MatQ.generic("f", A, A),)])
+    r = run_engines(law_, CheckConfig(engines=("symbolic",)))
+    assert (r.status, r.engine) == ("error", "none")  # no proof, and nothing else may run
+    assert any(n.startswith("symbolic pass is no proof: the law asks whether") for n in r.notes), r.notes
+    assert any(n.endswith("(a branch on a symbolic value); sampled instead") for n in r.notes)
