@@ -436,3 +436,21 @@ def test_a_law_branching_on_a_symbolic_value_is_sampled_with_a_note():
     assert (r.status, r.engine) == ("error", "none")  # no proof, and nothing else may run
     assert any(n.startswith("symbolic pass is no proof: the law asks whether") for n in r.notes), r.notes
     assert any(n.endswith("(a branch on a symbolic value); sampled instead") for n in r.notes)
+
+
+def test_boundary_cases_compare_the_sides_in_the_laws_order():
+    # approx is relative to the right side: |1 − 2| ≤ 0.6·|2| holds, |2 − 1| ≤ 0.6·|1| does not
+    close = approx(rtol=0.6, atol=0.0)
+    assert close(1.0, 2.0).equal and not close(2.0, 1.0).equal
+    for lhs, rhs, status in [(1.0, 2.0, "held"), (2.0, 1.0, "refuted")]:
+        law_ = Law(
+            "rel",
+            "numeric",
+            lambda b, lhs=lhs: lhs if b else 0.0,
+            lambda b, rhs=rhs: rhs if b else 0.0,
+            arguments=st.just((False,)),
+            boundary=lambda: [(True,)],
+            compare=close,
+        )
+        r = run_engines(law_, CheckConfig(examples=3, seed=0))
+        assert (r.status, r.engine) == (status, "hypothesis")
