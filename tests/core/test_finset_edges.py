@@ -80,6 +80,9 @@ def test_tables_of_the_wrong_kind_are_refused():
         FinSet.function("f", A, B, [[0, 1]])
     with pytest.raises(ShapeError, match=r"flat table.*type float64"):
         FinSet.function("f", A, B, [0.0, 1.0])
+    P = FinSet.object("P", 1)
+    with pytest.raises(ShapeError, match=r"flat table.*type float64"):
+        FinSet.function("f", P, B, [1.0])  # one float image is refused too, not truncated
     E = FinSet.object("E", 0)
     assert FinSet.function("e", E, B, []).table.dtype == np.int64
     assert FinFunction("e", E, B, np.zeros(0)).table.dtype == np.int64  # an empty float table is fine
