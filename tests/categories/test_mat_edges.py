@@ -541,3 +541,38 @@ def test_vector_space_equality_is_by_name_dimension_and_field():
     assert VectorSpace("A", 2, MatQ) == MatQ.object("A", 2)
     assert MatQ.object("A", 2) != MatQ.object("A", 3)
     assert hash(MatR.object("A", 2)) == hash(MatRCategory().object("A", 2))
+
+
+def test_matr_compare_counts_a_difference_of_exactly_the_tolerance_as_equal():
+    """``residual <= atol + rtol · scale``: the bound itself is inside (0.5 and 1.5 are exact
+    in binary, so the residual is exactly 0.5)."""
+    half = MatRCategory(atol=0.5, rtol=0.0)
+    A = half.object("A", 1)
+    c = half.compare(half.matrix("a", A, A, [[1.0]]), half.matrix("b", A, A, [[1.5]]))
+    assert c.equal and c.residual == 0.5
+    assert not half.compare(half.matrix("a", A, A, [[1.0]]), half.matrix("b", A, A, [[1.625]])).equal
+    exact = MatRCategory(atol=0.0, rtol=0.0)
+    B = exact.object("B", 2)
+    same = exact.matrix("s", B, B, [[0.1, 0.2], [0.3, 0.4]])
+    assert exact.compare(same, exact.matrix("t", B, B, [[0.1, 0.2], [0.3, 0.4]])).equal
+
+
+@CATS
+def test_limit_and_colimit_of_a_parallel_pair_are_kernel_and_cokernel(cat):
+    """``limit``/``colimit`` hand the diagram to the kernel/cokernel code: for ``f, g: U ⇉ V``
+    the apex dimensions are ``dim U − rank(f − g)`` and ``dim V − rank(f − g)`` (rank by numpy)."""
+    from catdyn import Diagram
+
+    U, V = cat.object("U", 3), cat.object("V", 2)
+    f = cat.matrix("f", U, V, [[1, 2, 0], [0, 0, 1]])
+    g = cat.matrix("g", U, V, [[0, 0, 0], [0, 0, 1]])
+    d = Diagram("pair", cat, objects=[U, V], morphisms=[f, g])
+    r = int(np.linalg.matrix_rank(_floats(f.matrix) - _floats(g.matrix)))
+    L, C = cat.limit(d), cat.colimit(d)
+    assert L is not None and C is not None
+    assert L.apex.dim == 3 - r == 2 and C.apex.dim == 2 - r == 1
+    assert L.cone.commutes().equal and C.cocone.commutes().equal
+    assert L.kind == "limit" and C.kind == "colimit"
+    assert (
+        cat.limit(d, "equaliser").kind == "equaliser" and cat.colimit(d, "coequaliser").kind == "coequaliser"
+    )

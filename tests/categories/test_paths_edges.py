@@ -171,3 +171,13 @@ def test_composite_length_is_the_sum_of_lengths(chain):
     f, g = chain
     assert (f >> g).length == pytest.approx(f.length + g.length)
     assert ((f >> g).points.shape[0]) == f.points.shape[0] + g.points.shape[0] - 1
+
+
+def test_default_strategies_use_the_plane_and_the_grid_of_radius_two():
+    points = _draws(Path.objects(), 150)
+    assert {p.dim for p in points} == {2}
+    values = {x for p in points for x in p.coords.tolist()}
+    assert values == {-2.0, -1.0, 0.0, 1.0, 2.0}
+    a, b = Path.point([0.0]), Path.point([0.0])
+    inner = {float(x) for g in _draws(Path.morphisms(a, b), 150) for x in g.points[1:-1].ravel()}
+    assert inner == {-2.0, -1.0, 0.0, 1.0, 2.0}

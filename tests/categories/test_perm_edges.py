@@ -177,3 +177,8 @@ def test_composable_chains_are_elements_of_one_group():
         assert len(chain) == 3
         assert chain[0].dom == chain[1].dom == chain[2].dom
         assert all(f.dom == f.cod for f in chain)
+
+
+def test_default_object_strategy_draws_one_or_two_factors():
+    counts = {len(G.sizes) for G in _draws(Perm.objects(max_size=1), 60)}
+    assert counts == {1, 2}

@@ -288,6 +288,9 @@ def test_composable_chains_meet_and_an_empty_set_empties_those_before():
             last = max(i for i, s in enumerate(sizes) if s == 0)
             assert all(s == 0 for s in sizes[:last])
     assert any(0 < c[0].dom.size for c in chains)
+    # only empty sets empty those before them: a chain may start at, or pass through, a point
+    assert any(c[0].dom.size == 1 for c in chains)
+    assert any(f.dom.size > 0 and f.cod.size == 1 for c in chains for f in c)
 
 
 def test_sample_features_are_set_sizes():
