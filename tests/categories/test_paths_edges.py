@@ -181,3 +181,11 @@ def test_default_strategies_use_the_plane_and_the_grid_of_radius_two():
     a, b = Path.point([0.0]), Path.point([0.0])
     inner = {float(x) for g in _draws(Path.morphisms(a, b), 150) for x in g.points[1:-1].ravel()}
     assert inner == {-2.0, -1.0, 0.0, 1.0, 2.0}
+
+
+def test_the_first_decrease_is_named_after_pauses_and_short_steps():
+    """The error names the first *negative* step, not the first short (< 1) or zero one."""
+    with pytest.raises(DataError, match=r"decrease between points 1 and 2 \(step -0.25\)"):
+        Path.path([[0.0], [1.0], [2.0]], times=[0.0, 0.5, 0.25], name="walk")
+    with pytest.raises(DataError, match=r"decrease between points 2 and 3 \(step -1\)"):
+        Path.path([[0.0], [1.0], [2.0], [3.0]], times=[0.0, 0.0, 0.0, -1.0], name="walk")

@@ -296,3 +296,21 @@ def test_composable_chains_meet_and_an_empty_set_empties_those_before():
 def test_sample_features_are_set_sizes():
     assert FinSet.sample_features(FinSet.object("A", 5)) == {"set sizes": 5}
     assert FinSet.sample_features(FinSet.identity(FinSet.object("A", 1))) == {}
+
+
+@pytest.mark.parametrize(("a", "b"), [(3, 1), (4, 1), (3, 2), (2, 3), (4, 0)])
+def test_mediating_map_picks_the_pair_of_each_element(a, b):
+    """For the product A × B (every pair, in the order of ``pullback_by_loops``), the
+    mediating map of a cone ``p, q: X → A, B`` sends ``x`` to the position of ``(p x, q x)``."""
+    A, B = FinSet.object("A", a), FinSet.object("B", b)
+    S = FinSet.product(A, B)
+    pairs = pullback_by_loops([0] * a, [0] * b)
+    assert list(zip(S.left.table.tolist(), S.right.table.tolist())) == pairs
+    if b == 0:
+        assert S.apex.size == 0
+        return
+    rng = np.random.default_rng(a * 10 + b)
+    X = FinSet.object("X", 6)
+    p, q = rng.integers(0, a, 6), rng.integers(0, b, 6)
+    u = S.factor(Cone(S.cospan, FinSet.function("p", X, A, p), FinSet.function("q", X, B, q)))
+    assert u.table.tolist() == [pairs.index((int(i), int(j))) for i, j in zip(p, q)]
