@@ -576,3 +576,18 @@ def test_limit_and_colimit_of_a_parallel_pair_are_kernel_and_cokernel(cat):
     assert (
         cat.limit(d, "equaliser").kind == "equaliser" and cat.colimit(d, "coequaliser").kind == "coequaliser"
     )
+
+
+def test_is_zero_expands_expressions_of_rational_symbols():
+    """Symbols declared rational (as :meth:`MatQCategory.generic` makes them) give expressions
+    that sympy knows are rational but not that they are numbers: only a *number* that is
+    rational and not 0 is decided non-zero without expanding."""
+    x, y = sympy.symbols("x y", rational=True)
+    d = x * (y + 1) - x * y - x
+    assert d.is_rational and not d.is_number
+    assert mat._is_zero(d)
+    assert not mat._is_zero(x * (y + 1) - x * y)
+    A = MatQ.object("A", 1)
+    a = MatQ.matrix("a", A, A, [[x * (y + 1)]])
+    b = MatQ.matrix("b", A, A, [[x * y + x]])
+    assert MatQ.compare(a, b).equal
