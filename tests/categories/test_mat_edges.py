@@ -591,3 +591,13 @@ def test_is_zero_expands_expressions_of_rational_symbols():
     a = MatQ.matrix("a", A, A, [[x * (y + 1)]])
     b = MatQ.matrix("b", A, A, [[x * y + x]])
     assert MatQ.compare(a, b).equal
+
+
+@CATS
+def test_maps_with_the_same_ends_are_equal_exactly_when_their_entries_are(cat):
+    A, B = cat.object("A", 2), cat.object("B", 1)
+    f = cat.matrix("f", A, B, [[1, 2]])
+    assert f == cat.matrix("g", A, B, [[1, 2]]) and hash(f) == hash(cat.matrix("g", A, B, [[1, 2]]))
+    others = [cat.matrix("g", A, B, rows) for rows in ([[2, 1]], [[1, 3]], [[0, 0]])]
+    assert all(f != g for g in others)
+    assert len({f, *others}) == 4
