@@ -284,7 +284,8 @@ def _loss_error(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
 
 # --- many pairs at once -----------------------------------------------------------------------
 def _fast_mlp(arch: Architecture, bn: str) -> bool:
-    return isinstance(arch, MLP) and bn == "bn-free"
+    # the affine route needs a hidden layer: with none, the first layer's output is the logits
+    return isinstance(arch, MLP) and bn == "bn-free" and len(arch.widths) > 2
 
 
 def pair_paths(
@@ -366,7 +367,7 @@ def pair_paths(
         raise HomotopyError.bad_option("method", method, "'auto', 'vmap', 'batched' or 'affine-first-layer'")
     use_fast = method == "affine-first-layer" or (method == "auto" and _fast_mlp(arch, label))
     if use_fast and not _fast_mlp(arch, label):
-        raise HomotopyError.bad_option("method", method, "used only with a batch-norm-free MLP")
+        raise HomotopyError.bad_option("method", method, "used only with a batch-norm-free MLP with a hidden layer")
     if use_fast:
         # one bank of endpoint models; each pair is two indices into it
         n_models = next(iter(models.values())).shape[0]
