@@ -109,7 +109,7 @@ def test_unknown_alignment_is_refused() -> None:
 
 
 @pytest.mark.parametrize("with_train", [True, False])
-def test_activation_alignment_probes_the_first_256_training_inputs(with_train) -> None:
+def test_activation_alignment_probes_the_first_256_training_inputs(with_train, monkeypatch) -> None:
     """The default probe is the first 256 inputs of ``train`` (of the first split without one):
     the permutations and profiles are activation matching's on that probe, against the loop
     with those partners."""
@@ -119,7 +119,17 @@ def test_activation_alignment_probes_the_first_256_training_inputs(with_train) -
     xa, ya = torch.randn(300, 3, generator=g), torch.randint(0, 2, (300,), generator=g)
     xb, yb = torch.randn(20, 3, generator=g), torch.randint(0, 2, (20,), generator=g)
     data = {"test": (xb, yb), "train": (xa, ya)} if with_train else {"first": (xa, ya), "other": (xb, yb)}
+    import catdyn.backends.torch.paths.barrier_matrix as B
+
+    probes = []
+    real = B.activation_matching
+    monkeypatch.setattr(
+        B,
+        "activation_matching",
+        lambda arch, a, b, x, seed: probes.append(x) or real(arch, a, b, x, seed=seed),
+    )
     bm = barrier_matrix(net, models, data, points=4, alignment="activation", seed=2)
+    assert len(probes) == 3 and all(torch.equal(p, xa[:256]) for p in probes)
     partners = []
     for p, (i, j) in enumerate(bm.pairs):
         r = activation_matching(net, models[i], models[j], xa[:256], seed=2)
