@@ -215,3 +215,15 @@ def test_affine_pair_paths_with_shards_matches_the_loop() -> None:
             ref,
             torch.float32,
         )
+
+
+@pytest.mark.parametrize("cpu_block", [12, 60, 2**20])
+def test_one_inner_point_of_one_pair_with_sample_blocks_inside_a_split(cpu_block, monkeypatch) -> None:
+    """One pair and one inner point (a profile of one column per split) while a block of
+    samples meets only one of two splits: each split gets its own samples' sums only."""
+    monkeypatch.setattr(route, "_CPU_BLOCK", cpu_block)
+    widths = (4, 6, 3)
+    net, bank, splits = _setup(widths, "relu", torch.float64, seed=17)
+    grid = torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64)
+    got = route._mlp_pair_paths(net, bank, torch.tensor([1]), torch.tensor([3]), grid, splits)
+    _check(got, _loop(widths, "relu", bank, [(1, 3)], grid, splits), torch.float64)
