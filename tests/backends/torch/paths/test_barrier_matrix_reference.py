@@ -163,3 +163,36 @@ def test_loop_labels_and_value_without_permutations() -> None:
     np.testing.assert_allclose(merged.profiles["loss", "test"][1], plain.profiles["loss", "test"][0])
     with pytest.raises(HomotopyError):
         BarrierMatrix.merge([])
+
+
+@pytest.mark.parametrize("bn", ["stored", "recompute"])
+def test_batch_norm_modes_stacked_input_and_calibration_split(bn) -> None:
+    """A stacked dict gives the list's matrix; with batch norm the stored statistics (or ones
+    recomputed on ``train``, else on the first split) give the loop's profiles and label."""
+    from catdyn.backends.torch.models.architectures import recalibrate
+    from catdyn.backends.torch.paths.interpolation import stack
+
+    net = MLP((4, 6, 3), batch_norm=True)
+    g = torch.Generator().manual_seed(3)
+    xs = [torch.randn(24, 4, generator=g) * (1 + i) for i in range(3)]
+    models = [recalibrate(net, net.init(torch.Generator().manual_seed(s)), xs[s]) for s in range(3)]
+    ys = [torch.randint(0, 3, (24,), generator=g) for _ in range(3)]
+    for data in (
+        {"test": (xs[0], ys[0]), "train": (xs[1], ys[1])},
+        {"first": (xs[2], ys[2]), "second": (xs[0], ys[0])},
+    ):
+        fast = barrier_matrix(net, stack(models), data, points=4, alignment="none", bn=bn)
+        listed = barrier_matrix(net, models, data, points=4, alignment="none", bn=bn)
+        slow = barrier_matrix_loop(net, models, data, points=4, bn=bn)
+        assert fast.bn == slow.bn == ("stored" if bn == "stored" else "recomputed")
+        for key in slow.profiles:
+            np.testing.assert_allclose(fast.profiles[key], slow.profiles[key], atol=1e-5)
+            np.testing.assert_array_equal(fast.profiles[key], listed.profiles[key])
+        # the loop by hand at alpha = 1/3 of pair (0, 2), calibrated on train or the first split
+        calib = data["train"][0] if "train" in data else data["first"][0]
+        theta = {k: (2 / 3) * models[0][k] + (1 / 3) * models[2][k] for k in models[0]}
+        if bn == "recompute":
+            theta = recalibrate(net, theta, calib)
+        split, (x, y) = next(iter(data.items()))
+        want = torch.nn.functional.cross_entropy(net.apply(theta, x), y).item()
+        assert slow.profiles["loss", split][1, 1] == pytest.approx(want, abs=1e-5)
