@@ -166,3 +166,25 @@ def test_align_options() -> None:
         A.align(net, a, b, method="activation")
     with pytest.raises(HomotopyError, match="method"):
         A.align(net, a, b, method="greedy")  # type: ignore[arg-type]
+
+
+def test_group_cost_ignores_batch_norm_statistics() -> None:
+    """Running statistics are moved by the group but never choose the permutation: the cost
+    is the same with any statistics, and equals the sum over the other tensors."""
+    net = MLP((3, 4, 2), batch_norm=True)
+    a = net.init(torch.Generator().manual_seed(0), dtype=torch.float64)
+    b = net.init(torch.Generator().manual_seed(1), dtype=torch.float64)
+    group = net.symmetry.groups[0]
+    acted = [ac for ac in group.actions if ac.tensor not in set(net.buffers())]
+    assert len(acted) < len(group.actions)  # the statistics are acted on
+    b2 = dict(b)
+    for k in net.buffers():
+        b2[k] = torch.rand(b[k].shape, dtype=torch.float64) * 50 + 1
+    cost = A._group_cost(net, group, a, b2)
+    ref = torch.zeros(4, 4, dtype=torch.float64)
+    for ac in acted:
+        ua = a[ac.tensor].movedim(ac.axis, 0).reshape(4, -1)
+        ub = b2[ac.tensor].movedim(ac.axis, 0).reshape(4, -1)
+        ref += ua @ ub.T
+    torch.testing.assert_close(cost, ref)
+    torch.testing.assert_close(cost, A._group_cost(net, group, a, b))
