@@ -56,3 +56,34 @@ def test_to_wire_keeps_a_tensor_off_the_cpu() -> None:
     view = t[1:]
     sent = route._to_wire(view)
     assert sent is not view and sent.shape == (3, 3) and sent.device.type == "meta"
+
+
+def test_onednn_check_refuses_a_missing_failing_or_wrong_kernel(monkeypatch) -> None:
+    """The check on first use: no oneDNN, an operator that raises, or one that computes
+    something else, each leave ``baddbmm``; the real one (where present) must match it."""
+
+    class _Ops:
+        def __init__(self, fn):
+            self._convolution_pointwise = fn
+
+    def wrong(h, w, b, *rest):
+        return torch.zeros(1, w.shape[0], h.shape[-1])
+
+    def fails(*args):
+        raise RuntimeError("no kernel")
+
+    def right(h, w, b, pad, stride, dil, groups, *rest):
+        return torch.nn.functional.conv1d(h, w, b, groups=groups)
+
+    for fn, expected in ((wrong, False), (fails, False), (right, True)):
+        monkeypatch.setattr(route, "_ONEDNN", [])
+        monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: True)
+        monkeypatch.setattr(torch.ops, "mkldnn", _Ops(fn))
+        assert route._onednn_ok() is expected, fn.__name__
+        assert route._ONEDNN == [expected]
+    monkeypatch.setattr(route, "_ONEDNN", [])
+    monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: False)
+    assert route._onednn_ok() is False
+    # decided once: a later change is not seen
+    monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: True)
+    assert route._onednn_ok() is False
