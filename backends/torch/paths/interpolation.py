@@ -307,7 +307,7 @@ def pair_paths(
     ``models`` is a stacked parameter dict of ``N`` models; pair ``(i, j)`` runs from model ``i``
     to model ``j`` — or, when ``partners`` is given (a stacked dict with one entry per pair, e.g.
     model ``j`` aligned to model ``i``), to ``partners[p]``. Returns ``{(metric, split): (P, A)
-    tensor}``. ``method="affine-first-layer"`` (the default for BN-free MLPs) computes each
+    tensor}``. ``method="affine-first-layer"`` (the default for BN-free MLPs with a hidden layer) computes each
     model's first-layer pre-activation once and combines them per point (see
     :mod:`~catdyn.backends.torch.paths.affine_route` for the layout); ``"batched"`` (the default for a CNN, ResNet,
     Transformer or GRU) runs a chunk of points as one batched network; ``"vmap"`` evaluates
