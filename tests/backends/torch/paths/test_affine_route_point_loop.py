@@ -227,3 +227,16 @@ def test_one_inner_point_of_one_pair_with_sample_blocks_inside_a_split(cpu_block
     grid = torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64)
     got = route._mlp_pair_paths(net, bank, torch.tensor([1]), torch.tensor([3]), grid, splits)
     _check(got, _loop(widths, "relu", bank, [(1, 3)], grid, splits), torch.float64)
+
+
+@pytest.mark.parametrize("grid", [[0.0, 0.4], [0.6, 1.0], [0.0], [1.0, 0.5], [0.5]])
+def test_grids_with_one_end_or_none(grid) -> None:
+    """Only the start, only the end, or no end in the grid: the shortcut serves the end
+    columns it has, from the right models; the loop's numbers."""
+    widths = (4, 5, 6, 3)
+    net, bank, splits = _setup(widths, "tanh", torch.float64, seed=19)
+    al = torch.tensor(grid, dtype=torch.float64)
+    ia = torch.tensor([p[0] for p in PAIRS])
+    ib = torch.tensor([p[1] for p in PAIRS])
+    got = route._mlp_pair_paths(net, bank, ia, ib, al, splits)
+    _check(got, _loop(widths, "tanh", bank, PAIRS, al, splits), torch.float64)
