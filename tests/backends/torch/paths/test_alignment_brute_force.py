@@ -188,3 +188,24 @@ def test_group_cost_ignores_batch_norm_statistics() -> None:
         ref += ua @ ub.T
     torch.testing.assert_close(cost, ref)
     torch.testing.assert_close(cost, A._group_cost(net, group, a, b))
+
+
+def test_alignment_laws_are_named_and_filed_as_documented() -> None:
+    """The three laws of the docstring, in its order, each in the ``alignment`` suite, about
+    the architecture, with its statement."""
+    net = MLP((3, 4, 2))
+    t0, t1 = (net.init(torch.Generator().manual_seed(s)) for s in (0, 1))
+    laws = A.alignment_laws(net, t0, t1, torch.randn(8, 3, generator=torch.Generator().manual_seed(2)))
+    assert [law.name for law in laws] == [
+        "aligned network computes the same function",
+        "realisation of the aligned network is the permuted realisation",
+        "weight matching inverts a planted permutation",
+    ]
+    assert [law.suite for law in laws] == ["alignment"] * 3
+    assert [law.subject for law in laws] == [net.name] * 3
+    assert [law.argnames for law in laws] == [("seed",)] * 3
+    assert [law.statement for law in laws] == [
+        "f(σ·θ_b) = f(θ_b), σ = weight_matching(θ_a, θ_b)",
+        "features(σ·θ_b) = features(θ_b) · P_σᵀ at every layer",
+        "σ·(τ·θ) = θ for σ = weight_matching(θ, τ·θ)",
+    ]
