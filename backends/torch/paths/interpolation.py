@@ -284,7 +284,8 @@ def _loss_error(logits: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
 
 # --- many pairs at once -----------------------------------------------------------------------
 def _fast_mlp(arch: Architecture, bn: str) -> bool:
-    return isinstance(arch, MLP) and bn == "bn-free"
+    # the affine route needs a hidden layer: with none, the first layer's output is the logits
+    return isinstance(arch, MLP) and bn == "bn-free" and len(arch.widths) > 2
 
 
 def pair_paths(
@@ -306,7 +307,7 @@ def pair_paths(
     ``models`` is a stacked parameter dict of ``N`` models; pair ``(i, j)`` runs from model ``i``
     to model ``j`` — or, when ``partners`` is given (a stacked dict with one entry per pair, e.g.
     model ``j`` aligned to model ``i``), to ``partners[p]``. Returns ``{(metric, split): (P, A)
-    tensor}``. ``method="affine-first-layer"`` (the default for BN-free MLPs) computes each
+    tensor}``. ``method="affine-first-layer"`` (the default for BN-free MLPs with a hidden layer) computes each
     model's first-layer pre-activation once and combines them per point (see
     :mod:`~catdyn.backends.torch.paths.affine_route` for the layout); ``"batched"`` (the default for a CNN, ResNet,
     Transformer or GRU) runs a chunk of points as one batched network; ``"vmap"`` evaluates
@@ -366,7 +367,7 @@ def pair_paths(
         raise HomotopyError.bad_option("method", method, "'auto', 'vmap', 'batched' or 'affine-first-layer'")
     use_fast = method == "affine-first-layer" or (method == "auto" and _fast_mlp(arch, label))
     if use_fast and not _fast_mlp(arch, label):
-        raise HomotopyError.bad_option("method", method, "used only with a batch-norm-free MLP")
+        raise HomotopyError.bad_option("method", method, "used only with a batch-norm-free MLP with a hidden layer")
     if use_fast:
         # one bank of endpoint models; each pair is two indices into it
         n_models = next(iter(models.values())).shape[0]
