@@ -249,3 +249,9 @@ def test_mantel_defaults_and_the_permutation_loop() -> None:
     g = np.random.default_rng(0)
     hits = sum(ref_rho(g.permutation(6)) >= rho - 1e-12 for _ in range(2000))
     assert p == pytest.approx((hits + 1) / 2001)
+
+
+def test_a_persistence_built_without_a_count_has_one_essential_class() -> None:
+    # the documented default: one class never dies (a connected set of models)
+    p = H0Persistence(3, np.array([0.1, 0.4]), [(0, 1, 0.1), (1, 2, 0.4)])
+    assert p.essential == 1 and p.barcode()[-1] == (0.0, math.inf) and len(p.barcode()) == 3

@@ -17,6 +17,7 @@ from scipy.stats import kendalltau
 from catdyn.errors import TopologyError
 from catdyn.stats import contains_verdict, sign_verdict
 from catdyn.topology.study import (
+    PAPER_INTERCEPT,
     PAPER_R2,
     PAPER_SLOPE,
     Measure,
@@ -329,3 +330,62 @@ def test_bruteforce_helper_agrees_with_itertools_pairs() -> None:
     # the closed form above and a pairwise slope average are both least squares on 2 points
     for (x0, y0), (x1, y1) in itertools.combinations([(0.0, 1.0), (2.0, -3.0), (5.0, 4.0)], 2):
         assert _ls([x0, x1], [y0, y1])[0] == pytest.approx((y1 - y0) / (x1 - x0))
+
+
+def test_the_papers_figures_are_those_the_claims_quote() -> None:
+    # "gap = −0.034 · total persistence + 0.12, R² = 0.82" (claims' docstring, the paper's figure)
+    assert (PAPER_SLOPE, PAPER_INTERCEPT, PAPER_R2) == (-0.034, 0.12, 0.82)
+
+
+def test_small_scale_data_is_fitted_not_taken_for_degenerate() -> None:
+    # variances far below 1 (accuracies, gaps): nothing may be mistaken for constant
+    rng = np.random.default_rng(11)
+    for n in (3, 6):
+        x, y = 0.01 * rng.normal(size=n), 0.01 * rng.normal(size=n)
+        for a, b in zip(linear_fit(x, y), _ls(x.tolist(), y.tolist())):
+            assert a == pytest.approx(b, abs=1e-10)
+    x, y = 0.01 * rng.normal(size=5), 0.01 * rng.normal(size=5)
+    assert cv_r2(x, y) == pytest.approx(_cv_loop(x, y, [[i] for i in range(5)]), abs=1e-9)
+
+
+def test_permutation_pvalue_with_an_asymmetric_statistic_permutes_y() -> None:
+    rng = np.random.default_rng(12)
+    x, y = rng.normal(size=8), 3 * rng.normal(size=8)
+
+    def slope(a, b):
+        return _ls(list(a), list(b))[0]
+
+    p = permutation_pvalue(x, y, slope, n=99, seed=3)
+    g = np.random.default_rng(3)
+    obs = abs(slope(x, y))
+    hits = sum(abs(slope(x, g.permutation(y))) >= obs - 1e-12 for _ in range(99))
+    assert p == pytest.approx((1 + hits) / 100)
+
+
+def test_permutation_pvalue_counts_ties_up_to_rounding() -> None:
+    # Σ 0.1·y is the same sum for every order of y; in floats some orders give 0.09999999999999999
+    x, y = np.full(3, 0.1), np.array([0.1, 0.2, 0.7])
+    sums = {float(np.sum(x * y[list(p)])) for p in itertools.permutations(range(3))}
+    assert len(sums) == 2 and float(np.sum(x * y)) == max(sums)  # the observed is the larger
+    assert permutation_pvalue(x, y, lambda a, b: float(np.sum(a * b)), n=50) == 1.0
+
+
+def test_slope_stability_skips_resamples_with_a_constant_measure() -> None:
+    x = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 2.0])
+    y = np.array([0.3, 0.1, 0.2, 0.25, -0.5, -1.1])
+    m = assess(x, y, name="m", resamples=150, permutations=9, seed=0)
+    sign, flips, share, draws = _loo_and_boot_sign(x, y, 150, 4)
+    st = m.slope_stability
+    assert 100 < draws < 150  # some resamples drew only zeros: skipped, not counted as slope 0
+    assert (st["sign"], st["flips"], st["draws"]) == (sign, flips, draws)
+    assert st["bootstrap_share"] == pytest.approx(share)
+
+
+def test_assess_needs_four_models_and_resamples_1000_by_default() -> None:
+    x, y = np.array([0.0, 1.0, 2.0, 4.0]), np.array([1.0, 0.5, 0.7, -1.0])
+    m = assess(x, y, name="m", permutations=9)
+    assert m.n == 4
+    sign, flips, share, draws = _loo_and_boot_sign(x, y, 1000, 4)
+    st = m.slope_stability
+    assert (st["sign"], st["draws"], st["flips"]) == (sign, draws, flips) and 900 < draws < 1000
+    assert st["bootstrap_share"] == pytest.approx(share)
