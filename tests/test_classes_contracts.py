@@ -255,3 +255,26 @@ def test_a_persistence_built_without_a_count_has_one_essential_class() -> None:
     # the documented default: one class never dies (a connected set of models)
     p = H0Persistence(3, np.array([0.1, 0.4]), [(0, 1, 0.1), (1, 2, 0.4)])
     assert p.essential == 1 and p.barcode()[-1] == (0.0, math.inf) and len(p.barcode()) == 3
+
+
+def test_relabellings_of_the_same_classes_count_as_ties_despite_rounding() -> None:
+    # three classes: renaming them sums the classes' squares in another order, and two of the
+    # six namings of the observed partition give a spread one ulp above the observed one
+    acc = np.array([0.934, 0.882, 0.913, 0.727, 0.889, 0.994])
+    lab = np.array([0, 0, 1, 1, 2, 2])
+    obs = within_spread(acc, lab)
+    names = [within_spread(acc, np.array(p)[lab]) for p in itertools.permutations(range(3))]
+    assert max(names) > obs and max(names) - obs < 1e-15  # the same value, up to rounding
+    p = permutation_test(acc, lab, permutations=400, seed=2)
+    g = np.random.default_rng(2)
+    hits = sum(round(within_spread(acc, g.permutation(lab)), 12) <= round(obs, 12) for _ in range(400))
+    assert p == (hits + 1) / 401
+
+
+def test_spread_claims_defaults_are_2000_resamples_at_95_percent_from_seed_0() -> None:
+    acc = np.array([0.90, 0.85, 0.92, 0.80, 0.91, 0.79, 0.83])
+    lab = np.array([0, 0, 0, 1, 1, 1, 1])
+    s = spread_claims(acc, lab)
+    e = stratified_bootstrap(lambda x, y: _within_loop(x, y, 2), acc, lab, resamples=2000, level=0.95, seed=0)
+    assert (s.within.low, s.within.high) == pytest.approx((e.low, e.high), rel=1e-12)
+    assert s.p_value == permutation_test(acc, lab, permutations=2000, seed=0)
