@@ -278,3 +278,16 @@ def test_spread_claims_defaults_are_2000_resamples_at_95_percent_from_seed_0() -
     e = stratified_bootstrap(lambda x, y: _within_loop(x, y, 2), acc, lab, resamples=2000, level=0.95, seed=0)
     assert (s.within.low, s.within.high) == pytest.approx((e.low, e.high), rel=1e-12)
     assert s.p_value == permutation_test(acc, lab, permutations=2000, seed=0)
+
+
+def test_a_class_of_one_has_a_nan_std_without_a_numpy_warning() -> None:
+    # numpy's std(ddof=1) of one value is NaN too, but with a RuntimeWarning (an error under
+    # -W error): a single member is answered before numpy is asked
+    import warnings
+
+    acc = np.array([0.90, 0.92, 0.94, 0.70])
+    lab = np.array([0, 0, 0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = spread_claims(acc, lab, resamples=20)
+    assert math.isnan(s.class_stds[1]) and s.class_stds[0] == pytest.approx(0.02)
