@@ -291,3 +291,19 @@ def test_a_class_of_one_has_a_nan_std_without_a_numpy_warning() -> None:
         warnings.simplefilter("error")
         s = spread_claims(acc, lab, resamples=20)
     assert math.isnan(s.class_stds[1]) and s.class_stds[0] == pytest.approx(0.02)
+
+
+def test_persistent_counts_skip_a_count_that_tied_merges_jump_over() -> None:
+    from catdyn.classes import classes_at, persistent_counts
+
+    # the module's double well: two merges at 0.1, so 3 classes occur at no level
+    b = np.full((5, 5), 2.0)
+    b[:3, :3] = 0.1
+    b[3:, 3:] = 0.05
+    np.fill_diagonal(b, 0.0)
+    levels = [-1.0, 0.0, 0.05, 0.07, 0.1, 0.5, 2.0, 3.0]
+    occurring = {len(set(classes_at(b, t).tolist())) for t in levels}
+    runs = persistent_counts(h0_persistence(b))
+    assert occurring == {5, 4, 2, 1} and {k for k, _, _ in runs} == occurring
+    assert sorted(runs) == [(1, 2.0, math.inf), (2, 0.1, 2.0), (4, 0.05, 0.1), (5, 0.0, 0.05)]
+    assert runs[0] == (2, 0.1, 2.0) and runs[-1] == (1, 2.0, math.inf)
