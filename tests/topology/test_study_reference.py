@@ -389,3 +389,26 @@ def test_assess_needs_four_models_and_resamples_1000_by_default() -> None:
     st = m.slope_stability
     assert (st["sign"], st["draws"], st["flips"]) == (sign, draws, flips) and 900 < draws < 1000
     assert st["bootstrap_share"] == pytest.approx(share)
+
+
+def test_linear_fit_is_unmoved_by_a_large_common_offset() -> None:
+    # slope and R² do not depend on where x and y are centred; an uncentred cross product
+    # (Σ x·(y − ȳ), mathematically the same) loses ~4 digits at an offset of 10⁶
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=20)
+    y = 0.5 * x + rng.normal(size=20)
+    slope, _, r2 = linear_fit(x, y)
+    for offset in (1e3, 1e6):
+        s, i0, r = linear_fit(x + offset, y + offset)
+        assert s == pytest.approx(slope, abs=1e-8) and r == pytest.approx(r2, abs=1e-8)
+        assert i0 == pytest.approx(offset - slope * offset + linear_fit(x, y)[1], abs=1e-4)
+
+
+def test_a_size_mismatch_names_the_measure_then_the_target() -> None:
+    for f in (linear_fit, kendall_tau, cv_r2):
+        with pytest.raises(TopologyError, match="a measure has 5 values but the target 4"):
+            f([1, 2, 3, 4, 5], [1, 2, 3, 4])
+    with pytest.raises(TopologyError, match="a measure has 5 values but the target 4"):
+        permutation_pvalue([1, 2, 3, 4, 5], [1, 2, 3, 4], kendall_tau)
+    with pytest.raises(TopologyError, match="a measure has 5 values but the target 4"):
+        assess([1, 2, 3, 4, 5], [1, 2, 3, 4], name="m")
