@@ -379,6 +379,18 @@ def test_slope_stability_skips_resamples_with_a_constant_measure() -> None:
     assert 100 < draws < 150  # some resamples drew only zeros: skipped, not counted as slope 0
     assert (st["sign"], st["flips"], st["draws"]) == (sign, flips, draws)
     assert st["bootstrap_share"] == pytest.approx(share)
+    # the intervals skip the same resamples (and only those: a measure spanning 0 to 1 is kept)
+    for got, stat, seed in (
+        (m.slope_interval, lambda a, b: _ls(a, b)[0], 4),
+        (m.tau_interval, kendall_tau, 1),
+    ):
+        g = np.random.default_rng(seed)
+        kept = []
+        for _ in range(150):
+            idx = g.integers(0, 6, 6)
+            if np.ptp(x[idx]) > 0:
+                kept.append(stat(list(x[idx]), list(y[idx])))
+        assert got == pytest.approx(tuple(np.quantile(kept, [0.025, 0.975])), abs=1e-9)
 
 
 def test_assess_needs_four_models_and_resamples_1000_by_default() -> None:
