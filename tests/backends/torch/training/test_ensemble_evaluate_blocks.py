@@ -49,7 +49,9 @@ class _SpyF:
 @pytest.mark.parametrize("budget", [1, 300, 5_000, 1 << 26])
 def test_blocks_stay_in_the_budget_and_change_no_number(arch, shape, budget: int, monkeypatch) -> None:
     g = torch.Generator().manual_seed(0)
-    data = Dataset(torch.randn(53, *shape, generator=g), torch.randint(0, 3, (53,), generator=g), "toy", 3, "test")
+    data = Dataset(
+        torch.randn(53, *shape, generator=g), torch.randint(0, 3, (53,), generator=g), "toy", 3, "test"
+    )
     params = E.init_ensemble(arch, [0, 1, 2, 3, 4])
     ref_loss, ref_acc = _per_member_loop(arch, params, data)
     spy = _SpyF()
@@ -63,3 +65,22 @@ def test_blocks_stay_in_the_budget_and_change_no_number(arch, shape, budget: int
         # at most the budget, or one sample of one member where even that exceeds it
         assert members * samples * per_sample <= max(budget, per_sample), (members, samples, per_sample)
     assert sum(m * n for m, _, n in spy.shapes) == 5 * 53  # every member on every sample, once
+
+
+def test_the_default_block_is_at_most_4096_samples(monkeypatch) -> None:
+    """``evaluate``'s documented default ``chunk=4096``: a block never holds more samples, even
+    when the activation budget would allow it (here one small member on 8,200 samples)."""
+    arch = MLP((2, 3, 2))
+    g = torch.Generator().manual_seed(1)
+    data = Dataset(
+        torch.randn(8200, 2, generator=g), torch.randint(0, 2, (8200,), generator=g), "toy", 2, "test"
+    )
+    params = E.init_ensemble(arch, [0])
+    spy = _SpyF()
+    monkeypatch.setattr(E, "F", spy)
+    loss, acc = E.evaluate(arch, params, data)
+    assert max(n for _, _, n in spy.shapes) == 4096 and sum(n for _, _, n in spy.shapes) == 8200
+    ref_loss, ref_acc = _per_member_loop(arch, params, data)
+    assert loss.tolist() == pytest.approx(ref_loss, abs=1e-6) and acc.tolist() == pytest.approx(
+        ref_acc, abs=1e-6
+    )
