@@ -81,6 +81,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/core/test_composition_same_name_objects.py",
         "tests/core/test_category_composable.py",
         "tests/core/test_category_compare.py",
+        "tests/core/test_category_text_and_truth.py",
     ),
     "categories/finset.py": (
         "tests/core/test_finset.py",
@@ -88,6 +89,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/categories/test_finset_limits.py",
         "tests/core/test_core.py",
         "tests/core/test_composition_same_name_objects.py",
+        "tests/core/test_finset_edges.py",
     ),
     "categories/mat.py": (
         "tests/categories/test_mat.py",
@@ -95,13 +97,19 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/categories/test_mat_category_names.py",
         "tests/categories/test_mat_compare_ends.py",
         "tests/core/test_composition_same_name_objects.py",
+        "tests/categories/test_mat_edges.py",
     ),
     "categories/perm.py": (
         "tests/core/test_perm.py",
         "tests/core/test_composition_same_name_objects.py",
         "tests/categories/test_perm_product.py",
+        "tests/categories/test_perm_edges.py",
     ),
-    "categories/paths.py": ("tests/categories/test_paths.py", "tests/core/test_composition_same_name_objects.py"),
+    "categories/paths.py": (
+        "tests/categories/test_paths.py",
+        "tests/core/test_composition_same_name_objects.py",
+        "tests/categories/test_paths_edges.py",
+    ),
     # the checker's engines and suites
     "catdyn/checker/engines.py": (
         "tests/checker/test_checker_law.py",
@@ -111,6 +119,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_comparison_order.py",
         "tests/checker/test_checker_refutation_detail.py",
         "tests/checker/test_checker_symbolic_polynomial_sides.py",
+        "tests/checker/test_checker_engine_counts.py",
     ),
     "catdyn/checker/suites.py": (
         "tests/checker/test_checker_suites.py",
@@ -122,6 +131,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_pullback_empty_cone.py",
         "tests/checker/test_checker_law_subjects.py",
         "tests/checker/test_checker_chain_strategy.py",
+        "tests/checker/test_checker_suites_enumerated_counts.py",
+        "tests/checker/test_checker_suites_cones_reference.py",
     ),
     # homotopy classes, barriers, alignment, landscapes
     "catdyn/classes.py": (
@@ -132,6 +143,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_classes_mantel_degenerate.py",
         "tests/test_classes_persistent_counts.py",
         "tests/test_classes_mantel_pvalue.py",
+        "tests/test_classes_contracts.py",
     ),
     "backends/torch/paths/alignment.py": (
         TORCH_TESTS + "paths/test_alignment.py",
@@ -140,6 +152,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "paths/test_alignment_activation_weight_matched_groups.py",
         TORCH_TESTS + "paths/test_alignment_weight_matching_max_sweeps.py",
         TORCH_TESTS + "paths/test_alignment_align_default_seed.py",
+        TORCH_TESTS + "paths/test_alignment_brute_force.py",
     ),
     "backends/torch/paths/barrier_matrix.py": (
         TORCH_TESTS + "paths/test_barrier_matrix.py",
@@ -149,28 +162,35 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "paths/test_barrier_matrix_alignment_seed.py",
         TORCH_TESTS + "paths/test_barrier_matrix_merge_mismatch.py",
         TORCH_TESTS + "paths/test_barrier_matrix_to_arrays.py",
+        TORCH_TESTS + "paths/test_barrier_matrix_reference.py",
     ),
     # the affine-first-layer route computes the barrier profiles of BN-free MLPs
     "backends/torch/paths/affine_route.py": (
         TORCH_TESTS + "paths/test_affine_route.py",
         TORCH_TESTS + "paths/test_barrier_matrix.py",
+        TORCH_TESTS + "paths/test_affine_route_point_loop.py",
+        TORCH_TESTS + "paths/test_affine_route_block_sizes.py",
+        TORCH_TESTS + "paths/test_affine_route_helpers.py",
     ),
     "backends/torch/landscapes/landscape.py": (
         TORCH_TESTS + "landscapes/test_landscape.py",
         TORCH_TESTS + "landscapes/test_landscape_affine_cache_block.py",
         TORCH_TESTS + "landscapes/test_landscape_default_directions.py",
         TORCH_TESTS + "landscapes/test_landscape_method_dispatch.py",
+        TORCH_TESTS + "landscapes/test_landscape_direct_evaluation.py",
     ),
     # topology: cubical persistence and the study statistics
     "catdyn/topology/cubical.py": (
         "tests/topology/test_cubical.py",
         "tests/topology/test_topology_features.py",
         "tests/topology/test_cubical_absent_dimensions.py",
+        "tests/topology/test_cubical_reference.py",
     ),
     "catdyn/topology/study.py": (
         "tests/topology/test_study.py",
         "tests/topology/test_study_rank.py",
         "tests/topology/test_study_permutation_pvalue_closed_forms.py",
+        "tests/topology/test_study_reference.py",
     ),
     # the store and the ensemble update
     "catdyn/runner/store.py": (
@@ -184,6 +204,10 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/runner/test_runner_store_run_ids.py",
         "tests/runner/test_runner_store_write_probe.py",
         "tests/runner/test_runner_verify.py",
+        "tests/runner/test_runner_store_verify_problems.py",
+        "tests/runner/test_runner_store_failure_kinds.py",
+        "tests/runner/test_runner_store_tasks_and_runs.py",
+        "tests/runner/test_runner_store_values_and_files.py",
     ),
     "backends/torch/training/ensemble.py": (
         TORCH_TESTS + "training/test_ensemble.py",
@@ -192,6 +216,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "training/test_ensemble_first_layer_kernels_deep.py",
         TORCH_TESTS + "training/test_ensemble_evaluate_blocks.py",
         TORCH_TESTS + "training/test_ensemble_failed_at_first_step.py",
+        TORCH_TESTS + "training/test_ensemble_two_failures.py",
+        TORCH_TESTS + "training/test_engines_fast_mlp_gradients.py",
     ),
     # the ensemble's gradient engines (the fast MLP one's hand-written backward, the kernel cache)
     "backends/torch/training/engines.py": (
@@ -200,12 +226,15 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         TORCH_TESTS + "training/test_ensemble_single_layer.py",
         TORCH_TESTS + "training/test_ensemble_first_layer_kernels_deep.py",
         TORCH_TESTS + "training/test_ensemble_first_layer_kernel_cache.py",
+        TORCH_TESTS + "training/test_engines_fast_mlp_gradients.py",
     ),
     # the optimisers' folded updates run inside the ensemble: its tests cover them too
     "backends/torch/training/optim.py": (
         TORCH_TESTS + "training/test_optim.py",
         TORCH_TESTS + "training/test_ensemble.py",
         TORCH_TESTS + "training/test_optim_sgd_unfolded_step.py",
+        TORCH_TESTS + "training/test_optim_scalar_hyperparameters.py",
+        TORCH_TESTS + "training/test_optim_hyperparameter_bounds.py",
     ),
 }
 """Each critical module and the test files that cover it (the only tests run for its mutants)."""
