@@ -120,6 +120,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/checker/test_checker_refutation_detail.py",
         "tests/checker/test_checker_symbolic_polynomial_sides.py",
         "tests/checker/test_checker_engine_counts.py",
+        "tests/checker/test_checker_symbolic_undecided_note.py",
     ),
     "catdyn/checker/suites.py": (
         "tests/checker/test_checker_suites.py",
