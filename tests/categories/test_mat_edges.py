@@ -15,6 +15,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategy_draws import draws as drawn
 
 from catdyn import Cone, Cospan
 from catdyn.categories import mat
@@ -457,22 +458,12 @@ def test_rational_rank_matches_the_rank_by_minors(rows):
 # --- what the strategies draw -------------------------------------------------------------------
 
 
-def _draws(strategy, n=300):
-    out = []
-
-    @settings(max_examples=n, deadline=None, derandomize=True, database=None)
-    @given(strategy)
-    def collect(x):
-        out.append(x)
-
-    collect()
-    return out
 
 
 @CATS
 def test_morphism_strategy_draws_every_rank_on_three_by_three(cat):
     V = cat.object("V", 3)
-    draws = _draws(cat.morphisms(V, V), 80)
+    draws = drawn(cat.morphisms(V, V), 80)
     ranks = {int(np.linalg.matrix_rank(_floats(f.matrix))) for f in draws}
     assert ranks == {0, 1, 2, 3}
     assert all(f.dom == V and f.cod == V and f.name == "f" for f in draws)
@@ -481,7 +472,7 @@ def test_morphism_strategy_draws_every_rank_on_three_by_three(cat):
 @CATS
 def test_morphism_strategy_draws_low_ranks_on_non_square_shapes(cat):
     A, B = cat.object("A", 3), cat.object("B", 4)
-    draws = _draws(cat.morphisms(A, B), 60)
+    draws = drawn(cat.morphisms(A, B), 60)
     ranks = {int(np.linalg.matrix_rank(_floats(f.matrix))) for f in draws}
     assert {0, 1, 2, 3} <= ranks
     assert all(f.shape == (4, 3) for f in draws)
@@ -491,7 +482,7 @@ def test_morphism_strategy_draws_low_ranks_on_non_square_shapes(cat):
 def test_square_degenerate_matrices_are_projections_scalars_and_jordan_blocks(cat):
     V = cat.object("V", 3)
     ints = st.integers(-2, 2).map(cat._small)
-    draws = [_floats(f.matrix) for f in _draws(mat._square_degenerate(cat, V, ints), 300)]
+    draws = [_floats(f.matrix) for f in drawn(mat._square_degenerate(cat, V, ints), 300)]
     seen = set()
     for m in draws:
         off = m - np.diag(np.diag(m))
@@ -511,20 +502,20 @@ def test_square_degenerate_matrices_are_projections_scalars_and_jordan_blocks(ca
 
 
 def test_entry_strategies_stay_in_their_ranges():
-    q = _draws(MatQ._entries(), 300)
+    q = drawn(MatQ._entries(), 300)
     assert all(isinstance(x, sympy.Rational) and -3 <= x <= 3 and x.q <= 3 for x in q)
     assert any(x.q == 3 for x in q) and any(x.q == 2 for x in q)
-    r = _draws(MatR._entries(), 300)
+    r = drawn(MatR._entries(), 300)
     assert all(isinstance(x, float) and -4.0 <= x <= 4.0 for x in r)
     assert MatQ._small(2) == sympy.Integer(2) and isinstance(MatQ._small(2), sympy.Integer)
     assert MatR._small(-2) == -2.0 and isinstance(MatR._small(-2), float)
 
 
 def test_object_strategy_with_a_bound_draws_every_dimension_up_to_it():
-    spaces = _draws(MatQ.objects(max_dim=2), 100)
+    spaces = drawn(MatQ.objects(max_dim=2), 100)
     assert {V.dim for V in spaces} == {0, 1, 2}
     assert all(V.name == f"V{V.dim}" and V.category == MatQ for V in spaces)
-    default = _draws(MatR.objects(), 200)
+    default = drawn(MatR.objects(), 200)
     assert {V.dim for V in default} == {0, 1, 2, 3, 4}
 
 

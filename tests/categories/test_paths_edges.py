@@ -9,21 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from strategy_draws import draws
 
 from catdyn.categories.paths import DiscretePath, Path, Point, point_name
 from catdyn.errors import DataError
-
-
-def _draws(strategy, n=100):
-    out = []
-
-    @settings(max_examples=n, deadline=None, derandomize=True, database=None)
-    @given(strategy)
-    def collect(x):
-        out.append(x)
-
-    collect()
-    return out
 
 
 def test_data_that_are_not_numbers_name_their_owner():
@@ -132,7 +121,7 @@ def test_point_dimension_and_names_by_hash():
 
 
 def test_object_strategy_draws_grid_points_of_the_dimension():
-    points = _draws(Path.objects(dim=3, grid=1), 150)
+    points = draws(Path.objects(dim=3, grid=1), 150)
     coords = {tuple(p.coords.tolist()) for p in points}
     assert all(p.dim == 3 for p in points)
     assert all(set(c) <= {-1.0, 0.0, 1.0} for c in coords)
@@ -141,7 +130,7 @@ def test_object_strategy_draws_grid_points_of_the_dimension():
 
 def test_morphism_strategy_draws_paths_of_one_to_four_segments():
     a, b = Path.point([0.0, 0.0]), Path.point([1.0, -1.0])
-    paths = _draws(Path.morphisms(a, b, grid=1), 120)
+    paths = draws(Path.morphisms(a, b, grid=1), 120)
     assert {len(g.steps) for g in paths} == {1, 2, 3, 4}
     allowed = {0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0}
     assert {float(s) for g in paths for s in g.steps} == allowed
@@ -151,11 +140,11 @@ def test_morphism_strategy_draws_paths_of_one_to_four_segments():
     from hypothesis.errors import Unsatisfiable
 
     with pytest.raises(Unsatisfiable):
-        _draws(Path.morphisms(a, Path.point([0.0])), 5)
+        draws(Path.morphisms(a, Path.point([0.0])), 5)
 
 
 def test_composable_chains_stay_in_one_dimension_of_one_to_three():
-    chains = _draws(Path.composable(2), 50)
+    chains = draws(Path.composable(2), 50)
     dims = set()
     for f, g in chains:
         assert f.cod == g.dom and f.dom.dim == g.cod.dim
@@ -174,12 +163,12 @@ def test_composite_length_is_the_sum_of_lengths(chain):
 
 
 def test_default_strategies_use_the_plane_and_the_grid_of_radius_two():
-    points = _draws(Path.objects(), 150)
+    points = draws(Path.objects(), 150)
     assert {p.dim for p in points} == {2}
     values = {x for p in points for x in p.coords.tolist()}
     assert values == {-2.0, -1.0, 0.0, 1.0, 2.0}
     a, b = Path.point([0.0]), Path.point([0.0])
-    inner = {float(x) for g in _draws(Path.morphisms(a, b), 150) for x in g.points[1:-1].ravel()}
+    inner = {float(x) for g in draws(Path.morphisms(a, b), 150) for x in g.points[1:-1].ravel()}
     assert inner == {-2.0, -1.0, 0.0, 1.0, 2.0}
 
 

@@ -10,23 +10,11 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from strategy_draws import draws
 
 from catdyn.categories import perm
 from catdyn.categories.perm import Perm, Permutation, SymmetryGroup
 from catdyn.errors import ShapeError
-
-
-def _draws(strategy, n=100):
-    out = []
-
-    @settings(max_examples=n, deadline=None, derandomize=True, database=None)
-    @given(strategy)
-    def collect(x):
-        out.append(x)
-
-    collect()
-    return out
 
 
 def test_groups_are_named_by_their_sizes_and_refuse_negative_ones():
@@ -151,34 +139,34 @@ def test_sample_features_name_the_group():
 
 
 def test_object_strategy_draws_one_or_more_factors_up_to_the_size():
-    groups = _draws(Perm.objects(max_factors=2, max_size=2), 100)
+    groups = draws(Perm.objects(max_factors=2, max_size=2), 100)
     assert {G.sizes for G in groups} == {(a,) for a in range(3)} | {
         (a, b) for a in range(3) for b in range(3)
     }
-    one = _draws(Perm.objects(max_factors=1, max_size=3), 60)
+    one = draws(Perm.objects(max_factors=1, max_size=3), 60)
     assert {G.sizes for G in one} == {(0,), (1,), (2,), (3,)}
-    default = _draws(Perm.objects(max_factors=1), 200)
+    default = draws(Perm.objects(max_factors=1), 200)
     assert max(G.sizes[0] for G in default) == perm.MAX_SAMPLED_FACTOR == 6
     assert min(G.sizes[0] for G in default) == 0
 
 
 def test_morphism_strategy_draws_every_element_and_nothing_between_groups():
     G = Perm.group(3, 2)
-    seen = {tuple(tuple(p.tolist()) for p in s.perms) for s in _draws(Perm.morphisms(G, G), 200)}
+    seen = {tuple(tuple(p.tolist()) for p in s.perms) for s in draws(Perm.morphisms(G, G), 200)}
     assert len(seen) == G.order == 12
     from hypothesis.errors import Unsatisfiable
 
     with pytest.raises(Unsatisfiable):
-        _draws(Perm.morphisms(G, Perm.group(3)), 5)
+        draws(Perm.morphisms(G, Perm.group(3)), 5)
 
 
 def test_composable_chains_are_elements_of_one_group():
-    for chain in _draws(Perm.composable(3), 60):
+    for chain in draws(Perm.composable(3), 60):
         assert len(chain) == 3
         assert chain[0].dom == chain[1].dom == chain[2].dom
         assert all(f.dom == f.cod for f in chain)
 
 
 def test_default_object_strategy_draws_one_or_two_factors():
-    counts = {len(G.sizes) for G in _draws(Perm.objects(max_size=1), 60)}
+    counts = {len(G.sizes) for G in draws(Perm.objects(max_size=1), 60)}
     assert counts == {1, 2}

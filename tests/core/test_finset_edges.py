@@ -9,25 +9,12 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from strategy_draws import draws
 
 from catdyn import Cone, Cospan
 from catdyn.categories import finset
 from catdyn.categories.finset import FinFunction, FinSet, FinSetObject, pullback_by_loops
 from catdyn.errors import NotTotalError, ShapeError, UnknownObjectError
-
-
-def _draws(strategy, n=200):
-    out = []
-
-    @settings(max_examples=n, deadline=None, derandomize=True, database=None)
-    @given(strategy)
-    def collect(x):
-        out.append(x)
-
-    collect()
-    return out
-
 
 # --- objects -----------------------------------------------------------------------------
 
@@ -244,41 +231,41 @@ def test_pullback_by_loops_on_small_cases():
 
 
 def test_object_strategy_with_a_bound_draws_every_size_up_to_it():
-    sets = _draws(FinSet.objects(max_size=3), 100)
+    sets = draws(FinSet.objects(max_size=3), 100)
     assert {A.size for A in sets} == {0, 1, 2, 3}
     assert all(A.name == f"S{A.size}" and A.labels is None for A in sets)
-    default = _draws(FinSet.objects(), 200)
+    default = draws(FinSet.objects(), 200)
     assert {A.size for A in default} == set(range(9))
 
 
 def test_size_strategy_favours_small_sizes():
-    sizes = _draws(finset._sizes_up_to(8), 300)
+    sizes = draws(finset._sizes_up_to(8), 300)
     assert set(sizes) == set(range(9))
     small = sum(1 for s in sizes if s <= 3)
     assert small > len(sizes) / 2  # two of the three branches draw from 0 … 3
-    assert set(_draws(finset._sizes_up_to(2), 60)) == {0, 1, 2}
+    assert set(draws(finset._sizes_up_to(2), 60)) == {0, 1, 2}
 
 
 def test_function_strategy_draws_every_function_of_a_small_hom():
     A, B = FinSet.object("A", 2), FinSet.object("B", 3)
-    tables = {tuple(f.table.tolist()) for f in _draws(FinSet.morphisms(A, B), 200)}
+    tables = {tuple(f.table.tolist()) for f in draws(FinSet.morphisms(A, B), 200)}
     assert tables == set(itertools.product(range(3), repeat=2))
     E = FinSet.object("E", 0)
-    assert [f.table.tolist() for f in _draws(FinSet.morphisms(E, E), 5)] == [[]] * len(
-        _draws(FinSet.morphisms(E, E), 5)
+    assert [f.table.tolist() for f in draws(FinSet.morphisms(E, E), 5)] == [[]] * len(
+        draws(FinSet.morphisms(E, E), 5)
     )
-    assert {tuple(f.table.tolist()) for f in _draws(FinSet.morphisms(E, B), 5)} == {()}
+    assert {tuple(f.table.tolist()) for f in draws(FinSet.morphisms(E, B), 5)} == {()}
 
 
 def test_a_point_has_no_function_to_the_empty_set_in_the_strategy():
     from hypothesis.errors import Unsatisfiable
 
     with pytest.raises(Unsatisfiable):
-        _draws(FinSet.morphisms(FinSet.object("P", 1), FinSet.object("E", 0)), 5)
+        draws(FinSet.morphisms(FinSet.object("P", 1), FinSet.object("E", 0)), 5)
 
 
 def test_composable_chains_meet_and_an_empty_set_empties_those_before():
-    chains = _draws(FinSet.composable(3), 200)
+    chains = draws(FinSet.composable(3), 200)
     assert any(c[-1].cod.size == 0 for c in chains)
     for chain in chains:
         for f, g in itertools.pairwise(chain):
